@@ -1,0 +1,74 @@
+//! Fixtures shared by the benchmarks: the 20-line vector cart and generated carts/promotions.
+
+use std::sync::Arc;
+
+use ordercore::pricing::{Cart, Pricer, PricingConfig};
+use ordercore::promotion::Promotion;
+use ordercore::tax::{TaxRule, TaxTable};
+use serde_json::{Value, json};
+
+/// The 20 (unit price, quantity) pairs of the USD vector `generated_usd_20_lines_order_discount`.
+pub const USD_20: [(&str, i64); 20] = [
+    ("55.77", 1),
+    ("185.73", 2),
+    ("124.25", 2),
+    ("49.45", 5),
+    ("167.05", 1),
+    ("80.13", 2),
+    ("43.64", 5),
+    ("1.20", 3),
+    ("47.30", 4),
+    ("177.83", 3),
+    ("51.93", 5),
+    ("152.85", 2),
+    ("145.34", 1),
+    ("77.48", 5),
+    ("14.25", 5),
+    ("64.78", 3),
+    ("25.73", 4),
+    ("135.32", 4),
+    ("83.12", 1),
+    ("59.23", 1),
+];
+
+/// A USD cart of `lines` lines cycling through [`USD_20`], shipped to Texas.
+pub fn cart(lines: usize) -> Cart {
+    let lines: Vec<Value> = (0..lines)
+        .map(|i| {
+            let (price, quantity) = USD_20[i % USD_20.len()];
+            json!({"sku": format!("SKU-{i:04}"), "unit_price": price, "quantity": quantity})
+        })
+        .collect();
+    serde_json::from_value(
+        json!({"currency": "USD", "address": {"country": "US", "region": "TX"}, "lines": lines}),
+    )
+    .expect("valid cart")
+}
+
+/// The 10% order promotion of the vector, plus `extra` automatic promotions that each target
+/// one sku of a 10,000-sku catalog (the cart's skus are `SKU-0000…`, so a few of them hit).
+pub fn promotions(extra: usize) -> Vec<Promotion> {
+    let mut promotions =
+        vec![json!({"id": "ten-off", "effect": {"type": "percentage", "percentage": "10"}})];
+    for i in 0..extra {
+        let sku = format!("SKU-{:04}", (i * 7919) % 10_000);
+        promotions.push(json!({"id": format!("p{i:05}"), "priority": -1,
+            "effect": {"type": "percentage", "percentage": "5"},
+            "target": {"type": "lines", "skus": [sku]}}));
+    }
+    serde_json::from_value(Value::Array(promotions)).expect("valid promotions")
+}
+
+/// A pricer with the vector's 8.25% Texas tax and `promotions`.
+pub fn pricer(promotions: Vec<Promotion>) -> Pricer {
+    let rules: Vec<TaxRule> = serde_json::from_value(json!([
+        {"id": "us-tx", "name": "TX", "country": "US", "percentage": "8.25"}
+    ]))
+    .expect("valid rules");
+    Pricer::new(
+        PricingConfig::default(),
+        promotions,
+        Arc::new(TaxTable::new(rules).expect("valid table")),
+    )
+    .expect("valid pricer")
+}

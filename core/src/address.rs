@@ -1,0 +1,24 @@
+//! Postal addresses, as far as pricing needs them (tax jurisdiction) and shipping uses them.
+
+use serde::{Deserialize, Serialize};
+
+/// A postal address. Only `country` is needed to price; tax rules may also look at `region`
+/// and `postal_code`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    /// Recipient name.
+    pub name: Option<String>,
+    /// First street line.
+    pub line1: Option<String>,
+    /// Second street line.
+    pub line2: Option<String>,
+    /// City or town.
+    pub city: Option<String>,
+    /// State, province or region code (`"CA"`).
+    pub region: Option<String>,
+    /// Postal or ZIP code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (`"US"`).
+    pub country: String,
+}

@@ -1,0 +1,733 @@
+//! Money: ISO-4217 currencies with their minor units, rounding, checked arithmetic and exact
+//! allocation.
+//!
+//! Amounts are [`rust_decimal::Decimal`]; floats never touch money. Amounts are rounded to the
+//! currency's minor unit only at defined points (a discount, a tax amount), with an explicit
+//! [`RoundingMode`], and always rescaled so `0 × 1.20` prints `0.00`.
+
+use std::fmt;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A currency: a three-letter code and the number of decimal places of its minor unit
+/// (USD 2, JPY 0, KWD 3).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: [u8; 3],
+    minor_units: u8,
+}
+
+/// Largest minor-unit count a currency may declare (keeps every amount's scale within what
+/// allocation arithmetic handles exactly).
+pub const MAX_MINOR_UNITS: u32 = 8;
+
+impl Currency {
+    /// A currency from a three-letter upper-case code and its minor units (0..=8).
+    pub fn new(code: &str, minor_units: u32) -> Result<Self> {
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
+            return Err(Error::invalid(
+                "currency.code",
+                format!("{code:?} is not three upper-case ASCII letters"),
+            ));
+        }
+        if minor_units > MAX_MINOR_UNITS {
+            return Err(Error::invalid(
+                "currency.minor_units",
+                format!("{minor_units} exceeds the maximum of {MAX_MINOR_UNITS}"),
+            ));
+        }
+        Ok(Currency {
+            code: [bytes[0], bytes[1], bytes[2]],
+            minor_units: minor_units as u8,
+        })
+    }
+
+    const fn builtin(code: &[u8; 3], minor_units: u8) -> Self {
+        Currency {
+            code: *code,
+            minor_units,
+        }
+    }
+
+    /// The three-letter code.
+    pub fn code(&self) -> &str {
+        // Constructors only admit ASCII upper-case letters.
+        std::str::from_utf8(&self.code).unwrap_or("???")
+    }
+
+    /// Decimal places of the minor unit.
+    pub fn minor_units(&self) -> u32 {
+        u32::from(self.minor_units)
+    }
+
+    /// The smallest amount of the currency (`0.01` for USD, `1` for JPY).
+    pub fn minor_unit(&self) -> Decimal {
+        Decimal::new(1, self.minor_units())
+    }
+
+    /// Rounds `amount` to this currency's minor unit with `mode`, always at full scale
+    /// (`5` in USD becomes `5.00`).
+    pub fn round(&self, amount: Decimal, mode: RoundingMode) -> Decimal {
+        let mut rounded = amount.round_dp_with_strategy(self.minor_units(), mode.strategy());
+        rounded.rescale(self.minor_units());
+        rounded
+    }
+
+    /// Checks that `amount` needs no rounding in this currency (at most `minor_units`
+    /// significant decimals) and returns it at full scale.
+    pub fn exact(&self, amount: Decimal, field: &str) -> Result<Decimal> {
+        let minor = self.minor_units();
+        if amount.scale() > minor && amount.normalize().scale() > minor {
+            return Err(Error::TooManyDecimals {
+                field: field.to_string(),
+                amount: amount.to_string(),
+                currency: self.code().to_string(),
+                minor_units: minor,
+            });
+        }
+        let mut exact = amount;
+        exact.rescale(minor);
+        Ok(exact)
+    }
+
+    /// `amount` as a count of minor units (`12.34` USD → `1234`). The amount must already be
+    /// exact in this currency.
+    pub fn to_minor(&self, amount: Decimal, field: &str) -> Result<i128> {
+        if amount.scale() == self.minor_units() {
+            return Ok(amount.mantissa());
+        }
+        let mut scaled = amount;
+        scaled.rescale(self.minor_units());
+        if scaled != amount {
+            return Err(Error::TooManyDecimals {
+                field: field.to_string(),
+                amount: amount.to_string(),
+                currency: self.code().to_string(),
+                minor_units: self.minor_units(),
+            });
+        }
+        Ok(scaled.mantissa())
+    }
+
+    /// A count of minor units as an amount (`1234` → `12.34` USD).
+    pub fn from_minor(&self, minor: i128, field: &str) -> Result<Decimal> {
+        Decimal::try_from_i128_with_scale(minor, self.minor_units())
+            .map_err(|_| Error::overflow(field))
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.code(), self.minor_units)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+/// The ISO-4217 currencies ordercore knows without registration.
+const BUILTIN_CURRENCIES: &[Currency] = &[
+    Currency::builtin(b"AED", 2),
+    Currency::builtin(b"AUD", 2),
+    Currency::builtin(b"BGN", 2),
+    Currency::builtin(b"BHD", 3),
+    Currency::builtin(b"BRL", 2),
+    Currency::builtin(b"CAD", 2),
+    Currency::builtin(b"CHF", 2),
+    Currency::builtin(b"CLP", 0),
+    Currency::builtin(b"CNY", 2),
+    Currency::builtin(b"CZK", 2),
+    Currency::builtin(b"DKK", 2),
+    Currency::builtin(b"EUR", 2),
+    Currency::builtin(b"GBP", 2),
+    Currency::builtin(b"HKD", 2),
+    Currency::builtin(b"HUF", 2),
+    Currency::builtin(b"IDR", 2),
+    Currency::builtin(b"ILS", 2),
+    Currency::builtin(b"INR", 2),
+    Currency::builtin(b"IQD", 3),
+    Currency::builtin(b"ISK", 0),
+    Currency::builtin(b"JOD", 3),
+    Currency::builtin(b"JPY", 0),
+    Currency::builtin(b"KRW", 0),
+    Currency::builtin(b"KWD", 3),
+    Currency::builtin(b"LYD", 3),
+    Currency::builtin(b"MXN", 2),
+    Currency::builtin(b"MYR", 2),
+    Currency::builtin(b"NOK", 2),
+    Currency::builtin(b"NZD", 2),
+    Currency::builtin(b"OMR", 3),
+    Currency::builtin(b"PHP", 2),
+    Currency::builtin(b"PLN", 2),
+    Currency::builtin(b"RON", 2),
+    Currency::builtin(b"SAR", 2),
+    Currency::builtin(b"SEK", 2),
+    Currency::builtin(b"SGD", 2),
+    Currency::builtin(b"THB", 2),
+    Currency::builtin(b"TND", 3),
+    Currency::builtin(b"TRY", 2),
+    Currency::builtin(b"TWD", 2),
+    Currency::builtin(b"UAH", 2),
+    Currency::builtin(b"UGX", 0),
+    Currency::builtin(b"USD", 2),
+    Currency::builtin(b"VND", 0),
+    Currency::builtin(b"XAF", 0),
+    Currency::builtin(b"XOF", 0),
+    Currency::builtin(b"ZAR", 2),
+];
+
+/// Built-in currencies plus those a host registers. A registered currency with a built-in code
+/// replaces the built-in one (for example HUF with 0 decimals for cash registers).
+#[derive(Debug, Clone, Default)]
+pub struct CurrencyRegistry {
+    registered: Vec<Currency>,
+}
+
+impl CurrencyRegistry {
+    /// The built-in currencies only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a currency.
+    pub fn register(&mut self, currency: Currency) {
+        self.registered.retain(|c| c.code != currency.code);
+        self.registered.push(currency);
+    }
+
+    /// Looks a currency up by code.
+    pub fn get(&self, code: &str) -> Option<Currency> {
+        let bytes = code.as_bytes();
+        self.registered
+            .iter()
+            .chain(BUILTIN_CURRENCIES)
+            .find(|c| c.code == bytes)
+            .copied()
+    }
+
+    /// Looks a currency up by code, or names `field` in an `unknown_currency` error.
+    pub fn resolve(&self, code: &str, field: &str) -> Result<Currency> {
+        self.get(code).ok_or_else(|| Error::UnknownCurrency {
+            field: field.to_string(),
+            currency: code.to_string(),
+        })
+    }
+}
+
+/// How an amount between two minor units is rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Half away from zero: `0.125 → 0.13`, `-0.125 → -0.13`. The default, as on receipts.
+    #[default]
+    HalfUp,
+    /// Half to even (banker's rounding): `0.125 → 0.12`, `0.135 → 0.14`.
+    HalfEven,
+}
+
+impl RoundingMode {
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+        }
+    }
+}
+
+/// An amount in a currency. Arithmetic is checked: mixing currencies or leaving the decimal
+/// range is an error, never a panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Money {
+    /// The amount, at the currency's scale.
+    pub amount: Decimal,
+    /// The currency.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Money from an amount that must be exact in `currency` (no more decimals than it allows).
+    pub fn new(amount: Decimal, currency: Currency) -> Result<Self> {
+        Ok(Money {
+            amount: currency.exact(amount, "amount")?,
+            currency,
+        })
+    }
+
+    /// Zero in `currency`.
+    pub fn zero(currency: Currency) -> Self {
+        let mut amount = Decimal::ZERO;
+        amount.rescale(currency.minor_units());
+        Money { amount, currency }
+    }
+
+    fn same_currency(&self, other: &Money) -> Result<()> {
+        if self.currency != other.currency {
+            return Err(Error::CurrencyMismatch {
+                field: "amount".into(),
+                expected: self.currency.code().into(),
+                found: other.currency.code().into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `self + other`.
+    pub fn checked_add(&self, other: &Money) -> Result<Money> {
+        self.same_currency(other)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or_else(|| Error::overflow("amount"))?;
+        Ok(Money { amount, ..*self })
+    }
+
+    /// `self - other`.
+    pub fn checked_sub(&self, other: &Money) -> Result<Money> {
+        self.same_currency(other)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or_else(|| Error::overflow("amount"))?;
+        Ok(Money { amount, ..*self })
+    }
+
+    /// `self × quantity` (exact: a whole quantity needs no rounding).
+    pub fn checked_mul_quantity(&self, quantity: u64) -> Result<Money> {
+        let amount = self
+            .amount
+            .checked_mul(Decimal::from(quantity))
+            .ok_or_else(|| Error::overflow("amount"))?;
+        Ok(Money { amount, ..*self })
+    }
+
+    /// `self × percentage / 100`, rounded once with `mode`.
+    pub fn percentage(&self, percentage: Decimal, mode: RoundingMode) -> Result<Money> {
+        let exact = percent_of(self.amount, percentage).ok_or_else(|| Error::overflow("amount"))?;
+        Ok(Money {
+            amount: self.currency.round(exact, mode),
+            ..*self
+        })
+    }
+
+    /// Splits `self` over `weights` so the parts sum exactly to `self` (largest remainder, ties
+    /// to the earlier position). See [`allocate_minor`].
+    pub fn allocate(&self, weights: &[Decimal]) -> Result<Vec<Money>> {
+        let parts = allocate(self.amount, weights, self.currency)?;
+        Ok(parts
+            .into_iter()
+            .map(|amount| Money {
+                amount,
+                currency: self.currency,
+            })
+            .collect())
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+/// `amount × percentage / 100`, unrounded; `None` on overflow.
+pub(crate) fn percent_of(amount: Decimal, percentage: Decimal) -> Option<Decimal> {
+    // × 0.01 is exact and much cheaper than ÷ 100.
+    amount
+        .checked_mul(percentage)?
+        .checked_mul(Decimal::new(1, 2))
+}
+
+/// Splits `total` minor units over non-negative integer `weights` so that the parts sum to
+/// `total` exactly.
+///
+/// Each part first gets the floor of its exact proportional share; the minor units left over go
+/// one each to the parts with the largest remainders, ties to the earlier position (largest
+/// remainder / Hamilton method). A negative `total` is split as its absolute value and negated.
+/// Weights that sum to zero are an error unless `total` is zero.
+pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
+    if weights.iter().any(|w| *w < 0) {
+        return Err(Error::invalid("weights", "weights must not be negative"));
+    }
+    let sum = weights
+        .iter()
+        .try_fold(0i128, |acc, w| acc.checked_add(*w))
+        .ok_or_else(|| Error::overflow("weights"))?;
+    if sum == 0 {
+        if total == 0 {
+            return Ok(vec![0; weights.len()]);
+        }
+        return Err(Error::invalid(
+            "weights",
+            "cannot allocate a non-zero amount over weights that sum to zero",
+        ));
+    }
+    let sign = total.signum();
+    let magnitude = total
+        .checked_abs()
+        .ok_or_else(|| Error::overflow("total"))?;
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    let mut assigned = 0i128;
+    for (index, weight) in weights.iter().enumerate() {
+        let product = magnitude
+            .checked_mul(*weight)
+            .ok_or_else(|| Error::overflow("allocation"))?;
+        let part = product / sum;
+        assigned += part;
+        parts.push(part);
+        remainders.push((product % sum, index));
+    }
+    let left = (magnitude - assigned) as usize; // < weights.len(): each floor loses < 1
+    if left > 0 {
+        // Largest remainder first; equal remainders keep position order.
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, index) in remainders.iter().take(left) {
+            parts[*index] += 1;
+        }
+    }
+    if sign < 0 {
+        for part in &mut parts {
+            *part = -*part;
+        }
+    }
+    Ok(parts)
+}
+
+/// Splits `total` (exact in `currency`) over non-negative decimal `weights` so the parts sum
+/// exactly to `total`; see [`allocate_minor`]. Weights are scaled to integers first, so the
+/// split is exact whatever their scale.
+pub fn allocate(total: Decimal, weights: &[Decimal], currency: Currency) -> Result<Vec<Decimal>> {
+    let total_minor = currency.to_minor(total, "total")?;
+    let scale = weights.iter().map(|w| w.scale()).max().unwrap_or(0);
+    let mut integer_weights = Vec::with_capacity(weights.len());
+    for weight in weights {
+        let mut scaled = *weight;
+        scaled.rescale(scale);
+        integer_weights.push(scaled.mantissa());
+    }
+    allocate_minor(total_minor, &integer_weights)?
+        .into_iter()
+        .map(|minor| currency.from_minor(minor, "allocation"))
+        .collect()
+}
+
+/// An amount spread over the units of a line: every unit carries `amount`, and the first
+/// `plus_one_units` units carry one minor unit more. Kept in breakdowns so that a later refund of
+/// some units takes exactly their share, and refunding every unit sums to the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitSplit {
+    /// What each unit carries at least, at the currency's scale.
+    pub amount: Decimal,
+    /// How many units (from the first) carry one minor unit more.
+    pub plus_one_units: u64,
+}
+
+impl UnitSplit {
+    /// Splits `total` minor units over `units` equal units.
+    pub(crate) fn of(total: i128, units: u64, currency: Currency) -> Result<Self> {
+        let units_i = i128::from(units.max(1));
+        let each = total.div_euclid(units_i);
+        let extra = total.rem_euclid(units_i);
+        Ok(UnitSplit {
+            amount: currency.from_minor(each, "unit_split")?,
+            plus_one_units: extra as u64,
+        })
+    }
+
+    /// The sum carried by `count` units starting at unit `start` (0-based).
+    pub fn sum(&self, start: u64, count: u64) -> Option<Decimal> {
+        let end = start.checked_add(count)?;
+        let extras = end.min(self.plus_one_units).saturating_sub(start);
+        let step = Decimal::new(1, self.amount.scale());
+        self.amount
+            .checked_mul(Decimal::from(count))?
+            .checked_add(step.checked_mul(Decimal::from(extras))?)
+    }
+}
+
+/// Serde helpers that read amounts from decimal strings or integers and refuse floats.
+///
+/// A JSON number such as `19.99` has already been through a binary float by the time a parser
+/// hands it over, so it is refused with a message asking for `"19.99"`; integers are exact and
+/// accepted.
+pub mod amount_serde {
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Serialize, Serializer};
+
+    struct AmountVisitor;
+
+    impl Visitor<'_> for AmountVisitor {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a decimal string such as \"19.99\" or an integer")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+            let text = v.trim();
+            if text.contains(['e', 'E']) {
+                return Decimal::from_scientific(text)
+                    .map_err(|_| E::custom(format!("{v:?} is not a decimal amount")));
+            }
+            Decimal::from_str(text).map_err(|_| E::custom(format!("{v:?} is not a decimal amount")))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+            Err(E::custom(format!(
+                "floating-point amount {v} refused: pass amounts as decimal strings (\"{v}\") or integers"
+            )))
+        }
+    }
+
+    /// Deserializes a required amount.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_any(AmountVisitor)
+    }
+
+    /// Serializes an amount as a decimal string.
+    pub fn serialize<S: Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        Serialize::serialize(amount, serializer)
+    }
+
+    /// The same rules for an optional amount (`null` or missing is `None`).
+    pub mod option {
+        use rust_decimal::Decimal;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(deserialize_with = "super::deserialize")] Decimal);
+
+        /// Deserializes an optional amount.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Decimal>, D::Error> {
+            Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|w| w.0))
+        }
+
+        /// Serializes an optional amount.
+        pub fn serialize<S: Serializer>(
+            amount: &Option<Decimal>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            amount.serialize(serializer)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn rounding_uses_the_currency_minor_units_and_pads_scale() {
+        let registry = CurrencyRegistry::new();
+        let usd = registry.get("USD").unwrap();
+        let jpy = registry.get("JPY").unwrap();
+        let kwd = registry.get("KWD").unwrap();
+        assert_eq!(
+            usd.round(d("0.125"), RoundingMode::HalfUp).to_string(),
+            "0.13"
+        );
+        assert_eq!(
+            usd.round(d("0.125"), RoundingMode::HalfEven).to_string(),
+            "0.12"
+        );
+        assert_eq!(
+            usd.round(d("-0.125"), RoundingMode::HalfUp).to_string(),
+            "-0.13"
+        );
+        assert_eq!(usd.round(d("5"), RoundingMode::HalfUp).to_string(), "5.00");
+        assert_eq!(
+            jpy.round(d("382.5"), RoundingMode::HalfUp).to_string(),
+            "383"
+        );
+        assert_eq!(
+            jpy.round(d("382.5"), RoundingMode::HalfEven).to_string(),
+            "382"
+        );
+        assert_eq!(
+            kwd.round(d("1.2345"), RoundingMode::HalfUp).to_string(),
+            "1.235"
+        );
+        assert_eq!(
+            kwd.round(d("1.2345"), RoundingMode::HalfEven).to_string(),
+            "1.234"
+        );
+    }
+
+    #[test]
+    fn builtin_minor_units_follow_iso_4217() {
+        let registry = CurrencyRegistry::new();
+        for (code, minor) in [
+            ("USD", 2),
+            ("EUR", 2),
+            ("GBP", 2),
+            ("CHF", 2),
+            ("JPY", 0),
+            ("KRW", 0),
+            ("KWD", 3),
+            ("BHD", 3),
+        ] {
+            assert_eq!(registry.get(code).unwrap().minor_units(), minor, "{code}");
+        }
+        assert!(registry.get("XXQ").is_none());
+        assert_eq!(
+            registry.resolve("XXQ", "cart.currency").unwrap_err().code(),
+            "unknown_currency"
+        );
+    }
+
+    #[test]
+    fn registered_currencies_are_found_and_replace_builtins() {
+        let mut registry = CurrencyRegistry::new();
+        registry.register(Currency::new("XBT", 8).unwrap());
+        registry.register(Currency::new("HUF", 0).unwrap());
+        assert_eq!(registry.get("XBT").unwrap().minor_units(), 8);
+        assert_eq!(registry.get("HUF").unwrap().minor_units(), 0);
+        assert!(Currency::new("usd", 2).is_err());
+        assert!(Currency::new("USDC", 2).is_err());
+        assert!(Currency::new("ABC", 9).is_err());
+    }
+
+    #[test]
+    fn money_arithmetic_is_checked() {
+        let registry = CurrencyRegistry::new();
+        let usd = registry.get("USD").unwrap();
+        let eur = registry.get("EUR").unwrap();
+        let a = Money::new(d("10.50"), usd).unwrap();
+        let b = Money::new(d("0.25"), usd).unwrap();
+        assert_eq!(a.checked_add(&b).unwrap().amount, d("10.75"));
+        assert_eq!(a.checked_sub(&b).unwrap().amount, d("10.25"));
+        assert_eq!(a.checked_mul_quantity(3).unwrap().amount, d("31.50"));
+        let e = Money::new(d("1"), eur).unwrap();
+        assert_eq!(a.checked_add(&e).unwrap_err().code(), "currency_mismatch");
+        let huge = Money::new(Decimal::MAX, usd);
+        assert!(huge.is_err() || huge.unwrap().checked_add(&a).is_err());
+        let big = Money {
+            amount: Decimal::MAX,
+            currency: usd,
+        };
+        assert_eq!(big.checked_add(&a).unwrap_err().code(), "amount_overflow");
+        assert_eq!(
+            big.checked_mul_quantity(2).unwrap_err().code(),
+            "amount_overflow"
+        );
+        assert_eq!(
+            Money::new(d("19.990000000000002"), usd).unwrap_err().code(),
+            "too_many_decimals"
+        );
+        assert_eq!(
+            Money::new(d("19.990"), usd).unwrap().amount.to_string(),
+            "19.99"
+        );
+        assert_eq!(Money::zero(usd).amount.to_string(), "0.00");
+        assert_eq!(
+            a.percentage(d("10"), RoundingMode::HalfUp).unwrap().amount,
+            d("1.05")
+        );
+    }
+
+    #[test]
+    fn allocation_is_exact_with_largest_remainder_and_ties_by_position() {
+        assert_eq!(allocate_minor(100, &[1, 1, 1]).unwrap(), vec![34, 33, 33]);
+        assert_eq!(allocate_minor(2, &[1, 1, 1]).unwrap(), vec![1, 1, 0]);
+        assert_eq!(
+            allocate_minor(-100, &[1, 1, 1]).unwrap(),
+            vec![-34, -33, -33]
+        );
+        assert_eq!(allocate_minor(1575, &[5997, 4500]).unwrap(), vec![900, 675]);
+        // 10 over 3:7 with remainders 0.0: exact.
+        assert_eq!(allocate_minor(10, &[3, 7]).unwrap(), vec![3, 7]);
+        // largest remainder beats position: 5 over [1, 2] → 1.67 and 3.33 → 2, 3.
+        assert_eq!(allocate_minor(5, &[1, 2]).unwrap(), vec![2, 3]);
+        assert_eq!(allocate_minor(0, &[0, 0]).unwrap(), vec![0, 0]);
+        assert!(allocate_minor(1, &[0, 0]).is_err());
+        assert!(allocate_minor(1, &[-1, 2]).is_err());
+        assert_eq!(
+            allocate_minor(i128::MAX, &[i128::MAX, 1])
+                .unwrap_err()
+                .code(),
+            "amount_overflow"
+        );
+    }
+
+    #[test]
+    fn decimal_allocation_scales_weights() {
+        let usd = CurrencyRegistry::new().get("USD").unwrap();
+        let parts = allocate(d("10.00"), &[d("0.5"), d("0.25"), d("0.25")], usd).unwrap();
+        assert_eq!(parts, vec![d("5.00"), d("2.50"), d("2.50")]);
+        let parts = Money::new(d("0.05"), usd)
+            .unwrap()
+            .allocate(&[d("1"), d("1")])
+            .unwrap();
+        assert_eq!(parts[0].amount + parts[1].amount, d("0.05"));
+        assert!(allocate(d("0.005"), &[d("1")], usd).is_err());
+    }
+
+    #[test]
+    fn unit_split_sums_to_the_whole_for_any_partition() {
+        let usd = CurrencyRegistry::new().get("USD").unwrap();
+        let split = UnitSplit::of(1001, 3, usd).unwrap(); // 10.01 over 3 → 3.34, 3.34, 3.33
+        assert_eq!(split.amount, d("3.33"));
+        assert_eq!(split.plus_one_units, 2);
+        assert_eq!(split.sum(0, 1).unwrap(), d("3.34"));
+        assert_eq!(split.sum(2, 1).unwrap(), d("3.33"));
+        assert_eq!(
+            split.sum(0, 1).unwrap() + split.sum(1, 2).unwrap(),
+            d("10.01")
+        );
+        assert_eq!(split.sum(0, 3).unwrap(), d("10.01"));
+    }
+
+    #[test]
+    fn amounts_deserialize_from_strings_and_integers_but_not_floats() {
+        #[derive(Deserialize)]
+        struct Wrapper {
+            #[serde(with = "amount_serde")]
+            amount: Decimal,
+            #[serde(default, with = "amount_serde::option")]
+            optional: Option<Decimal>,
+        }
+        let w: Wrapper = serde_json::from_str(r#"{"amount": "19.99"}"#).unwrap();
+        assert_eq!(w.amount, d("19.99"));
+        assert_eq!(w.optional, None);
+        let w: Wrapper = serde_json::from_str(r#"{"amount": 20, "optional": "1e2"}"#).unwrap();
+        assert_eq!(w.amount, d("20"));
+        assert_eq!(w.optional, Some(d("100")));
+        let err = serde_json::from_str::<Wrapper>(r#"{"amount": 19.99}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("floating-point amount"), "{err}");
+        assert!(serde_json::from_str::<Wrapper>(r#"{"amount": "abc"}"#).is_err());
+    }
+}

@@ -1,0 +1,1064 @@
+//! Pricing: a cart plus promotions, shipping and tax into an explainable [`PriceBreakdown`].
+//!
+//! The rules, in the order they run:
+//! 1. Every line's base is `unit_price × quantity`, exact in the currency (a price with more
+//!    decimals than the currency allows is refused, never rounded silently).
+//! 2. Promotions apply in stacking order (see [`crate::promotion`]), each on what the earlier
+//!    ones left. A promotion's amount is rounded **once** (percentage of its target, a fixed
+//!    amount capped at the target, or the cheapest units of a buy-x-get-y), then allocated over
+//!    the target's lines by largest remainder in minor units, weighted by what each line has
+//!    left. Ties go to the earlier line in a canonical order (sku, price, quantity, …), so the
+//!    result does not depend on the order of the cart's lines.
+//! 3. Tax is computed per line (and on shipping, by its own tax class) on the discounted amount.
+//!    Tax-exclusive prices: `tax = net × rate`; tax-inclusive prices: the tax is backed out of
+//!    the discounted gross, `tax = gross × rate / (1 + rate)`, and `net = gross − tax`. Rounded
+//!    per line and rate by default; with [`TaxRounding::PerOrder`] each rate is rounded once on
+//!    the whole order and allocated back over the lines by their taxable amount.
+//! 4. Order totals are sums of the lines, to the minor unit: `grand_total = Σ line.total +
+//!    shipping.total`.
+//!
+//! Every line also keeps its discount and tax spread over its units ([`UnitSplit`]), so that a
+//! later refund of some units takes exactly what was paid for them.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::error::{Error, Result};
+use crate::money::{
+    Currency, CurrencyRegistry, RoundingMode, UnitSplit, allocate_minor, amount_serde,
+};
+use crate::promotion::{
+    Effect, Prepared, Promotion, PromotionSet, RejectionReason, Target, Usage, check_conditions,
+    combinable,
+};
+use crate::tax::{TaxClass, TaxProvider, TaxQuery, TaxRate};
+
+/// Whether tax is rounded per line and rate, or once per rate on the whole order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxRounding {
+    /// Each line's tax per rate is rounded (the default; what receipts show).
+    #[default]
+    PerLine,
+    /// Each rate's tax is rounded once on the order, then allocated back over the lines.
+    PerOrder,
+}
+
+/// Input limits; exceeding one is a `limit_exceeded` error naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Lines per cart.
+    pub max_lines: usize,
+    /// Units per line.
+    pub max_quantity: u64,
+    /// Bytes per string (sku, name, code, category, tag).
+    pub max_string_len: usize,
+    /// Coupon codes per cart.
+    pub max_coupon_codes: usize,
+    /// Tags per line.
+    pub max_tags: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_lines: 1_000,
+            max_quantity: 1_000_000,
+            max_string_len: 200,
+            max_coupon_codes: 20,
+            max_tags: 50,
+        }
+    }
+}
+
+/// Pricing configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PricingConfig {
+    /// How amounts between two minor units are rounded.
+    pub rounding: RoundingMode,
+    /// Tax rounded per line or per order.
+    pub tax_rounding: TaxRounding,
+    /// Input limits.
+    pub limits: Limits,
+    /// Currencies known besides the built-in ones.
+    #[serde(skip)]
+    pub currencies: CurrencyRegistry,
+}
+
+/// A cart to price.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Cart {
+    /// ISO-4217 code of every amount in the cart.
+    pub currency: String,
+    /// The lines.
+    pub lines: Vec<CartLine>,
+    /// The shipping charge, if any.
+    #[serde(default)]
+    pub shipping: Option<ShippingCharge>,
+    /// Coupon codes the customer entered.
+    #[serde(default)]
+    pub coupon_codes: Vec<String>,
+    /// Who buys.
+    #[serde(default)]
+    pub customer: Customer,
+    /// Where the goods go; without it no tax is computed.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// Whether unit prices and shipping include tax.
+    #[serde(default)]
+    pub prices_include_tax: bool,
+}
+
+/// One line of a cart.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CartLine {
+    /// Stock-keeping unit.
+    pub sku: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Price of one unit, exact in the cart's currency.
+    #[serde(with = "amount_serde")]
+    pub unit_price: Decimal,
+    /// Units, at least 1.
+    pub quantity: i64,
+    /// Category, for promotions.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Tags, for promotions.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Tax class.
+    #[serde(default)]
+    pub tax_class: TaxClass,
+    /// Weight of one unit in kilograms, for shipping rates.
+    #[serde(default, with = "amount_serde::option")]
+    pub weight: Option<Decimal>,
+}
+
+/// The shipping charge of a cart.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ShippingCharge {
+    /// The shipping method or option id.
+    #[serde(default)]
+    pub method: String,
+    /// Its price, exact in the cart's currency.
+    #[serde(with = "amount_serde")]
+    pub amount: Decimal,
+    /// Its tax class.
+    #[serde(default)]
+    pub tax_class: TaxClass,
+}
+
+/// The customer, as far as promotions and tax need to know.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Customer {
+    /// Customer id; `None` for a guest.
+    pub id: Option<String>,
+    /// Customer groups (`"vip"`, `"wholesale"`).
+    pub groups: Vec<String>,
+    /// Orders placed before this one.
+    pub previous_orders: u64,
+    /// Tax-exempt customers get no tax lines.
+    pub tax_exempt: bool,
+}
+
+/// What pricing needs from outside the cart: the time, and promotion usage counts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PricingContext {
+    /// When the cart is priced (validity windows).
+    pub now: DateTime<Utc>,
+    /// Uses so far, by promotion id.
+    #[serde(default)]
+    pub usage: HashMap<String, Usage>,
+}
+
+impl PricingContext {
+    /// A context at `now` with no recorded promotion usage.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        PricingContext {
+            now,
+            usage: HashMap::new(),
+        }
+    }
+}
+
+/// The priced cart: every number, and what made it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceBreakdown {
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// Whether unit prices included tax.
+    pub prices_include_tax: bool,
+    /// The rounding mode used.
+    pub rounding: RoundingMode,
+    /// Tax rounded per line or per order.
+    pub tax_rounding: TaxRounding,
+    /// The lines, in the cart's order.
+    pub lines: Vec<LineBreakdown>,
+    /// The shipping charge, if the cart had one.
+    pub shipping: Option<ShippingBreakdown>,
+    /// Σ line bases (gross when prices include tax).
+    pub subtotal: Decimal,
+    /// Σ discounts on lines and shipping.
+    pub discount_total: Decimal,
+    /// Shipping before discounts.
+    pub shipping_total: Decimal,
+    /// Σ tax on lines and shipping.
+    pub tax_total: Decimal,
+    /// What the customer pays: Σ line totals + shipping total.
+    pub grand_total: Decimal,
+    /// Tax by rate.
+    pub taxes: Vec<TaxSummary>,
+    /// The promotions applied, in the order they applied.
+    pub promotions: Vec<AppliedPromotion>,
+    /// Promotions and coupon codes considered but not applied, with the reason.
+    pub not_applied: Vec<NotApplied>,
+}
+
+/// One priced line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineBreakdown {
+    /// The line's sku.
+    pub sku: String,
+    /// Units.
+    pub quantity: u64,
+    /// Price of one unit.
+    pub unit_price: Decimal,
+    /// `unit_price × quantity`.
+    pub base: Decimal,
+    /// The discounts on this line, in the order they applied.
+    pub adjustments: Vec<Adjustment>,
+    /// Σ adjustments.
+    pub discount: Decimal,
+    /// The amount without tax, after discounts.
+    pub net: Decimal,
+    /// Tax by rate.
+    pub tax_lines: Vec<TaxLine>,
+    /// Σ tax lines.
+    pub tax: Decimal,
+    /// What the customer pays for this line.
+    pub total: Decimal,
+    /// The discount spread over the units.
+    pub discount_per_unit: UnitSplit,
+}
+
+/// The priced shipping charge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShippingBreakdown {
+    /// The shipping method.
+    pub method: String,
+    /// The charge before discounts.
+    pub base: Decimal,
+    /// Discounts on shipping.
+    pub adjustments: Vec<Adjustment>,
+    /// Σ adjustments.
+    pub discount: Decimal,
+    /// The amount without tax, after discounts.
+    pub net: Decimal,
+    /// Tax by rate.
+    pub tax_lines: Vec<TaxLine>,
+    /// Σ tax lines.
+    pub tax: Decimal,
+    /// What the customer pays for shipping.
+    pub total: Decimal,
+}
+
+/// One promotion's share of a line or of shipping.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adjustment {
+    /// The promotion.
+    pub promotion_id: Arc<str>,
+    /// What the promotion acted on here (the line's amount left before it, or the value of the
+    /// discounted units for buy-x-get-y).
+    pub base: Decimal,
+    /// This line's share of the promotion's rounded amount.
+    pub amount: Decimal,
+}
+
+/// One rate's tax on a line or on shipping.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaxLine {
+    /// The rate's id.
+    pub rate_id: Arc<str>,
+    /// The rate in percent.
+    pub percentage: Decimal,
+    /// The taxable amount (net, or gross when prices include tax).
+    pub base: Decimal,
+    /// The tax before rounding.
+    pub exact: Decimal,
+    /// The tax.
+    pub amount: Decimal,
+    /// The tax spread over the units.
+    pub per_unit: UnitSplit,
+}
+
+/// Tax of one rate on the whole order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaxSummary {
+    /// The rate's id.
+    pub rate_id: Arc<str>,
+    /// Its name.
+    pub name: Arc<str>,
+    /// Where it applies.
+    pub jurisdiction: Arc<str>,
+    /// The rate in percent.
+    pub percentage: Decimal,
+    /// Σ taxable amounts.
+    pub base: Decimal,
+    /// Σ tax.
+    pub amount: Decimal,
+}
+
+/// A promotion that applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppliedPromotion {
+    /// The promotion.
+    pub promotion_id: Arc<str>,
+    /// The coupon code, for a coupon.
+    pub code: Option<Arc<str>>,
+    /// What it acted on in all.
+    pub base: Decimal,
+    /// Its amount before rounding.
+    pub exact: Decimal,
+    /// Its amount, rounded once, then allocated over the lines.
+    pub amount: Decimal,
+}
+
+/// A promotion or coupon code that did not apply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotApplied {
+    /// The promotion, when the code matched one (or for automatic promotions).
+    pub promotion_id: Option<Arc<str>>,
+    /// The coupon code as entered or defined.
+    pub code: Option<String>,
+    /// Why not.
+    pub reason: RejectionReason,
+}
+
+/// What `count` units of a line cost, taken from a [`LineBreakdown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct UnitAmounts {
+    /// `unit_price × count`.
+    pub base: Decimal,
+    /// Their share of the line's discount.
+    pub discount: Decimal,
+    /// Their share of the line's tax.
+    pub tax: Decimal,
+    /// What was paid for them.
+    pub total: Decimal,
+}
+
+impl LineBreakdown {
+    /// The amounts of `count` units starting at unit `start` (0-based). Taking every unit once,
+    /// in any partition, sums exactly to the line's amounts.
+    pub fn units(&self, start: u64, count: u64, prices_include_tax: bool) -> Result<UnitAmounts> {
+        let end = start.checked_add(count);
+        if end.is_none_or(|end| end > self.quantity) {
+            return Err(Error::invalid(
+                "units",
+                format!(
+                    "units {start}..{} are outside the line's {} units",
+                    start.saturating_add(count),
+                    self.quantity
+                ),
+            ));
+        }
+        let overflow = || Error::overflow("units");
+        let base = self
+            .unit_price
+            .checked_mul(Decimal::from(count))
+            .ok_or_else(overflow)?;
+        let discount = self
+            .discount_per_unit
+            .sum(start, count)
+            .ok_or_else(overflow)?;
+        let mut tax = Decimal::ZERO;
+        tax.rescale(self.base.scale());
+        for line in &self.tax_lines {
+            tax = tax
+                .checked_add(line.per_unit.sum(start, count).ok_or_else(overflow)?)
+                .ok_or_else(overflow)?;
+        }
+        let mut total = base.checked_sub(discount).ok_or_else(overflow)?;
+        if !prices_include_tax {
+            total = total.checked_add(tax).ok_or_else(overflow)?;
+        }
+        Ok(UnitAmounts {
+            base,
+            discount,
+            tax,
+            total,
+        })
+    }
+}
+
+/// Prices carts with a fixed configuration, promotion set and tax provider. Cheap to share
+/// between threads; build it once and reuse it.
+pub struct Pricer {
+    config: PricingConfig,
+    promotions: PromotionSet,
+    tax: Arc<dyn TaxProvider>,
+}
+
+impl std::fmt::Debug for Pricer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pricer")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A line or the shipping charge while it is being priced, in minor units.
+struct Charge {
+    /// Index in the cart's lines; `None` for shipping.
+    line: Option<usize>,
+    units: u64,
+    base: i128,
+    /// What is left after the promotions so far (the taxable amount in the end).
+    remaining: i128,
+    adjustments: Vec<Adjustment>,
+    tax_class: TaxClass,
+    taxes: Vec<ChargeTax>,
+}
+
+struct ChargeTax {
+    rate: usize,
+    exact: Decimal,
+    amount: i128,
+}
+
+impl Pricer {
+    /// A pricer; validates the promotions (ids, codes, amounts, percentages).
+    pub fn new(
+        config: PricingConfig,
+        promotions: Vec<Promotion>,
+        tax: Arc<dyn TaxProvider>,
+    ) -> Result<Self> {
+        let promotions = PromotionSet::new(promotions, &config.currencies)?;
+        Ok(Pricer {
+            config,
+            promotions,
+            tax,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PricingConfig {
+        &self.config
+    }
+
+    /// Prices `cart`.
+    pub fn price(&self, cart: &Cart, context: &PricingContext) -> Result<PriceBreakdown> {
+        let currency = self.config.currencies.resolve(&cart.currency, "currency")?;
+        let mode = self.config.rounding;
+        let mut charges = self.validate(cart, currency)?;
+        // Canonical order: results must not depend on the order of the cart's lines.
+        charges.sort_by(|a, b| canonical_order(&cart.lines, a, b));
+        let mut shipping = match &cart.shipping {
+            Some(charge) => {
+                let base = currency.to_minor(
+                    currency.exact(charge.amount, "shipping.amount")?,
+                    "shipping.amount",
+                )?;
+                Some(Charge {
+                    line: None,
+                    units: 1,
+                    base,
+                    remaining: base,
+                    adjustments: Vec::new(),
+                    tax_class: charge.tax_class.clone(),
+                    taxes: Vec::new(),
+                })
+            }
+            None => None,
+        };
+
+        let subtotal = charges
+            .iter()
+            .try_fold(0i128, |sum, c| sum.checked_add(c.base))
+            .ok_or_else(|| Error::overflow("subtotal"))?;
+        let subtotal_decimal = currency.from_minor(subtotal, "subtotal")?;
+        let total_units: u64 = charges.iter().map(|c| c.units).sum();
+
+        let candidates = self.promotions.candidates(cart);
+        let mut not_applied: Vec<NotApplied> = candidates
+            .unknown_codes
+            .into_iter()
+            .map(|code| NotApplied {
+                promotion_id: None,
+                code: Some(code),
+                reason: RejectionReason::UnknownCode,
+            })
+            .collect();
+        let mut applied: Vec<&Promotion> = Vec::new();
+        let mut applied_out = Vec::new();
+        for prepared in candidates.promotions {
+            let promotion = &prepared.promotion;
+            let target_units = match &promotion.target {
+                Target::Lines(_) => charges
+                    .iter()
+                    .filter(|c| promotion.target.selects(&cart.lines[c.line.unwrap_or(0)]))
+                    .map(|c| c.units)
+                    .sum(),
+                Target::Order | Target::Shipping => total_units,
+            };
+            let verdict = check_conditions(
+                promotion,
+                cart,
+                subtotal_decimal,
+                target_units,
+                context.now,
+                context.usage.get(&promotion.id),
+            )
+            .and_then(|()| {
+                if combinable(promotion, &applied) {
+                    Ok(())
+                } else {
+                    Err(RejectionReason::NotCombinable)
+                }
+            });
+            let outcome = match verdict {
+                Ok(()) => self.apply(
+                    prepared,
+                    cart,
+                    &mut charges,
+                    shipping.as_mut(),
+                    currency,
+                    mode,
+                )?,
+                Err(reason) => Err(reason),
+            };
+            match outcome {
+                Ok(out) => {
+                    applied.push(promotion);
+                    applied_out.push(out);
+                }
+                Err(reason) => not_applied.push(NotApplied {
+                    promotion_id: Some(prepared.id.clone()),
+                    code: promotion.code.clone(),
+                    reason,
+                }),
+            }
+        }
+
+        let rates =
+            self.compute_tax(cart, &mut charges, shipping.as_mut(), currency, context.now)?;
+        self.assemble(
+            cart,
+            currency,
+            charges,
+            shipping,
+            &rates,
+            applied_out,
+            not_applied,
+        )
+    }
+
+    fn validate(&self, cart: &Cart, currency: Currency) -> Result<Vec<Charge>> {
+        let limits = &self.config.limits;
+        if cart.lines.len() > limits.max_lines {
+            return Err(Error::LimitExceeded {
+                field: "lines".into(),
+                limit: limits.max_lines as u64,
+            });
+        }
+        if cart.coupon_codes.len() > limits.max_coupon_codes {
+            return Err(Error::LimitExceeded {
+                field: "coupon_codes".into(),
+                limit: limits.max_coupon_codes as u64,
+            });
+        }
+        for (i, code) in cart.coupon_codes.iter().enumerate() {
+            check_string(code, limits, || format!("coupon_codes[{i}]"), false)?;
+        }
+        if let Some(shipping) = &cart.shipping {
+            check_string(&shipping.method, limits, || "shipping.method".into(), true)?;
+            if shipping.amount.is_sign_negative() && !shipping.amount.is_zero() {
+                return Err(Error::invalid("shipping.amount", "must not be negative"));
+            }
+        }
+        let mut charges = Vec::with_capacity(cart.lines.len());
+        for (i, line) in cart.lines.iter().enumerate() {
+            let field = |name: &str| format!("lines[{i}].{name}");
+            check_string(&line.sku, limits, || field("sku"), false)?;
+            check_string(&line.name, limits, || field("name"), true)?;
+            if let Some(category) = &line.category {
+                check_string(category, limits, || field("category"), false)?;
+            }
+            if line.tags.len() > limits.max_tags {
+                return Err(Error::LimitExceeded {
+                    field: field("tags"),
+                    limit: limits.max_tags as u64,
+                });
+            }
+            for (t, tag) in line.tags.iter().enumerate() {
+                check_string(tag, limits, || format!("lines[{i}].tags[{t}]"), false)?;
+            }
+            if line.quantity < 1 {
+                return Err(Error::invalid(field("quantity"), "must be at least 1"));
+            }
+            let quantity = line.quantity as u64;
+            if quantity > limits.max_quantity {
+                return Err(Error::LimitExceeded {
+                    field: field("quantity"),
+                    limit: limits.max_quantity,
+                });
+            }
+            if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
+                return Err(Error::invalid(field("unit_price"), "must not be negative"));
+            }
+            if line
+                .weight
+                .is_some_and(|w| w.is_sign_negative() && !w.is_zero())
+            {
+                return Err(Error::invalid(field("weight"), "must not be negative"));
+            }
+            let unit = currency
+                .exact(line.unit_price, "")
+                .and_then(|price| currency.to_minor(price, ""))
+                .map_err(|e| e.at(|| field("unit_price")))?;
+            let base = unit
+                .checked_mul(i128::from(quantity))
+                .filter(|b| Decimal::try_from_i128_with_scale(*b, currency.minor_units()).is_ok())
+                .ok_or_else(|| Error::overflow(field("unit_price")))?;
+            charges.push(Charge {
+                line: Some(i),
+                units: quantity,
+                base,
+                remaining: base,
+                adjustments: Vec::new(),
+                tax_class: line.tax_class.clone(),
+                taxes: Vec::new(),
+            });
+        }
+        Ok(charges)
+    }
+
+    /// Applies one promotion; `Ok(Err(reason))` when it finds nothing to discount.
+    fn apply(
+        &self,
+        prepared: &Prepared,
+        cart: &Cart,
+        charges: &mut [Charge],
+        shipping: Option<&mut Charge>,
+        currency: Currency,
+        mode: RoundingMode,
+    ) -> Result<std::result::Result<AppliedPromotion, RejectionReason>> {
+        let promotion = &prepared.promotion;
+        // (charge, weight) pairs the promotion acts on; weights in minor units.
+        let mut targets: Vec<(&mut Charge, i128)> = match &promotion.target {
+            Target::Shipping => shipping
+                .filter(|s| s.remaining > 0)
+                .map(|s| {
+                    let weight = s.remaining;
+                    (s, weight)
+                })
+                .into_iter()
+                .collect(),
+            target => charges
+                .iter_mut()
+                .filter(|c| c.remaining > 0 && target.selects(&cart.lines[c.line.unwrap_or(0)]))
+                .map(|c| {
+                    let weight = c.remaining;
+                    (c, weight)
+                })
+                .collect(),
+        };
+        if let Effect::BuyXGetY {
+            buy,
+            get,
+            max_applications,
+            ..
+        } = &promotion.effect
+        {
+            cheapest_units(&mut targets, *buy, *get, *max_applications);
+            targets.retain(|(_, weight)| *weight > 0);
+        }
+        let base: i128 = targets.iter().map(|(_, w)| *w).sum();
+        if base == 0 {
+            return Ok(Err(RejectionReason::NoEligibleItems));
+        }
+        let base_decimal = currency.from_minor(base, "promotion.base")?;
+        let overflow = || Error::overflow(format!("promotions[id={}]", promotion.id));
+        let (exact, amount) = match &promotion.effect {
+            Effect::Percentage { percentage } | Effect::BuyXGetY { percentage, .. } => {
+                let exact =
+                    crate::money::percent_of(base_decimal, *percentage).ok_or_else(overflow)?;
+                (exact, currency.round(exact, mode))
+            }
+            Effect::FixedAmount { amount } => {
+                let amount = currency.exact(*amount, "effect.amount")?.min(base_decimal);
+                (amount, amount)
+            }
+        };
+        let amount_minor = currency.to_minor(amount, "promotion.amount")?;
+        if amount_minor == 0 {
+            return Ok(Err(RejectionReason::NoEligibleItems));
+        }
+        let weights: Vec<i128> = targets.iter().map(|(_, w)| *w).collect();
+        let shares = allocate_minor(amount_minor, &weights)?;
+        for ((charge, weight), share) in targets.iter_mut().zip(shares) {
+            if share > 0 {
+                charge.remaining -= share;
+                charge.adjustments.push(Adjustment {
+                    promotion_id: prepared.id.clone(),
+                    base: currency.from_minor(*weight, "adjustment")?,
+                    amount: currency.from_minor(share, "adjustment")?,
+                });
+            }
+        }
+        Ok(Ok(AppliedPromotion {
+            promotion_id: prepared.id.clone(),
+            code: prepared.code.clone(),
+            base: base_decimal,
+            exact: exact.normalize(),
+            amount,
+        }))
+    }
+
+    /// Computes every charge's tax; returns the rates used (indexed by `ChargeTax::rate`).
+    fn compute_tax(
+        &self,
+        cart: &Cart,
+        charges: &mut [Charge],
+        shipping: Option<&mut Charge>,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TaxRate>> {
+        let mut rates: Vec<TaxRate> = Vec::new();
+        let address = match &cart.address {
+            Some(address) if !cart.customer.tax_exempt => address,
+            _ => return Ok(rates),
+        };
+        let mode = self.config.rounding;
+        // Rates per tax class, asked once per class.
+        let mut by_class: Vec<(TaxClass, Vec<usize>)> = Vec::new();
+        // Each rate as a fraction (percentage × 0.01, exact), parallel to `rates`.
+        let mut fractions: Vec<Decimal> = Vec::new();
+        let mut all: Vec<&mut Charge> = charges.iter_mut().chain(shipping).collect();
+        for charge in all.iter_mut() {
+            if charge.tax_class == TaxClass::Exempt {
+                continue;
+            }
+            let class_index = match by_class
+                .iter()
+                .position(|(class, _)| *class == charge.tax_class)
+            {
+                Some(index) => index,
+                None => {
+                    let found = self.tax.rates(&TaxQuery {
+                        address,
+                        tax_class: &charge.tax_class,
+                        currency: &cart.currency,
+                        at: now,
+                    })?;
+                    let mut indices = Vec::with_capacity(found.len());
+                    for (r, rate) in found.into_iter().enumerate() {
+                        crate::tax::check_percentage(rate.percentage, "")
+                            .map_err(|e| e.at(|| format!("tax_provider.rates[{r}].percentage")))?;
+                        let index = match rates.iter().position(|known| known.id == rate.id) {
+                            Some(index) => index,
+                            None => {
+                                fractions.push(rate.percentage * Decimal::new(1, 2));
+                                rates.push(rate);
+                                rates.len() - 1
+                            }
+                        };
+                        indices.push(index);
+                    }
+                    by_class.push((charge.tax_class.clone(), indices));
+                    by_class.len() - 1
+                }
+            };
+            let rate_indices = &by_class[class_index].1;
+            if rate_indices.is_empty() {
+                continue;
+            }
+            let overflow = || Error::overflow("tax");
+            let taxable = currency.from_minor(charge.remaining, "tax")?;
+            let combined: Decimal = rate_indices.iter().map(|r| rates[*r].percentage).sum();
+            // Exact tax per rate: on the net, or backed out of the gross.
+            let divisor = Decimal::ONE_HUNDRED + combined;
+            charge.taxes.reserve_exact(rate_indices.len());
+            for r in rate_indices {
+                let exact = if cart.prices_include_tax {
+                    taxable
+                        .checked_mul(rates[*r].percentage)
+                        .and_then(|x| x.checked_div(divisor))
+                } else {
+                    taxable.checked_mul(fractions[*r])
+                }
+                .ok_or_else(overflow)?;
+                charge.taxes.push(ChargeTax {
+                    rate: *r,
+                    exact,
+                    amount: 0,
+                });
+            }
+            if self.config.tax_rounding == TaxRounding::PerLine {
+                if cart.prices_include_tax && rate_indices.len() > 1 {
+                    // Round the combined tax once, then split it over the rates.
+                    let exact_total = taxable
+                        .checked_mul(combined)
+                        .and_then(|x| x.checked_div(divisor))
+                        .ok_or_else(overflow)?;
+                    let total = currency.to_minor(currency.round(exact_total, mode), "tax")?;
+                    let weights =
+                        scaled_percentages(rate_indices.iter().map(|r| rates[*r].percentage));
+                    let parts = allocate_minor(total, &weights)?;
+                    for (tax, part) in charge.taxes.iter_mut().zip(parts) {
+                        tax.amount = part;
+                    }
+                } else {
+                    for tax in charge.taxes.iter_mut() {
+                        tax.amount = currency.to_minor(currency.round(tax.exact, mode), "tax")?;
+                    }
+                }
+            }
+        }
+        if self.config.tax_rounding == TaxRounding::PerOrder {
+            for rate in 0..rates.len() {
+                let mut exact_sum = Decimal::ZERO;
+                let mut weights = Vec::new();
+                for charge in all.iter() {
+                    for tax in charge.taxes.iter().filter(|t| t.rate == rate) {
+                        exact_sum = exact_sum
+                            .checked_add(tax.exact)
+                            .ok_or_else(|| Error::overflow("tax"))?;
+                        weights.push(charge.remaining);
+                    }
+                }
+                let total = currency.to_minor(currency.round(exact_sum, mode), "tax")?;
+                let mut parts = allocate_minor(total, &weights)?.into_iter();
+                for charge in all.iter_mut() {
+                    for tax in charge.taxes.iter_mut().filter(|t| t.rate == rate) {
+                        tax.amount = parts.next().unwrap_or(0);
+                    }
+                }
+            }
+        }
+        Ok(rates)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        &self,
+        cart: &Cart,
+        currency: Currency,
+        mut charges: Vec<Charge>,
+        shipping: Option<Charge>,
+        rates: &[TaxRate],
+        promotions: Vec<AppliedPromotion>,
+        not_applied: Vec<NotApplied>,
+    ) -> Result<PriceBreakdown> {
+        let dec = |minor: i128| currency.from_minor(minor, "total");
+        let inclusive = cart.prices_include_tax;
+        let mut summary: Vec<(i128, i128)> = vec![(0, 0); rates.len()];
+        let (mut subtotal, mut discount_total, mut tax_total, mut grand_total) =
+            (0i128, 0i128, 0i128, 0i128);
+
+        // Shared by lines and shipping: discounts, tax lines, net and total of one charge.
+        let mut settle = |charge: &mut Charge| -> Result<Settled> {
+            let discount = charge.base - charge.remaining;
+            let mut tax = 0i128;
+            let mut tax_lines = Vec::with_capacity(charge.taxes.len());
+            for t in &charge.taxes {
+                tax += t.amount;
+                summary[t.rate].0 += charge.remaining;
+                summary[t.rate].1 += t.amount;
+                tax_lines.push(TaxLine {
+                    rate_id: rates[t.rate].id.clone(),
+                    percentage: rates[t.rate].percentage,
+                    base: dec(charge.remaining)?,
+                    exact: t.exact.normalize(),
+                    amount: dec(t.amount)?,
+                    per_unit: UnitSplit::of(t.amount, charge.units, currency)?,
+                });
+            }
+            let (net, total) = if inclusive {
+                (charge.remaining - tax, charge.remaining)
+            } else {
+                (charge.remaining, charge.remaining + tax)
+            };
+            discount_total += discount;
+            tax_total += tax;
+            grand_total += total;
+            Ok(Settled {
+                base: dec(charge.base)?,
+                adjustments: std::mem::take(&mut charge.adjustments),
+                discount,
+                net: dec(net)?,
+                tax_lines,
+                tax: dec(tax)?,
+                total: dec(total)?,
+            })
+        };
+
+        charges.sort_by_key(|c| c.line);
+        let mut lines = Vec::with_capacity(charges.len());
+        for charge in &mut charges {
+            let line = &cart.lines[charge.line.unwrap_or(0)];
+            subtotal += charge.base;
+            let settled = settle(charge)?;
+            lines.push(LineBreakdown {
+                sku: line.sku.clone(),
+                quantity: charge.units,
+                unit_price: currency.exact(line.unit_price, "unit_price")?,
+                base: settled.base,
+                adjustments: settled.adjustments,
+                discount: dec(settled.discount)?,
+                net: settled.net,
+                tax_lines: settled.tax_lines,
+                tax: settled.tax,
+                total: settled.total,
+                discount_per_unit: UnitSplit::of(settled.discount, charge.units, currency)?,
+            });
+        }
+        let shipping_total = shipping.as_ref().map_or(0, |s| s.base);
+        let shipping = match (shipping, &cart.shipping) {
+            (Some(mut charge), Some(input)) => {
+                let settled = settle(&mut charge)?;
+                Some(ShippingBreakdown {
+                    method: input.method.clone(),
+                    base: settled.base,
+                    adjustments: settled.adjustments,
+                    discount: dec(settled.discount)?,
+                    net: settled.net,
+                    tax_lines: settled.tax_lines,
+                    tax: settled.tax,
+                    total: settled.total,
+                })
+            }
+            _ => None,
+        };
+        let mut taxes = Vec::with_capacity(rates.len());
+        for (rate, (base, amount)) in rates.iter().zip(summary) {
+            taxes.push(TaxSummary {
+                rate_id: rate.id.clone(),
+                name: rate.name.clone(),
+                jurisdiction: rate.jurisdiction.clone(),
+                percentage: rate.percentage,
+                base: dec(base)?,
+                amount: dec(amount)?,
+            });
+        }
+        Ok(PriceBreakdown {
+            currency,
+            prices_include_tax: inclusive,
+            rounding: self.config.rounding,
+            tax_rounding: self.config.tax_rounding,
+            lines,
+            shipping,
+            subtotal: dec(subtotal)?,
+            discount_total: dec(discount_total)?,
+            shipping_total: dec(shipping_total)?,
+            tax_total: dec(tax_total)?,
+            grand_total: dec(grand_total)?,
+            taxes,
+            promotions,
+            not_applied,
+        })
+    }
+}
+
+struct Settled {
+    base: Decimal,
+    adjustments: Vec<Adjustment>,
+    discount: i128,
+    net: Decimal,
+    tax_lines: Vec<TaxLine>,
+    tax: Decimal,
+    total: Decimal,
+}
+
+fn check_string(
+    value: &str,
+    limits: &Limits,
+    field: impl Fn() -> String,
+    may_be_empty: bool,
+) -> Result<()> {
+    if !may_be_empty && value.trim().is_empty() {
+        return Err(Error::invalid(field(), "must not be empty"));
+    }
+    if value.len() > limits.max_string_len {
+        return Err(Error::LimitExceeded {
+            field: field(),
+            limit: limits.max_string_len as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Orders lines by everything that influences their price, so that ties in allocations are
+/// broken the same way whatever the cart's line order.
+fn canonical_order(lines: &[CartLine], a: &Charge, b: &Charge) -> Ordering {
+    let (ia, ib) = (a.line.unwrap_or(0), b.line.unwrap_or(0));
+    let (la, lb) = (&lines[ia], &lines[ib]);
+    la.sku
+        .cmp(&lb.sku)
+        .then_with(|| a.base.cmp(&b.base))
+        .then_with(|| a.units.cmp(&b.units))
+        .then_with(|| la.category.cmp(&lb.category))
+        .then_with(|| la.tags.cmp(&lb.tags))
+        .then_with(|| la.tax_class.name().cmp(lb.tax_class.name()))
+        .then_with(|| la.name.cmp(&lb.name))
+        .then_with(|| la.weight.cmp(&lb.weight))
+        .then_with(|| ia.cmp(&ib))
+}
+
+/// Percentages as integers on one scale, for splitting a combined tax over its rates.
+fn scaled_percentages(percentages: impl Iterator<Item = Decimal>) -> Vec<i128> {
+    percentages
+        .map(|p| {
+            let mut scaled = p;
+            scaled.rescale(6);
+            scaled.mantissa()
+        })
+        .collect()
+}
+
+/// Turns the weights of buy-x-get-y targets into the value of the units to discount: for every
+/// `buy + get` eligible units, the `get` cheapest. A line's units are worth its remaining amount
+/// split evenly (the first `remaining mod units` carry one minor unit more); cheaper units are
+/// taken first, ties to the line earlier in canonical order.
+fn cheapest_units(targets: &mut [(&mut Charge, i128)], buy: u64, get: u64, max: Option<u64>) {
+    let eligible: u64 = targets.iter().map(|(c, _)| c.units).sum();
+    let mut groups = eligible / (buy + get);
+    if let Some(max) = max {
+        groups = groups.min(max);
+    }
+    let mut to_discount = groups.saturating_mul(get);
+    // (unit value, target position, how many such units)
+    let mut buckets: Vec<(i128, usize, u64)> = Vec::with_capacity(targets.len() * 2);
+    for (position, (charge, _)) in targets.iter().enumerate() {
+        let units = i128::from(charge.units);
+        let each = charge.remaining.div_euclid(units);
+        let richer = charge.remaining.rem_euclid(units) as u64;
+        buckets.push((each, position, charge.units - richer));
+        if richer > 0 {
+            buckets.push((each + 1, position, richer));
+        }
+    }
+    buckets.sort_unstable();
+    for (_, weight) in targets.iter_mut() {
+        *weight = 0;
+    }
+    for (value, position, count) in buckets {
+        if to_discount == 0 {
+            break;
+        }
+        let take = count.min(to_discount);
+        to_discount -= take;
+        targets[position].1 += value * i128::from(take);
+    }
+}
