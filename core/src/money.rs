@@ -239,6 +239,31 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
+    /// Rounds `numerator / denominator` to a whole number with this mode, exactly (no
+    /// intermediate decimal with limited digits). `denominator` must not be zero.
+    pub fn round_ratio(self, numerator: i128, denominator: i128) -> i128 {
+        let quotient = numerator / denominator;
+        let remainder = numerator - quotient * denominator;
+        if remainder == 0 {
+            return quotient;
+        }
+        let away = match (remainder.unsigned_abs() * 2).cmp(&denominator.unsigned_abs()) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => match self {
+                RoundingMode::HalfUp => true,
+                RoundingMode::HalfEven => quotient % 2 != 0,
+            },
+        };
+        if !away {
+            quotient
+        } else if (numerator < 0) == (denominator < 0) {
+            quotient + 1
+        } else {
+            quotient - 1
+        }
+    }
+
     fn strategy(self) -> RoundingStrategy {
         match self {
             RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
@@ -388,7 +413,7 @@ pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
         let part = product / sum;
         assigned += part;
         parts.push(part);
-        remainders.push((product % sum, index));
+        remainders.push((product - part * sum, index));
     }
     let left = (magnitude - assigned) as usize; // < weights.len(): each floor loses < 1
     if left > 0 {
@@ -582,6 +607,18 @@ mod tests {
             kwd.round(d("1.2345"), RoundingMode::HalfEven).to_string(),
             "1.234"
         );
+    }
+
+    #[test]
+    fn ratio_rounding_matches_decimal_rounding() {
+        for (num, den) in [(5, 10), (15, 10), (25, 10), (-5, 10), (-15, 10), (7, 3), (-7, 3), (1, 3), (2, 3), (3825, 10), (0, 7)] {
+            for mode in [RoundingMode::HalfUp, RoundingMode::HalfEven] {
+                let exact = Decimal::from(num) / Decimal::from(den);
+                let expected = exact.round_dp_with_strategy(0, mode.strategy()).mantissa();
+                assert_eq!(mode.round_ratio(num, den), expected, "{num}/{den} {mode:?}");
+                assert_eq!(mode.round_ratio(-num, -den), expected, "-{num}/-{den} {mode:?}");
+            }
+        }
     }
 
     #[test]

@@ -120,8 +120,8 @@ pub struct Cart {
 /// One line of a cart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CartLine {
-    /// Stock-keeping unit.
-    pub sku: String,
+    /// Stock-keeping unit (shared with the breakdown without copying).
+    pub sku: Arc<str>,
     /// Display name.
     #[serde(default)]
     pub name: String,
@@ -229,7 +229,7 @@ pub struct PriceBreakdown {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineBreakdown {
     /// The line's sku.
-    pub sku: String,
+    pub sku: Arc<str>,
     /// Units.
     pub quantity: u64,
     /// Price of one unit.
@@ -419,7 +419,7 @@ impl std::fmt::Debug for Pricer {
 }
 
 /// A line or the shipping charge while it is being priced, in minor units.
-struct Charge {
+struct Charge<'a> {
     /// Index in the cart's lines; `None` for shipping.
     line: Option<usize>,
     units: u64,
@@ -427,14 +427,27 @@ struct Charge {
     /// What is left after the promotions so far (the taxable amount in the end).
     remaining: i128,
     adjustments: Vec<Adjustment>,
-    tax_class: TaxClass,
-    taxes: Vec<ChargeTax>,
+    tax_class: &'a TaxClass,
+    /// This charge's entries in the shared list of computed taxes.
+    taxes: std::ops::Range<usize>,
 }
 
+/// One rate's tax on one charge: `numerator / denominator` minor units before rounding.
 struct ChargeTax {
     rate: usize,
-    exact: Decimal,
+    numerator: i128,
+    denominator: i128,
     amount: i128,
+}
+
+/// 10^8: the denominator of `amount × percentage / 100` with percentages scaled by 10^6.
+const PERCENT_DENOMINATOR: i128 = 100_000_000;
+
+/// A percentage (at most 6 decimals, validated) as an integer scaled by 10^6.
+fn percent_units(percentage: Decimal) -> i128 {
+    let mut scaled = percentage;
+    scaled.rescale(6);
+    scaled.mantissa()
 }
 
 impl Pricer {
@@ -476,8 +489,8 @@ impl Pricer {
                     base,
                     remaining: base,
                     adjustments: Vec::new(),
-                    tax_class: charge.tax_class.clone(),
-                    taxes: Vec::new(),
+                    tax_class: &charge.tax_class,
+                    taxes: 0..0,
                 })
             }
             None => None,
@@ -551,20 +564,22 @@ impl Pricer {
             }
         }
 
-        let rates =
-            self.compute_tax(cart, &mut charges, shipping.as_mut(), currency, context.now)?;
+        let mut taxes = Vec::with_capacity(charges.len() + 1);
+        let mut all: Vec<&mut Charge> = charges.iter_mut().chain(shipping.as_mut()).collect();
+        let rates = self.compute_tax(cart, &mut all, &mut taxes, currency, context.now)?;
+        drop(all);
         self.assemble(
             cart,
             currency,
             charges,
             shipping,
+            &taxes,
             &rates,
-            applied_out,
-            not_applied,
+            (applied_out, not_applied),
         )
     }
 
-    fn validate(&self, cart: &Cart, currency: Currency) -> Result<Vec<Charge>> {
+    fn validate<'a>(&self, cart: &'a Cart, currency: Currency) -> Result<Vec<Charge<'a>>> {
         let limits = &self.config.limits;
         if cart.lines.len() > limits.max_lines {
             return Err(Error::LimitExceeded {
@@ -637,20 +652,20 @@ impl Pricer {
                 base,
                 remaining: base,
                 adjustments: Vec::new(),
-                tax_class: line.tax_class.clone(),
-                taxes: Vec::new(),
+                tax_class: &line.tax_class,
+                taxes: 0..0,
             });
         }
         Ok(charges)
     }
 
     /// Applies one promotion; `Ok(Err(reason))` when it finds nothing to discount.
-    fn apply(
+    fn apply<'a>(
         &self,
         prepared: &Prepared,
         cart: &Cart,
-        charges: &mut [Charge],
-        shipping: Option<&mut Charge>,
+        charges: &mut [Charge<'a>],
+        shipping: Option<&mut Charge<'a>>,
         currency: Currency,
         mode: RoundingMode,
     ) -> Result<std::result::Result<AppliedPromotion, RejectionReason>> {
@@ -690,18 +705,23 @@ impl Pricer {
         }
         let base_decimal = currency.from_minor(base, "promotion.base")?;
         let overflow = || Error::overflow(format!("promotions[id={}]", promotion.id));
-        let (exact, amount) = match &promotion.effect {
+        let (exact, amount_minor) = match &promotion.effect {
             Effect::Percentage { percentage } | Effect::BuyXGetY { percentage, .. } => {
-                let exact =
-                    crate::money::percent_of(base_decimal, *percentage).ok_or_else(overflow)?;
-                (exact, currency.round(exact, mode))
+                // base × percentage / 100, exact, rounded once on integers.
+                let numerator = base
+                    .checked_mul(percent_units(*percentage))
+                    .ok_or_else(overflow)?;
+                let exact = Decimal::try_from_i128_with_scale(numerator, currency.minor_units() + 8)
+                    .map_err(|_| overflow())?;
+                (exact, mode.round_ratio(numerator, PERCENT_DENOMINATOR))
             }
             Effect::FixedAmount { amount } => {
-                let amount = currency.exact(*amount, "effect.amount")?.min(base_decimal);
-                (amount, amount)
+                let amount = currency.to_minor(currency.exact(*amount, "effect.amount")?, "effect.amount")?;
+                let amount = amount.min(base);
+                (currency.from_minor(amount, "effect.amount")?, amount)
             }
         };
-        let amount_minor = currency.to_minor(amount, "promotion.amount")?;
+        let amount = currency.from_minor(amount_minor, "promotion.amount")?;
         if amount_minor == 0 {
             return Ok(Err(RejectionReason::NoEligibleItems));
         }
@@ -726,12 +746,13 @@ impl Pricer {
         }))
     }
 
-    /// Computes every charge's tax; returns the rates used (indexed by `ChargeTax::rate`).
+    /// Computes every charge's tax into `taxes` (each charge's `taxes` range points into it);
+    /// returns the rates used, which `ChargeTax::rate` indexes.
     fn compute_tax(
         &self,
         cart: &Cart,
-        charges: &mut [Charge],
-        shipping: Option<&mut Charge>,
+        all: &mut [&mut Charge<'_>],
+        taxes: &mut Vec<ChargeTax>,
         currency: Currency,
         now: DateTime<Utc>,
     ) -> Result<Vec<TaxRate>> {
@@ -741,24 +762,21 @@ impl Pricer {
             _ => return Ok(rates),
         };
         let mode = self.config.rounding;
+        let overflow = || Error::overflow("tax");
         // Rates per tax class, asked once per class.
-        let mut by_class: Vec<(TaxClass, Vec<usize>)> = Vec::new();
-        // Each rate as a fraction (percentage × 0.01, exact), parallel to `rates`.
-        let mut fractions: Vec<Decimal> = Vec::new();
-        let mut all: Vec<&mut Charge> = charges.iter_mut().chain(shipping).collect();
+        let mut by_class: Vec<(&TaxClass, Vec<usize>)> = Vec::new();
+        // Each rate's percentage × 10^6, parallel to `rates`.
+        let mut units: Vec<i128> = Vec::new();
         for charge in all.iter_mut() {
-            if charge.tax_class == TaxClass::Exempt {
+            if *charge.tax_class == TaxClass::Exempt {
                 continue;
             }
-            let class_index = match by_class
-                .iter()
-                .position(|(class, _)| *class == charge.tax_class)
-            {
+            let class_index = match by_class.iter().position(|(class, _)| *class == charge.tax_class) {
                 Some(index) => index,
                 None => {
                     let found = self.tax.rates(&TaxQuery {
                         address,
-                        tax_class: &charge.tax_class,
+                        tax_class: charge.tax_class,
                         currency: &cart.currency,
                         at: now,
                     })?;
@@ -769,14 +787,14 @@ impl Pricer {
                         let index = match rates.iter().position(|known| known.id == rate.id) {
                             Some(index) => index,
                             None => {
-                                fractions.push(rate.percentage * Decimal::new(1, 2));
+                                units.push(percent_units(rate.percentage));
                                 rates.push(rate);
                                 rates.len() - 1
                             }
                         };
                         indices.push(index);
                     }
-                    by_class.push((charge.tax_class.clone(), indices));
+                    by_class.push((charge.tax_class, indices));
                     by_class.len() - 1
                 }
             };
@@ -784,64 +802,70 @@ impl Pricer {
             if rate_indices.is_empty() {
                 continue;
             }
-            let overflow = || Error::overflow("tax");
-            let taxable = currency.from_minor(charge.remaining, "tax")?;
-            let combined: Decimal = rate_indices.iter().map(|r| rates[*r].percentage).sum();
-            // Exact tax per rate: on the net, or backed out of the gross.
-            let divisor = Decimal::ONE_HUNDRED + combined;
-            charge.taxes.reserve_exact(rate_indices.len());
+            let combined: i128 = rate_indices.iter().map(|r| units[*r]).sum();
+            // Exact tax per rate in minor units: net × p / 100, or gross × p / (100 + Σp).
+            let denominator = if cart.prices_include_tax {
+                PERCENT_DENOMINATOR + combined
+            } else {
+                PERCENT_DENOMINATOR
+            };
+            let first = taxes.len();
             for r in rate_indices {
-                let exact = if cart.prices_include_tax {
-                    taxable
-                        .checked_mul(rates[*r].percentage)
-                        .and_then(|x| x.checked_div(divisor))
-                } else {
-                    taxable.checked_mul(fractions[*r])
-                }
-                .ok_or_else(overflow)?;
-                charge.taxes.push(ChargeTax {
+                let numerator = charge.remaining.checked_mul(units[*r]).ok_or_else(overflow)?;
+                taxes.push(ChargeTax {
                     rate: *r,
-                    exact,
+                    numerator,
+                    denominator,
                     amount: 0,
                 });
             }
+            charge.taxes = first..taxes.len();
             if self.config.tax_rounding == TaxRounding::PerLine {
-                if cart.prices_include_tax && rate_indices.len() > 1 {
+                let own = &mut taxes[first..];
+                if cart.prices_include_tax && own.len() > 1 {
                     // Round the combined tax once, then split it over the rates.
-                    let exact_total = taxable
-                        .checked_mul(combined)
-                        .and_then(|x| x.checked_div(divisor))
-                        .ok_or_else(overflow)?;
-                    let total = currency.to_minor(currency.round(exact_total, mode), "tax")?;
-                    let weights =
-                        scaled_percentages(rate_indices.iter().map(|r| rates[*r].percentage));
-                    let parts = allocate_minor(total, &weights)?;
-                    for (tax, part) in charge.taxes.iter_mut().zip(parts) {
+                    let numerator = charge.remaining.checked_mul(combined).ok_or_else(overflow)?;
+                    let total = mode.round_ratio(numerator, denominator);
+                    let weights: Vec<i128> = rate_indices.iter().map(|r| units[*r]).collect();
+                    for (tax, part) in own.iter_mut().zip(allocate_minor(total, &weights)?) {
                         tax.amount = part;
                     }
                 } else {
-                    for tax in charge.taxes.iter_mut() {
-                        tax.amount = currency.to_minor(currency.round(tax.exact, mode), "tax")?;
+                    for tax in own.iter_mut() {
+                        tax.amount = mode.round_ratio(tax.numerator, tax.denominator);
                     }
                 }
             }
         }
         if self.config.tax_rounding == TaxRounding::PerOrder {
             for rate in 0..rates.len() {
-                let mut exact_sum = Decimal::ZERO;
+                // Σ numerator_i / denominator_i over the charges taxed at this rate, exactly:
+                // the denominators differ only between inclusive lines of different total rates.
+                let mut sum = Some((0i128, 1i128));
                 let mut weights = Vec::new();
                 for charge in all.iter() {
-                    for tax in charge.taxes.iter().filter(|t| t.rate == rate) {
-                        exact_sum = exact_sum
-                            .checked_add(tax.exact)
-                            .ok_or_else(|| Error::overflow("tax"))?;
+                    for tax in taxes[charge.taxes.clone()].iter().filter(|t| t.rate == rate) {
+                        sum = sum.and_then(|s| add_ratios(s, (tax.numerator, tax.denominator)));
                         weights.push(charge.remaining);
                     }
                 }
-                let total = currency.to_minor(currency.round(exact_sum, mode), "tax")?;
+                let total = match sum {
+                    Some((numerator, denominator)) => mode.round_ratio(numerator, denominator),
+                    // Too many distinct denominators for i128: sum the 28-digit decimals.
+                    None => {
+                        let mut exact = Decimal::ZERO;
+                        for charge in all.iter() {
+                            for tax in taxes[charge.taxes.clone()].iter().filter(|t| t.rate == rate) {
+                                let part = exact_minor(tax.numerator, tax.denominator, currency)?;
+                                exact = exact.checked_add(part).ok_or_else(overflow)?;
+                            }
+                        }
+                        currency.to_minor(currency.round(exact, mode), "tax")?
+                    }
+                };
                 let mut parts = allocate_minor(total, &weights)?.into_iter();
-                for charge in all.iter_mut() {
-                    for tax in charge.taxes.iter_mut().filter(|t| t.rate == rate) {
+                for charge in all.iter() {
+                    for tax in taxes[charge.taxes.clone()].iter_mut().filter(|t| t.rate == rate) {
                         tax.amount = parts.next().unwrap_or(0);
                     }
                 }
@@ -850,16 +874,16 @@ impl Pricer {
         Ok(rates)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Turns the priced charges into the breakdown.
     fn assemble(
         &self,
         cart: &Cart,
         currency: Currency,
-        mut charges: Vec<Charge>,
-        shipping: Option<Charge>,
+        mut charges: Vec<Charge<'_>>,
+        shipping: Option<Charge<'_>>,
+        taxes: &[ChargeTax],
         rates: &[TaxRate],
-        promotions: Vec<AppliedPromotion>,
-        not_applied: Vec<NotApplied>,
+        promotions: (Vec<AppliedPromotion>, Vec<NotApplied>),
     ) -> Result<PriceBreakdown> {
         let dec = |minor: i128| currency.from_minor(minor, "total");
         let inclusive = cart.prices_include_tax;
@@ -870,20 +894,24 @@ impl Pricer {
         // Shared by lines and shipping: discounts, tax lines, net and total of one charge.
         let mut settle = |charge: &mut Charge| -> Result<Settled> {
             let discount = charge.base - charge.remaining;
+            let own = &taxes[charge.taxes.clone()];
             let mut tax = 0i128;
-            let mut tax_lines = Vec::with_capacity(charge.taxes.len());
-            for t in &charge.taxes {
-                tax += t.amount;
-                summary[t.rate].0 += charge.remaining;
-                summary[t.rate].1 += t.amount;
-                tax_lines.push(TaxLine {
-                    rate_id: rates[t.rate].id.clone(),
-                    percentage: rates[t.rate].percentage,
-                    base: dec(charge.remaining)?,
-                    exact: t.exact.normalize(),
-                    amount: dec(t.amount)?,
-                    per_unit: UnitSplit::of(t.amount, charge.units, currency)?,
-                });
+            let mut tax_lines = Vec::with_capacity(own.len());
+            if !own.is_empty() {
+                let base = dec(charge.remaining)?;
+                for t in own {
+                    tax += t.amount;
+                    summary[t.rate].0 += charge.remaining;
+                    summary[t.rate].1 += t.amount;
+                    tax_lines.push(TaxLine {
+                        rate_id: rates[t.rate].id.clone(),
+                        percentage: rates[t.rate].percentage,
+                        base,
+                        exact: exact_minor(t.numerator, t.denominator, currency)?,
+                        amount: dec(t.amount)?,
+                        per_unit: UnitSplit::of(t.amount, charge.units, currency)?,
+                    });
+                }
             }
             let (net, total) = if inclusive {
                 (charge.remaining - tax, charge.remaining)
@@ -941,9 +969,9 @@ impl Pricer {
             }
             _ => None,
         };
-        let mut taxes = Vec::with_capacity(rates.len());
+        let mut tax_summaries = Vec::with_capacity(rates.len());
         for (rate, (base, amount)) in rates.iter().zip(summary) {
-            taxes.push(TaxSummary {
+            tax_summaries.push(TaxSummary {
                 rate_id: rate.id.clone(),
                 name: rate.name.clone(),
                 jurisdiction: rate.jurisdiction.clone(),
@@ -952,6 +980,7 @@ impl Pricer {
                 amount: dec(amount)?,
             });
         }
+        let (promotions, not_applied) = promotions;
         Ok(PriceBreakdown {
             currency,
             prices_include_tax: inclusive,
@@ -964,7 +993,7 @@ impl Pricer {
             shipping_total: dec(shipping_total)?,
             tax_total: dec(tax_total)?,
             grand_total: dec(grand_total)?,
-            taxes,
+            taxes: tax_summaries,
             promotions,
             not_applied,
         })
@@ -1016,15 +1045,41 @@ fn canonical_order(lines: &[CartLine], a: &Charge, b: &Charge) -> Ordering {
         .then_with(|| ia.cmp(&ib))
 }
 
-/// Percentages as integers on one scale, for splitting a combined tax over its rates.
-fn scaled_percentages(percentages: impl Iterator<Item = Decimal>) -> Vec<i128> {
-    percentages
-        .map(|p| {
-            let mut scaled = p;
-            scaled.rescale(6);
-            scaled.mantissa()
-        })
-        .collect()
+/// `a + b` for ratios `(numerator, denominator)`, keeping the denominator small when equal.
+fn add_ratios(a: (i128, i128), b: (i128, i128)) -> Option<(i128, i128)> {
+    if a.1 == b.1 {
+        return Some((a.0.checked_add(b.0)?, a.1));
+    }
+    if a.0 == 0 {
+        return Some(b);
+    }
+    let numerator = a.0.checked_mul(b.1)?.checked_add(b.0.checked_mul(a.1)?)?;
+    Some((numerator, a.1.checked_mul(b.1)?))
+}
+
+/// `numerator / denominator` minor units as an amount, for explanations: exact when the
+/// denominator is a power of ten (tax-exclusive), else to 28 significant digits.
+fn exact_minor(numerator: i128, denominator: i128, currency: Currency) -> Result<Decimal> {
+    let overflow = || Error::overflow("tax");
+    let exact = if denominator == PERCENT_DENOMINATOR {
+        // Strip trailing zeros on the integer (cheaper than Decimal::normalize).
+        let scale = currency.minor_units() + 8;
+        if let Ok(mut digits) = i64::try_from(numerator) {
+            let mut scale = scale;
+            while scale > 0 && digits % 10 == 0 {
+                digits /= 10;
+                scale -= 1;
+            }
+            return Ok(Decimal::new(digits, scale));
+        }
+        Decimal::try_from_i128_with_scale(numerator, scale)
+            .map_err(|_| overflow())?
+    } else {
+        let n = Decimal::try_from_i128_with_scale(numerator, currency.minor_units()).map_err(|_| overflow())?;
+        let d = Decimal::try_from_i128_with_scale(denominator, 0).map_err(|_| overflow())?;
+        n.checked_div(d).ok_or_else(overflow)?
+    };
+    Ok(exact.normalize())
 }
 
 /// Turns the weights of buy-x-get-y targets into the value of the units to discount: for every

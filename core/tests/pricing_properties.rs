@@ -162,7 +162,7 @@ fn build(s: &Scenario) -> (Pricer, Cart) {
             .lines
             .iter()
             .map(|&(sku, price, quantity, category)| CartLine {
-                sku: format!("sku-{sku}"),
+                sku: format!("sku-{sku}").into(),
                 unit_price: amount(price, units),
                 quantity,
                 category: Some(categories[category as usize].to_string()),
