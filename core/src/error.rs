@@ -10,7 +10,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Validation errors carry the path of the offending input field (`lines[3].quantity`), in the
 /// same spelling as the serialized input, so a host can point a user at it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Serialized as an object whose `code` is [`Error::code`] and whose other keys are the variant's
+/// fields: the shape every binding exposes as error details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Error {
     /// A field holds a value that is not allowed (zero quantity, negative price, empty sku, …).
@@ -66,8 +70,103 @@ pub enum Error {
         /// The configured limit.
         limit: u64,
     },
+    /// No such order, payment, shipment, return or stock item — or one the actor may not see.
+    #[error("{entity} {id:?} not found")]
+    NotFound {
+        /// What was looked for (`order`, `stock`, `product`, …).
+        entity: String,
+        /// Its id.
+        id: String,
+    },
+    /// The actor may not do this.
+    #[error("{actor} may not {action}")]
+    Forbidden {
+        /// The action refused.
+        action: String,
+        /// Who tried.
+        actor: String,
+    },
+    /// The action is not allowed in the current state.
+    #[error("cannot {action} a {entity} that is {state}; allowed: {allowed:?}")]
+    InvalidTransition {
+        /// `order`, `payment`, `shipment` or `return`.
+        entity: String,
+        /// Its current state.
+        state: String,
+        /// The action refused.
+        action: String,
+        /// The actions allowed in this state.
+        allowed: Vec<String>,
+    },
+    /// Not enough stock to reserve.
+    #[error("insufficient stock for {sku}: requested {requested}, available {available}")]
+    InsufficientStock {
+        /// The sku.
+        sku: String,
+        /// Units asked for (all lines of the sku together).
+        requested: i64,
+        /// Units available over all locations.
+        available: i64,
+    },
+    /// Another writer changed a document first; the engine retries a bounded number of times
+    /// before reporting this.
+    #[error("version conflict on {key}")]
+    VersionConflict {
+        /// The document that changed.
+        key: String,
+    },
+    /// The idempotency key was used before with a different request.
+    #[error("idempotency key {key:?} was used with a different request")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+    },
+    /// The payment provider declined.
+    #[error("payment declined: {reason}")]
+    PaymentDeclined {
+        /// The provider's reason.
+        reason: String,
+    },
+    /// The payment provider could not be reached or timed out; retrying the same command with
+    /// the same idempotency key is safe (the provider sees the same provider key).
+    #[error("payment gateway unavailable: {message}")]
+    GatewayUnavailable {
+        /// The provider's message.
+        message: String,
+    },
+    /// A refund larger than what remains captured.
+    #[error("refund of {requested} exceeds the {refundable} still refundable")]
+    RefundExceedsCaptured {
+        /// Amount asked for.
+        requested: String,
+        /// Captured minus refunded.
+        refundable: String,
+    },
+    /// A capture larger than what remains authorized.
+    #[error("capture of {requested} exceeds the {capturable} still capturable")]
+    CaptureExceedsAuthorized {
+        /// Amount asked for.
+        requested: String,
+        /// Authorized minus captured.
+        capturable: String,
+    },
+    /// A coupon code entered at checkout that does not apply.
+    #[error("coupon {coupon:?} does not apply: {reason}")]
+    CouponRejected {
+        /// The code as entered.
+        coupon: String,
+        /// The rejection reason code (`expired`, `usage_limit_reached`, …).
+        reason: String,
+    },
+    /// A webhook whose signature or timestamp does not verify.
+    #[error("invalid webhook signature: {message}")]
+    InvalidSignature {
+        /// What did not verify.
+        message: String,
+    },
     /// A host-provided component (tax provider, store, gateway) failed.
     #[error("{component} failed: {message}")]
+    #[serde(rename = "provider_error")]
     Provider {
         /// Which component failed (`tax_provider`, …).
         component: String,
@@ -86,6 +185,18 @@ impl Error {
             Error::TooManyDecimals { .. } => "too_many_decimals",
             Error::AmountOverflow { .. } => "amount_overflow",
             Error::LimitExceeded { .. } => "limit_exceeded",
+            Error::NotFound { .. } => "not_found",
+            Error::Forbidden { .. } => "forbidden",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::InsufficientStock { .. } => "insufficient_stock",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::IdempotencyConflict { .. } => "idempotency_conflict",
+            Error::PaymentDeclined { .. } => "payment_declined",
+            Error::GatewayUnavailable { .. } => "gateway_unavailable",
+            Error::RefundExceedsCaptured { .. } => "refund_exceeds_captured",
+            Error::CaptureExceedsAuthorized { .. } => "capture_exceeds_authorized",
+            Error::CouponRejected { .. } => "coupon_rejected",
+            Error::InvalidSignature { .. } => "invalid_signature",
             Error::Provider { .. } => "provider_error",
         }
     }
@@ -98,6 +209,18 @@ impl Error {
         "too_many_decimals",
         "amount_overflow",
         "limit_exceeded",
+        "not_found",
+        "forbidden",
+        "invalid_transition",
+        "insufficient_stock",
+        "version_conflict",
+        "idempotency_conflict",
+        "payment_declined",
+        "gateway_unavailable",
+        "refund_exceeds_captured",
+        "capture_exceeds_authorized",
+        "coupon_rejected",
+        "invalid_signature",
         "provider_error",
     ];
 
@@ -110,7 +233,7 @@ impl Error {
             | Error::TooManyDecimals { field, .. }
             | Error::AmountOverflow { field }
             | Error::LimitExceeded { field, .. } => Some(field),
-            Error::Provider { .. } => None,
+            _ => None,
         }
     }
 
@@ -130,14 +253,51 @@ impl Error {
             | Error::TooManyDecimals { field, .. }
             | Error::AmountOverflow { field }
             | Error::LimitExceeded { field, .. } => *field = path(),
-            Error::Provider { .. } => {}
+            _ => {}
         }
         self
+    }
+
+    pub(crate) fn not_found(entity: &str, id: &str) -> Self {
+        Error::NotFound {
+            entity: entity.to_string(),
+            id: id.to_string(),
+        }
     }
 
     pub(crate) fn overflow(field: impl Into<String>) -> Self {
         Error::AmountOverflow {
             field: field.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialized_errors_carry_their_code() {
+        let errors = [
+            Error::invalid("lines[0].quantity", "must be at least 1"),
+            Error::not_found("order", "ord_1"),
+            Error::Provider {
+                component: "tax_provider".into(),
+                message: "down".into(),
+            },
+            Error::InvalidTransition {
+                entity: "order".into(),
+                state: "shipped".into(),
+                action: "cancel".into(),
+                allowed: vec!["deliver".into()],
+            },
+        ];
+        for error in errors {
+            let value = serde_json::to_value(&error).unwrap();
+            assert_eq!(value["code"], error.code());
+            let back: Error = serde_json::from_value(value).unwrap();
+            assert_eq!(back, error);
+            assert!(Error::CODES.contains(&error.code()));
         }
     }
 }

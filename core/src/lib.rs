@@ -5,6 +5,12 @@
 //! and gateways come in through traits; same inputs give the same outputs, bit for bit.
 //!
 //! Modules, one concept each:
+//! - [`engine`]: the application service — commands, retries, idempotency, the scheduler.
+//! - [`command`]: every command and query as data (the bindings' JSON shapes).
+//! - [`order`], [`payment`], [`inventory`], [`shipping`], [`returns`]: the aggregates and their
+//!   state machines.
+//! - [`store`], [`event`]: versioned documents, atomic change sets, the outbox.
+//! - [`actor`], [`catalog`], [`clock`], [`ids`]: who acts, where prices come from, time, ids.
 //! - [`money`]: currencies, rounding, checked arithmetic, exact allocation.
 //! - [`tax`]: tax classes, the table-driven [`tax::TaxTable`] and the [`tax::TaxProvider`] trait.
 //! - [`promotion`]: promotions, conditions, stacking rules and rejection reasons.
@@ -36,11 +42,24 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod address;
+pub mod catalog;
+pub mod clock;
+pub mod command;
+pub mod engine;
 pub mod error;
+pub mod event;
+pub mod ids;
+pub mod inventory;
 pub mod money;
+pub mod order;
+pub mod payment;
 pub mod pricing;
 pub mod promotion;
+pub mod returns;
+pub mod shipping;
+pub mod store;
 pub mod tax;
 
 pub use error::{Error, Result};

@@ -133,8 +133,37 @@ impl fmt::Display for Currency {
 }
 
 impl Serialize for Currency {
+    /// A built-in currency as its code (`"USD"`); a registered one as
+    /// `{"code": "XBT", "minor_units": 8}` so it reads back without the registry.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.code())
+        if BUILTIN_CURRENCIES.contains(self) {
+            serializer.serialize_str(self.code())
+        } else {
+            use serde::ser::SerializeStruct;
+            let mut s = serializer.serialize_struct("Currency", 2)?;
+            s.serialize_field("code", self.code())?;
+            s.serialize_field("minor_units", &self.minor_units)?;
+            s.end()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Code(String),
+            Full { code: String, minor_units: u32 },
+        }
+        match Form::deserialize(deserializer)? {
+            Form::Code(code) => CurrencyRegistry::new()
+                .get(&code)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown currency {code:?}"))),
+            Form::Full { code, minor_units } => {
+                Currency::new(&code, minor_units).map_err(serde::de::Error::custom)
+            }
+        }
     }
 }
 
@@ -611,12 +640,28 @@ mod tests {
 
     #[test]
     fn ratio_rounding_matches_decimal_rounding() {
-        for (num, den) in [(5, 10), (15, 10), (25, 10), (-5, 10), (-15, 10), (7, 3), (-7, 3), (1, 3), (2, 3), (3825, 10), (0, 7)] {
+        for (num, den) in [
+            (5, 10),
+            (15, 10),
+            (25, 10),
+            (-5, 10),
+            (-15, 10),
+            (7, 3),
+            (-7, 3),
+            (1, 3),
+            (2, 3),
+            (3825, 10),
+            (0, 7),
+        ] {
             for mode in [RoundingMode::HalfUp, RoundingMode::HalfEven] {
                 let exact = Decimal::from(num) / Decimal::from(den);
                 let expected = exact.round_dp_with_strategy(0, mode.strategy()).mantissa();
                 assert_eq!(mode.round_ratio(num, den), expected, "{num}/{den} {mode:?}");
-                assert_eq!(mode.round_ratio(-num, -den), expected, "-{num}/-{den} {mode:?}");
+                assert_eq!(
+                    mode.round_ratio(-num, -den),
+                    expected,
+                    "-{num}/-{den} {mode:?}"
+                );
             }
         }
     }

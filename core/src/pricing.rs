@@ -193,7 +193,7 @@ impl PricingContext {
 }
 
 /// The priced cart: every number, and what made it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceBreakdown {
     /// The currency of every amount.
     pub currency: Currency,
@@ -226,7 +226,7 @@ pub struct PriceBreakdown {
 }
 
 /// One priced line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineBreakdown {
     /// The line's sku.
     pub sku: Arc<str>,
@@ -253,7 +253,7 @@ pub struct LineBreakdown {
 }
 
 /// The priced shipping charge.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingBreakdown {
     /// The shipping method.
     pub method: String,
@@ -274,7 +274,7 @@ pub struct ShippingBreakdown {
 }
 
 /// One promotion's share of a line or of shipping.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adjustment {
     /// The promotion.
     pub promotion_id: Arc<str>,
@@ -286,7 +286,7 @@ pub struct Adjustment {
 }
 
 /// One rate's tax on a line or on shipping.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxLine {
     /// The rate's id.
     pub rate_id: Arc<str>,
@@ -303,7 +303,7 @@ pub struct TaxLine {
 }
 
 /// Tax of one rate on the whole order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxSummary {
     /// The rate's id.
     pub rate_id: Arc<str>,
@@ -320,7 +320,7 @@ pub struct TaxSummary {
 }
 
 /// A promotion that applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppliedPromotion {
     /// The promotion.
     pub promotion_id: Arc<str>,
@@ -335,7 +335,7 @@ pub struct AppliedPromotion {
 }
 
 /// A promotion or coupon code that did not apply.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotApplied {
     /// The promotion, when the code matched one (or for automatic promotions).
     pub promotion_id: Option<Arc<str>>,
@@ -346,7 +346,7 @@ pub struct NotApplied {
 }
 
 /// What `count` units of a line cost, taken from a [`LineBreakdown`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitAmounts {
     /// `unit_price × count`.
     pub base: Decimal,
@@ -468,6 +468,20 @@ impl Pricer {
     /// The configuration.
     pub fn config(&self) -> &PricingConfig {
         &self.config
+    }
+
+    /// Ids of the promotions with usage limits that may apply to `cart`: the engine reads their
+    /// usage counts in the same change set that counts a new use.
+    pub fn limited_promotions(&self, cart: &Cart) -> Vec<String> {
+        self.promotions
+            .candidates(cart)
+            .promotions
+            .into_iter()
+            .filter(|p| {
+                p.promotion.usage_limit.is_some() || p.promotion.usage_limit_per_customer.is_some()
+            })
+            .map(|p| p.promotion.id.clone())
+            .collect()
     }
 
     /// Prices `cart`.
@@ -711,12 +725,14 @@ impl Pricer {
                 let numerator = base
                     .checked_mul(percent_units(*percentage))
                     .ok_or_else(overflow)?;
-                let exact = Decimal::try_from_i128_with_scale(numerator, currency.minor_units() + 8)
-                    .map_err(|_| overflow())?;
+                let exact =
+                    Decimal::try_from_i128_with_scale(numerator, currency.minor_units() + 8)
+                        .map_err(|_| overflow())?;
                 (exact, mode.round_ratio(numerator, PERCENT_DENOMINATOR))
             }
             Effect::FixedAmount { amount } => {
-                let amount = currency.to_minor(currency.exact(*amount, "effect.amount")?, "effect.amount")?;
+                let amount = currency
+                    .to_minor(currency.exact(*amount, "effect.amount")?, "effect.amount")?;
                 let amount = amount.min(base);
                 (currency.from_minor(amount, "effect.amount")?, amount)
             }
@@ -771,7 +787,10 @@ impl Pricer {
             if *charge.tax_class == TaxClass::Exempt {
                 continue;
             }
-            let class_index = match by_class.iter().position(|(class, _)| *class == charge.tax_class) {
+            let class_index = match by_class
+                .iter()
+                .position(|(class, _)| *class == charge.tax_class)
+            {
                 Some(index) => index,
                 None => {
                     let found = self.tax.rates(&TaxQuery {
@@ -811,7 +830,10 @@ impl Pricer {
             };
             let first = taxes.len();
             for r in rate_indices {
-                let numerator = charge.remaining.checked_mul(units[*r]).ok_or_else(overflow)?;
+                let numerator = charge
+                    .remaining
+                    .checked_mul(units[*r])
+                    .ok_or_else(overflow)?;
                 taxes.push(ChargeTax {
                     rate: *r,
                     numerator,
@@ -824,7 +846,10 @@ impl Pricer {
                 let own = &mut taxes[first..];
                 if cart.prices_include_tax && own.len() > 1 {
                     // Round the combined tax once, then split it over the rates.
-                    let numerator = charge.remaining.checked_mul(combined).ok_or_else(overflow)?;
+                    let numerator = charge
+                        .remaining
+                        .checked_mul(combined)
+                        .ok_or_else(overflow)?;
                     let total = mode.round_ratio(numerator, denominator);
                     let weights: Vec<i128> = rate_indices.iter().map(|r| units[*r]).collect();
                     for (tax, part) in own.iter_mut().zip(allocate_minor(total, &weights)?) {
@@ -844,7 +869,10 @@ impl Pricer {
                 let mut sum = Some((0i128, 1i128));
                 let mut weights = Vec::new();
                 for charge in all.iter() {
-                    for tax in taxes[charge.taxes.clone()].iter().filter(|t| t.rate == rate) {
+                    for tax in taxes[charge.taxes.clone()]
+                        .iter()
+                        .filter(|t| t.rate == rate)
+                    {
                         sum = sum.and_then(|s| add_ratios(s, (tax.numerator, tax.denominator)));
                         weights.push(charge.remaining);
                     }
@@ -855,7 +883,10 @@ impl Pricer {
                     None => {
                         let mut exact = Decimal::ZERO;
                         for charge in all.iter() {
-                            for tax in taxes[charge.taxes.clone()].iter().filter(|t| t.rate == rate) {
+                            for tax in taxes[charge.taxes.clone()]
+                                .iter()
+                                .filter(|t| t.rate == rate)
+                            {
                                 let part = exact_minor(tax.numerator, tax.denominator, currency)?;
                                 exact = exact.checked_add(part).ok_or_else(overflow)?;
                             }
@@ -865,7 +896,10 @@ impl Pricer {
                 };
                 let mut parts = allocate_minor(total, &weights)?.into_iter();
                 for charge in all.iter() {
-                    for tax in taxes[charge.taxes.clone()].iter_mut().filter(|t| t.rate == rate) {
+                    for tax in taxes[charge.taxes.clone()]
+                        .iter_mut()
+                        .filter(|t| t.rate == rate)
+                    {
                         tax.amount = parts.next().unwrap_or(0);
                     }
                 }
@@ -875,6 +909,7 @@ impl Pricer {
     }
 
     /// Turns the priced charges into the breakdown.
+    #[allow(clippy::too_many_arguments)]
     fn assemble(
         &self,
         cart: &Cart,
@@ -1072,10 +1107,10 @@ fn exact_minor(numerator: i128, denominator: i128, currency: Currency) -> Result
             }
             return Ok(Decimal::new(digits, scale));
         }
-        Decimal::try_from_i128_with_scale(numerator, scale)
-            .map_err(|_| overflow())?
+        Decimal::try_from_i128_with_scale(numerator, scale).map_err(|_| overflow())?
     } else {
-        let n = Decimal::try_from_i128_with_scale(numerator, currency.minor_units()).map_err(|_| overflow())?;
+        let n = Decimal::try_from_i128_with_scale(numerator, currency.minor_units())
+            .map_err(|_| overflow())?;
         let d = Decimal::try_from_i128_with_scale(denominator, 0).map_err(|_| overflow())?;
         n.checked_div(d).ok_or_else(overflow)?
     };

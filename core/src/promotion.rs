@@ -309,7 +309,8 @@ impl PromotionSet {
     /// The promotions that may apply to `cart`: automatic ones whose target can touch it and the
     /// coupons it names, in stacking order.
     pub fn candidates(&self, cart: &Cart) -> Candidates<'_> {
-        let mut positions: Vec<u32> = Vec::with_capacity(self.global.len() + cart.coupon_codes.len());
+        let mut positions: Vec<u32> =
+            Vec::with_capacity(self.global.len() + cart.coupon_codes.len());
         positions.extend_from_slice(&self.global);
         let mut push_hits = |index: &HashMap<String, Vec<u32>>, key: &str| {
             if let Some(hits) = index.get(key) {

@@ -1,0 +1,342 @@
+//! Commands and queries: the engine's whole surface as data, so bindings and the C JSON façade
+//! can pass them through unchanged.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::inventory::StockItem;
+use crate::money::amount_serde;
+use crate::order::{Order, OrderAction};
+use crate::payment::PaymentMethod;
+use crate::returns::{ItemCondition, ReturnAction, ReturnReason};
+use crate::shipping::{ShipmentState, ShippingRate};
+use crate::store::{OrderPage, OrderQuery};
+
+/// One line asked for at checkout: a sku and a quantity. Prices come from the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineInput {
+    /// The sku.
+    pub sku: String,
+    /// Units, at least 1.
+    pub quantity: i64,
+}
+
+/// How the order is paid at placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInput {
+    /// Method.
+    #[serde(default)]
+    pub method: PaymentMethod,
+    /// Capture at once (default) or only authorize.
+    #[serde(default = "yes")]
+    pub capture: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Place an order: price it from the catalog, reserve stock, count coupon uses, take payment,
+/// commit — or nothing but a record of a failed payment attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceOrder {
+    /// The customer (a customer actor may only place orders for itself).
+    pub customer_id: String,
+    /// Customer groups, for promotions.
+    #[serde(default)]
+    pub customer_groups: Vec<String>,
+    /// What is bought.
+    pub lines: Vec<LineInput>,
+    /// Where it goes.
+    pub shipping_address: Address,
+    /// The shipping option id (from the carrier's rates); none for no shipping charge.
+    #[serde(default)]
+    pub shipping_option: Option<String>,
+    /// Coupon codes; each must apply, or the order is refused with `coupon_rejected`.
+    #[serde(default)]
+    pub coupon_codes: Vec<String>,
+    /// Payment at placement; without it the order waits for `pay_order`.
+    #[serde(default)]
+    pub payment: Option<PaymentInput>,
+    /// The order flow by name; the engine's default flow if absent.
+    #[serde(default)]
+    pub flow: Option<String>,
+}
+
+/// Units of one line to ship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipLine {
+    /// Line index.
+    pub line: usize,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// Units of one line to return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLine {
+    /// Line index.
+    pub line: usize,
+    /// Units.
+    pub quantity: i64,
+    /// Why.
+    pub reason: ReturnReason,
+}
+
+/// The condition of one returned line, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedLine {
+    /// Line index.
+    pub line: usize,
+    /// Condition.
+    pub condition: ItemCondition,
+}
+
+/// An asynchronous payment result reported by the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookOutcome {
+    /// The payment succeeded (authorized and captured).
+    Succeeded,
+    /// The payment failed.
+    Failed,
+}
+
+/// Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// See [`PlaceOrder`].
+    PlaceOrder(Box<PlaceOrder>),
+    /// Pay what an order still owes (customer or staff): authorize, and capture unless told not.
+    PayOrder {
+        /// The order.
+        order_id: String,
+        /// Method.
+        #[serde(default)]
+        method: PaymentMethod,
+        /// Capture at once (default).
+        #[serde(default = "yes")]
+        capture: bool,
+    },
+    /// Capture authorized money (staff or system); all that is capturable if no amount.
+    CapturePayment {
+        /// The order.
+        order_id: String,
+        /// Amount; all if absent.
+        #[serde(default, with = "amount_serde::option")]
+        amount: Option<Decimal>,
+    },
+    /// Refund captured money (staff); all that is refundable if no amount.
+    RefundPayment {
+        /// The order.
+        order_id: String,
+        /// Amount; all if absent.
+        #[serde(default, with = "amount_serde::option")]
+        amount: Option<Decimal>,
+        /// Why.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Start preparing (staff).
+    ProcessOrder {
+        /// The order.
+        order_id: String,
+    },
+    /// Ship units (staff); every remaining unit if `lines` is absent.
+    ShipOrder {
+        /// The order.
+        order_id: String,
+        /// What to ship.
+        #[serde(default)]
+        lines: Option<Vec<ShipLine>>,
+    },
+    /// Mark every shipment delivered (staff or system).
+    DeliverOrder {
+        /// The order.
+        order_id: String,
+    },
+    /// Cancel (the customer while the flow allows it, or staff).
+    CancelOrder {
+        /// The order.
+        order_id: String,
+        /// Why.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`.
+    PaymentWebhook {
+        /// Provider name.
+        provider: String,
+        /// The provider's event id.
+        event_id: String,
+        /// The payment's provider reference.
+        reference: String,
+        /// What happened.
+        outcome: WebhookOutcome,
+        /// The provider's reason for a failure.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A carrier's tracking update (system); deduplicated by `event_id`, never regressing.
+    TrackingUpdate {
+        /// The carrier's event id.
+        event_id: String,
+        /// The shipment's tracking number.
+        tracking_number: String,
+        /// New status.
+        status: ShipmentState,
+    },
+    /// Ask to return delivered units (the customer or staff), within the return window.
+    RequestReturn {
+        /// The order.
+        order_id: String,
+        /// What comes back.
+        lines: Vec<ReturnLine>,
+    },
+    /// Move a return along (staff): approve, reject, schedule pickup, in transit, receive (with
+    /// conditions), process (restock), refund; the customer may cancel their own.
+    UpdateReturn {
+        /// The order.
+        order_id: String,
+        /// The return.
+        return_id: String,
+        /// What to do.
+        action: ReturnAction,
+        /// Conditions as received (for `receive`; unlisted lines count as sellable).
+        #[serde(default)]
+        received: Vec<ReceivedLine>,
+    },
+    /// Set a stock item (staff).
+    SetStock {
+        /// The sku.
+        sku: String,
+        /// The location; the first configured location if absent.
+        #[serde(default)]
+        location: Option<String>,
+        /// Units on hand.
+        on_hand: i64,
+        /// Allow backorder.
+        #[serde(default)]
+        backorder: bool,
+        /// Low-stock threshold.
+        #[serde(default)]
+        low_stock_threshold: Option<i64>,
+    },
+    /// Add to or remove from on hand (staff).
+    AdjustStock {
+        /// The sku.
+        sku: String,
+        /// The location; the first configured location if absent.
+        #[serde(default)]
+        location: Option<String>,
+        /// Units to add (negative to remove).
+        delta: i64,
+    },
+}
+
+impl Command {
+    /// The command's name (`place_order`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::PlaceOrder(_) => "place_order",
+            Command::PayOrder { .. } => "pay_order",
+            Command::CapturePayment { .. } => "capture_payment",
+            Command::RefundPayment { .. } => "refund_payment",
+            Command::ProcessOrder { .. } => "process_order",
+            Command::ShipOrder { .. } => "ship_order",
+            Command::DeliverOrder { .. } => "deliver_order",
+            Command::CancelOrder { .. } => "cancel_order",
+            Command::PaymentWebhook { .. } => "payment_webhook",
+            Command::TrackingUpdate { .. } => "tracking_update",
+            Command::RequestReturn { .. } => "request_return",
+            Command::UpdateReturn { .. } => "update_return",
+            Command::SetStock { .. } => "set_stock",
+            Command::AdjustStock { .. } => "adjust_stock",
+        }
+    }
+}
+
+/// What a command answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum CommandOutput {
+    /// The order as committed.
+    Order(Box<Order>),
+    /// The stock item as committed.
+    Stock(StockItem),
+}
+
+impl CommandOutput {
+    /// The order, for commands on orders.
+    pub fn into_order(self) -> Option<Order> {
+        match self {
+            CommandOutput::Order(order) => Some(*order),
+            CommandOutput::Stock(_) => None,
+        }
+    }
+
+    /// The stock item, for stock commands.
+    pub fn into_stock(self) -> Option<StockItem> {
+        match self {
+            CommandOutput::Stock(item) => Some(item),
+            CommandOutput::Order(_) => None,
+        }
+    }
+}
+
+/// Every query. Serialized as `{"query": "get_order", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum Query {
+    /// One order.
+    GetOrder {
+        /// The order.
+        order_id: String,
+    },
+    /// Orders by customer and/or state, paginated.
+    ListOrders(OrderQuery),
+    /// Stock of a sku at every configured location.
+    StockLevels {
+        /// The sku.
+        sku: String,
+    },
+    /// What can be done next to an order by the asking actor.
+    AvailableActions {
+        /// The order.
+        order_id: String,
+    },
+    /// Shipping options and prices for an address and lines.
+    ShippingRates {
+        /// Destination.
+        address: Address,
+        /// What would ship.
+        lines: Vec<LineInput>,
+    },
+}
+
+/// What a query answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum QueryOutput {
+    /// One order.
+    Order(Box<Order>),
+    /// A page of orders.
+    Orders(OrderPage),
+    /// Stock items.
+    Stock(Vec<StockItem>),
+    /// Actions.
+    Actions(Vec<OrderAction>),
+    /// Shipping rates.
+    Rates(Vec<ShippingRate>),
+}
+
+/// What one scheduler tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickReport {
+    /// Orders cancelled because their reservation expired unpaid.
+    pub expired: Vec<String>,
+    /// Orders moved to processing by schedule.
+    pub advanced: Vec<String>,
+}

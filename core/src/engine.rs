@@ -1,0 +1,2310 @@
+//! The engine: an application service over injected storage, gateways, clock and ids.
+//!
+//! Each command loads what it needs, decides, and hands the store **one** change set (new
+//! document versions guarded by the versions read, outbox events, the idempotency record). On a
+//! `version_conflict` the command is decided again from fresh data, a bounded number of times.
+//! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
+//! so deciding again never moves money twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::actor::{Actor, StaffDuty};
+use crate::catalog::{Catalog, MemoryCatalog};
+use crate::clock::{Clock, SystemClock};
+use crate::command::*;
+use crate::error::{Error, Result};
+use crate::event::{DomainEvent, EventPayload};
+use crate::ids::{IdGen, SequentialIds};
+use crate::inventory::{Demand, Reservation, StockItem, allocate};
+use crate::order::{Order, OrderAction, OrderFlow, OrderLine, OrderState, Transition};
+use crate::payment::{
+    FakePaymentGateway, GatewayOperation, GatewayOutcome, GatewayRequest, Payment, PaymentAction,
+    PaymentGateway, PaymentMethod, PaymentState,
+};
+use crate::pricing::{
+    Cart, CartLine, Customer, Pricer, PricingConfig, PricingContext, ShippingCharge,
+};
+use crate::promotion::{Promotion, Usage};
+use crate::returns::{ItemCondition, ReturnAction, ReturnItem, ReturnRequest, ReturnState};
+use crate::shipping::{
+    Carrier, RateRequest, Shipment, ShipmentState, TableRateCarrier, validate_address,
+};
+use crate::store::{
+    ChangeSet, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord, MemoryStore,
+    PromotionUsage, Store, Write,
+};
+use crate::tax::{TaxProvider, TaxTable};
+
+/// Engine configuration. Every choice a demanding shop makes differently is here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EngineConfig {
+    /// The shop's currency (ISO-4217).
+    pub currency: String,
+    /// Whether catalog prices include tax.
+    pub prices_include_tax: bool,
+    /// Rounding and limits for pricing.
+    pub pricing: PricingConfig,
+    /// The order flows orders may follow.
+    pub flows: Vec<OrderFlow>,
+    /// The flow of orders that name none.
+    pub default_flow: String,
+    /// Stock locations in priority order.
+    pub locations: Vec<String>,
+    /// How long an unpaid order holds its stock before the scheduler cancels it.
+    pub reservation_ttl_minutes: i64,
+    /// Days after delivery during which returns may be requested.
+    pub return_window_days: i64,
+    /// Percent of the returned items' amount kept as a restocking fee.
+    pub restocking_fee_percent: Decimal,
+    /// Refund the shipping charge with the return that brings back the last units.
+    pub refund_shipping_on_full_return: bool,
+    /// How many times a command is decided again after a version conflict.
+    pub max_retries: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            currency: "USD".into(),
+            prices_include_tax: false,
+            pricing: PricingConfig::default(),
+            flows: vec![
+                OrderFlow::classic(),
+                OrderFlow::scheduled(60),
+                OrderFlow::full(),
+            ],
+            default_flow: "classic".into(),
+            locations: vec!["main".into()],
+            reservation_ttl_minutes: 30,
+            return_window_days: 30,
+            restocking_fee_percent: Decimal::ZERO,
+            refund_shipping_on_full_return: true,
+            max_retries: 32,
+        }
+    }
+}
+
+/// Builds an [`Engine`]; every component has a zero-setup default.
+pub struct EngineBuilder {
+    config: EngineConfig,
+    promotions: Vec<Promotion>,
+    tax: Arc<dyn TaxProvider>,
+    catalog: Arc<dyn Catalog>,
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn PaymentGateway>,
+    carrier: Arc<dyn Carrier>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            config: EngineConfig::default(),
+            promotions: Vec::new(),
+            tax: Arc::new(TaxTable::default()),
+            catalog: Arc::new(MemoryCatalog::default()),
+            store: Arc::new(MemoryStore::new()),
+            gateway: Arc::new(FakePaymentGateway::new()),
+            carrier: Arc::new(TableRateCarrier::standard()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(SequentialIds::new("")),
+        }
+    }
+}
+
+#[allow(missing_docs)] // each setter replaces the component it names
+impl EngineBuilder {
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+    pub fn promotions(mut self, promotions: Vec<Promotion>) -> Self {
+        self.promotions = promotions;
+        self
+    }
+    pub fn tax(mut self, tax: Arc<dyn TaxProvider>) -> Self {
+        self.tax = tax;
+        self
+    }
+    pub fn catalog(mut self, catalog: Arc<dyn Catalog>) -> Self {
+        self.catalog = catalog;
+        self
+    }
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = store;
+        self
+    }
+    pub fn gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateway = gateway;
+        self
+    }
+    pub fn carrier(mut self, carrier: Arc<dyn Carrier>) -> Self {
+        self.carrier = carrier;
+        self
+    }
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    pub fn ids(mut self, ids: Arc<dyn IdGen>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// Validates the configuration and builds the engine.
+    pub fn build(self) -> Result<Engine> {
+        let config = self.config;
+        config
+            .pricing
+            .currencies
+            .resolve(&config.currency, "currency")?;
+        if config.locations.is_empty() {
+            return Err(Error::invalid(
+                "locations",
+                "at least one stock location is needed",
+            ));
+        }
+        if !config.flows.iter().any(|f| f.name == config.default_flow) {
+            return Err(Error::invalid("default_flow", "names no configured flow"));
+        }
+        if config.reservation_ttl_minutes < 1 {
+            return Err(Error::invalid(
+                "reservation_ttl_minutes",
+                "must be at least 1",
+            ));
+        }
+        let pricer = Pricer::new(config.pricing.clone(), self.promotions, self.tax)?;
+        Ok(Engine {
+            config,
+            pricer,
+            catalog: self.catalog,
+            store: self.store,
+            gateway: self.gateway,
+            carrier: self.carrier,
+            clock: self.clock,
+            ids: self.ids,
+        })
+    }
+}
+
+/// The order engine. Cheap to share between threads (`Arc<Engine>`); every method is `&self`.
+pub struct Engine {
+    config: EngineConfig,
+    pricer: Pricer,
+    catalog: Arc<dyn Catalog>,
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn PaymentGateway>,
+    carrier: Arc<dyn Carrier>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ids fixed before deciding, so that deciding again after a conflict names the same things.
+#[derive(Debug, Default)]
+struct PreparedIds {
+    order: String,
+    payment: String,
+    shipment: String,
+    ret: String,
+}
+
+/// Gateway operations taken while deciding a command, undone if the command does not commit.
+#[derive(Debug, Default)]
+struct Compensation {
+    taken: Vec<(GatewayRequest, String)>,
+}
+
+/// The documents a command read and changed.
+struct Tx<'e> {
+    engine: &'e Engine,
+    actor: &'e Actor,
+    now: DateTime<Utc>,
+    docs: BTreeMap<DocKey, (u64, Option<Document>)>,
+    dirty: BTreeSet<DocKey>,
+    events: Vec<DomainEvent>,
+    /// Events committed even though the command fails (a declined payment attempt).
+    failure_events: Vec<DomainEvent>,
+}
+
+impl<'e> Tx<'e> {
+    fn new(engine: &'e Engine, actor: &'e Actor, now: DateTime<Utc>) -> Self {
+        Tx {
+            engine,
+            actor,
+            now,
+            docs: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            events: Vec::new(),
+            failure_events: Vec::new(),
+        }
+    }
+
+    fn load(&mut self, key: DocKey) -> Result<Option<&Document>> {
+        if !self.docs.contains_key(&key) {
+            let loaded = self.engine.store.load(&key)?;
+            let entry = match loaded {
+                Some(v) => (v.version, Some(v.value)),
+                None => (0, None),
+            };
+            self.docs.insert(key.clone(), entry);
+        }
+        Ok(self.docs.get(&key).and_then(|(_, d)| d.as_ref()))
+    }
+
+    fn put(&mut self, key: DocKey, document: Document) {
+        let entry = self.docs.entry(key.clone()).or_insert((0, None));
+        entry.1 = Some(document);
+        self.dirty.insert(key);
+    }
+
+    /// The order, if the actor may see it; another customer's order is `not_found`.
+    fn order(&mut self, id: &str) -> Result<Order> {
+        let actor = self.actor;
+        match self.load(DocKey::new(DocKind::Order, id))? {
+            Some(Document::Order(order)) if actor.can_see(&order.customer_id) => {
+                Ok((**order).clone())
+            }
+            _ => Err(Error::not_found("order", id)),
+        }
+    }
+
+    fn put_order(&mut self, mut order: Order) {
+        order.updated_at = self.now;
+        self.put(
+            DocKey::new(DocKind::Order, order.id.as_str()),
+            Document::Order(Box::new(order)),
+        );
+    }
+
+    fn stock(&mut self, sku: &str, location: &str) -> Result<StockItem> {
+        match self.load(DocKey::new(DocKind::Stock, StockItem::key(sku, location)))? {
+            Some(Document::Stock(item)) => Ok(item.clone()),
+            _ => Ok(StockItem::new(sku, location)),
+        }
+    }
+
+    fn put_stock(&mut self, item: StockItem) {
+        self.put(
+            DocKey::new(DocKind::Stock, StockItem::key(&item.sku, &item.location)),
+            Document::Stock(item),
+        );
+    }
+
+    fn event(
+        &self,
+        aggregate: String,
+        sequence: u64,
+        order: Option<&Order>,
+        payload: EventPayload,
+    ) -> DomainEvent {
+        DomainEvent {
+            id: self.engine.ids.next_id("evt"),
+            aggregate,
+            sequence,
+            order_id: order.map(|o| o.id.clone()),
+            customer_id: order.map(|o| o.customer_id.clone()),
+            at: self.now,
+            payload,
+        }
+    }
+
+    fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
+        order.event_sequence += 1;
+        let event = self.event(
+            format!("order/{}", order.id),
+            order.event_sequence,
+            Some(order),
+            payload,
+        );
+        self.events.push(event);
+    }
+
+    fn emit_stock(
+        &mut self,
+        item: &mut StockItem,
+        order: Option<&Order>,
+        payload: impl FnOnce(String, String) -> EventPayload,
+    ) {
+        item.event_sequence += 1;
+        let payload = payload(item.sku.clone(), item.location.clone());
+        let event = self.event(
+            format!("stock/{}", StockItem::key(&item.sku, &item.location)),
+            item.event_sequence,
+            order,
+            payload,
+        );
+        self.events.push(event);
+    }
+
+    fn into_changes(self) -> ChangeSet {
+        let mut writes = Vec::with_capacity(self.dirty.len());
+        let mut docs = self.docs;
+        for key in self.dirty {
+            if let Some((version, Some(document))) = docs.remove(&key) {
+                writes.push(Write {
+                    key,
+                    expected_version: version,
+                    document,
+                });
+            }
+        }
+        ChangeSet {
+            writes,
+            events: self.events,
+            idempotency: None,
+        }
+    }
+}
+
+fn fingerprint<T: Serialize>(value: &T) -> Result<String> {
+    let bytes = serde_json::to_vec(value).map_err(|e| Error::invalid("command", e.to_string()))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Errors that are answers (replayed for the same idempotency key) rather than accidents.
+fn is_recordable(error: &Error) -> bool {
+    !matches!(
+        error,
+        Error::VersionConflict { .. }
+            | Error::GatewayUnavailable { .. }
+            | Error::Provider { .. }
+            | Error::IdempotencyConflict { .. }
+    )
+}
+
+impl Engine {
+    /// A builder with zero-setup defaults.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The pricer (configuration, promotions and tax provider).
+    pub fn pricer(&self) -> &Pricer {
+        &self.pricer
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn flow(&self, name: &str) -> Result<&OrderFlow> {
+        self.config
+            .flows
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| Error::invalid("flow", format!("no flow named {name:?}")))
+    }
+
+    /// Runs `command` as `actor`. With an idempotency key, a repeated call with the same command
+    /// returns the first answer (errors included) without doing anything again, and the same key
+    /// with another command is `idempotency_conflict`.
+    pub fn execute(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
+        let mut ids = PreparedIds::default();
+        match command {
+            Command::PlaceOrder(_) => {
+                ids.order = self.ids.next_id("ord");
+                ids.payment = self.ids.next_id("pay");
+            }
+            Command::PayOrder { .. } => ids.payment = self.ids.next_id("pay"),
+            Command::ShipOrder { .. } => ids.shipment = self.ids.next_id("shp"),
+            Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
+            _ => {}
+        }
+        self.run(
+            actor,
+            &(actor, command),
+            idempotency_key,
+            |tx, compensation| self.decide(tx, command, &ids, idempotency_key, compensation),
+        )
+    }
+
+    /// The retry loop shared by every command: decide, commit, retry on conflict, record.
+    fn run<T, F>(
+        &self,
+        actor: &Actor,
+        request: &T,
+        idempotency_key: Option<&str>,
+        mut decide: F,
+    ) -> Result<CommandOutput>
+    where
+        T: Serialize,
+        F: FnMut(&mut Tx<'_>, &mut Compensation) -> Result<CommandOutput>,
+    {
+        let fingerprint = match idempotency_key {
+            Some(key) => {
+                if key.is_empty() || key.len() > 255 {
+                    return Err(Error::invalid("idempotency_key", "must be 1 to 255 bytes"));
+                }
+                let fingerprint = fingerprint(request)?;
+                if let Some(record) = self.store.idempotency(key)? {
+                    return replay(record, &fingerprint, key);
+                }
+                Some(fingerprint)
+            }
+            None => None,
+        };
+        let now = self.clock.now();
+        let mut compensation = Compensation::default();
+        let mut attempt = 0;
+        loop {
+            let mut tx = Tx::new(self, actor, now);
+            match decide(&mut tx, &mut compensation) {
+                Ok(output) => {
+                    let mut changes = tx.into_changes();
+                    if let (Some(key), Some(fingerprint)) = (idempotency_key, &fingerprint) {
+                        let value = serde_json::to_value(&output)
+                            .map_err(|e| Error::invalid("output", e.to_string()))?;
+                        changes.idempotency = Some(IdempotencyRecord {
+                            key: key.to_string(),
+                            fingerprint: fingerprint.clone(),
+                            outcome: Ok(value),
+                            at: now,
+                        });
+                    }
+                    match self.store.commit(changes) {
+                        Ok(()) => return Ok(output),
+                        Err(Error::VersionConflict { .. }) if attempt < self.config.max_retries => {
+                            attempt += 1
+                        }
+                        Err(Error::IdempotencyConflict { .. }) if idempotency_key.is_some() => {
+                            // Another process ran the same key first: answer what it answered.
+                            self.compensate(&compensation);
+                            let key = idempotency_key.unwrap_or_default();
+                            return match self.store.idempotency(key)? {
+                                Some(record) => {
+                                    replay(record, fingerprint.as_deref().unwrap_or_default(), key)
+                                }
+                                None => Err(Error::IdempotencyConflict {
+                                    key: key.to_string(),
+                                }),
+                            };
+                        }
+                        Err(error) => {
+                            self.compensate(&compensation);
+                            return Err(error);
+                        }
+                    }
+                }
+                Err(error) => {
+                    self.compensate(&compensation);
+                    let mut changes = ChangeSet {
+                        events: std::mem::take(&mut tx.failure_events),
+                        ..ChangeSet::default()
+                    };
+                    if let (Some(key), Some(fingerprint), true) =
+                        (idempotency_key, &fingerprint, is_recordable(&error))
+                    {
+                        changes.idempotency = Some(IdempotencyRecord {
+                            key: key.to_string(),
+                            fingerprint: fingerprint.clone(),
+                            outcome: Err(error.clone()),
+                            at: now,
+                        });
+                    }
+                    if !changes.events.is_empty() || changes.idempotency.is_some() {
+                        // Best effort: a concurrent run of the same key may have recorded first.
+                        let _ = self.store.commit(changes);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Undoes gateway operations of a command that did not commit.
+    fn compensate(&self, compensation: &Compensation) {
+        for (request, reference) in &compensation.taken {
+            let operation = match request.operation {
+                GatewayOperation::Authorize => GatewayOperation::Void,
+                GatewayOperation::AuthorizeAndCapture => GatewayOperation::Refund,
+                _ => continue,
+            };
+            let undo = GatewayRequest {
+                operation,
+                idempotency_key: format!("{}:compensate", request.idempotency_key),
+                provider_reference: Some(reference.clone()),
+                ..request.clone()
+            };
+            // A failed undo leaves an authorization to lapse at the provider; nothing was committed.
+            let _ = self.gateway.execute(&undo);
+        }
+    }
+
+    fn decide(
+        &self,
+        tx: &mut Tx<'_>,
+        command: &Command,
+        ids: &PreparedIds,
+        key: Option<&str>,
+        compensation: &mut Compensation,
+    ) -> Result<CommandOutput> {
+        let order = match command {
+            Command::PlaceOrder(place) => {
+                self.decide_place_order(tx, place, ids, key, compensation)?
+            }
+            Command::PayOrder {
+                order_id,
+                method,
+                capture,
+            } => self.decide_pay_order(tx, order_id, *method, *capture, ids, key, compensation)?,
+            Command::CapturePayment { order_id, amount } => {
+                self.decide_capture_payment(tx, order_id, *amount)?
+            }
+            Command::RefundPayment {
+                order_id,
+                amount,
+                reason,
+            } => {
+                tx.actor
+                    .require_staff(StaffDuty::Support, "refund_payment")?;
+                let mut order = tx.order(order_id)?;
+                self.flow(&order.flow)?
+                    .check(order.state, OrderAction::Refund)?;
+                let amount =
+                    amount.unwrap_or_else(|| order.payments.iter().map(Payment::refundable).sum());
+                let _ = reason;
+                self.refund(tx, &mut order, amount, None)?;
+                tx.put_order(order.clone());
+                order
+            }
+            Command::ProcessOrder { order_id } => {
+                tx.actor
+                    .require_staff(StaffDuty::Warehouse, "process_order")?;
+                let mut order = tx.order(order_id)?;
+                let flow = self.flow(&order.flow)?.clone();
+                flow.check(order.state, OrderAction::Process)?;
+                self.require_paid(&order, OrderAction::Process)?;
+                order.transition(&flow, OrderState::Processing, tx.actor, "process", tx.now);
+                tx.emit_order(&mut order, EventPayload::OrderProcessing);
+                self.schedule(&mut order, &flow);
+                tx.put_order(order.clone());
+                order
+            }
+            Command::ShipOrder { order_id, lines } => {
+                self.decide_ship_order(tx, order_id, lines.as_deref(), ids)?
+            }
+            Command::DeliverOrder { order_id } => {
+                tx.actor
+                    .require_staff(StaffDuty::Warehouse, "deliver_order")?;
+                let mut order = tx.order(order_id)?;
+                let flow = self.flow(&order.flow)?.clone();
+                flow.check(order.state, OrderAction::Deliver)?;
+                let shipments: Vec<usize> = (0..order.shipments.len()).collect();
+                for index in shipments {
+                    self.mark_delivered(&mut order, index, tx.now);
+                }
+                self.complete_delivery(tx, &mut order, &flow);
+                tx.put_order(order.clone());
+                order
+            }
+            Command::CancelOrder { order_id, reason } => {
+                let mut order = tx.order(order_id)?;
+                if !matches!(tx.actor, Actor::Customer { .. }) {
+                    tx.actor.require_staff(StaffDuty::Support, "cancel_order")?;
+                }
+                let reason = reason.clone().unwrap_or_else(|| "cancelled".to_string());
+                self.cancel(tx, &mut order, &reason)?;
+                tx.put_order(order.clone());
+                order
+            }
+            Command::PaymentWebhook {
+                provider,
+                event_id,
+                reference,
+                outcome,
+                reason,
+            } => {
+                tx.actor.require_system("payment_webhook")?;
+                self.payment_webhook(
+                    tx,
+                    provider,
+                    event_id,
+                    reference,
+                    *outcome,
+                    reason.as_deref(),
+                )?
+            }
+            Command::TrackingUpdate {
+                event_id,
+                tracking_number,
+                status,
+            } => {
+                tx.actor.require_system("tracking_update")?;
+                self.tracking_update(tx, event_id, tracking_number, *status)?
+            }
+            Command::RequestReturn { order_id, lines } => {
+                self.request_return(tx, order_id, lines, ids)?
+            }
+            Command::UpdateReturn {
+                order_id,
+                return_id,
+                action,
+                received,
+            } => self.update_return(tx, order_id, return_id, *action, received)?,
+            Command::SetStock {
+                sku,
+                location,
+                on_hand,
+                backorder,
+                low_stock_threshold,
+            } => {
+                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
+                    item.on_hand = *on_hand;
+                    item.backorder = *backorder;
+                    item.low_stock_threshold = *low_stock_threshold;
+                });
+            }
+            Command::AdjustStock {
+                sku,
+                location,
+                delta,
+            } => {
+                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
+                    item.on_hand = item.on_hand.saturating_add(*delta)
+                });
+            }
+        };
+        Ok(CommandOutput::Order(Box::new(order)))
+    }
+
+    fn decide_place_order(
+        &self,
+        tx: &mut Tx<'_>,
+        place: &PlaceOrder,
+        ids: &PreparedIds,
+        key: Option<&str>,
+        compensation: &mut Compensation,
+    ) -> Result<Order> {
+        let flow = self
+            .flow(place.flow.as_deref().unwrap_or(&self.config.default_flow))?
+            .clone();
+        if place.customer_id.trim().is_empty() {
+            return Err(Error::invalid("customer_id", "must not be empty"));
+        }
+        if let Actor::Customer { id } = tx.actor {
+            if *id != place.customer_id {
+                return Err(Error::Forbidden {
+                    action: "place_order for another customer".into(),
+                    actor: tx.actor.label(),
+                });
+            }
+        }
+        if place.lines.is_empty() {
+            return Err(Error::invalid("lines", "an order needs at least one line"));
+        }
+        let mut cart_lines = Vec::with_capacity(place.lines.len());
+        for (i, line) in place.lines.iter().enumerate() {
+            let product = self.catalog.product(&line.sku)?.ok_or_else(|| {
+                Error::invalid(
+                    format!("lines[{i}].sku"),
+                    format!("unknown sku {:?}", line.sku),
+                )
+            })?;
+            cart_lines.push(CartLine {
+                sku: product.sku.as_str().into(),
+                name: product.name.clone(),
+                unit_price: product.unit_price,
+                quantity: line.quantity,
+                category: product.category.clone(),
+                tags: product.tags.clone(),
+                tax_class: product.tax_class.clone(),
+                weight: product.weight,
+            });
+        }
+        validate_address(&place.shipping_address, "shipping_address")?;
+        self.carrier.validate_address(&place.shipping_address)?;
+        let shipping = match &place.shipping_option {
+            Some(option) => {
+                let rate = self
+                    .rates(&place.shipping_address, &cart_lines)?
+                    .into_iter()
+                    .find(|r| r.option_id == *option)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "shipping_option",
+                            format!("{option:?} is not offered for this address"),
+                        )
+                    })?;
+                Some(ShippingCharge {
+                    method: option.clone(),
+                    amount: rate.amount,
+                    tax_class: Default::default(),
+                })
+            }
+            None => None,
+        };
+        let customer = match tx.load(DocKey::new(DocKind::Customer, place.customer_id.as_str()))? {
+            Some(Document::Customer(record)) => record.clone(),
+            _ => CustomerRecord {
+                customer_id: place.customer_id.clone(),
+                orders_placed: 0,
+            },
+        };
+        let cart = Cart {
+            currency: self.config.currency.clone(),
+            lines: cart_lines,
+            shipping,
+            coupon_codes: place.coupon_codes.clone(),
+            customer: Customer {
+                id: Some(place.customer_id.clone()),
+                groups: place.customer_groups.clone(),
+                previous_orders: customer.orders_placed,
+                tax_exempt: false,
+            },
+            address: Some(place.shipping_address.clone()),
+            prices_include_tax: self.config.prices_include_tax,
+        };
+        // Usage counts of promotions with limits, read in this change set so that racing
+        // checkouts cannot both take the last use.
+        let mut context = PricingContext::at(tx.now);
+        let limited = self.pricer.limited_promotions(&cart);
+        let mut usages = Vec::with_capacity(limited.len());
+        for id in &limited {
+            let usage = match tx.load(DocKey::new(DocKind::PromotionUsage, id.as_str()))? {
+                Some(Document::PromotionUsage(u)) => u.clone(),
+                _ => PromotionUsage {
+                    promotion_id: id.clone(),
+                    ..PromotionUsage::default()
+                },
+            };
+            context.usage.insert(
+                id.clone(),
+                Usage {
+                    total: usage.total,
+                    by_customer: usage
+                        .by_customer
+                        .get(&place.customer_id)
+                        .copied()
+                        .unwrap_or(0),
+                },
+            );
+            usages.push(usage);
+        }
+        let pricing = self.pricer.price(&cart, &context)?;
+        for code in &place.coupon_codes {
+            let applied = pricing.promotions.iter().any(|p| {
+                p.code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code))
+            });
+            if !applied {
+                let reason = pricing
+                    .not_applied
+                    .iter()
+                    .find(|n| {
+                        n.code
+                            .as_deref()
+                            .is_some_and(|c| c.eq_ignore_ascii_case(code))
+                    })
+                    .map_or("not_applied", |n| n.reason.code());
+                return Err(Error::CouponRejected {
+                    coupon: code.clone(),
+                    reason: reason.to_string(),
+                });
+            }
+        }
+
+        // Stock: where every line comes from, checked as a whole.
+        let mut skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        let mut items: BTreeMap<(String, String), StockItem> = BTreeMap::new();
+        for sku in &skus {
+            for location in &self.config.locations {
+                items.insert(
+                    (sku.to_string(), location.clone()),
+                    tx.stock(sku, location)?,
+                );
+            }
+        }
+        let demands: Vec<Demand> = cart
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Demand {
+                line: i,
+                sku: &l.sku,
+                quantity: l.quantity,
+            })
+            .collect();
+        let allocations = allocate(&demands, &self.config.locations, |sku, location| {
+            items.get(&(sku.to_string(), location.to_string()))
+        })?;
+
+        let mut order = Order {
+            id: ids.order.clone(),
+            customer_id: place.customer_id.clone(),
+            flow: flow.name.clone(),
+            state: OrderState::Pending,
+            state_label: flow.label(OrderState::Pending).to_string(),
+            currency: self.config.currency.clone(),
+            lines: cart
+                .lines
+                .iter()
+                .map(|l| OrderLine {
+                    sku: l.sku.to_string(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    shipped: 0,
+                    delivered: 0,
+                    returned: 0,
+                    return_requested: 0,
+                })
+                .collect(),
+            pricing,
+            shipping_address: Some(place.shipping_address.clone()),
+            shipping_option: place.shipping_option.clone(),
+            coupon_codes: place.coupon_codes.clone(),
+            allocations: allocations.clone(),
+            payments: Vec::new(),
+            shipments: Vec::new(),
+            returns: Vec::new(),
+            history: vec![Transition {
+                from: None,
+                to: OrderState::Pending,
+                at: tx.now,
+                actor: tx.actor.label(),
+                reason: "place_order".into(),
+            }],
+            created_at: tx.now,
+            updated_at: tx.now,
+            reservation_expires_at: None,
+            due_at: None,
+            event_sequence: 0,
+            processed_webhooks: Vec::new(),
+        };
+        let total = order.pricing.grand_total;
+        let created = EventPayload::OrderCreated {
+            grand_total: total,
+            currency: order.currency.clone(),
+            state: order.state_label.clone(),
+        };
+        tx.emit_order(&mut order, created);
+
+        // Payment before anything is written: a decline leaves nothing but its record.
+        if let Some(payment) = &place.payment {
+            if total > Decimal::ZERO {
+                let provider_key = match key {
+                    Some(key) => format!("checkout:{key}:authorize"),
+                    None => format!("{}:authorize", ids.payment),
+                };
+                let payment = self.take_payment(
+                    tx,
+                    &mut order,
+                    &ids.payment,
+                    payment.method,
+                    payment.capture,
+                    total,
+                    provider_key,
+                    compensation,
+                )?;
+                order.payments.push(payment);
+            }
+        }
+
+        for allocation in &allocations {
+            let slot = (allocation.sku.clone(), allocation.location.clone());
+            let Some(item) = items.get_mut(&slot) else {
+                continue;
+            };
+            let before = item.available();
+            item.reservations.push(Reservation {
+                order_id: order.id.clone(),
+                line: allocation.line,
+                quantity: allocation.quantity,
+            });
+            let mut item = item.clone();
+            tx.emit_stock(&mut item, Some(&order), |sku, location| {
+                EventPayload::StockReserved {
+                    sku,
+                    location,
+                    quantity: allocation.quantity,
+                }
+            });
+            if let Some(threshold) = item.crossed_low_stock(before) {
+                let available = item.available();
+                tx.emit_stock(&mut item, Some(&order), |sku, location| {
+                    EventPayload::LowStock {
+                        sku,
+                        location,
+                        available,
+                        threshold,
+                    }
+                });
+            }
+            items.insert(slot, item.clone());
+            tx.put_stock(item);
+        }
+        self.after_payment(tx, &mut order, &flow);
+        self.schedule(&mut order, &flow);
+
+        // Count the uses of limited promotions and the customer's orders in the same change set.
+        for mut usage in usages {
+            if order
+                .pricing
+                .promotions
+                .iter()
+                .any(|p| *p.promotion_id == usage.promotion_id)
+            {
+                usage.total += 1;
+                *usage
+                    .by_customer
+                    .entry(order.customer_id.clone())
+                    .or_insert(0) += 1;
+                tx.put(
+                    DocKey::new(DocKind::PromotionUsage, usage.promotion_id.as_str()),
+                    Document::PromotionUsage(usage),
+                );
+            }
+        }
+        tx.put(
+            DocKey::new(DocKind::Customer, order.customer_id.as_str()),
+            Document::Customer(CustomerRecord {
+                customer_id: order.customer_id.clone(),
+                orders_placed: customer.orders_placed + 1,
+            }),
+        );
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    /// Asks the gateway for money; records the attempt. A decline is an error after recording a
+    /// `payment_failed` event that is committed even though the command fails.
+    #[allow(clippy::too_many_arguments)]
+    fn take_payment(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        payment_id: &str,
+        method: PaymentMethod,
+        capture: bool,
+        amount: Decimal,
+        provider_key: String,
+        compensation: &mut Compensation,
+    ) -> Result<Payment> {
+        let request = GatewayRequest {
+            operation: if capture {
+                GatewayOperation::AuthorizeAndCapture
+            } else {
+                GatewayOperation::Authorize
+            },
+            idempotency_key: provider_key,
+            payment_id: payment_id.to_string(),
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            amount,
+            currency: order.currency.clone(),
+            method,
+            provider_reference: None,
+        };
+        let mut payment = Payment {
+            id: payment_id.to_string(),
+            method,
+            state: PaymentState::Pending,
+            amount,
+            authorized: Decimal::ZERO,
+            captured: Decimal::ZERO,
+            refunded: Decimal::ZERO,
+            provider_reference: None,
+            failure_reason: None,
+            capture,
+            captures: 0,
+            refunds: 0,
+            created_at: tx.now,
+        };
+        match self.gateway.execute(&request)? {
+            GatewayOutcome::Approved { reference } => {
+                compensation.taken.push((request, reference.clone()));
+                payment.provider_reference = Some(reference);
+                payment.authorized = amount;
+                payment.state = PaymentState::Authorized;
+                tx.emit_order(
+                    order,
+                    EventPayload::PaymentAuthorized {
+                        payment_id: payment.id.clone(),
+                        amount,
+                    },
+                );
+                if capture {
+                    payment.apply_capture(amount)?;
+                    tx.emit_order(
+                        order,
+                        EventPayload::PaymentCaptured {
+                            payment_id: payment.id.clone(),
+                            amount,
+                        },
+                    );
+                }
+            }
+            GatewayOutcome::Pending { reference } => {
+                compensation.taken.push((request, reference.clone()));
+                payment.provider_reference = Some(reference);
+            }
+            GatewayOutcome::Declined { reason } => {
+                let event = tx.event(
+                    format!("payment/{payment_id}"),
+                    1,
+                    Some(order),
+                    EventPayload::PaymentFailed {
+                        payment_id: payment_id.to_string(),
+                        reason: reason.clone(),
+                    },
+                );
+                tx.failure_events.push(event);
+                return Err(Error::PaymentDeclined { reason });
+            }
+        }
+        Ok(payment)
+    }
+
+    fn is_paid(order: &Order) -> bool {
+        let covered: Decimal = order
+            .payments
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.state,
+                    PaymentState::Authorized
+                        | PaymentState::Captured
+                        | PaymentState::PartiallyRefunded
+                        | PaymentState::Refunded
+                )
+            })
+            .map(|p| p.authorized)
+            .sum();
+        covered >= order.pricing.grand_total
+    }
+
+    fn require_paid(&self, order: &Order, action: OrderAction) -> Result<()> {
+        if Self::is_paid(order) {
+            return Ok(());
+        }
+        Err(Error::InvalidTransition {
+            entity: "order".into(),
+            state: "unpaid".into(),
+            action: action.name().into(),
+            allowed: vec![
+                OrderAction::Pay.name().into(),
+                OrderAction::Cancel.name().into(),
+            ],
+        })
+    }
+
+    /// After money moved: confirm a pending order that is now fully captured (where the flow
+    /// confirms on payment) and stop its reservation clock once it is paid.
+    fn after_payment(&self, tx: &mut Tx<'_>, order: &mut Order, flow: &OrderFlow) {
+        if Self::is_paid(order) {
+            order.reservation_expires_at = None;
+        } else if order.state == OrderState::Pending && order.reservation_expires_at.is_none() {
+            order.reservation_expires_at =
+                Some(tx.now + Duration::minutes(self.config.reservation_ttl_minutes));
+        }
+        if order.state == OrderState::Pending
+            && order.captured() >= order.pricing.grand_total
+            && (Self::is_paid(order) || order.pricing.grand_total.is_zero())
+        {
+            let amount = order.captured();
+            tx.emit_order(order, EventPayload::OrderPaid { amount });
+            if flow.confirm_on_payment {
+                order.transition(flow, OrderState::Confirmed, tx.actor, "paid", tx.now);
+            }
+        }
+    }
+
+    /// When the scheduler must next look at the order.
+    fn schedule(&self, order: &mut Order, flow: &OrderFlow) {
+        let mut due = None;
+        if order.state == OrderState::Pending {
+            if !Self::is_paid(order) {
+                due = order.reservation_expires_at;
+            } else if let Some(minutes) = flow.auto_process_after_minutes {
+                due = Some(order.created_at + Duration::minutes(minutes));
+            }
+        }
+        order.due_at = due;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide_pay_order(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        method: PaymentMethod,
+        capture: bool,
+        ids: &PreparedIds,
+        key: Option<&str>,
+        compensation: &mut Compensation,
+    ) -> Result<Order> {
+        let mut order = tx.order(order_id)?;
+        let flow = self.flow(&order.flow)?.clone();
+        flow.check(order.state, OrderAction::Pay)?;
+        let covered: Decimal = order
+            .payments
+            .iter()
+            .filter(|p| !matches!(p.state, PaymentState::Failed | PaymentState::Voided))
+            .map(|p| {
+                if p.state == PaymentState::Pending {
+                    p.amount
+                } else {
+                    p.authorized
+                }
+            })
+            .sum();
+        let outstanding = order.pricing.grand_total - covered;
+        if outstanding <= Decimal::ZERO {
+            return Err(Error::invalid("order_id", "nothing left to pay"));
+        }
+        let provider_key = match key {
+            Some(key) => format!("pay:{key}:authorize"),
+            None => format!("{}:authorize", ids.payment),
+        };
+        let payment = self.take_payment(
+            tx,
+            &mut order,
+            &ids.payment,
+            method,
+            capture,
+            outstanding,
+            provider_key,
+            compensation,
+        )?;
+        order.payments.push(payment);
+        self.after_payment(tx, &mut order, &flow);
+        self.schedule(&mut order, &flow);
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    fn decide_capture_payment(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        amount: Option<Decimal>,
+    ) -> Result<Order> {
+        tx.actor
+            .require_staff(StaffDuty::Support, "capture_payment")?;
+        let mut order = tx.order(order_id)?;
+        let flow = self.flow(&order.flow)?.clone();
+        flow.check(order.state, OrderAction::Pay)?;
+        let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+        let amount = amount.unwrap_or(capturable);
+        if amount <= Decimal::ZERO || amount > capturable {
+            return Err(Error::CaptureExceedsAuthorized {
+                requested: amount.to_string(),
+                capturable: capturable.to_string(),
+            });
+        }
+        self.capture(tx, &mut order, amount)?;
+        self.after_payment(tx, &mut order, &flow);
+        self.schedule(&mut order, &flow);
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    /// Captures `amount` from the order's authorized payments, oldest first.
+    fn capture(&self, tx: &mut Tx<'_>, order: &mut Order, amount: Decimal) -> Result<()> {
+        let mut left = amount;
+        for index in 0..order.payments.len() {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let take = left.min(order.payments[index].capturable());
+            if take <= Decimal::ZERO {
+                continue;
+            }
+            let payment = &order.payments[index];
+            let request = self.request(order, payment, GatewayOperation::Capture, take);
+            match self.gateway.execute(&request)? {
+                GatewayOutcome::Approved { .. } | GatewayOutcome::Pending { .. } => {}
+                GatewayOutcome::Declined { reason } => {
+                    return Err(Error::PaymentDeclined { reason });
+                }
+            }
+            order.payments[index].apply_capture(take)?;
+            let id = order.payments[index].id.clone();
+            tx.emit_order(
+                order,
+                EventPayload::PaymentCaptured {
+                    payment_id: id,
+                    amount: take,
+                },
+            );
+            left -= take;
+        }
+        Ok(())
+    }
+
+    /// Refunds `amount` from the order's captured payments, newest first.
+    fn refund(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        amount: Decimal,
+        return_id: Option<&str>,
+    ) -> Result<()> {
+        let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+        if amount <= Decimal::ZERO || amount > refundable {
+            return Err(Error::RefundExceedsCaptured {
+                requested: amount.to_string(),
+                refundable: refundable.to_string(),
+            });
+        }
+        let mut left = amount;
+        for index in (0..order.payments.len()).rev() {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let take = left.min(order.payments[index].refundable());
+            if take <= Decimal::ZERO {
+                continue;
+            }
+            order.payments[index].check(PaymentAction::Refund)?;
+            let request = self.request(
+                order,
+                &order.payments[index],
+                GatewayOperation::Refund,
+                take,
+            );
+            match self.gateway.execute(&request)? {
+                GatewayOutcome::Approved { .. } | GatewayOutcome::Pending { .. } => {}
+                GatewayOutcome::Declined { reason } => {
+                    return Err(Error::PaymentDeclined { reason });
+                }
+            }
+            order.payments[index].apply_refund(take)?;
+            let id = order.payments[index].id.clone();
+            tx.emit_order(
+                order,
+                EventPayload::PaymentRefunded {
+                    payment_id: id.clone(),
+                    amount: take,
+                },
+            );
+            tx.emit_order(
+                order,
+                EventPayload::RefundIssued {
+                    payment_id: id,
+                    amount: take,
+                    return_id: return_id.map(str::to_string),
+                },
+            );
+            left -= take;
+        }
+        Ok(())
+    }
+
+    fn request(
+        &self,
+        order: &Order,
+        payment: &Payment,
+        operation: GatewayOperation,
+        amount: Decimal,
+    ) -> GatewayRequest {
+        GatewayRequest {
+            operation,
+            idempotency_key: payment.provider_key(operation),
+            payment_id: payment.id.clone(),
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            amount,
+            currency: order.currency.clone(),
+            method: payment.method,
+            provider_reference: payment.provider_reference.clone(),
+        }
+    }
+
+    fn decide_ship_order(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        lines: Option<&[ShipLine]>,
+        ids: &PreparedIds,
+    ) -> Result<Order> {
+        tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
+        let mut order = tx.order(order_id)?;
+        let flow = self.flow(&order.flow)?.clone();
+        flow.check(order.state, OrderAction::Ship)?;
+        self.require_paid(&order, OrderAction::Ship)?;
+        let wanted: Vec<(usize, i64)> = match lines {
+            Some(lines) => {
+                let mut wanted = Vec::new();
+                for (i, line) in lines.iter().enumerate() {
+                    let field = || format!("lines[{i}]");
+                    let Some(order_line) = order.lines.get(line.line) else {
+                        return Err(Error::invalid(format!("{}.line", field()), "no such line"));
+                    };
+                    if line.quantity < 1 || line.quantity > order_line.quantity - order_line.shipped
+                    {
+                        return Err(Error::invalid(
+                            format!("{}.quantity", field()),
+                            format!("must be 1 to {}", order_line.quantity - order_line.shipped),
+                        ));
+                    }
+                    wanted.push((line.line, line.quantity));
+                }
+                wanted
+            }
+            None => order
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.quantity > l.shipped)
+                .map(|(i, l)| (i, l.quantity - l.shipped))
+                .collect(),
+        };
+        if wanted.is_empty() {
+            return Err(Error::invalid("lines", "nothing left to ship"));
+        }
+        // Money before goods: capture what is still only authorized.
+        let to_capture = order.pricing.grand_total - order.captured();
+        if to_capture > Decimal::ZERO {
+            let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+            self.capture(tx, &mut order, to_capture.min(capturable))?;
+        }
+        for (line, quantity) in &wanted {
+            let mut left = *quantity;
+            for a in 0..order.allocations.len() {
+                if left == 0 {
+                    break;
+                }
+                let allocation = &order.allocations[a];
+                if allocation.line != *line || allocation.quantity == allocation.shipped {
+                    continue;
+                }
+                let take = left.min(allocation.quantity - allocation.shipped);
+                let mut item = tx.stock(&allocation.sku, &allocation.location)?;
+                item.commit(&order.id, *line, take)?;
+                tx.emit_stock(&mut item, Some(&order), |sku, location| {
+                    EventPayload::StockCommitted {
+                        sku,
+                        location,
+                        quantity: take,
+                    }
+                });
+                tx.put_stock(item);
+                order.allocations[a].shipped += take;
+                left -= take;
+            }
+            order.lines[*line].shipped += quantity;
+        }
+        let option = order
+            .shipping_option
+            .clone()
+            .unwrap_or_else(|| "standard".into());
+        let address = order.shipping_address.clone().unwrap_or_default();
+        let label = self
+            .carrier
+            .create_label(&ids.shipment, &option, &address)?;
+        order.shipments.push(Shipment {
+            id: ids.shipment.clone(),
+            carrier: "carrier".into(),
+            service: option,
+            tracking_number: label.tracking_number,
+            label_reference: label.label_reference,
+            lines: wanted,
+            state: ShipmentState::Shipped,
+            shipped_at: tx.now,
+            delivered_at: None,
+        });
+        let complete = order.lines.iter().all(|l| l.shipped == l.quantity);
+        let to = if complete {
+            OrderState::Shipped
+        } else {
+            OrderState::PartiallyShipped
+        };
+        if order.state != to {
+            order.transition(&flow, to, tx.actor, "ship", tx.now);
+        }
+        tx.emit_order(
+            &mut order,
+            EventPayload::OrderShipped {
+                shipment_id: ids.shipment.clone(),
+                complete,
+            },
+        );
+        self.schedule(&mut order, &flow);
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    fn mark_delivered(&self, order: &mut Order, shipment: usize, at: DateTime<Utc>) {
+        let Some(s) = order.shipments.get_mut(shipment) else {
+            return;
+        };
+        if s.state == ShipmentState::Delivered {
+            return;
+        }
+        s.state = ShipmentState::Delivered;
+        s.delivered_at = Some(at);
+        for (line, quantity) in s.lines.clone() {
+            if let Some(l) = order.lines.get_mut(line) {
+                l.delivered += quantity;
+            }
+        }
+    }
+
+    /// Moves a shipped order to delivered once every shipment arrived.
+    fn complete_delivery(&self, tx: &mut Tx<'_>, order: &mut Order, flow: &OrderFlow) {
+        if order.state == OrderState::Shipped
+            && order.lines.iter().all(|l| l.delivered == l.quantity)
+        {
+            order.transition(flow, OrderState::Delivered, tx.actor, "deliver", tx.now);
+            tx.emit_order(order, EventPayload::OrderDelivered);
+        }
+    }
+
+    fn cancel(&self, tx: &mut Tx<'_>, order: &mut Order, reason: &str) -> Result<()> {
+        let flow = self.flow(&order.flow)?.clone();
+        flow.check(order.state, OrderAction::Cancel)?;
+        self.release_stock(tx, order)?;
+        for index in 0..order.payments.len() {
+            let payment = order.payments[index].clone();
+            match payment.state {
+                PaymentState::Authorized | PaymentState::Pending => {
+                    let request = self.request(
+                        order,
+                        &payment,
+                        GatewayOperation::Void,
+                        payment.authorized.max(payment.amount),
+                    );
+                    self.gateway.execute(&request)?;
+                    order.payments[index].state = PaymentState::Voided;
+                    tx.emit_order(
+                        order,
+                        EventPayload::PaymentVoided {
+                            payment_id: payment.id.clone(),
+                        },
+                    );
+                }
+                PaymentState::Captured | PaymentState::PartiallyRefunded => {}
+                _ => {}
+            }
+        }
+        let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+        if refundable > Decimal::ZERO {
+            self.refund(tx, order, refundable, None)?;
+        }
+        order.transition(&flow, OrderState::Cancelled, tx.actor, reason, tx.now);
+        order.reservation_expires_at = None;
+        order.due_at = None;
+        tx.emit_order(
+            order,
+            EventPayload::OrderCancelled {
+                reason: reason.to_string(),
+            },
+        );
+        Ok(())
+    }
+
+    fn release_stock(&self, tx: &mut Tx<'_>, order: &mut Order) -> Result<()> {
+        for a in 0..order.allocations.len() {
+            let allocation = order.allocations[a].clone();
+            if allocation.quantity == allocation.shipped {
+                continue;
+            }
+            let mut item = tx.stock(&allocation.sku, &allocation.location)?;
+            let released = item.release(&order.id, allocation.line);
+            if released > 0 {
+                tx.emit_stock(&mut item, Some(order), |sku, location| {
+                    EventPayload::StockReleased {
+                        sku,
+                        location,
+                        quantity: released,
+                    }
+                });
+                tx.put_stock(item);
+            }
+            order.allocations[a].quantity = allocation.shipped;
+        }
+        Ok(())
+    }
+
+    fn payment_webhook(
+        &self,
+        tx: &mut Tx<'_>,
+        provider: &str,
+        event_id: &str,
+        reference: &str,
+        outcome: WebhookOutcome,
+        reason: Option<&str>,
+    ) -> Result<Order> {
+        let order_id = self.order_of_payment(tx, reference)?;
+        let mut order = tx.order(&order_id)?;
+        let dedupe = format!("{provider}:{event_id}");
+        if order.processed_webhooks.contains(&dedupe) {
+            return Ok(order);
+        }
+        order.processed_webhooks.push(dedupe);
+        let flow = self.flow(&order.flow)?.clone();
+        let Some(index) = order
+            .payments
+            .iter()
+            .position(|p| p.provider_reference.as_deref() == Some(reference))
+        else {
+            return Err(Error::not_found("payment", reference));
+        };
+        // Only a pending payment moves; anything else is a duplicate or stale event.
+        if order.payments[index].state == PaymentState::Pending {
+            let id = order.payments[index].id.clone();
+            let amount = order.payments[index].amount;
+            match outcome {
+                WebhookOutcome::Succeeded => {
+                    order.payments[index].authorized = amount;
+                    order.payments[index].state = PaymentState::Authorized;
+                    tx.emit_order(
+                        &mut order,
+                        EventPayload::PaymentAuthorized {
+                            payment_id: id.clone(),
+                            amount,
+                        },
+                    );
+                    if order.payments[index].capture {
+                        order.payments[index].apply_capture(amount)?;
+                        tx.emit_order(
+                            &mut order,
+                            EventPayload::PaymentCaptured {
+                                payment_id: id,
+                                amount,
+                            },
+                        );
+                    }
+                    if order.state == OrderState::Cancelled
+                        && order.payments[index].captured > Decimal::ZERO
+                    {
+                        // Money that arrived for a cancelled order goes straight back.
+                        self.refund(tx, &mut order, amount, None)?;
+                    } else {
+                        self.after_payment(tx, &mut order, &flow);
+                    }
+                }
+                WebhookOutcome::Failed => {
+                    order.payments[index].state = PaymentState::Failed;
+                    order.payments[index].failure_reason =
+                        Some(reason.unwrap_or("failed").to_string());
+                    tx.emit_order(
+                        &mut order,
+                        EventPayload::PaymentFailed {
+                            payment_id: id,
+                            reason: reason.unwrap_or("failed").to_string(),
+                        },
+                    );
+                }
+            }
+        }
+        self.schedule(&mut order, &flow);
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    /// Finds the order of a payment reference: webhooks name the provider's reference only.
+    fn order_of_payment(&self, tx: &mut Tx<'_>, reference: &str) -> Result<String> {
+        self.find_order(tx, |o| {
+            o.payments
+                .iter()
+                .any(|p| p.provider_reference.as_deref() == Some(reference))
+        })
+        .ok_or_else(|| Error::not_found("payment", reference))
+    }
+
+    fn find_order(&self, _tx: &mut Tx<'_>, predicate: impl Fn(&Order) -> bool) -> Option<String> {
+        let mut query = crate::store::OrderQuery {
+            limit: Some(500),
+            ..Default::default()
+        };
+        loop {
+            let page = self.store.find_orders(&query).ok()?;
+            if let Some(order) = page.orders.iter().find(|o| predicate(o)) {
+                return Some(order.id.clone());
+            }
+            query.after = Some(page.next?);
+        }
+    }
+
+    fn tracking_update(
+        &self,
+        tx: &mut Tx<'_>,
+        event_id: &str,
+        tracking_number: &str,
+        status: ShipmentState,
+    ) -> Result<Order> {
+        let order_id = self
+            .find_order(tx, |o| {
+                o.shipments
+                    .iter()
+                    .any(|s| s.tracking_number == tracking_number)
+            })
+            .ok_or_else(|| Error::not_found("shipment", tracking_number))?;
+        let mut order = tx.order(&order_id)?;
+        let dedupe = format!("tracking:{event_id}");
+        if order.processed_webhooks.contains(&dedupe) {
+            return Ok(order);
+        }
+        order.processed_webhooks.push(dedupe);
+        let flow = self.flow(&order.flow)?.clone();
+        let Some(index) = order
+            .shipments
+            .iter()
+            .position(|s| s.tracking_number == tracking_number)
+        else {
+            return Err(Error::not_found("shipment", tracking_number));
+        };
+        let current = order.shipments[index].state;
+        if status.rank() >= current.rank() && current != ShipmentState::Delivered {
+            if status == ShipmentState::Delivered {
+                self.mark_delivered(&mut order, index, tx.now);
+                self.complete_delivery(tx, &mut order, &flow);
+            } else {
+                order.shipments[index].state = status;
+            }
+        }
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    fn request_return(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        lines: &[ReturnLine],
+        ids: &PreparedIds,
+    ) -> Result<Order> {
+        let mut order = tx.order(order_id)?;
+        if !matches!(tx.actor, Actor::Customer { .. }) {
+            tx.actor
+                .require_staff(StaffDuty::Support, "request_return")?;
+        }
+        let flow = self.flow(&order.flow)?.clone();
+        flow.check(order.state, OrderAction::RequestReturn)?;
+        let delivered_at = order
+            .history
+            .iter()
+            .rev()
+            .find(|t| t.to == OrderState::Delivered)
+            .map(|t| t.at)
+            .unwrap_or(order.created_at);
+        if tx.now - delivered_at > Duration::days(self.config.return_window_days) {
+            return Err(Error::InvalidTransition {
+                entity: "order".into(),
+                state: "return_window_closed".into(),
+                action: OrderAction::RequestReturn.name().into(),
+                allowed: vec![],
+            });
+        }
+        if lines.is_empty() {
+            return Err(Error::invalid("lines", "a return needs at least one line"));
+        }
+        let currency = self
+            .config
+            .pricing
+            .currencies
+            .resolve(&order.currency, "currency")?;
+        let mut items = Vec::new();
+        let mut items_amount = Decimal::ZERO;
+        for (i, line) in lines.iter().enumerate() {
+            let Some(order_line) = order.lines.get(line.line) else {
+                return Err(Error::invalid(format!("lines[{i}].line"), "no such line"));
+            };
+            let open = order_line.delivered - order_line.returned - order_line.return_requested;
+            if line.quantity < 1 || line.quantity > open {
+                return Err(Error::invalid(
+                    format!("lines[{i}].quantity"),
+                    format!("must be 1 to {open} (delivered and not yet returned)"),
+                ));
+            }
+            let first_unit = (order_line.returned + order_line.return_requested) as u64;
+            let amounts = order.pricing.lines[line.line].units(
+                first_unit,
+                line.quantity as u64,
+                order.pricing.prices_include_tax,
+            )?;
+            items_amount += amounts.total;
+            order.lines[line.line].return_requested += line.quantity;
+            items.push(ReturnItem {
+                line: line.line,
+                quantity: line.quantity,
+                reason: line.reason,
+                condition: None,
+                first_unit,
+            });
+        }
+        let everything_back = order
+            .lines
+            .iter()
+            .all(|l| l.returned + l.return_requested == l.quantity);
+        let already_refunded_shipping = order
+            .returns
+            .iter()
+            .any(|r| r.shipping_amount > Decimal::ZERO && r.state.is_open());
+        let shipping_amount = match &order.pricing.shipping {
+            Some(s)
+                if self.config.refund_shipping_on_full_return
+                    && everything_back
+                    && !already_refunded_shipping =>
+            {
+                s.total
+            }
+            _ => Decimal::ZERO,
+        };
+        let fee = currency.round(
+            items_amount * self.config.restocking_fee_percent / Decimal::ONE_HUNDRED,
+            self.config.pricing.rounding,
+        );
+        let refund_amount = (items_amount + shipping_amount - fee).max(Decimal::ZERO);
+        let request = ReturnRequest {
+            id: ids.ret.clone(),
+            state: ReturnState::Requested,
+            items,
+            items_amount,
+            shipping_amount,
+            restocking_fee: fee,
+            refund_amount,
+            requested_at: tx.now,
+            history: Vec::new(),
+        };
+        tx.emit_order(
+            &mut order,
+            EventPayload::ReturnRequested {
+                return_id: request.id.clone(),
+            },
+        );
+        order.returns.push(request);
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    fn update_return(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        return_id: &str,
+        action: ReturnAction,
+        received: &[ReceivedLine],
+    ) -> Result<Order> {
+        let mut order = tx.order(order_id)?;
+        let duty = match action {
+            ReturnAction::Cancel if matches!(tx.actor, Actor::Customer { .. }) => None,
+            ReturnAction::Approve
+            | ReturnAction::Reject
+            | ReturnAction::Refund
+            | ReturnAction::Cancel => Some(StaffDuty::Support),
+            ReturnAction::SchedulePickup
+            | ReturnAction::MarkInTransit
+            | ReturnAction::Receive
+            | ReturnAction::Process => Some(StaffDuty::Warehouse),
+        };
+        if let Some(duty) = duty {
+            tx.actor
+                .require_staff(duty, &format!("{} a return", action.name()))?;
+        }
+        let flow = self.flow(&order.flow)?.clone();
+        let index = order
+            .returns
+            .iter()
+            .position(|r| r.id == return_id)
+            .ok_or_else(|| Error::not_found("return", return_id))?;
+        let label = tx.actor.label();
+        order.returns[index].apply(action, &label, tx.now)?;
+        let items = order.returns[index].items.clone();
+        match action {
+            ReturnAction::Reject | ReturnAction::Cancel => {
+                for item in &items {
+                    order.lines[item.line].return_requested -= item.quantity;
+                }
+            }
+            ReturnAction::Receive => {
+                for item in order.returns[index].items.iter_mut() {
+                    item.condition = Some(
+                        received
+                            .iter()
+                            .find(|r| r.line == item.line)
+                            .map_or(ItemCondition::Sellable, |r| r.condition),
+                    );
+                }
+            }
+            ReturnAction::Process => {
+                let items = order.returns[index].items.clone();
+                for item in &items {
+                    if item
+                        .condition
+                        .unwrap_or(ItemCondition::Sellable)
+                        .is_sellable()
+                    {
+                        let location = order
+                            .allocations
+                            .iter()
+                            .find(|a| a.line == item.line && a.shipped > 0)
+                            .map_or_else(
+                                || self.config.locations[0].clone(),
+                                |a| a.location.clone(),
+                            );
+                        let mut stock = tx.stock(&order.lines[item.line].sku, &location)?;
+                        stock.on_hand += item.quantity;
+                        tx.emit_stock(&mut stock, Some(&order), |sku, location| {
+                            EventPayload::StockRestocked {
+                                sku,
+                                location,
+                                quantity: item.quantity,
+                            }
+                        });
+                        tx.put_stock(stock);
+                    }
+                    order.lines[item.line].return_requested -= item.quantity;
+                    order.lines[item.line].returned += item.quantity;
+                }
+                let complete = order.lines.iter().all(|l| l.returned == l.quantity);
+                let to = if complete {
+                    OrderState::Returned
+                } else {
+                    OrderState::PartiallyReturned
+                };
+                if order.state != to {
+                    order.transition(&flow, to, tx.actor, "return", tx.now);
+                }
+                tx.emit_order(
+                    &mut order,
+                    EventPayload::OrderReturned {
+                        return_id: return_id.to_string(),
+                        complete,
+                    },
+                );
+            }
+            ReturnAction::Refund => {
+                let amount = order.returns[index].refund_amount;
+                if amount > Decimal::ZERO {
+                    self.refund(tx, &mut order, amount, Some(return_id))?;
+                }
+            }
+            ReturnAction::Approve | ReturnAction::SchedulePickup | ReturnAction::MarkInTransit => {}
+        }
+        let state = order.returns[index].state.name().to_string();
+        tx.emit_order(
+            &mut order,
+            EventPayload::ReturnUpdated {
+                return_id: return_id.to_string(),
+                state,
+            },
+        );
+        tx.put_order(order.clone());
+        Ok(order)
+    }
+
+    fn decide_set_stock(
+        &self,
+        tx: &mut Tx<'_>,
+        sku: &str,
+        location: Option<&str>,
+        change: impl FnOnce(&mut StockItem),
+    ) -> Result<CommandOutput> {
+        tx.actor
+            .require_staff(StaffDuty::Warehouse, "change stock")?;
+        if sku.trim().is_empty() {
+            return Err(Error::invalid("sku", "must not be empty"));
+        }
+        let location = location.unwrap_or(&self.config.locations[0]);
+        if !self.config.locations.iter().any(|l| l == location) {
+            return Err(Error::invalid(
+                "location",
+                format!("{location:?} is not a configured location"),
+            ));
+        }
+        let mut item = tx.stock(sku, location)?;
+        let before = item.available();
+        change(&mut item);
+        if item.on_hand < 0 {
+            return Err(Error::invalid("on_hand", "must not be negative"));
+        }
+        if item.available() < 0 && !item.backorder {
+            return Err(Error::invalid(
+                "on_hand",
+                format!(
+                    "{} units are reserved; on hand cannot go below that",
+                    item.reserved()
+                ),
+            ));
+        }
+        if item.low_stock_threshold.is_some_and(|t| t < 0) {
+            return Err(Error::invalid(
+                "low_stock_threshold",
+                "must not be negative",
+            ));
+        }
+        let on_hand = item.on_hand;
+        tx.emit_stock(&mut item, None, |sku, location| {
+            EventPayload::StockAdjusted {
+                sku,
+                location,
+                on_hand,
+            }
+        });
+        if let Some(threshold) = item.crossed_low_stock(before) {
+            let available = item.available();
+            tx.emit_stock(&mut item, None, |sku, location| EventPayload::LowStock {
+                sku,
+                location,
+                available,
+                threshold,
+            });
+        }
+        tx.put_stock(item.clone());
+        Ok(CommandOutput::Stock(item))
+    }
+
+    /// Does all time-based work due at the engine clock's now: cancels unpaid orders whose
+    /// reservation expired (releasing their stock) and moves paid orders to processing where the
+    /// flow schedules it. Idempotent: a second run at the same time finds nothing due.
+    pub fn tick(&self, actor: &Actor) -> Result<TickReport> {
+        actor.require_system("tick")?;
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let mut query = crate::store::OrderQuery {
+            due_before: Some(now),
+            limit: Some(200),
+            ..Default::default()
+        };
+        loop {
+            let page = self.store.find_orders(&query)?;
+            for due in &page.orders {
+                let id = due.id.clone();
+                let mut what = None;
+                self.run(actor, &("tick", &id, now), None, |tx, _| {
+                    let mut order = tx.order(&id)?;
+                    let flow = self.flow(&order.flow)?.clone();
+                    what = None;
+                    if order.state == OrderState::Pending
+                        && !Self::is_paid(&order)
+                        && order.reservation_expires_at.is_some_and(|t| t <= tx.now)
+                    {
+                        self.cancel(tx, &mut order, "reservation_expired")?;
+                        what = Some(true);
+                    } else if order.state == OrderState::Pending
+                        && Self::is_paid(&order)
+                        && flow.processing_step
+                        && flow
+                            .auto_process_after_minutes
+                            .is_some_and(|m| order.created_at + Duration::minutes(m) <= tx.now)
+                    {
+                        order.transition(
+                            &flow,
+                            OrderState::Processing,
+                            tx.actor,
+                            "scheduled",
+                            tx.now,
+                        );
+                        tx.emit_order(&mut order, EventPayload::OrderProcessing);
+                        what = Some(false);
+                    }
+                    self.schedule(&mut order, &flow);
+                    if order.due_at.is_some_and(|d| d <= tx.now) {
+                        order.due_at = None;
+                    }
+                    tx.put_order(order.clone());
+                    Ok(CommandOutput::Order(Box::new(order)))
+                })?;
+                match what {
+                    Some(true) => report.expired.push(id),
+                    Some(false) => report.advanced.push(id),
+                    None => {}
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Answers a query as `actor`. Customers see only their own orders.
+    pub fn query(&self, actor: &Actor, query: &Query) -> Result<QueryOutput> {
+        match query {
+            Query::GetOrder { order_id } => Ok(QueryOutput::Order(Box::new(
+                self.get_order(actor, order_id)?,
+            ))),
+            Query::ListOrders(filter) => {
+                let mut filter = filter.clone();
+                if let Actor::Customer { id } = actor {
+                    filter.customer_id = Some(id.clone());
+                }
+                Ok(QueryOutput::Orders(self.store.find_orders(&filter)?))
+            }
+            Query::StockLevels { sku } => {
+                let mut items = Vec::new();
+                for location in &self.config.locations {
+                    match self
+                        .store
+                        .load(&DocKey::new(DocKind::Stock, StockItem::key(sku, location)))?
+                    {
+                        Some(crate::store::Versioned {
+                            value: Document::Stock(item),
+                            ..
+                        }) => items.push(item),
+                        _ => items.push(StockItem::new(sku, location)),
+                    }
+                }
+                Ok(QueryOutput::Stock(items))
+            }
+            Query::AvailableActions { order_id } => {
+                let order = self.get_order(actor, order_id)?;
+                Ok(QueryOutput::Actions(self.available_actions(&order, actor)?))
+            }
+            Query::ShippingRates { address, lines } => {
+                let mut cart_lines = Vec::new();
+                for (i, line) in lines.iter().enumerate() {
+                    let product = self
+                        .catalog
+                        .product(&line.sku)?
+                        .ok_or_else(|| Error::invalid(format!("lines[{i}].sku"), "unknown sku"))?;
+                    cart_lines.push(CartLine {
+                        sku: product.sku.as_str().into(),
+                        unit_price: product.unit_price,
+                        quantity: line.quantity,
+                        weight: product.weight,
+                        ..CartLine::default()
+                    });
+                }
+                Ok(QueryOutput::Rates(self.rates(address, &cart_lines)?))
+            }
+        }
+    }
+
+    /// One order, if `actor` may see it (another customer's order is `not_found`).
+    pub fn get_order(&self, actor: &Actor, order_id: &str) -> Result<Order> {
+        match self.store.load(&DocKey::new(DocKind::Order, order_id))? {
+            Some(crate::store::Versioned {
+                value: Document::Order(order),
+                ..
+            }) if actor.can_see(&order.customer_id) => Ok(*order),
+            _ => Err(Error::not_found("order", order_id)),
+        }
+    }
+
+    /// What `actor` can do next to `order`.
+    pub fn available_actions(&self, order: &Order, actor: &Actor) -> Result<Vec<OrderAction>> {
+        let flow = self.flow(&order.flow)?;
+        let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+        let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+        Ok(flow
+            .allowed_actions(order.state)
+            .into_iter()
+            .filter(|action| match action {
+                OrderAction::Pay => {
+                    !Self::is_paid(order)
+                        || (capturable > Decimal::ZERO && !matches!(actor, Actor::Customer { .. }))
+                }
+                OrderAction::Cancel | OrderAction::RequestReturn => {
+                    matches!(actor, Actor::Customer { .. })
+                        || actor.require_staff(StaffDuty::Support, "").is_ok()
+                }
+                OrderAction::Refund => {
+                    refundable > Decimal::ZERO
+                        && actor.require_staff(StaffDuty::Support, "").is_ok()
+                }
+                OrderAction::Process | OrderAction::Ship | OrderAction::Deliver => {
+                    Self::is_paid(order) && actor.require_staff(StaffDuty::Warehouse, "").is_ok()
+                }
+            })
+            .collect())
+    }
+
+    fn rates(
+        &self,
+        address: &crate::address::Address,
+        lines: &[CartLine],
+    ) -> Result<Vec<crate::shipping::ShippingRate>> {
+        let mut subtotal = Decimal::ZERO;
+        let mut weight = Decimal::ZERO;
+        for line in lines {
+            let quantity = Decimal::from(line.quantity.max(0));
+            subtotal += line.unit_price * quantity;
+            weight += line.weight.unwrap_or_default() * quantity;
+        }
+        self.carrier.rates(&RateRequest {
+            address,
+            currency: &self.config.currency,
+            subtotal,
+            weight,
+        })
+    }
+}
+
+fn replay(record: IdempotencyRecord, fingerprint: &str, key: &str) -> Result<CommandOutput> {
+    if record.fingerprint != fingerprint {
+        return Err(Error::IdempotencyConflict {
+            key: key.to_string(),
+        });
+    }
+    match record.outcome {
+        Ok(value) => serde_json::from_value(value).map_err(|e| Error::Provider {
+            component: "store".into(),
+            message: format!("stored idempotent answer unreadable: {e}"),
+        }),
+        Err(error) => Err(error),
+    }
+}
+
+/// Convenience wrappers over [`Engine::execute`], one per command.
+#[allow(missing_docs)]
+impl Engine {
+    pub fn place_order(
+        &self,
+        actor: &Actor,
+        place: PlaceOrder,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::PlaceOrder(Box::new(place)),
+            idempotency_key,
+        ))
+    }
+    pub fn pay_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        method: PaymentMethod,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::PayOrder {
+                order_id: order_id.into(),
+                method,
+                capture: true,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn capture_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        amount: Option<Decimal>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::CapturePayment {
+                order_id: order_id.into(),
+                amount,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn refund_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        amount: Option<Decimal>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::RefundPayment {
+                order_id: order_id.into(),
+                amount,
+                reason: None,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn ship_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        lines: Option<Vec<ShipLine>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::ShipOrder {
+                order_id: order_id.into(),
+                lines,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn deliver_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::DeliverOrder {
+                order_id: order_id.into(),
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn cancel_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        reason: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Order> {
+        self.order_of(self.execute(
+            actor,
+            &Command::CancelOrder {
+                order_id: order_id.into(),
+                reason: reason.map(Into::into),
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn set_stock(
+        &self,
+        actor: &Actor,
+        sku: &str,
+        location: Option<&str>,
+        on_hand: i64,
+    ) -> Result<StockItem> {
+        let command = Command::SetStock {
+            sku: sku.into(),
+            location: location.map(Into::into),
+            on_hand,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        self.execute(actor, &command, None)?
+            .into_stock()
+            .ok_or_else(|| Error::invalid("command", "set_stock answers a stock item"))
+    }
+
+    fn order_of(&self, output: Result<CommandOutput>) -> Result<Order> {
+        output?
+            .into_order()
+            .ok_or_else(|| Error::invalid("command", "this command answers an order"))
+    }
+}

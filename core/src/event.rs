@@ -1,0 +1,136 @@
+//! Domain events, written to the outbox in the same change set as the state they describe.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One event: who it is about, when, its place in its aggregate's sequence, and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    /// Unique event id.
+    pub id: String,
+    /// The aggregate it belongs to (`order/ord_000001`, `stock/SKU@main`).
+    pub aggregate: String,
+    /// 1, 2, 3, … per aggregate, in commit order.
+    pub sequence: u64,
+    /// The order it concerns, if any.
+    pub order_id: Option<String>,
+    /// The customer it concerns, if any.
+    pub customer_id: Option<String>,
+    /// When it happened (the engine's clock).
+    pub at: DateTime<Utc>,
+    /// What happened.
+    #[serde(flatten)]
+    pub payload: EventPayload,
+}
+
+/// What happened; serialized with its name under `type` (`"order_created"`, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(missing_docs)] // field names say what they are
+pub enum EventPayload {
+    /// An order was placed.
+    OrderCreated {
+        grand_total: Decimal,
+        currency: String,
+        state: String,
+    },
+    /// An order was paid in full (captured).
+    OrderPaid { amount: Decimal },
+    /// An order moved to processing.
+    OrderProcessing,
+    /// Units of an order were shipped; `complete` when nothing is left to ship.
+    OrderShipped { shipment_id: String, complete: bool },
+    /// Every shipment of an order was delivered.
+    OrderDelivered,
+    /// An order was cancelled.
+    OrderCancelled { reason: String },
+    /// Units of a delivered order came back; `complete` when all did.
+    OrderReturned { return_id: String, complete: bool },
+    /// A payment was authorized.
+    PaymentAuthorized { payment_id: String, amount: Decimal },
+    /// A payment was captured (in part or in full).
+    PaymentCaptured { payment_id: String, amount: Decimal },
+    /// A payment was refunded (in part or in full).
+    PaymentRefunded { payment_id: String, amount: Decimal },
+    /// An authorization was released.
+    PaymentVoided { payment_id: String },
+    /// A payment failed or was declined.
+    PaymentFailed { payment_id: String, reason: String },
+    /// Stock was reserved for an order line.
+    StockReserved {
+        sku: String,
+        location: String,
+        quantity: i64,
+    },
+    /// A reservation was released (cancel, expiry, failed payment).
+    StockReleased {
+        sku: String,
+        location: String,
+        quantity: i64,
+    },
+    /// Reserved stock left the warehouse (on hand decremented).
+    StockCommitted {
+        sku: String,
+        location: String,
+        quantity: i64,
+    },
+    /// Returned units went back on hand.
+    StockRestocked {
+        sku: String,
+        location: String,
+        quantity: i64,
+    },
+    /// Staff set or adjusted stock.
+    StockAdjusted {
+        sku: String,
+        location: String,
+        on_hand: i64,
+    },
+    /// Available stock fell to or below its threshold.
+    LowStock {
+        sku: String,
+        location: String,
+        available: i64,
+        threshold: i64,
+    },
+    /// A return was requested.
+    ReturnRequested { return_id: String },
+    /// A return changed state.
+    ReturnUpdated { return_id: String, state: String },
+    /// Money went back to the customer.
+    RefundIssued {
+        payment_id: String,
+        amount: Decimal,
+        return_id: Option<String>,
+    },
+}
+
+impl EventPayload {
+    /// The event's name (`order_created`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventPayload::OrderCreated { .. } => "order_created",
+            EventPayload::OrderPaid { .. } => "order_paid",
+            EventPayload::OrderProcessing => "order_processing",
+            EventPayload::OrderShipped { .. } => "order_shipped",
+            EventPayload::OrderDelivered => "order_delivered",
+            EventPayload::OrderCancelled { .. } => "order_cancelled",
+            EventPayload::OrderReturned { .. } => "order_returned",
+            EventPayload::PaymentAuthorized { .. } => "payment_authorized",
+            EventPayload::PaymentCaptured { .. } => "payment_captured",
+            EventPayload::PaymentRefunded { .. } => "payment_refunded",
+            EventPayload::PaymentVoided { .. } => "payment_voided",
+            EventPayload::PaymentFailed { .. } => "payment_failed",
+            EventPayload::StockReserved { .. } => "stock_reserved",
+            EventPayload::StockReleased { .. } => "stock_released",
+            EventPayload::StockCommitted { .. } => "stock_committed",
+            EventPayload::StockRestocked { .. } => "stock_restocked",
+            EventPayload::StockAdjusted { .. } => "stock_adjusted",
+            EventPayload::LowStock { .. } => "low_stock",
+            EventPayload::ReturnRequested { .. } => "return_requested",
+            EventPayload::ReturnUpdated { .. } => "return_updated",
+            EventPayload::RefundIssued { .. } => "refund_issued",
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Stock per (sku, location): on hand, reservations, and the allocation of an order's lines to
+//! locations.
+//!
+//! `available = on_hand − reserved` never goes below zero unless the item allows backorder.
+//! Every change is a new version of the stock document, written compare-and-set in the same
+//! change set as the order, so two checkouts racing for the last unit cannot both win.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Stock of one sku at one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockItem {
+    /// The sku.
+    pub sku: String,
+    /// The location (warehouse) id.
+    pub location: String,
+    /// Units physically there.
+    pub on_hand: i64,
+    /// Units held for orders not yet shipped.
+    pub reservations: Vec<Reservation>,
+    /// Whether orders may reserve more than is available.
+    pub backorder: bool,
+    /// `low_stock` is emitted when available falls to or below this.
+    pub low_stock_threshold: Option<i64>,
+    /// Events emitted so far for this item.
+    pub event_sequence: u64,
+}
+
+/// Units held for one order line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    /// The order.
+    pub order_id: String,
+    /// The line index in the order.
+    pub line: usize,
+    /// Units held. A hold lapses with its order: the scheduler cancels an order still unpaid at
+    /// its `reservation_expires_at` and releases its holds.
+    pub quantity: i64,
+}
+
+impl StockItem {
+    /// An item with nothing on hand.
+    pub fn new(sku: &str, location: &str) -> Self {
+        StockItem {
+            sku: sku.to_string(),
+            location: location.to_string(),
+            on_hand: 0,
+            reservations: Vec::new(),
+            backorder: false,
+            low_stock_threshold: None,
+            event_sequence: 0,
+        }
+    }
+
+    /// The document id: `sku@location`.
+    pub fn key(sku: &str, location: &str) -> String {
+        format!("{sku}@{location}")
+    }
+
+    /// Units reserved.
+    pub fn reserved(&self) -> i64 {
+        self.reservations.iter().map(|r| r.quantity).sum()
+    }
+
+    /// On hand minus reserved.
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved()
+    }
+
+    /// Removes the reservation of `order_id`'s `line`; returns the units released.
+    pub(crate) fn release(&mut self, order_id: &str, line: usize) -> i64 {
+        let mut released = 0;
+        self.reservations.retain(|r| {
+            let hit = r.order_id == order_id && r.line == line;
+            if hit {
+                released += r.quantity;
+            }
+            !hit
+        });
+        released
+    }
+
+    /// Ships `quantity` reserved units of `order_id`'s `line`: the reservation shrinks and the
+    /// units leave on hand.
+    pub(crate) fn commit(&mut self, order_id: &str, line: usize, quantity: i64) -> Result<()> {
+        let reservation = self
+            .reservations
+            .iter_mut()
+            .find(|r| r.order_id == order_id && r.line == line && r.quantity >= quantity)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "lines",
+                    format!(
+                        "no reservation of {quantity} units of {} for line {line}",
+                        self.sku
+                    ),
+                )
+            })?;
+        reservation.quantity -= quantity;
+        self.reservations.retain(|r| r.quantity > 0);
+        self.on_hand -= quantity;
+        Ok(())
+    }
+
+    /// Whether a change from `before` available units to now crossed the low-stock threshold.
+    pub(crate) fn crossed_low_stock(&self, before: i64) -> Option<i64> {
+        let threshold = self.low_stock_threshold?;
+        (before > threshold && self.available() <= threshold).then_some(threshold)
+    }
+}
+
+/// Where one order line's units are reserved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// The line index in the order.
+    pub line: usize,
+    /// The sku.
+    pub sku: String,
+    /// The location.
+    pub location: String,
+    /// Units.
+    pub quantity: i64,
+    /// Units already shipped from here.
+    pub shipped: i64,
+}
+
+/// One line's demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Demand<'a> {
+    /// The line index.
+    pub line: usize,
+    /// The sku.
+    pub sku: &'a str,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// Decides where each line's units come from.
+///
+/// Prefers one location (in `locations` priority order) that can ship the whole order; else
+/// fills each sku from the locations in priority order. Lines asking for the same sku are
+/// checked as one. Units beyond what is available go to the first location whose item allows
+/// backorder; without one the result is `insufficient_stock` with the sku's total demand and
+/// availability. `stock(sku, location)` gives the current item, if any.
+pub fn allocate<'s>(
+    demands: &[Demand<'_>],
+    locations: &[String],
+    stock: impl Fn(&str, &str) -> Option<&'s StockItem>,
+) -> Result<Vec<Allocation>> {
+    let available =
+        |sku: &str, location: &str| stock(sku, location).map_or(0, |s| s.available().max(0));
+    // Total demand per sku, in order of first appearance.
+    let mut totals: Vec<(&str, i64)> = Vec::new();
+    for demand in demands {
+        match totals.iter_mut().find(|(sku, _)| *sku == demand.sku) {
+            Some((_, total)) => *total += demand.quantity,
+            None => totals.push((demand.sku, demand.quantity)),
+        }
+    }
+    let one_place = locations.iter().find(|location| {
+        totals
+            .iter()
+            .all(|(sku, total)| available(sku, location) >= *total)
+    });
+    if let Some(location) = one_place {
+        return Ok(demands
+            .iter()
+            .map(|d| Allocation {
+                line: d.line,
+                sku: d.sku.to_string(),
+                location: location.clone(),
+                quantity: d.quantity,
+                shipped: 0,
+            })
+            .collect());
+    }
+    for (sku, total) in &totals {
+        let everywhere: i64 = locations.iter().map(|l| available(sku, l)).sum();
+        let backorder = locations
+            .iter()
+            .any(|l| stock(sku, l).is_some_and(|s| s.backorder));
+        if everywhere < *total && !backorder {
+            return Err(Error::InsufficientStock {
+                sku: sku.to_string(),
+                requested: *total,
+                available: everywhere,
+            });
+        }
+    }
+    // Split: fill each line from the locations in priority order, sharing availability between
+    // lines of the same sku.
+    let mut left: Vec<(&str, &String, i64)> = Vec::new();
+    for (sku, _) in &totals {
+        for location in locations {
+            left.push((sku, location, available(sku, location)));
+        }
+    }
+    let mut allocations = Vec::new();
+    for demand in demands {
+        let mut needed = demand.quantity;
+        for (sku, location, free) in left.iter_mut() {
+            if needed == 0 {
+                break;
+            }
+            if *sku != demand.sku || *free == 0 {
+                continue;
+            }
+            let take = needed.min(*free);
+            *free -= take;
+            needed -= take;
+            push(&mut allocations, demand, location, take);
+        }
+        if needed > 0 {
+            let location = locations
+                .iter()
+                .find(|l| stock(demand.sku, l).is_some_and(|s| s.backorder))
+                .ok_or_else(|| Error::InsufficientStock {
+                    sku: demand.sku.to_string(),
+                    requested: demand.quantity,
+                    available: demand.quantity - needed,
+                })?;
+            push(&mut allocations, demand, location, needed);
+        }
+    }
+    Ok(allocations)
+}
+
+fn push(allocations: &mut Vec<Allocation>, demand: &Demand<'_>, location: &str, quantity: i64) {
+    match allocations
+        .iter_mut()
+        .find(|a| a.line == demand.line && a.location == location)
+    {
+        Some(existing) => existing.quantity += quantity,
+        None => allocations.push(Allocation {
+            line: demand.line,
+            sku: demand.sku.to_string(),
+            location: location.to_string(),
+            quantity,
+            shipped: 0,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn item(sku: &str, location: &str, on_hand: i64, backorder: bool) -> StockItem {
+        StockItem {
+            on_hand,
+            backorder,
+            ..StockItem::new(sku, location)
+        }
+    }
+
+    fn run(
+        items: &[StockItem],
+        demands: &[(usize, &str, i64)],
+    ) -> Result<Vec<(usize, String, i64)>> {
+        let map: HashMap<(String, String), &StockItem> = items
+            .iter()
+            .map(|i| ((i.sku.clone(), i.location.clone()), i))
+            .collect();
+        let locations = vec!["east".to_string(), "west".to_string()];
+        let demands: Vec<Demand> = demands
+            .iter()
+            .map(|(line, sku, quantity)| Demand {
+                line: *line,
+                sku,
+                quantity: *quantity,
+            })
+            .collect();
+        let result = allocate(&demands, &locations, |s, l| {
+            map.get(&(s.to_string(), l.to_string())).copied()
+        })?;
+        Ok(result
+            .into_iter()
+            .map(|a| (a.line, a.location, a.quantity))
+            .collect())
+    }
+
+    #[test]
+    fn one_location_that_can_ship_everything_is_preferred() {
+        let items = [
+            item("a", "east", 5, false),
+            item("b", "east", 0, false),
+            item("a", "west", 5, false),
+            item("b", "west", 5, false),
+        ];
+        assert_eq!(
+            run(&items, &[(0, "a", 2), (1, "b", 2)]).unwrap(),
+            vec![(0, "west".into(), 2), (1, "west".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn otherwise_split_by_location_priority() {
+        let items = [
+            item("a", "east", 3, false),
+            item("a", "west", 5, false),
+            item("b", "west", 1, false),
+        ];
+        assert_eq!(
+            run(&items, &[(0, "a", 6), (1, "b", 1)]).unwrap(),
+            vec![
+                (0, "east".into(), 3),
+                (0, "west".into(), 3),
+                (1, "west".into(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_of_the_same_sku_are_checked_together() {
+        let items = [item("a", "east", 3, false)];
+        let err = run(&items, &[(0, "a", 2), (1, "a", 2)]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InsufficientStock {
+                sku: "a".into(),
+                requested: 4,
+                available: 3
+            }
+        );
+    }
+
+    #[test]
+    fn backorder_takes_the_remainder() {
+        let items = [item("a", "east", 1, false), item("a", "west", 0, true)];
+        assert_eq!(
+            run(&items, &[(0, "a", 3)]).unwrap(),
+            vec![(0, "east".into(), 1), (0, "west".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn reservations_commit_and_release() {
+        let mut s = item("a", "east", 10, false);
+        s.low_stock_threshold = Some(7);
+        s.reservations.push(Reservation {
+            order_id: "o".into(),
+            line: 0,
+            quantity: 4,
+        });
+        assert_eq!(s.available(), 6);
+        assert_eq!(s.crossed_low_stock(10), Some(7));
+        s.commit("o", 0, 3).unwrap();
+        assert_eq!((s.on_hand, s.reserved(), s.available()), (7, 1, 6));
+        assert!(s.commit("o", 0, 2).is_err());
+        assert_eq!(s.release("o", 0), 1);
+        assert_eq!(s.available(), 7);
+    }
+}

@@ -1,0 +1,373 @@
+//! The order aggregate and its one canonical state machine.
+//!
+//! Every shop flow is the same machine configured differently ([`OrderFlow`]): which of the
+//! optional steps (confirmation on payment, a processing step) it uses, where cancelling is
+//! allowed, and what the scheduler does on its own. Partial shipment and partial return are
+//! states, not flags.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actor;
+use crate::address::Address;
+use crate::error::{Error, Result};
+use crate::inventory::Allocation;
+use crate::payment::Payment;
+use crate::pricing::PriceBreakdown;
+use crate::returns::ReturnRequest;
+use crate::shipping::Shipment;
+
+/// The canonical order states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    /// Placed; awaiting payment or confirmation (`created` in some flows).
+    Pending,
+    /// Paid or confirmed (`paid` in some flows).
+    Confirmed,
+    /// Being prepared.
+    Processing,
+    /// Some units shipped.
+    PartiallyShipped,
+    /// Every unit shipped.
+    Shipped,
+    /// Every shipment delivered.
+    Delivered,
+    /// Some delivered units returned.
+    PartiallyReturned,
+    /// Every unit returned.
+    Returned,
+    /// Cancelled before shipping.
+    Cancelled,
+}
+
+/// Every state, for tables and tests.
+pub const ORDER_STATES: [OrderState; 9] = [
+    OrderState::Pending,
+    OrderState::Confirmed,
+    OrderState::Processing,
+    OrderState::PartiallyShipped,
+    OrderState::Shipped,
+    OrderState::Delivered,
+    OrderState::PartiallyReturned,
+    OrderState::Returned,
+    OrderState::Cancelled,
+];
+
+impl OrderState {
+    /// The state's canonical name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderState::Pending => "pending",
+            OrderState::Confirmed => "confirmed",
+            OrderState::Processing => "processing",
+            OrderState::PartiallyShipped => "partially_shipped",
+            OrderState::Shipped => "shipped",
+            OrderState::Delivered => "delivered",
+            OrderState::PartiallyReturned => "partially_returned",
+            OrderState::Returned => "returned",
+            OrderState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What can be done to an order. Payment-level actions (`capture`, `refund`) act on the order's
+/// payments and move the order when they complete it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderAction {
+    /// Take (capture) the payment; confirms the order where the flow confirms on payment.
+    Pay,
+    /// Start preparing the order.
+    Process,
+    /// Ship some or all of the remaining units.
+    Ship,
+    /// Mark delivered.
+    Deliver,
+    /// Cancel (releases stock, voids or refunds payments).
+    Cancel,
+    /// Request a return of delivered units.
+    RequestReturn,
+    /// Refund captured money.
+    Refund,
+}
+
+/// Every action, for tables and tests.
+pub const ORDER_ACTIONS: [OrderAction; 7] = [
+    OrderAction::Pay,
+    OrderAction::Process,
+    OrderAction::Ship,
+    OrderAction::Deliver,
+    OrderAction::Cancel,
+    OrderAction::RequestReturn,
+    OrderAction::Refund,
+];
+
+impl OrderAction {
+    /// The action's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderAction::Pay => "pay",
+            OrderAction::Process => "process",
+            OrderAction::Ship => "ship",
+            OrderAction::Deliver => "deliver",
+            OrderAction::Cancel => "cancel",
+            OrderAction::RequestReturn => "request_return",
+            OrderAction::Refund => "refund",
+        }
+    }
+}
+
+/// A shop's order flow: the canonical machine, configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFlow {
+    /// Name (`"classic"`, …).
+    pub name: String,
+    /// Capturing the payment moves `pending → confirmed` (`created → paid`).
+    pub confirm_on_payment: bool,
+    /// Orders pass through `processing` before shipping.
+    pub processing_step: bool,
+    /// The scheduler moves `pending → processing` this many minutes after placement.
+    #[serde(default)]
+    pub auto_process_after_minutes: Option<i64>,
+    /// States from which cancelling is allowed (never after shipping).
+    pub cancellable: Vec<OrderState>,
+    /// Display names for states (`pending` → `created`); missing states use canonical names.
+    #[serde(default)]
+    pub labels: BTreeMap<OrderState, String>,
+}
+
+impl OrderFlow {
+    /// `created → paid → shipped → delivered`; cancel while created or paid.
+    pub fn classic() -> Self {
+        OrderFlow {
+            name: "classic".into(),
+            confirm_on_payment: true,
+            processing_step: false,
+            auto_process_after_minutes: None,
+            cancellable: vec![OrderState::Pending, OrderState::Confirmed],
+            labels: BTreeMap::from([
+                (OrderState::Pending, "created".to_string()),
+                (OrderState::Confirmed, "paid".to_string()),
+            ]),
+        }
+    }
+
+    /// `pending → processing → shipped → delivered`; cancel only while pending; the scheduler
+    /// moves pending orders to processing after `minutes`.
+    pub fn scheduled(minutes: i64) -> Self {
+        OrderFlow {
+            name: "scheduled".into(),
+            confirm_on_payment: false,
+            processing_step: true,
+            auto_process_after_minutes: Some(minutes),
+            cancellable: vec![OrderState::Pending],
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// `pending → confirmed → processing → shipped → delivered`, plus cancelled and returned.
+    pub fn full() -> Self {
+        OrderFlow {
+            name: "full".into(),
+            confirm_on_payment: true,
+            processing_step: true,
+            auto_process_after_minutes: None,
+            cancellable: vec![OrderState::Pending, OrderState::Confirmed],
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// The state's display name in this flow.
+    pub fn label(&self, state: OrderState) -> &str {
+        self.labels.get(&state).map_or(state.name(), String::as_str)
+    }
+
+    /// The state from which orders ship.
+    pub fn ready_to_ship(&self) -> OrderState {
+        if self.processing_step {
+            OrderState::Processing
+        } else if self.confirm_on_payment {
+            OrderState::Confirmed
+        } else {
+            OrderState::Pending
+        }
+    }
+
+    /// Whether `action` may be taken in `state` at all (before payments and permissions).
+    pub fn allows(&self, state: OrderState, action: OrderAction) -> bool {
+        use OrderState::*;
+        match action {
+            // Capturing is possible until the order is finished; it confirms a pending order.
+            OrderAction::Pay => !matches!(state, Cancelled | Returned),
+            OrderAction::Process => {
+                self.processing_step
+                    && state
+                        == if self.confirm_on_payment {
+                            Confirmed
+                        } else {
+                            Pending
+                        }
+            }
+            OrderAction::Ship => state == self.ready_to_ship() || state == PartiallyShipped,
+            OrderAction::Deliver => state == Shipped,
+            OrderAction::Cancel => {
+                self.cancellable.contains(&state)
+                    && !matches!(
+                        state,
+                        PartiallyShipped | Shipped | Delivered | PartiallyReturned | Returned
+                    )
+            }
+            OrderAction::RequestReturn => matches!(state, Delivered | PartiallyReturned),
+            OrderAction::Refund => !matches!(state, Pending),
+        }
+    }
+
+    /// The actions allowed in `state`, in canonical order.
+    pub fn allowed_actions(&self, state: OrderState) -> Vec<OrderAction> {
+        ORDER_ACTIONS
+            .into_iter()
+            .filter(|a| self.allows(state, *a))
+            .collect()
+    }
+
+    /// `invalid_transition` unless `action` is allowed in `state`.
+    pub fn check(&self, state: OrderState, action: OrderAction) -> Result<()> {
+        if self.allows(state, action) {
+            return Ok(());
+        }
+        Err(Error::InvalidTransition {
+            entity: "order".into(),
+            state: state.name().into(),
+            action: action.name().into(),
+            allowed: self
+                .allowed_actions(state)
+                .into_iter()
+                .map(|a| a.name().to_string())
+                .collect(),
+        })
+    }
+}
+
+/// One line of an order, priced from the catalog at placement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The sku.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Units shipped so far.
+    pub shipped: i64,
+    /// Units delivered so far.
+    pub delivered: i64,
+    /// Units returned (received back) so far.
+    pub returned: i64,
+    /// Units in open return requests.
+    pub return_requested: i64,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// The state before.
+    pub from: Option<OrderState>,
+    /// The state after.
+    pub to: OrderState,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (`customer:c1`, `staff:s1:admin`, `system`).
+    pub actor: String,
+    /// Why (the action, or a reason given).
+    pub reason: String,
+}
+
+/// An order: lines, prices, payments, shipments, returns, stock allocations, audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// Order id.
+    pub id: String,
+    /// The customer's id.
+    pub customer_id: String,
+    /// The flow it follows (by name; the engine's configuration holds the flows).
+    pub flow: String,
+    /// Current state.
+    pub state: OrderState,
+    /// The state's display name in its flow.
+    pub state_label: String,
+    /// ISO-4217 currency.
+    pub currency: String,
+    /// The lines.
+    pub lines: Vec<OrderLine>,
+    /// The price breakdown at placement (lines in the same order as `lines`).
+    pub pricing: PriceBreakdown,
+    /// Where it ships.
+    pub shipping_address: Option<Address>,
+    /// The chosen shipping option.
+    pub shipping_option: Option<String>,
+    /// Coupon codes that applied.
+    pub coupon_codes: Vec<String>,
+    /// Where the stock is reserved or was taken from.
+    pub allocations: Vec<Allocation>,
+    /// Payments.
+    pub payments: Vec<Payment>,
+    /// Shipments.
+    pub shipments: Vec<Shipment>,
+    /// Return requests.
+    pub returns: Vec<ReturnRequest>,
+    /// The audit trail of state changes.
+    pub history: Vec<Transition>,
+    /// When it was placed.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Until when an unpaid order holds its stock; the scheduler cancels it then.
+    pub reservation_expires_at: Option<DateTime<Utc>>,
+    /// When the scheduler must next look at it (reservation expiry, auto-processing).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Events emitted so far (the next event's sequence is this + 1).
+    pub event_sequence: u64,
+    /// Webhook events already applied, as `provider:event_id`.
+    pub processed_webhooks: Vec<String>,
+}
+
+impl Order {
+    /// Moves to `to`, recording the transition.
+    pub(crate) fn transition(
+        &mut self,
+        flow: &OrderFlow,
+        to: OrderState,
+        actor: &Actor,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) {
+        self.history.push(Transition {
+            from: Some(self.state),
+            to,
+            at,
+            actor: actor.label(),
+            reason: reason.to_string(),
+        });
+        self.state = to;
+        self.state_label = flow.label(to).to_string();
+    }
+
+    /// Σ captured − Σ refunded over the payments.
+    pub fn net_paid(&self) -> Decimal {
+        self.payments.iter().map(|p| p.captured - p.refunded).sum()
+    }
+
+    /// Σ captured over the payments.
+    pub fn captured(&self) -> Decimal {
+        self.payments.iter().map(|p| p.captured).sum()
+    }
+
+    /// Σ refunded over the payments.
+    pub fn refunded(&self) -> Decimal {
+        self.payments.iter().map(|p| p.refunded).sum()
+    }
+}

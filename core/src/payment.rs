@@ -1,0 +1,460 @@
+//! Payments: the per-payment state machine, the [`PaymentGateway`] trait, and a scripted
+//! [`FakePaymentGateway`].
+//!
+//! Invariant, per payment and so per order: `authorized ≥ captured ≥ refunded ≥ 0`.
+//! Every gateway call carries a provider idempotency key derived from the operation
+//! (`pay_000001:capture:1`), so a retry after a timeout reuses the key and the provider performs
+//! the operation at most once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How the customer pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Credit card.
+    #[default]
+    Card,
+    /// Debit card.
+    DebitCard,
+    /// PayPal.
+    Paypal,
+    /// Apple Pay.
+    ApplePay,
+    /// Google Pay.
+    GooglePay,
+    /// Anything else the host's gateway handles.
+    Other,
+}
+
+/// Where a payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Sent to the provider, awaiting its asynchronous answer (a webhook).
+    Pending,
+    /// Authorized, nothing captured yet.
+    Authorized,
+    /// Captured, in part or in full (`captured` says how much).
+    Captured,
+    /// Some of the captured money was refunded.
+    PartiallyRefunded,
+    /// All of the captured money was refunded.
+    Refunded,
+    /// Declined or failed.
+    Failed,
+    /// The authorization was released.
+    Voided,
+}
+
+impl PaymentState {
+    /// The state's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaymentState::Pending => "pending",
+            PaymentState::Authorized => "authorized",
+            PaymentState::Captured => "captured",
+            PaymentState::PartiallyRefunded => "partially_refunded",
+            PaymentState::Refunded => "refunded",
+            PaymentState::Failed => "failed",
+            PaymentState::Voided => "voided",
+        }
+    }
+}
+
+/// What can be done to a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentAction {
+    /// Capture (some of) the authorized amount.
+    Capture,
+    /// Refund (some of) the captured amount.
+    Refund,
+    /// Release the authorization.
+    Void,
+    /// An asynchronous success arrived.
+    Succeed,
+    /// An asynchronous failure arrived.
+    Fail,
+}
+
+/// Every payment state and action, for tables and tests.
+pub const PAYMENT_STATES: [PaymentState; 7] = [
+    PaymentState::Pending,
+    PaymentState::Authorized,
+    PaymentState::Captured,
+    PaymentState::PartiallyRefunded,
+    PaymentState::Refunded,
+    PaymentState::Failed,
+    PaymentState::Voided,
+];
+
+/// Every payment action.
+pub const PAYMENT_ACTIONS: [PaymentAction; 5] = [
+    PaymentAction::Capture,
+    PaymentAction::Refund,
+    PaymentAction::Void,
+    PaymentAction::Succeed,
+    PaymentAction::Fail,
+];
+
+impl PaymentAction {
+    /// The action's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaymentAction::Capture => "capture",
+            PaymentAction::Refund => "refund",
+            PaymentAction::Void => "void",
+            PaymentAction::Succeed => "succeed",
+            PaymentAction::Fail => "fail",
+        }
+    }
+}
+
+/// Whether `action` is allowed in `state` (amount checks come on top).
+pub fn payment_allows(state: PaymentState, action: PaymentAction) -> bool {
+    use PaymentState::*;
+    match action {
+        PaymentAction::Capture => matches!(state, Authorized | Captured),
+        PaymentAction::Refund => matches!(state, Captured | PartiallyRefunded),
+        PaymentAction::Void => matches!(state, Authorized | Pending),
+        PaymentAction::Succeed | PaymentAction::Fail => state == Pending,
+    }
+}
+
+/// A payment of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// Payment id.
+    pub id: String,
+    /// How.
+    pub method: PaymentMethod,
+    /// Where it stands.
+    pub state: PaymentState,
+    /// The amount asked for.
+    pub amount: Decimal,
+    /// Authorized so far.
+    pub authorized: Decimal,
+    /// Captured so far.
+    pub captured: Decimal,
+    /// Refunded so far.
+    pub refunded: Decimal,
+    /// The provider's reference (charge or intent id).
+    pub provider_reference: Option<String>,
+    /// Why it failed, if it did.
+    pub failure_reason: Option<String>,
+    /// Captured as soon as authorized (also when the authorization arrives by webhook).
+    pub capture: bool,
+    /// Captures so far (numbers the provider keys of later captures).
+    pub captures: u32,
+    /// Refunds so far (numbers the provider keys of later refunds).
+    pub refunds: u32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Payment {
+    /// `invalid_transition` unless `action` is allowed now.
+    pub fn check(&self, action: PaymentAction) -> Result<()> {
+        if payment_allows(self.state, action) {
+            return Ok(());
+        }
+        Err(Error::InvalidTransition {
+            entity: "payment".into(),
+            state: self.state.name().into(),
+            action: action.name().into(),
+            allowed: PAYMENT_ACTIONS
+                .into_iter()
+                .filter(|a| payment_allows(self.state, *a))
+                .map(|a| a.name().to_string())
+                .collect(),
+        })
+    }
+
+    /// Authorized minus captured.
+    pub fn capturable(&self) -> Decimal {
+        if matches!(
+            self.state,
+            PaymentState::Authorized | PaymentState::Captured
+        ) {
+            self.authorized - self.captured
+        } else {
+            Decimal::ZERO
+        }
+    }
+
+    /// Captured minus refunded.
+    pub fn refundable(&self) -> Decimal {
+        self.captured - self.refunded
+    }
+
+    /// Records a capture of `amount` (checked against what is authorized).
+    pub(crate) fn apply_capture(&mut self, amount: Decimal) -> Result<()> {
+        self.check(PaymentAction::Capture)?;
+        if amount <= Decimal::ZERO || amount > self.capturable() {
+            return Err(Error::CaptureExceedsAuthorized {
+                requested: amount.to_string(),
+                capturable: self.capturable().to_string(),
+            });
+        }
+        self.captured += amount;
+        self.captures += 1;
+        self.state = PaymentState::Captured;
+        Ok(())
+    }
+
+    /// Records a refund of `amount` (checked against what is captured and not refunded).
+    pub(crate) fn apply_refund(&mut self, amount: Decimal) -> Result<()> {
+        self.check(PaymentAction::Refund)?;
+        if amount <= Decimal::ZERO || amount > self.refundable() {
+            return Err(Error::RefundExceedsCaptured {
+                requested: amount.to_string(),
+                refundable: self.refundable().to_string(),
+            });
+        }
+        self.refunded += amount;
+        self.refunds += 1;
+        self.state = if self.refunded == self.captured && self.capturable().is_zero() {
+            PaymentState::Refunded
+        } else {
+            PaymentState::PartiallyRefunded
+        };
+        Ok(())
+    }
+
+    /// The provider idempotency key of this payment's next `operation`.
+    pub(crate) fn provider_key(&self, operation: GatewayOperation) -> String {
+        match operation {
+            GatewayOperation::Authorize | GatewayOperation::AuthorizeAndCapture => {
+                format!("{}:authorize", self.id)
+            }
+            GatewayOperation::Capture => format!("{}:capture:{}", self.id, self.captures + 1),
+            GatewayOperation::Refund => format!("{}:refund:{}", self.id, self.refunds + 1),
+            GatewayOperation::Void => format!("{}:void", self.id),
+        }
+    }
+}
+
+/// What the gateway is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayOperation {
+    /// Authorize only.
+    Authorize,
+    /// Authorize and capture at once.
+    AuthorizeAndCapture,
+    /// Capture an authorization.
+    Capture,
+    /// Refund a capture.
+    Refund,
+    /// Release an authorization.
+    Void,
+}
+
+/// One call to the payment provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayRequest {
+    /// What to do.
+    pub operation: GatewayOperation,
+    /// Send this to the provider as its idempotency key: a retry of the same operation carries
+    /// the same key.
+    pub idempotency_key: String,
+    /// The payment.
+    pub payment_id: String,
+    /// The order.
+    pub order_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// Amount of this operation.
+    pub amount: Decimal,
+    /// ISO-4217 currency.
+    pub currency: String,
+    /// Payment method.
+    pub method: PaymentMethod,
+    /// The provider's reference from the authorization, for later operations.
+    pub provider_reference: Option<String>,
+}
+
+/// What the provider answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum GatewayOutcome {
+    /// Done.
+    Approved {
+        /// The provider's reference.
+        reference: String,
+    },
+    /// Refused; nothing happened.
+    Declined {
+        /// The provider's reason.
+        reason: String,
+    },
+    /// Accepted; the result comes later by webhook.
+    Pending {
+        /// The provider's reference, which the webhook will name.
+        reference: String,
+    },
+}
+
+/// The payment provider. Return `Err(Error::GatewayUnavailable)` for timeouts and transient
+/// failures: the engine persists nothing and the host may retry with the same idempotency key.
+pub trait PaymentGateway: Send + Sync {
+    /// Performs `request` at most once per `request.idempotency_key`.
+    fn execute(&self, request: &GatewayRequest) -> Result<GatewayOutcome>;
+}
+
+/// A scripted outcome of [`FakePaymentGateway`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Scripted {
+    /// Approve.
+    Approve,
+    /// Decline with a reason.
+    Decline {
+        /// The reason.
+        reason: String,
+    },
+    /// Answer pending; the host later sends a webhook.
+    Pending,
+    /// Perform the operation but answer with a timeout (a retry with the same key then gets
+    /// the approval): the classic double-charge trap.
+    TimeoutAfterSuccess,
+    /// Fail without performing anything.
+    TransientError,
+}
+
+#[derive(Debug, Default)]
+struct FakeLedger {
+    script: VecDeque<Scripted>,
+    /// Performed operations by idempotency key.
+    performed: HashMap<String, (GatewayRequest, GatewayOutcome)>,
+    calls: u64,
+    next_reference: u64,
+}
+
+/// An in-memory payment provider with scripted outcomes (approve by default), which performs
+/// each idempotency key at most once, like Stripe: a repeated key replays the first answer, and a
+/// repeated key with different parameters is an error. It keeps a ledger so tests can check that
+/// nothing was charged or refunded twice.
+#[derive(Debug, Default)]
+pub struct FakePaymentGateway {
+    ledger: Mutex<FakeLedger>,
+}
+
+impl FakePaymentGateway {
+    /// A gateway that approves everything.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues outcomes for the next new operations (one per new idempotency key).
+    pub fn script(&self, outcomes: impl IntoIterator<Item = Scripted>) {
+        self.lock().script.extend(outcomes);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeLedger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Total captured by the provider (authorize-and-capture plus captures), over all keys.
+    pub fn captured_total(&self) -> Decimal {
+        self.sum(|op| {
+            matches!(
+                op,
+                GatewayOperation::AuthorizeAndCapture | GatewayOperation::Capture
+            )
+        })
+    }
+
+    /// Total refunded by the provider.
+    pub fn refunded_total(&self) -> Decimal {
+        self.sum(|op| op == GatewayOperation::Refund)
+    }
+
+    /// Operations performed (distinct idempotency keys that were approved).
+    pub fn performed(&self) -> usize {
+        self.lock()
+            .performed
+            .values()
+            .filter(|(_, o)| matches!(o, GatewayOutcome::Approved { .. }))
+            .count()
+    }
+
+    /// Calls received, retries included.
+    pub fn calls(&self) -> u64 {
+        self.lock().calls
+    }
+
+    fn sum(&self, wanted: impl Fn(GatewayOperation) -> bool) -> Decimal {
+        self.lock()
+            .performed
+            .values()
+            .filter(|(r, o)| wanted(r.operation) && matches!(o, GatewayOutcome::Approved { .. }))
+            .map(|(r, _)| r.amount)
+            .sum()
+    }
+}
+
+impl PaymentGateway for FakePaymentGateway {
+    fn execute(&self, request: &GatewayRequest) -> Result<GatewayOutcome> {
+        let mut ledger = self.lock();
+        ledger.calls += 1;
+        if let Some((first, outcome)) = ledger.performed.get(&request.idempotency_key) {
+            if first.amount != request.amount || first.operation != request.operation {
+                return Err(Error::Provider {
+                    component: "payment_gateway".into(),
+                    message: format!(
+                        "idempotency key {} reused with different parameters",
+                        request.idempotency_key
+                    ),
+                });
+            }
+            return Ok(outcome.clone());
+        }
+        let scripted = ledger.script.pop_front().unwrap_or(Scripted::Approve);
+        ledger.next_reference += 1;
+        let reference = request
+            .provider_reference
+            .clone()
+            .unwrap_or_else(|| format!("fake_ch_{:06}", ledger.next_reference));
+        let (outcome, answer) = match scripted {
+            Scripted::Approve => {
+                let o = GatewayOutcome::Approved { reference };
+                (Some(o.clone()), Ok(o))
+            }
+            Scripted::Decline { reason } => {
+                let o = GatewayOutcome::Declined { reason };
+                (Some(o.clone()), Ok(o))
+            }
+            Scripted::Pending => {
+                let o = GatewayOutcome::Pending { reference };
+                (Some(o.clone()), Ok(o))
+            }
+            Scripted::TimeoutAfterSuccess => (
+                Some(GatewayOutcome::Approved { reference }),
+                Err(Error::GatewayUnavailable {
+                    message: "timeout waiting for the provider".into(),
+                }),
+            ),
+            Scripted::TransientError => (
+                None,
+                Err(Error::GatewayUnavailable {
+                    message: "provider temporarily unavailable".into(),
+                }),
+            ),
+        };
+        if let Some(outcome) = outcome {
+            ledger
+                .performed
+                .insert(request.idempotency_key.clone(), (request.clone(), outcome));
+        }
+        answer
+    }
+}

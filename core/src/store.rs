@@ -1,0 +1,415 @@
+//! Storage: versioned documents, atomic change sets, an outbox and idempotency records.
+//!
+//! The surface is small on purpose: a host implements it over one SQL table of versioned
+//! documents (`kind, id, version, body`), an outbox table and an idempotency table, applying a
+//! [`ChangeSet`] in one transaction with `UPDATE … WHERE version = expected` per write.
+//! [`MemoryStore`] is the thread-safe default.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::event::DomainEvent;
+use crate::inventory::StockItem;
+use crate::order::{Order, OrderState};
+
+/// Kinds of stored documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// An [`Order`].
+    Order,
+    /// A [`StockItem`], id `sku@location`.
+    Stock,
+    /// A [`PromotionUsage`], id = promotion id.
+    PromotionUsage,
+    /// A [`CustomerRecord`], id = customer id.
+    Customer,
+}
+
+impl DocKind {
+    /// The kind's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DocKind::Order => "order",
+            DocKind::Stock => "stock",
+            DocKind::PromotionUsage => "promotion_usage",
+            DocKind::Customer => "customer",
+        }
+    }
+}
+
+/// Identifies a document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DocKey {
+    /// Its kind.
+    pub kind: DocKind,
+    /// Its id within the kind.
+    pub id: String,
+}
+
+impl DocKey {
+    /// A key.
+    pub fn new(kind: DocKind, id: impl Into<String>) -> Self {
+        DocKey {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for DocKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind.name(), self.id)
+    }
+}
+
+/// How often a promotion was used, in all and per customer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PromotionUsage {
+    /// The promotion.
+    pub promotion_id: String,
+    /// Uses in all.
+    pub total: u64,
+    /// Uses per customer id.
+    pub by_customer: BTreeMap<String, u64>,
+}
+
+/// What the engine remembers of a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    /// The customer.
+    pub customer_id: String,
+    /// Orders placed.
+    pub orders_placed: u64,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum Document {
+    /// An order.
+    Order(Box<Order>),
+    /// Stock of a sku at a location.
+    Stock(StockItem),
+    /// Usage of a promotion.
+    PromotionUsage(PromotionUsage),
+    /// A customer.
+    Customer(CustomerRecord),
+}
+
+impl Document {
+    /// The kind.
+    pub fn kind(&self) -> DocKind {
+        match self {
+            Document::Order(_) => DocKind::Order,
+            Document::Stock(_) => DocKind::Stock,
+            Document::PromotionUsage(_) => DocKind::PromotionUsage,
+            Document::Customer(_) => DocKind::Customer,
+        }
+    }
+}
+
+/// A document with its version (1 for the first write, +1 per write).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    /// The version.
+    pub version: u64,
+    /// The document.
+    pub value: T,
+}
+
+/// One write of a change set: applies only if the stored version is still `expected_version`
+/// (0: the document must not exist yet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Write {
+    /// What.
+    pub key: DocKey,
+    /// The version read.
+    pub expected_version: u64,
+    /// The new content (stored as `expected_version + 1`).
+    pub document: Document,
+}
+
+/// What the first execution of an idempotent command answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// The key.
+    pub key: String,
+    /// SHA-256 of the command, so the same key with another command is refused.
+    pub fingerprint: String,
+    /// The answer to replay.
+    pub outcome: std::result::Result<serde_json::Value, Error>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Everything one command changes, applied all or nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeSet {
+    /// Document writes, each guarded by its expected version.
+    pub writes: Vec<Write>,
+    /// Events for the outbox.
+    pub events: Vec<DomainEvent>,
+    /// The idempotency record (must not exist yet).
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// A filter over orders, with stable pagination.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderQuery {
+    /// Only this customer's orders.
+    pub customer_id: Option<String>,
+    /// Only orders in this state.
+    pub state: Option<OrderState>,
+    /// Only orders the scheduler must look at by this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Continue after this cursor (from the previous page).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<usize>,
+}
+
+impl OrderQuery {
+    /// The effective page size.
+    pub fn page_size(&self) -> usize {
+        self.limit.unwrap_or(50).clamp(1, 500)
+    }
+
+    /// Whether `order` passes the filters (cursor aside).
+    pub fn matches(&self, order: &Order) -> bool {
+        self.customer_id
+            .as_ref()
+            .is_none_or(|c| *c == order.customer_id)
+            && self.state.is_none_or(|s| s == order.state)
+            && self
+                .due_before
+                .is_none_or(|t| order.due_at.is_some_and(|due| due <= t))
+    }
+}
+
+/// Orders are listed by `(created_at, id)`; the cursor encodes the last one of a page.
+pub fn order_cursor(order: &Order) -> String {
+    format!("{}|{}", order.created_at.to_rfc3339(), order.id)
+}
+
+/// One page of orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPage {
+    /// The orders.
+    pub orders: Vec<Order>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// An event in the outbox with its position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Position in the outbox (increasing).
+    pub position: u64,
+    /// The event.
+    pub event: DomainEvent,
+}
+
+/// Storage the engine runs on.
+pub trait Store: Send + Sync {
+    /// The current version of a document.
+    fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>>;
+    /// Applies `changes` atomically: every write's expected version must match (else
+    /// `version_conflict` naming the key) and the idempotency key must be new (else
+    /// `idempotency_conflict`); then all writes, events and the record are stored together.
+    fn commit(&self, changes: ChangeSet) -> Result<()>;
+    /// Orders matching `query`, ordered by `(created_at, id)`, after `query.after`.
+    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
+    /// The idempotency record of `key`.
+    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
+    /// Undelivered outbox events, oldest first.
+    fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEntry>>;
+    /// Marks outbox events delivered.
+    fn mark_delivered(&self, positions: &[u64]) -> Result<()>;
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    documents: HashMap<DocKey, Versioned<Document>>,
+    /// Orders by `(created_at, id)` for listing.
+    order_index: BTreeMap<(DateTime<Utc>, String), ()>,
+    outbox: BTreeMap<u64, (DomainEvent, bool)>,
+    next_position: u64,
+    idempotency: HashMap<String, IdempotencyRecord>,
+}
+
+/// A thread-safe in-memory [`Store`].
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: RwLock<MemoryInner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, MemoryInner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, MemoryInner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every event ever committed, in order (tests and demos).
+    pub fn all_events(&self) -> Vec<DomainEvent> {
+        self.read()
+            .outbox
+            .values()
+            .map(|(e, _)| e.clone())
+            .collect()
+    }
+
+    /// Number of stored documents of `kind`.
+    pub fn count(&self, kind: DocKind) -> usize {
+        self.read()
+            .documents
+            .keys()
+            .filter(|k| k.kind == kind)
+            .count()
+    }
+}
+
+impl Store for MemoryStore {
+    fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>> {
+        Ok(self.read().documents.get(key).cloned())
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<()> {
+        let mut inner = self.write();
+        for write in &changes.writes {
+            let current = inner.documents.get(&write.key).map_or(0, |d| d.version);
+            if current != write.expected_version {
+                return Err(Error::VersionConflict {
+                    key: write.key.to_string(),
+                });
+            }
+        }
+        if let Some(record) = &changes.idempotency {
+            if inner.idempotency.contains_key(&record.key) {
+                return Err(Error::IdempotencyConflict {
+                    key: record.key.clone(),
+                });
+            }
+        }
+        for write in changes.writes {
+            if let Document::Order(order) = &write.document {
+                inner
+                    .order_index
+                    .insert((order.created_at, order.id.clone()), ());
+            }
+            inner.documents.insert(
+                write.key,
+                Versioned {
+                    version: write.expected_version + 1,
+                    value: write.document,
+                },
+            );
+        }
+        for event in changes.events {
+            inner.next_position += 1;
+            let position = inner.next_position;
+            inner.outbox.insert(position, (event, false));
+        }
+        if let Some(record) = changes.idempotency {
+            inner.idempotency.insert(record.key.clone(), record);
+        }
+        Ok(())
+    }
+
+    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+        let inner = self.read();
+        let after = match &query.after {
+            Some(cursor) => Some(parse_cursor(cursor)?),
+            None => None,
+        };
+        let limit = query.page_size();
+        let mut orders = Vec::new();
+        let mut has_more = false;
+        let start = match &after {
+            Some(key) => std::ops::Bound::Excluded(key.clone()),
+            None => std::ops::Bound::Unbounded,
+        };
+        for (created_at, id) in inner
+            .order_index
+            .range((start, std::ops::Bound::Unbounded))
+            .map(|(k, _)| k)
+        {
+            let _ = created_at;
+            let Some(Versioned {
+                value: Document::Order(order),
+                ..
+            }) = inner
+                .documents
+                .get(&DocKey::new(DocKind::Order, id.as_str()))
+            else {
+                continue;
+            };
+            if !query.matches(order) {
+                continue;
+            }
+            if orders.len() == limit {
+                has_more = true;
+                break;
+            }
+            orders.push((**order).clone());
+        }
+        let next = if has_more {
+            orders.last().map(order_cursor)
+        } else {
+            None
+        };
+        Ok(OrderPage { orders, next })
+    }
+
+    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        Ok(self.read().idempotency.get(key).cloned())
+    }
+
+    fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        Ok(self
+            .read()
+            .outbox
+            .iter()
+            .filter(|(_, (_, sent))| !sent)
+            .take(limit)
+            .map(|(position, (event, _))| OutboxEntry {
+                position: *position,
+                event: event.clone(),
+            })
+            .collect())
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
+        let mut inner = self.write();
+        for position in positions {
+            if let Some(entry) = inner.outbox.get_mut(position) {
+                entry.1 = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a cursor made by [`order_cursor`].
+pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
+    let bad = || Error::invalid("after", "not a cursor returned by a previous page");
+    let (at, id) = cursor.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&Utc);
+    Ok((at, id.to_string()))
+}

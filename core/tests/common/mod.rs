@@ -1,0 +1,179 @@
+//! A small shop for the engine tests: catalog, 10% US tax, two warehouses, a fixed clock and the
+//! fake gateway, all injected.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ordercore::Decimal;
+use ordercore::actor::Actor;
+use ordercore::address::Address;
+use ordercore::catalog::{MemoryCatalog, Product};
+use ordercore::clock::FixedClock;
+use ordercore::command::{Command, LineInput, PaymentInput, PlaceOrder};
+use ordercore::engine::{Engine, EngineConfig};
+use ordercore::ids::SequentialIds;
+use ordercore::order::OrderFlow;
+use ordercore::payment::FakePaymentGateway;
+use ordercore::promotion::Promotion;
+use ordercore::store::MemoryStore;
+use ordercore::tax::{TaxRule, TaxTable};
+use serde_json::json;
+
+pub struct Shop {
+    pub engine: Arc<Engine>,
+    pub store: Arc<MemoryStore>,
+    pub gateway: Arc<FakePaymentGateway>,
+    pub clock: Arc<FixedClock>,
+}
+
+pub fn t0() -> DateTime<Utc> {
+    "2026-06-01T12:00:00Z".parse().unwrap()
+}
+
+pub fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+pub fn products() -> Vec<Product> {
+    serde_json::from_value(json!([
+        {"sku": "A", "name": "Alpha", "unit_price": "10.00", "weight": "0.5", "category": "gear"},
+        {"sku": "B", "name": "Beta", "unit_price": "25.00", "weight": "1"},
+        {"sku": "C", "name": "Socks", "unit_price": "3.33", "category": "socks"}
+    ]))
+    .unwrap()
+}
+
+pub fn promotions() -> Vec<Promotion> {
+    serde_json::from_value(json!([
+        {"id": "save5", "code": "SAVE5", "currency": "USD", "effect": {"type": "fixed_amount", "amount": "5.00"},
+         "usage_limit": 20},
+        {"id": "ten-off", "code": "TENOFF", "effect": {"type": "percentage", "percentage": "10"}}
+    ]))
+    .unwrap()
+}
+
+pub fn shop_with(config: EngineConfig) -> Shop {
+    let store = Arc::new(MemoryStore::new());
+    let gateway = Arc::new(FakePaymentGateway::new());
+    let clock = Arc::new(FixedClock::new(t0()));
+    let rules: Vec<TaxRule> = serde_json::from_value(
+        json!([{"id": "us", "name": "US tax", "country": "US", "percentage": "10"}]),
+    )
+    .unwrap();
+    let engine = Engine::builder()
+        .config(config)
+        .promotions(promotions())
+        .tax(Arc::new(TaxTable::new(rules).unwrap()))
+        .catalog(Arc::new(MemoryCatalog::new(products())))
+        .store(store.clone())
+        .gateway(gateway.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::new("")))
+        .build()
+        .unwrap();
+    Shop {
+        engine: Arc::new(engine),
+        store,
+        gateway,
+        clock,
+    }
+}
+
+pub fn config() -> EngineConfig {
+    EngineConfig {
+        locations: vec!["east".into(), "west".into()],
+        flows: vec![
+            OrderFlow::classic(),
+            OrderFlow::scheduled(60),
+            OrderFlow::full(),
+        ],
+        ..EngineConfig::default()
+    }
+}
+
+pub fn shop() -> Shop {
+    let shop = shop_with(config());
+    for sku in ["A", "B", "C"] {
+        shop.stock(sku, "east", 100);
+    }
+    shop
+}
+
+pub fn admin() -> Actor {
+    Actor::admin("root")
+}
+
+pub fn customer(id: &str) -> Actor {
+    Actor::customer(id)
+}
+
+pub fn address() -> Address {
+    serde_json::from_value(
+        json!({"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Francisco",
+        "region": "CA", "postal_code": "94103", "country": "US"}),
+    )
+    .unwrap()
+}
+
+pub fn place(customer_id: &str, lines: &[(&str, i64)]) -> PlaceOrder {
+    PlaceOrder {
+        customer_id: customer_id.into(),
+        customer_groups: vec![],
+        lines: lines
+            .iter()
+            .map(|(sku, quantity)| LineInput {
+                sku: sku.to_string(),
+                quantity: *quantity,
+            })
+            .collect(),
+        shipping_address: address(),
+        shipping_option: Some("standard".into()),
+        coupon_codes: vec![],
+        payment: Some(PaymentInput {
+            method: Default::default(),
+            capture: true,
+        }),
+        flow: None,
+    }
+}
+
+impl Shop {
+    pub fn stock(&self, sku: &str, location: &str, on_hand: i64) {
+        let command = Command::SetStock {
+            sku: sku.into(),
+            location: Some(location.into()),
+            on_hand,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        self.engine.execute(&admin(), &command, None).unwrap();
+    }
+
+    /// (on hand, reserved) of a sku at a location.
+    pub fn level(&self, sku: &str, location: &str) -> (i64, i64) {
+        let output = self
+            .engine
+            .query(
+                &admin(),
+                &ordercore::command::Query::StockLevels { sku: sku.into() },
+            )
+            .unwrap();
+        match output {
+            ordercore::command::QueryOutput::Stock(items) => {
+                let item = items.into_iter().find(|i| i.location == location).unwrap();
+                (item.on_hand, item.reserved())
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn event_names(&self) -> Vec<String> {
+        self.store
+            .all_events()
+            .iter()
+            .map(|e| e.payload.name().to_string())
+            .collect()
+    }
+}
