@@ -18,10 +18,13 @@ step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "cargo test --workspace (proptest cases per property: $PROPTEST_CASES)"
-cargo test --workspace 2>&1 | tee /tmp/ordercore-cargo-test.log | grep -E '^(test result|     Running|running|.*FAILED|.*panicked)' || true
-if grep -qE 'FAILED|error(\[|:)' /tmp/ordercore-cargo-test.log || ! grep -q 'test result: ok' /tmp/ordercore-cargo-test.log; then
-  cat /tmp/ordercore-cargo-test.log | tail -80
-  echo "cargo test failed"; exit 1
+log=$(mktemp)
+status=0
+cargo test --workspace >"$log" 2>&1 || status=$?
+grep -E '^(test result|     Running|.*FAILED|.*panicked)' "$log" || true
+if [ "$status" -ne 0 ]; then
+  tail -80 "$log"
+  echo "cargo test failed"; exit "$status"
 fi
-passed=$(grep -oE 'test result: ok\. [0-9]+ passed' /tmp/ordercore-cargo-test.log | awk '{s+=$4} END {print s}')
+passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s}')
 echo "rust: $passed passed, 0 failed"
