@@ -339,4 +339,7 @@ pub struct TickReport {
     pub expired: Vec<String>,
     /// Orders moved to processing by schedule.
     pub advanced: Vec<String>,
+    /// Orders whose work failed this time (`(order id, error code)`, e.g. the gateway was
+    /// unavailable for a void); they stay due and the next tick tries again.
+    pub failed: Vec<(String, String)>,
 }

@@ -234,6 +234,8 @@ struct Compensation {
 struct Tx<'e> {
     engine: &'e Engine,
     actor: &'e Actor,
+    /// The host's idempotency key, folded into provider keys of captures and refunds.
+    key: Option<&'e str>,
     now: DateTime<Utc>,
     docs: BTreeMap<DocKey, (u64, Option<Document>)>,
     dirty: BTreeSet<DocKey>,
@@ -243,10 +245,11 @@ struct Tx<'e> {
 }
 
 impl<'e> Tx<'e> {
-    fn new(engine: &'e Engine, actor: &'e Actor, now: DateTime<Utc>) -> Self {
+    fn new(engine: &'e Engine, actor: &'e Actor, key: Option<&'e str>, now: DateTime<Utc>) -> Self {
         Tx {
             engine,
             actor,
+            key,
             now,
             docs: BTreeMap::new(),
             dirty: BTreeSet::new(),
@@ -477,7 +480,7 @@ impl Engine {
         let mut compensation = Compensation::default();
         let mut attempt = 0;
         loop {
-            let mut tx = Tx::new(self, actor, now);
+            let mut tx = Tx::new(self, actor, idempotency_key, now);
             match decide(&mut tx, &mut compensation) {
                 Ok(output) => {
                     let mut changes = tx.into_changes();
@@ -1243,7 +1246,7 @@ impl Engine {
                 continue;
             }
             let payment = &order.payments[index];
-            let request = self.request(order, payment, GatewayOperation::Capture, take);
+            let request = self.request(tx.key, order, payment, GatewayOperation::Capture, take);
             match self.gateway.execute(&request)? {
                 GatewayOutcome::Approved { .. } | GatewayOutcome::Pending { .. } => {}
                 GatewayOutcome::Declined { reason } => {
@@ -1290,6 +1293,7 @@ impl Engine {
             }
             order.payments[index].check(PaymentAction::Refund)?;
             let request = self.request(
+                tx.key,
                 order,
                 &order.payments[index],
                 GatewayOperation::Refund,
@@ -1325,6 +1329,7 @@ impl Engine {
 
     fn request(
         &self,
+        host_key: Option<&str>,
         order: &Order,
         payment: &Payment,
         operation: GatewayOperation,
@@ -1332,7 +1337,7 @@ impl Engine {
     ) -> GatewayRequest {
         GatewayRequest {
             operation,
-            idempotency_key: payment.provider_key(operation),
+            idempotency_key: payment.provider_key(operation, host_key),
             payment_id: payment.id.clone(),
             order_id: order.id.clone(),
             customer_id: order.customer_id.clone(),
@@ -1492,6 +1497,7 @@ impl Engine {
             match payment.state {
                 PaymentState::Authorized | PaymentState::Pending => {
                     let request = self.request(
+                        tx.key,
                         order,
                         &payment,
                         GatewayOperation::Void,
@@ -1996,7 +2002,7 @@ impl Engine {
             for due in &page.orders {
                 let id = due.id.clone();
                 let mut what = None;
-                self.run(actor, &("tick", &id, now), None, |tx, _| {
+                let outcome = self.run(actor, &("tick", &id, now), None, |tx, _| {
                     let mut order = tx.order(&id)?;
                     let flow = self.flow(&order.flow)?.clone();
                     what = None;
@@ -2029,7 +2035,11 @@ impl Engine {
                     }
                     tx.put_order(order.clone());
                     Ok(CommandOutput::Order(Box::new(order)))
-                })?;
+                });
+                if let Err(error) = outcome {
+                    report.failed.push((id, error.code().to_string()));
+                    continue;
+                }
                 match what {
                     Some(true) => report.expired.push(id),
                     Some(false) => report.advanced.push(id),

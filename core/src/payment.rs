@@ -229,15 +229,26 @@ impl Payment {
         Ok(())
     }
 
-    /// The provider idempotency key of this payment's next `operation`.
-    pub(crate) fn provider_key(&self, operation: GatewayOperation) -> String {
-        match operation {
+    /// The provider idempotency key of this payment's next `operation`: the payment, the
+    /// operation and its ordinal, plus the host's idempotency key when given — so a retry of the
+    /// same command reuses the key, and a new attempt after a decline (with a new host key) gets
+    /// a new one.
+    pub(crate) fn provider_key(
+        &self,
+        operation: GatewayOperation,
+        host_key: Option<&str>,
+    ) -> String {
+        let base = match operation {
             GatewayOperation::Authorize | GatewayOperation::AuthorizeAndCapture => {
                 format!("{}:authorize", self.id)
             }
             GatewayOperation::Capture => format!("{}:capture:{}", self.id, self.captures + 1),
             GatewayOperation::Refund => format!("{}:refund:{}", self.id, self.refunds + 1),
             GatewayOperation::Void => format!("{}:void", self.id),
+        };
+        match host_key {
+            Some(key) if operation != GatewayOperation::Void => format!("{base}:{key}"),
+            _ => base,
         }
     }
 }
@@ -321,7 +332,8 @@ pub enum Scripted {
         /// The reason.
         reason: String,
     },
-    /// Answer pending; the host later sends a webhook.
+    /// Answer pending; the host later sends a webhook (authorizations only: other operations
+    /// are approved).
     Pending,
     /// Perform the operation but answer with a timeout (a retry with the same key then gets
     /// the approval): the classic double-charge trap.
@@ -433,8 +445,18 @@ impl PaymentGateway for FakePaymentGateway {
                 let o = GatewayOutcome::Declined { reason };
                 (Some(o.clone()), Ok(o))
             }
-            Scripted::Pending => {
+            // Only authorizations wait for a webhook; captures, refunds and voids are immediate.
+            Scripted::Pending
+                if matches!(
+                    request.operation,
+                    GatewayOperation::Authorize | GatewayOperation::AuthorizeAndCapture
+                ) =>
+            {
                 let o = GatewayOutcome::Pending { reference };
+                (Some(o.clone()), Ok(o))
+            }
+            Scripted::Pending => {
+                let o = GatewayOutcome::Approved { reference };
                 (Some(o.clone()), Ok(o))
             }
             Scripted::TimeoutAfterSuccess => (

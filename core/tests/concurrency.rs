@@ -1,0 +1,76 @@
+//! Racing checkouts on the thread-safe MemoryStore: optimistic versions and atomic change sets
+//! mean the last unit and the last coupon use go to exactly one buyer.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use common::*;
+use ordercore::Decimal;
+
+fn race(
+    shop: &Shop,
+    threads: usize,
+    per_thread: usize,
+    coupon: Option<&str>,
+) -> (usize, Vec<String>) {
+    let wins = AtomicUsize::new(0);
+    let errors = std::sync::Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for t in 0..threads {
+            let (wins, errors) = (&wins, &errors);
+            scope.spawn(move || {
+                for i in 0..per_thread {
+                    let customer_id = format!("c{t}-{i}");
+                    let mut p = place(&customer_id, &[("A", 1)]);
+                    p.shipping_option = None;
+                    p.coupon_codes = coupon.map(|c| vec![c.to_string()]).unwrap_or_default();
+                    match shop.engine.place_order(&customer(&customer_id), p, None) {
+                        Ok(_) => {
+                            wins.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => errors.lock().unwrap().push(e.code().to_string()),
+                    }
+                }
+            });
+        }
+    });
+    (wins.into_inner(), errors.into_inner().unwrap())
+}
+
+#[test]
+fn eight_threads_times_a_thousand_checkouts_sell_exactly_the_stock() {
+    let shop = shop_with(config());
+    shop.stock("A", "east", 100);
+    let (wins, errors) = race(&shop, 8, 1_000, None);
+    assert_eq!(wins, 100);
+    assert_eq!(errors.len(), 7_900);
+    assert!(
+        errors.iter().all(|e| e == "insufficient_stock"),
+        "{:?}",
+        errors.iter().find(|e| *e != "insufficient_stock")
+    );
+    assert_eq!(
+        shop.level("A", "east"),
+        (100, 100),
+        "100 reserved, none oversold"
+    );
+    // Money moved for exactly the winners (compensated authorizations refunded).
+    let per_order = d("11.00");
+    assert_eq!(
+        shop.gateway.captured_total() - shop.gateway.refunded_total(),
+        per_order * Decimal::from(100)
+    );
+}
+
+#[test]
+fn a_coupon_with_a_usage_limit_is_used_exactly_that_often() {
+    let shop = shop_with(config());
+    shop.stock("A", "east", 10_000);
+    let (wins, errors) = race(&shop, 8, 25, Some("SAVE5"));
+    assert_eq!(wins, 20, "usage_limit is 20");
+    assert_eq!(errors.len(), 180);
+    assert!(errors.iter().all(|e| e == "coupon_rejected"));
+    assert_eq!(shop.level("A", "east"), (10_000, 20));
+}
