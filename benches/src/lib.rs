@@ -72,3 +72,54 @@ pub fn pricer(promotions: Vec<Promotion>) -> Pricer {
     )
     .expect("valid pricer")
 }
+
+/// An engine on the memory store and fake gateway whose catalog has `skus` products
+/// (`SKU-0000…`, priced like the 20-line cart) with `stock` units each at location `main`.
+pub fn engine(skus: usize, stock: i64) -> ordercore::engine::Engine {
+    use ordercore::actor::Actor;
+    use ordercore::catalog::{MemoryCatalog, Product};
+    use ordercore::command::Command;
+    let products: Vec<Product> = (0..skus)
+        .map(|i| {
+            let (price, _) = USD_20[i % USD_20.len()];
+            serde_json::from_value(
+                json!({"sku": format!("SKU-{i:04}"), "unit_price": price, "weight": "0.2"}),
+            )
+            .expect("valid product")
+        })
+        .collect();
+    let rules: Vec<TaxRule> = serde_json::from_value(
+        json!([{"id": "us-tx", "name": "TX", "country": "US", "percentage": "8.25"}]),
+    )
+    .expect("valid rules");
+    let engine = ordercore::engine::Engine::builder()
+        .promotions(promotions(0))
+        .tax(Arc::new(TaxTable::new(rules).expect("valid table")))
+        .catalog(Arc::new(MemoryCatalog::new(products)))
+        .build()
+        .expect("valid engine");
+    let admin = Actor::admin("bench");
+    for i in 0..skus {
+        let command = Command::SetStock {
+            sku: format!("SKU-{i:04}"),
+            location: None,
+            on_hand: stock,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        engine.execute(&admin, &command, None).expect("stock set");
+    }
+    engine
+}
+
+/// A checkout of `lines` lines (quantities of the 20-line cart) for `customer`, paid at once.
+pub fn checkout(customer: &str, lines: usize) -> ordercore::command::PlaceOrder {
+    serde_json::from_value(json!({
+        "customer_id": customer,
+        "lines": (0..lines).map(|i| json!({"sku": format!("SKU-{i:04}"), "quantity": USD_20[i % USD_20.len()].1})).collect::<Vec<_>>(),
+        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Austin", "region": "TX", "postal_code": "73301", "country": "US"},
+        "shipping_option": "standard",
+        "payment": {"method": "card", "capture": true}
+    }))
+    .expect("valid checkout")
+}

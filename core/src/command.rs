@@ -302,6 +302,11 @@ pub enum Query {
         /// The sku.
         sku: String,
     },
+    /// The return requests of an order.
+    ListReturns {
+        /// The order.
+        order_id: String,
+    },
     /// What can be done next to an order by the asking actor.
     AvailableActions {
         /// The order.
@@ -330,6 +335,8 @@ pub enum QueryOutput {
     Actions(Vec<OrderAction>),
     /// Shipping rates.
     Rates(Vec<ShippingRate>),
+    /// Return requests.
+    Returns(Vec<crate::returns::ReturnRequest>),
 }
 
 /// What one scheduler tick did.

@@ -21,7 +21,7 @@ use crate::command::*;
 use crate::error::{Error, Result};
 use crate::event::{DomainEvent, EventPayload};
 use crate::ids::{IdGen, SequentialIds};
-use crate::inventory::{Demand, Reservation, StockItem, allocate};
+use crate::inventory::{Demand, StockItem, allocate};
 use crate::order::{Order, OrderAction, OrderFlow, OrderLine, OrderState, Transition};
 use crate::payment::{
     FakePaymentGateway, GatewayOperation, GatewayOutcome, GatewayRequest, Payment, PaymentAction,
@@ -277,13 +277,20 @@ impl<'e> Tx<'e> {
     }
 
     /// The order, if the actor may see it; another customer's order is `not_found`.
+    /// The order is moved out of the cache (no copy); `put_order` puts the changed version back.
     fn order(&mut self, id: &str) -> Result<Order> {
+        let key = DocKey::new(DocKind::Order, id);
+        self.load(key.clone())?;
         let actor = self.actor;
-        match self.load(DocKey::new(DocKind::Order, id))? {
-            Some(Document::Order(order)) if actor.can_see(&order.customer_id) => {
-                Ok((**order).clone())
+        let Some((_, slot)) = self.docs.get_mut(&key) else {
+            return Err(Error::not_found("order", id));
+        };
+        match slot.take() {
+            Some(Document::Order(order)) if actor.can_see(&order.customer_id) => Ok(*order),
+            other => {
+                *slot = other;
+                Err(Error::not_found("order", id))
             }
-            _ => Err(Error::not_found("order", id)),
         }
     }
 
@@ -941,13 +948,8 @@ impl Engine {
                 continue;
             };
             let before = item.available();
-            item.reservations.push(Reservation {
-                order_id: order.id.clone(),
-                line: allocation.line,
-                quantity: allocation.quantity,
-            });
-            let mut item = item.clone();
-            tx.emit_stock(&mut item, Some(&order), |sku, location| {
+            item.reserve(allocation.quantity);
+            tx.emit_stock(item, Some(&order), |sku, location| {
                 EventPayload::StockReserved {
                     sku,
                     location,
@@ -956,17 +958,14 @@ impl Engine {
             });
             if let Some(threshold) = item.crossed_low_stock(before) {
                 let available = item.available();
-                tx.emit_stock(&mut item, Some(&order), |sku, location| {
-                    EventPayload::LowStock {
-                        sku,
-                        location,
-                        available,
-                        threshold,
-                    }
+                tx.emit_stock(item, Some(&order), |sku, location| EventPayload::LowStock {
+                    sku,
+                    location,
+                    available,
+                    threshold,
                 });
             }
-            items.insert(slot, item.clone());
-            tx.put_stock(item);
+            tx.put_stock(item.clone());
         }
         self.after_payment(tx, &mut order, &flow);
         self.schedule(&mut order, &flow);
@@ -1408,7 +1407,7 @@ impl Engine {
                 }
                 let take = left.min(allocation.quantity - allocation.shipped);
                 let mut item = tx.stock(&allocation.sku, &allocation.location)?;
-                item.commit(&order.id, *line, take)?;
+                item.commit(take)?;
                 tx.emit_stock(&mut item, Some(&order), |sku, location| {
                     EventPayload::StockCommitted {
                         sku,
@@ -1432,7 +1431,7 @@ impl Engine {
             .create_label(&ids.shipment, &option, &address)?;
         order.shipments.push(Shipment {
             id: ids.shipment.clone(),
-            carrier: "carrier".into(),
+            carrier: label.carrier,
             service: option,
             tracking_number: label.tracking_number,
             label_reference: label.label_reference,
@@ -1539,7 +1538,8 @@ impl Engine {
                 continue;
             }
             let mut item = tx.stock(&allocation.sku, &allocation.location)?;
-            let released = item.release(&order.id, allocation.line);
+            let released = allocation.quantity - allocation.shipped;
+            item.release(released);
             if released > 0 {
                 tx.emit_stock(&mut item, Some(order), |sku, location| {
                     EventPayload::StockReleased {
@@ -1685,13 +1685,12 @@ impl Engine {
             return Err(Error::not_found("shipment", tracking_number));
         };
         let current = order.shipments[index].state;
-        if status.rank() >= current.rank() && current != ShipmentState::Delivered {
-            if status == ShipmentState::Delivered {
+        match crate::shipping::shipment_transition(current, status) {
+            ShipmentState::Delivered if current != ShipmentState::Delivered => {
                 self.mark_delivered(&mut order, index, tx.now);
                 self.complete_delivery(tx, &mut order, &flow);
-            } else {
-                order.shipments[index].state = status;
             }
+            next => order.shipments[index].state = next,
         }
         tx.put_order(order.clone());
         Ok(order)
@@ -1954,7 +1953,7 @@ impl Engine {
                 "on_hand",
                 format!(
                     "{} units are reserved; on hand cannot go below that",
-                    item.reserved()
+                    item.reserved
                 ),
             ));
         }
@@ -2083,6 +2082,9 @@ impl Engine {
                 }
                 Ok(QueryOutput::Stock(items))
             }
+            Query::ListReturns { order_id } => Ok(QueryOutput::Returns(
+                self.get_order(actor, order_id)?.returns,
+            )),
             Query::AvailableActions { order_id } => {
                 let order = self.get_order(actor, order_id)?;
                 Ok(QueryOutput::Actions(self.available_actions(&order, actor)?))

@@ -1,5 +1,7 @@
-//! Stock per (sku, location): on hand, reservations, and the allocation of an order's lines to
-//! locations.
+//! Stock per (sku, location): on hand and reserved counts, and the allocation of an order's
+//! lines to locations. Each order records its own reservations (its [`Allocation`]s: line,
+//! location, units, units shipped) and they lapse with the order: an unpaid order is cancelled at
+//! its `reservation_expires_at` and its units released.
 //!
 //! `available = on_hand − reserved` never goes below zero unless the item allows backorder.
 //! Every change is a new version of the stock document, written compare-and-set in the same
@@ -18,26 +20,15 @@ pub struct StockItem {
     pub location: String,
     /// Units physically there.
     pub on_hand: i64,
-    /// Units held for orders not yet shipped.
-    pub reservations: Vec<Reservation>,
+    /// Units held for orders not yet shipped. Which order holds how many is recorded on the
+    /// orders ([`Allocation`]), so this document stays small however many orders are open.
+    pub reserved: i64,
     /// Whether orders may reserve more than is available.
     pub backorder: bool,
     /// `low_stock` is emitted when available falls to or below this.
     pub low_stock_threshold: Option<i64>,
     /// Events emitted so far for this item.
     pub event_sequence: u64,
-}
-
-/// Units held for one order line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reservation {
-    /// The order.
-    pub order_id: String,
-    /// The line index in the order.
-    pub line: usize,
-    /// Units held. A hold lapses with its order: the scheduler cancels an order still unpaid at
-    /// its `reservation_expires_at` and releases its holds.
-    pub quantity: i64,
 }
 
 impl StockItem {
@@ -47,7 +38,7 @@ impl StockItem {
             sku: sku.to_string(),
             location: location.to_string(),
             on_hand: 0,
-            reservations: Vec::new(),
+            reserved: 0,
             backorder: false,
             low_stock_threshold: None,
             event_sequence: 0,
@@ -59,47 +50,33 @@ impl StockItem {
         format!("{sku}@{location}")
     }
 
-    /// Units reserved.
-    pub fn reserved(&self) -> i64 {
-        self.reservations.iter().map(|r| r.quantity).sum()
-    }
-
     /// On hand minus reserved.
     pub fn available(&self) -> i64 {
-        self.on_hand - self.reserved()
+        self.on_hand - self.reserved
     }
 
-    /// Removes the reservation of `order_id`'s `line`; returns the units released.
-    pub(crate) fn release(&mut self, order_id: &str, line: usize) -> i64 {
-        let mut released = 0;
-        self.reservations.retain(|r| {
-            let hit = r.order_id == order_id && r.line == line;
-            if hit {
-                released += r.quantity;
-            }
-            !hit
-        });
-        released
+    /// Holds `quantity` units for an order.
+    pub(crate) fn reserve(&mut self, quantity: i64) {
+        self.reserved += quantity;
     }
 
-    /// Ships `quantity` reserved units of `order_id`'s `line`: the reservation shrinks and the
-    /// units leave on hand.
-    pub(crate) fn commit(&mut self, order_id: &str, line: usize, quantity: i64) -> Result<()> {
-        let reservation = self
-            .reservations
-            .iter_mut()
-            .find(|r| r.order_id == order_id && r.line == line && r.quantity >= quantity)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "lines",
-                    format!(
-                        "no reservation of {quantity} units of {} for line {line}",
-                        self.sku
-                    ),
-                )
-            })?;
-        reservation.quantity -= quantity;
-        self.reservations.retain(|r| r.quantity > 0);
+    /// Lets go of `quantity` held units (cancel, expiry).
+    pub(crate) fn release(&mut self, quantity: i64) {
+        self.reserved -= quantity.min(self.reserved);
+    }
+
+    /// Ships `quantity` held units: they stop being held and leave on hand.
+    pub(crate) fn commit(&mut self, quantity: i64) -> Result<()> {
+        if quantity > self.reserved || quantity > self.on_hand {
+            return Err(Error::invalid(
+                "lines",
+                format!(
+                    "{quantity} units of {} are not held at {}",
+                    self.sku, self.location
+                ),
+            ));
+        }
+        self.reserved -= quantity;
         self.on_hand -= quantity;
         Ok(())
     }
@@ -340,17 +317,13 @@ mod tests {
     fn reservations_commit_and_release() {
         let mut s = item("a", "east", 10, false);
         s.low_stock_threshold = Some(7);
-        s.reservations.push(Reservation {
-            order_id: "o".into(),
-            line: 0,
-            quantity: 4,
-        });
+        s.reserve(4);
         assert_eq!(s.available(), 6);
         assert_eq!(s.crossed_low_stock(10), Some(7));
-        s.commit("o", 0, 3).unwrap();
-        assert_eq!((s.on_hand, s.reserved(), s.available()), (7, 1, 6));
-        assert!(s.commit("o", 0, 2).is_err());
-        assert_eq!(s.release("o", 0), 1);
+        s.commit(3).unwrap();
+        assert_eq!((s.on_hand, s.reserved, s.available()), (7, 1, 6));
+        assert!(s.commit(2).is_err());
+        s.release(1);
         assert_eq!(s.available(), 7);
     }
 }

@@ -42,6 +42,8 @@ pub struct ShippingRate {
 /// A label bought for a shipment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
+    /// The carrier that carries it.
+    pub carrier: String,
     /// Tracking number.
     pub tracking_number: String,
     /// Reference of the label document at the carrier.
@@ -203,7 +205,13 @@ impl Carrier for TableRateCarrier {
         option_id: &str,
         _address: &Address,
     ) -> Result<Label> {
+        let carrier = self
+            .rates
+            .iter()
+            .find(|r| r.option_id == option_id)
+            .map_or_else(|| "carrier".to_string(), |r| r.carrier.clone());
         Ok(Label {
+            carrier,
             tracking_number: format!("TRK-{}", shipment_id.to_ascii_uppercase()),
             label_reference: format!("label/{option_id}/{shipment_id}"),
         })
@@ -224,6 +232,14 @@ pub enum ShipmentState {
     Exception,
 }
 
+/// Every shipment state, for tables and tests.
+pub const SHIPMENT_STATES: [ShipmentState; 4] = [
+    ShipmentState::Shipped,
+    ShipmentState::InTransit,
+    ShipmentState::Exception,
+    ShipmentState::Delivered,
+];
+
 impl ShipmentState {
     /// Progress rank: tracking updates never move a shipment to a lower rank.
     pub fn rank(self) -> u8 {
@@ -232,6 +248,26 @@ impl ShipmentState {
             ShipmentState::InTransit | ShipmentState::Exception => 1,
             ShipmentState::Delivered => 2,
         }
+    }
+
+    /// The state's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShipmentState::Shipped => "shipped",
+            ShipmentState::InTransit => "in_transit",
+            ShipmentState::Delivered => "delivered",
+            ShipmentState::Exception => "exception",
+        }
+    }
+}
+
+/// Where a tracking update of `status` takes a shipment that is `current`: forward or sideways
+/// (in transit ⇄ exception), never backwards, and nothing moves a delivered shipment.
+pub fn shipment_transition(current: ShipmentState, status: ShipmentState) -> ShipmentState {
+    if current == ShipmentState::Delivered || status.rank() < current.rank() {
+        current
+    } else {
+        status
     }
 }
 
@@ -460,6 +496,29 @@ mod tests {
             .unwrap();
         assert_eq!(rates.len(), 1, "express has no band for 40 kg");
         assert_eq!(rates[0].amount, Decimal::ZERO);
+    }
+
+    #[test]
+    fn shipment_tracking_table() {
+        use ShipmentState::*;
+        // rows: current; columns: update to shipped, in_transit, exception, delivered
+        let expected = [
+            (Shipped, [Shipped, InTransit, Exception, Delivered]),
+            (InTransit, [InTransit, InTransit, Exception, Delivered]),
+            (Exception, [Exception, InTransit, Exception, Delivered]),
+            (Delivered, [Delivered, Delivered, Delivered, Delivered]),
+        ];
+        for (current, row) in expected {
+            for (status, to) in SHIPMENT_STATES.iter().zip(row) {
+                assert_eq!(
+                    shipment_transition(current, *status),
+                    to,
+                    "{} + {}",
+                    current.name(),
+                    status.name()
+                );
+            }
+        }
     }
 
     #[test]

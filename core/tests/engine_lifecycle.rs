@@ -731,6 +731,13 @@ fn tracking_updates_drive_delivery_without_regressing() {
         .ship_order(&admin(), &order.id, None, None)
         .unwrap();
     let tracking = order.shipments[0].tracking_number.clone();
+    assert_eq!(
+        (
+            order.shipments[0].carrier.as_str(),
+            order.shipments[0].service.as_str()
+        ),
+        ("post", "standard")
+    );
     let update = |event_id: &str, status| Command::TrackingUpdate {
         event_id: event_id.into(),
         tracking_number: tracking.clone(),
@@ -966,6 +973,32 @@ fn returns_follow_their_state_machine_and_window() {
     );
     let order = update_return(&shop, &order.id, &r.id, ReturnAction::Refund).unwrap();
     assert_eq!(order.state, OrderState::Returned);
+    let QueryOutput::Returns(returns) = shop
+        .engine
+        .query(
+            &c,
+            &Query::ListReturns {
+                order_id: order.id.clone(),
+            },
+        )
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(returns.len(), 1);
+    assert_eq!(returns[0].state, ReturnState::Refunded);
+    assert_eq!(
+        shop.engine
+            .query(
+                &customer("other"),
+                &Query::ListReturns {
+                    order_id: order.id.clone()
+                }
+            )
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
     assert_eq!(order.refunded(), order.captured());
 
     // The window closes 30 days after delivery.

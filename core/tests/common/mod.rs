@@ -163,7 +163,7 @@ impl Shop {
         match output {
             ordercore::command::QueryOutput::Stock(items) => {
                 let item = items.into_iter().find(|i| i.location == location).unwrap();
-                (item.on_hand, item.reserved())
+                (item.on_hand, item.reserved)
             }
             _ => unreachable!(),
         }

@@ -1,10 +1,18 @@
 //! Prices a cart with promotions, shipping and US sales tax on ordercore's embedded defaults
-//! (table-driven tax, no storage) and prints the breakdown as a table.
+//! (table-driven tax, no storage) and prints the breakdown as a table; then walks one order
+//! through place → pay → ship → deliver → return → refund and prints the events.
 
 use std::sync::Arc;
 
+use ordercore::actor::Actor;
+use ordercore::catalog::{MemoryCatalog, Product};
+use ordercore::clock::FixedClock;
+use ordercore::command::{Command, PlaceOrder, ReturnLine};
+use ordercore::engine::Engine;
 use ordercore::pricing::{Cart, PriceBreakdown, Pricer, PricingConfig, PricingContext};
 use ordercore::promotion::Promotion;
+use ordercore::returns::{ReturnAction, ReturnReason};
+use ordercore::store::MemoryStore;
 use ordercore::tax::{TaxRule, TaxTable};
 use serde_json::json;
 
@@ -41,11 +49,109 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let pricer = Pricer::new(
         PricingConfig::default(),
-        promotions,
-        Arc::new(TaxTable::new(rules)?),
+        promotions.clone(),
+        Arc::new(TaxTable::new(rules.clone())?),
     )?;
     let breakdown = pricer.price(&cart, &PricingContext::at("2026-06-01T12:00:00Z".parse()?))?;
     print_table(&breakdown);
+    lifecycle(rules, promotions)
+}
+
+/// Walks one order through place → pay → ship → deliver → return → refund on the engine's
+/// embedded defaults (memory store, fake payment gateway, table-rate carrier), printing events.
+fn lifecycle(
+    rules: Vec<TaxRule>,
+    promotions: Vec<Promotion>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let products: Vec<Product> = serde_json::from_value(json!([
+        {"sku": "TEE-BLK-M", "name": "T-shirt", "unit_price": "19.99", "category": "shirts", "weight": "0.2"},
+        {"sku": "MUG-01", "name": "Mug", "unit_price": "8.25", "category": "kitchen", "weight": "0.4"}
+    ]))?;
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(FixedClock::new("2026-06-01T12:00:00Z".parse()?));
+    let engine = Engine::builder()
+        .tax(Arc::new(TaxTable::new(rules)?))
+        .promotions(promotions)
+        .catalog(Arc::new(MemoryCatalog::new(products)))
+        .store(store.clone())
+        .clock(clock.clone())
+        .build()?;
+    let (admin, customer) = (Actor::admin("ops"), Actor::customer("cust-42"));
+    engine.set_stock(&admin, "TEE-BLK-M", None, 25)?;
+    engine.set_stock(&admin, "MUG-01", None, 10)?;
+
+    println!("\n── order lifecycle on the embedded defaults ──");
+    let place: PlaceOrder = serde_json::from_value(json!({
+        "customer_id": "cust-42",
+        "lines": [{"sku": "TEE-BLK-M", "quantity": 2}, {"sku": "MUG-01", "quantity": 1}],
+        "shipping_address": {"name": "Ada Lovelace", "line1": "1 Market St", "city": "San Francisco",
+                             "region": "CA", "postal_code": "94103", "country": "US"},
+        "shipping_option": "standard",
+        "payment": {"method": "card", "capture": false}
+    }))?;
+    let order = engine.place_order(&customer, place, Some("checkout-1"))?;
+    println!(
+        "placed {} for {} {} → {}",
+        order.id, order.pricing.grand_total, order.currency, order.state_label
+    );
+    let order = engine.capture_payment(&admin, &order.id, None, None)?;
+    println!("captured {} → {}", order.captured(), order.state_label);
+    let order = engine.ship_order(&admin, &order.id, None, None)?;
+    println!(
+        "shipped, tracking {} → {}",
+        order.shipments[0].tracking_number, order.state_label
+    );
+    clock.advance(chrono::Duration::days(2));
+    let order = engine.deliver_order(&admin, &order.id, None)?;
+    println!("delivered → {}", order.state_label);
+    let request = Command::RequestReturn {
+        order_id: order.id.clone(),
+        lines: vec![ReturnLine {
+            line: 0,
+            quantity: 1,
+            reason: ReturnReason::WrongItem,
+        }],
+    };
+    let order = engine
+        .execute(&customer, &request, None)?
+        .into_order()
+        .ok_or("order expected")?;
+    let rma = order.returns[0].clone();
+    println!(
+        "return {} requested: refund {} for one T-shirt (its discount and tax share)",
+        rma.id, rma.refund_amount
+    );
+    for action in [
+        ReturnAction::Approve,
+        ReturnAction::Receive,
+        ReturnAction::Process,
+        ReturnAction::Refund,
+    ] {
+        let step = Command::UpdateReturn {
+            order_id: order.id.clone(),
+            return_id: rma.id.clone(),
+            action,
+            received: vec![],
+        };
+        engine.execute(&admin, &step, None)?;
+    }
+    let order = engine.get_order(&customer, &order.id)?;
+    println!(
+        "refunded {} of {} captured → {}",
+        order.refunded(),
+        order.captured(),
+        order.state_label
+    );
+    println!("\nevents (outbox, in commit order):");
+    for event in store.all_events() {
+        println!(
+            "  {:>2} {:<28} {:<20} {}",
+            event.sequence,
+            event.aggregate,
+            event.payload.name(),
+            event.at.format("%Y-%m-%d %H:%M")
+        );
+    }
     Ok(())
 }
 
