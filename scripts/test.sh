@@ -28,3 +28,23 @@ if [ "$status" -ne 0 ]; then
 fi
 passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s}')
 echo "rust: $passed passed, 0 failed"
+
+step "C API: header up to date, C tests under valgrind (memcheck), C example"
+cargo build -p ordercore-ffi --quiet
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings-ffi/include/ordercore.h; then
+  git diff -- bindings-ffi/include/ordercore.h | head -40
+  echo "bindings-ffi/include/ordercore.h is out of date: commit the header cbindgen regenerated"; exit 1
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
+fi
+gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DVECTORS_DIR="\"$PWD/tests/vectors/pricing\"" \
+  tests/c/test_ordercore.c -L target/debug -lordercore_c -lpthread -ldl -lm -o target/c-tests
+clog=$(mktemp)
+LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect target/c-tests | tee "$clog"
+c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
+make -s -C examples/c run >/dev/null
+echo "c example: ok"
+
+echo "total: $((passed + c_passed)) passed, 0 failed"

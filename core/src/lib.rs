@@ -11,6 +11,7 @@
 //!   state machines.
 //! - [`store`], [`event`]: versioned documents, atomic change sets, the outbox.
 //! - [`actor`], [`catalog`], [`clock`], [`ids`]: who acts, where prices come from, time, ids.
+//! - [`json`]: the whole engine behind JSON strings, for the C ABI and other JSON hosts.
 //! - [`money`]: currencies, rounding, checked arithmetic, exact allocation.
 //! - [`tax`]: tax classes, the table-driven [`tax::TaxTable`] and the [`tax::TaxProvider`] trait.
 //! - [`promotion`]: promotions, conditions, stacking rules and rejection reasons.
@@ -52,6 +53,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod inventory;
+pub mod json;
 pub mod money;
 pub mod order;
 pub mod payment;

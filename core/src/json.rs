@@ -1,0 +1,308 @@
+//! The JSON façade: the whole engine behind JSON strings, for bindings that speak JSON (the C
+//! ABI, and any host without a native binding).
+//!
+//! Every call takes JSON text and answers JSON text; an error is the serialized [`Error`]
+//! (`{"code": "insufficient_stock", "sku": …, "message": "…"}`), the same shape in every
+//! language. Amounts are decimal strings; a JSON float where an amount belongs is refused.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::actor::Actor;
+use crate::catalog::{MemoryCatalog, Product};
+use crate::clock::{Clock, FixedClock, SystemClock};
+use crate::command::{Command, Query};
+use crate::engine::{Engine, EngineConfig};
+use crate::error::{Error, Result};
+use crate::ids::{IdGen, SequentialIds, UuidIds};
+use crate::pricing::{Cart, Pricer, PricingConfig, PricingContext};
+use crate::promotion::Promotion;
+use crate::shipping::TableRateCarrier;
+use crate::store::Store;
+use crate::tax::{TaxRule, TaxTable};
+
+/// How a [`JsonEngine`] is built: `{"engine": {...}, "products": [...], "promotions": [...],
+/// "tax_rules": [...], "carrier": {...}, "clock": "2026-06-01T12:00:00Z", "id_seed": 7}`; every
+/// key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
+/// used. `id_seed` makes UUID-shaped ids; without it ids are sequential.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JsonConfig {
+    /// Engine configuration.
+    pub engine: EngineConfig,
+    /// The catalog.
+    pub products: Vec<Product>,
+    /// Promotions.
+    pub promotions: Vec<Promotion>,
+    /// Tax rules of the built-in tax table.
+    pub tax_rules: Vec<TaxRule>,
+    /// Table rates; the standard table if absent.
+    pub carrier: Option<TableRateCarrier>,
+    /// A fixed clock at this instant.
+    pub clock: Option<DateTime<Utc>>,
+    /// Seed for UUID-shaped ids.
+    pub id_seed: Option<u64>,
+}
+
+/// An engine driven by JSON.
+pub struct JsonEngine {
+    engine: Engine,
+    fixed_clock: Option<Arc<FixedClock>>,
+}
+
+impl std::fmt::Debug for JsonEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonEngine")
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+/// Parses `text` as `T`, naming `what` in the error.
+pub fn parse<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::invalid(what, e.to_string()))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::invalid("output", e.to_string()))
+}
+
+/// The JSON document of an error: its fields, its `code` and a human `message`.
+pub fn error_json(error: &Error) -> String {
+    let mut value =
+        serde_json::to_value(error).unwrap_or_else(|_| serde_json::json!({"code": error.code()}));
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "message".into(),
+            serde_json::Value::String(error.to_string()),
+        );
+    }
+    value.to_string()
+}
+
+impl JsonEngine {
+    /// Builds an engine from a [`JsonConfig`] document (an empty object gives all defaults).
+    pub fn new(config_json: &str) -> Result<Self> {
+        let config: JsonConfig = parse(config_json, "config")?;
+        Self::from_config(config, None)
+    }
+
+    /// Builds an engine from a parsed configuration, on `store` if given (else a `MemoryStore`).
+    pub fn from_config(config: JsonConfig, store: Option<Arc<dyn Store>>) -> Result<Self> {
+        let fixed_clock = config.clock.map(|at| Arc::new(FixedClock::new(at)));
+        let clock: Arc<dyn Clock> = match &fixed_clock {
+            Some(clock) => clock.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let ids: Arc<dyn IdGen> = match config.id_seed {
+            Some(seed) => Arc::new(UuidIds::new(seed)),
+            None => Arc::new(SequentialIds::new("")),
+        };
+        let mut builder = Engine::builder()
+            .config(config.engine)
+            .promotions(config.promotions)
+            .tax(Arc::new(TaxTable::new(config.tax_rules)?))
+            .catalog(Arc::new(MemoryCatalog::new(config.products)))
+            .carrier(Arc::new(
+                config.carrier.unwrap_or_else(TableRateCarrier::standard),
+            ))
+            .clock(clock)
+            .ids(ids);
+        if let Some(store) = store {
+            builder = builder.store(store);
+        }
+        Ok(JsonEngine {
+            engine: builder.build()?,
+            fixed_clock,
+        })
+    }
+
+    /// The engine behind the façade.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs a command (`{"command": "place_order", …}`) as an actor (`{"type": "customer",
+    /// "id": "c1"}`); answers the command's output (`{"type": "order", "value": {…}}`).
+    pub fn execute(
+        &self,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<String> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let command: Command = parse(command_json, "command")?;
+        to_json(&self.engine.execute(&actor, &command, idempotency_key)?)
+    }
+
+    /// Answers a query (`{"query": "get_order", "order_id": "…"}`).
+    pub fn query(&self, actor_json: &str, query_json: &str) -> Result<String> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let query: Query = parse(query_json, "query")?;
+        to_json(&self.engine.query(&actor, &query)?)
+    }
+
+    /// Runs the scheduler (`{"expired": […], "advanced": […], "failed": […]}`).
+    pub fn tick(&self, actor_json: &str) -> Result<String> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        to_json(&self.engine.tick(&actor)?)
+    }
+
+    /// Prices a cart with the engine's promotions and tax (`context` may be `{}`: now, no usage).
+    pub fn price(&self, cart_json: &str, context_json: &str) -> Result<String> {
+        let cart: Cart = parse(cart_json, "cart")?;
+        let context = match context_json.trim() {
+            "" | "{}" => PricingContext::at(self.engine_now()),
+            text => parse(text, "context")?,
+        };
+        to_json(&self.engine.pricer().price(&cart, &context)?)
+    }
+
+    /// Undelivered outbox events, oldest first (`[{"position": 1, "event": {…}}, …]`).
+    pub fn pending_events(&self, limit: usize) -> Result<String> {
+        to_json(&self.engine.store().pending_events(limit)?)
+    }
+
+    /// Marks outbox events delivered (`[1, 2, 3]`).
+    pub fn mark_delivered(&self, positions_json: &str) -> Result<()> {
+        let positions: Vec<u64> = parse(positions_json, "positions")?;
+        self.engine.store().mark_delivered(&positions)
+    }
+
+    /// Moves a fixed clock (an RFC 3339 instant); `invalid_input` if the clock is the system's.
+    pub fn set_clock(&self, at: &str) -> Result<()> {
+        let clock = self
+            .fixed_clock
+            .as_ref()
+            .ok_or_else(|| Error::invalid("clock", "the engine runs on the system clock"))?;
+        let at: DateTime<Utc> = at
+            .parse()
+            .map_err(|_| Error::invalid("clock", format!("{at:?} is not an RFC 3339 instant")))?;
+        clock.set(at);
+        Ok(())
+    }
+
+    fn engine_now(&self) -> DateTime<Utc> {
+        match &self.fixed_clock {
+            Some(clock) => clock.now(),
+            None => SystemClock.now(),
+        }
+    }
+}
+
+/// One pricing request in the shape of the shared vectors: `{"config", "tax_rules",
+/// "promotions", "context", "cart"}` (all but `cart` optional; other keys are ignored, so a
+/// vector file can be passed whole). Answers the breakdown.
+pub fn price_request(request_json: &str) -> Result<String> {
+    // Unknown keys are ignored, so a whole vector file (with `name`, `cases`, …) prices as is.
+    #[derive(Deserialize)]
+    struct Request {
+        #[serde(default)]
+        config: PricingConfig,
+        #[serde(default)]
+        tax_rules: Vec<TaxRule>,
+        #[serde(default)]
+        promotions: Vec<Promotion>,
+        #[serde(default)]
+        context: PricingContext,
+        cart: Cart,
+    }
+    let request: Request = parse(request_json, "request")?;
+    let pricer = Pricer::new(
+        request.config,
+        request.promotions,
+        Arc::new(TaxTable::new(request.tax_rules)?),
+    )?;
+    to_json(&pricer.price(&request.cart, &request.context)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"{
+        "clock": "2026-06-01T12:00:00Z",
+        "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}],
+        "tax_rules": [{"id": "us", "name": "US", "country": "US", "percentage": "10"}]
+    }"#;
+
+    #[test]
+    fn a_whole_lifecycle_through_json() {
+        let engine = JsonEngine::new(CONFIG).unwrap();
+        let admin = r#"{"type": "staff", "id": "s", "role": "admin"}"#;
+        let stock = engine
+            .execute(
+                admin,
+                r#"{"command": "set_stock", "sku": "A", "on_hand": 5}"#,
+                None,
+            )
+            .unwrap();
+        assert!(stock.contains(r#""on_hand":5"#), "{stock}");
+        let place = r#"{"command": "place_order", "customer_id": "c1", "lines": [{"sku": "A", "quantity": 2}],
+            "shipping_address": {"name": "Ada", "line1": "1 Main", "city": "SF", "postal_code": "94103", "country": "US"},
+            "payment": {"method": "card"}}"#;
+        let placed: serde_json::Value = serde_json::from_str(
+            &engine
+                .execute(r#"{"type": "customer", "id": "c1"}"#, place, Some("k"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(placed["type"], "order");
+        assert_eq!(placed["value"]["pricing"]["grand_total"], "22.00");
+        let id = placed["value"]["id"].as_str().unwrap();
+        let shipped = engine
+            .execute(
+                admin,
+                &format!(r#"{{"command": "ship_order", "order_id": "{id}"}}"#),
+                None,
+            )
+            .unwrap();
+        assert!(shipped.contains(r#""state":"shipped""#));
+        let got = engine
+            .query(
+                r#"{"type": "customer", "id": "c1"}"#,
+                &format!(r#"{{"query": "get_order", "order_id": "{id}"}}"#),
+            )
+            .unwrap();
+        assert!(got.contains(id));
+        let events: serde_json::Value =
+            serde_json::from_str(&engine.pending_events(100).unwrap()).unwrap();
+        assert!(events.as_array().unwrap().len() >= 5);
+        engine.mark_delivered("[1, 2]").unwrap();
+        engine.set_clock("2026-06-02T00:00:00Z").unwrap();
+        assert_eq!(
+            engine.tick(r#"{"type": "system"}"#).unwrap(),
+            r#"{"expired":[],"advanced":[],"failed":[]}"#
+        );
+    }
+
+    #[test]
+    fn errors_are_json_with_code_fields_and_message() {
+        let engine = JsonEngine::new("{}").unwrap();
+        let err = engine
+            .execute(r#"{"type": "system"}"#, r#"{"command": "nope"}"#, None)
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert_eq!(err.field(), Some("command"));
+        let json: serde_json::Value = serde_json::from_str(&error_json(&err)).unwrap();
+        assert_eq!(json["code"], "invalid_input");
+        assert_eq!(json["field"], "command");
+        assert!(json["message"].as_str().unwrap().contains("command"));
+        assert_eq!(
+            JsonEngine::new("{\"bogus\": 1}").unwrap_err().field(),
+            Some("config")
+        );
+        assert_eq!(
+            engine
+                .set_clock("2026-01-01T00:00:00Z")
+                .unwrap_err()
+                .field(),
+            Some("clock")
+        );
+        let float = price_request(r#"{"cart": {"currency": "USD", "lines": [{"sku": "A", "unit_price": 1.5, "quantity": 1}]}}"#).unwrap_err();
+        assert!(float.to_string().contains("floating-point"), "{float}");
+    }
+}

@@ -1,0 +1,293 @@
+/*
+ * C test suite of the ordercore C API. Run under valgrind by scripts/test.sh.
+ * Prints one line per check and closes with "N passed, M failed".
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercore.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond, what)                                                    \
+    do {                                                                     \
+        if (cond) {                                                          \
+            passed++;                                                        \
+        } else {                                                             \
+            failed++;                                                        \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what);   \
+        }                                                                    \
+    } while (0)
+
+static const char *ADMIN = "{\"type\":\"staff\",\"id\":\"ops\",\"role\":\"admin\"}";
+static const char *SYSTEM = "{\"type\":\"system\"}";
+static const char *CUSTOMER = "{\"type\":\"customer\",\"id\":\"c1\"}";
+
+static const char *CONFIG =
+    "{\"clock\":\"2026-06-01T12:00:00Z\","
+    "\"products\":[{\"sku\":\"A\",\"name\":\"Alpha\",\"unit_price\":\"10.00\"},"
+    "{\"sku\":\"B\",\"name\":\"Beta\",\"unit_price\":\"25.00\"}],"
+    "\"tax_rules\":[{\"id\":\"us\",\"name\":\"US\",\"country\":\"US\",\"percentage\":\"10\"}]}";
+
+static const char *PLACE_FMT =
+    "{\"command\":\"place_order\",\"customer_id\":\"%s\",\"lines\":[{\"sku\":\"%s\",\"quantity\":%d}],"
+    "\"shipping_address\":{\"name\":\"Ada\",\"line1\":\"1 Main St\",\"city\":\"SF\",\"postal_code\":\"94103\",\"country\":\"US\"},"
+    "\"shipping_option\":\"standard\",\"payment\":{\"method\":\"card\",\"capture\":true}}";
+
+/* Copies the string value of the first "key":"value" pair found at or after `from`. */
+static int json_string(const char *json, const char *key, char *out, size_t size) {
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *at = strstr(json, pattern);
+    if (!at) {
+        snprintf(pattern, sizeof pattern, "\"%s\": \"", key); /* pretty-printed files */
+        at = strstr(json, pattern);
+        if (!at) return 0;
+    }
+    at += strlen(pattern);
+    const char *end = strchr(at, '"');
+    if (!end || (size_t)(end - at) >= size) return 0;
+    memcpy(out, at, (size_t)(end - at));
+    out[end - at] = '\0';
+    return 1;
+}
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
+        free(text);
+        text = NULL;
+    }
+    if (text) text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static OcEngine *new_engine(void) {
+    OcEngine *engine = NULL;
+    char *error = NULL;
+    OcStatus status = oc_engine_new(CONFIG, &engine, &error);
+    CHECK(status == OC_STATUS_OK && engine != NULL, "engine created");
+    oc_string_free(error);
+    return engine;
+}
+
+static void set_stock(OcEngine *engine, const char *sku, int on_hand) {
+    char command[256];
+    char *out = NULL;
+    snprintf(command, sizeof command, "{\"command\":\"set_stock\",\"sku\":\"%s\",\"on_hand\":%d}", sku, on_hand);
+    CHECK(oc_execute(engine, ADMIN, command, NULL, &out) == OC_STATUS_OK, "set_stock");
+    oc_string_free(out);
+}
+
+/* The shared vectors: the top-level cart of each generated vector priced with the default
+ * configuration (half-up) must give the first case's expected totals. */
+static void test_shared_vectors(void) {
+    const char *files[] = {"generated_usd_20_lines_order_discount.json", "generated_jpy_zero_decimals.json",
+                           "generated_kwd_three_decimals.json", "generated_eur_tax_inclusive.json"};
+    const char *keys[] = {"subtotal", "discount_total", "tax_total", "grand_total"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", VECTORS_DIR, files[i]);
+        char *vector = read_file(path);
+        CHECK(vector != NULL, path);
+        if (!vector) continue;
+        char *out = NULL;
+        OcStatus status = oc_price_request(vector, &out);
+        CHECK(status == OC_STATUS_OK, files[i]);
+        const char *expect = strstr(vector, "\"expect\"");
+        for (size_t k = 0; k < 4 && expect && out; k++) {
+            char want[64], got[64];
+            int ok = json_string(expect, keys[k], want, sizeof want) && json_string(out, keys[k], got, sizeof got) &&
+                     strcmp(want, got) == 0;
+            char what[256];
+            snprintf(what, sizeof what, "%s %s: expected %s", files[i], keys[k], ok ? "match" : "different");
+            CHECK(ok, what);
+        }
+        oc_string_free(out);
+        free(vector);
+    }
+}
+
+static void test_lifecycle(void) {
+    OcEngine *engine = new_engine();
+    set_stock(engine, "A", 10);
+    char command[1024], id[64], value[64];
+    char *out = NULL;
+    snprintf(command, sizeof command, PLACE_FMT, "c1", "A", 2);
+    CHECK(oc_execute(engine, CUSTOMER, command, "checkout-1", &out) == OC_STATUS_OK, "place_order");
+    CHECK(out && json_string(out, "id", id, sizeof id), "order id");
+    CHECK(out && json_string(out, "grand_total", value, sizeof value) && strcmp(value, "27.50") == 0, "total 27.50");
+    CHECK(out && strstr(out, "\"state\":\"confirmed\"") != NULL, "paid");
+    oc_string_free(out);
+
+    /* The same key replays the first answer. */
+    CHECK(oc_execute(engine, CUSTOMER, command, "checkout-1", &out) == OC_STATUS_OK && strstr(out, id), "idempotent replay");
+    oc_string_free(out);
+
+    const char *steps[] = {"ship_order", "deliver_order"};
+    for (int s = 0; s < 2; s++) {
+        snprintf(command, sizeof command, "{\"command\":\"%s\",\"order_id\":\"%s\"}", steps[s], id);
+        CHECK(oc_execute(engine, ADMIN, command, NULL, &out) == OC_STATUS_OK, steps[s]);
+        oc_string_free(out);
+    }
+    snprintf(command, sizeof command,
+             "{\"command\":\"request_return\",\"order_id\":\"%s\",\"lines\":[{\"line\":0,\"quantity\":1,\"reason\":\"defective\"}]}",
+             id);
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_OK, "request_return");
+    char return_id[64] = "";
+    const char *returns = out ? strstr(out, "\"returns\"") : NULL;
+    CHECK(returns && json_string(returns, "id", return_id, sizeof return_id), "return id");
+    CHECK(returns && json_string(returns, "refund_amount", value, sizeof value) && strcmp(value, "11.00") == 0, "refund 11.00");
+    oc_string_free(out);
+    const char *actions[] = {"approve", "receive", "process", "refund"};
+    for (int a = 0; a < 4; a++) {
+        snprintf(command, sizeof command, "{\"command\":\"update_return\",\"order_id\":\"%s\",\"return_id\":\"%s\",\"action\":\"%s\"}",
+                 id, return_id, actions[a]);
+        CHECK(oc_execute(engine, ADMIN, command, NULL, &out) == OC_STATUS_OK, actions[a]);
+        oc_string_free(out);
+    }
+    snprintf(command, sizeof command, "{\"query\":\"get_order\",\"order_id\":\"%s\"}", id);
+    CHECK(oc_query(engine, CUSTOMER, command, &out) == OC_STATUS_OK && strstr(out, "\"state\":\"partially_returned\""), "partially returned");
+    oc_string_free(out);
+    CHECK(oc_pending_events(engine, 100, &out) == OC_STATUS_OK && strstr(out, "\"type\":\"refund_issued\""), "events");
+    oc_string_free(out);
+    CHECK(oc_mark_delivered(engine, "[1,2,3]", NULL) == OC_STATUS_OK, "mark delivered");
+    CHECK(oc_set_clock(engine, "2026-07-01T00:00:00Z", NULL) == OC_STATUS_OK, "set clock");
+    CHECK(oc_tick(engine, SYSTEM, &out) == OC_STATUS_OK && strstr(out, "\"expired\":[]"), "tick");
+    oc_string_free(out);
+    CHECK(oc_price(engine, "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"A\",\"unit_price\":\"1.00\",\"quantity\":3}]}", "{}", &out) ==
+              OC_STATUS_OK && strstr(out, "\"grand_total\":\"3.00\""),
+          "price");
+    oc_string_free(out);
+    oc_engine_free(engine);
+}
+
+static void test_error_statuses(void) {
+    OcEngine *engine = new_engine();
+    set_stock(engine, "B", 1);
+    char command[1024];
+    char *out = NULL;
+    snprintf(command, sizeof command, PLACE_FMT, "c1", "B", 2);
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_INSUFFICIENT_STOCK, "insufficient_stock");
+    CHECK(out && strstr(out, "\"code\":\"insufficient_stock\"") && strstr(out, "\"available\":1"), "error document");
+    oc_string_free(out);
+    CHECK(strcmp(oc_status_name(OC_STATUS_INSUFFICIENT_STOCK), "insufficient_stock") == 0, "status name");
+    snprintf(command, sizeof command, PLACE_FMT, "c1", "B", 0);
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_INVALID_INPUT && strstr(out, "lines[0].quantity"),
+          "invalid quantity names the field");
+    oc_string_free(out);
+    snprintf(command, sizeof command, PLACE_FMT, "someone-else", "B", 1);
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_FORBIDDEN, "forbidden");
+    oc_string_free(out);
+    CHECK(oc_query(engine, CUSTOMER, "{\"query\":\"get_order\",\"order_id\":\"nope\"}", &out) == OC_STATUS_NOT_FOUND, "not_found");
+    oc_string_free(out);
+    CHECK(oc_price_request("{\"cart\":{\"currency\":\"USD\",\"lines\":[{\"sku\":\"A\",\"unit_price\":19.99,\"quantity\":1}]}}", &out) ==
+              OC_STATUS_INVALID_INPUT && strstr(out, "floating-point"),
+          "floats refused");
+    oc_string_free(out);
+    oc_engine_free(engine);
+}
+
+/* Every function with NULL, invalid UTF-8 and malformed JSON: a status, never a crash. */
+static void test_bad_input_everywhere(void) {
+    OcEngine *engine = new_engine();
+    const char bad_utf8[] = {(char)0xff, (char)0xfe, 0};
+    char *out = NULL;
+    OcEngine *none = NULL;
+    CHECK(oc_engine_new(NULL, &none, &out) == OC_STATUS_NULL_POINTER && none == NULL, "engine_new NULL config");
+    oc_string_free(out);
+    CHECK(oc_engine_new("{}", NULL, NULL) == OC_STATUS_NULL_POINTER, "engine_new NULL out");
+    CHECK(oc_engine_new(bad_utf8, &none, &out) == OC_STATUS_INVALID_UTF8, "engine_new bad utf8");
+    oc_string_free(out);
+    CHECK(oc_engine_new("{not json", &none, &out) == OC_STATUS_INVALID_INPUT && strstr(out, "\"field\":\"config\""), "engine_new bad json");
+    oc_string_free(out);
+    CHECK(oc_execute(NULL, ADMIN, "{}", NULL, &out) == OC_STATUS_NULL_POINTER, "execute NULL engine");
+    oc_string_free(out);
+    CHECK(oc_execute(engine, NULL, "{}", NULL, &out) == OC_STATUS_NULL_POINTER, "execute NULL actor");
+    oc_string_free(out);
+    CHECK(oc_execute(engine, ADMIN, "{}", NULL, NULL) == OC_STATUS_NULL_POINTER, "execute NULL out");
+    CHECK(oc_execute(engine, ADMIN, bad_utf8, NULL, &out) == OC_STATUS_INVALID_UTF8, "execute bad utf8");
+    oc_string_free(out);
+    CHECK(oc_execute(engine, ADMIN, "[1,2", NULL, &out) == OC_STATUS_INVALID_INPUT, "execute bad json");
+    oc_string_free(out);
+    CHECK(oc_execute(engine, "{\"type\":\"alien\"}", "{\"command\":\"tick\"}", NULL, &out) == OC_STATUS_INVALID_INPUT, "bad actor");
+    oc_string_free(out);
+    CHECK(oc_query(engine, ADMIN, NULL, &out) == OC_STATUS_NULL_POINTER, "query NULL");
+    oc_string_free(out);
+    CHECK(oc_query(engine, ADMIN, "{\"query\":\"warp\"}", &out) == OC_STATUS_INVALID_INPUT, "query unknown");
+    oc_string_free(out);
+    CHECK(oc_tick(engine, NULL, &out) == OC_STATUS_NULL_POINTER, "tick NULL");
+    oc_string_free(out);
+    CHECK(oc_tick(engine, CUSTOMER, &out) == OC_STATUS_FORBIDDEN, "tick forbidden");
+    oc_string_free(out);
+    CHECK(oc_price(engine, NULL, "{}", &out) == OC_STATUS_NULL_POINTER, "price NULL");
+    oc_string_free(out);
+    CHECK(oc_price(engine, "{\"currency\":\"XXQ\",\"lines\":[]}", "{}", &out) == OC_STATUS_UNKNOWN_CURRENCY, "price unknown currency");
+    oc_string_free(out);
+    CHECK(oc_price_request(NULL, &out) == OC_STATUS_NULL_POINTER, "price_request NULL");
+    oc_string_free(out);
+    CHECK(oc_price_request(bad_utf8, &out) == OC_STATUS_INVALID_UTF8, "price_request bad utf8");
+    oc_string_free(out);
+    CHECK(oc_pending_events(NULL, 10, &out) == OC_STATUS_NULL_POINTER, "pending_events NULL");
+    oc_string_free(out);
+    CHECK(oc_mark_delivered(engine, "nope", NULL) == OC_STATUS_INVALID_INPUT, "mark_delivered bad json");
+    CHECK(oc_mark_delivered(engine, NULL, NULL) == OC_STATUS_NULL_POINTER, "mark_delivered NULL");
+    CHECK(oc_set_clock(engine, "yesterday", NULL) == OC_STATUS_INVALID_INPUT, "set_clock bad instant");
+    CHECK(oc_set_clock(NULL, "2026-01-01T00:00:00Z", NULL) == OC_STATUS_NULL_POINTER, "set_clock NULL");
+    oc_string_free(NULL);
+    oc_engine_free(NULL);
+    CHECK(oc_version() != NULL && strstr(oc_version(), "ordercore"), "version");
+    oc_engine_free(engine);
+}
+
+/* One handle, four threads racing for 40 units: exactly 40 orders succeed. */
+static OcEngine *shared;
+static int wins[4];
+
+static void *checkout_worker(void *arg) {
+    int t = *(int *)arg;
+    char command[1024], customer[64], actor[128];
+    for (int i = 0; i < 25; i++) {
+        snprintf(customer, sizeof customer, "t%d-%d", t, i);
+        snprintf(actor, sizeof actor, "{\"type\":\"customer\",\"id\":\"%s\"}", customer);
+        snprintf(command, sizeof command, PLACE_FMT, customer, "A", 1);
+        char *out = NULL;
+        if (oc_execute(shared, actor, command, NULL, &out) == OC_STATUS_OK) wins[t]++;
+        oc_string_free(out);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    shared = new_engine();
+    set_stock(shared, "A", 40);
+    pthread_t threads[4];
+    int ids[4] = {0, 1, 2, 3};
+    for (int t = 0; t < 4; t++) pthread_create(&threads[t], NULL, checkout_worker, &ids[t]);
+    for (int t = 0; t < 4; t++) pthread_join(threads[t], NULL);
+    CHECK(wins[0] + wins[1] + wins[2] + wins[3] == 40, "exactly the stock is sold across threads");
+    char *out = NULL;
+    CHECK(oc_query(shared, ADMIN, "{\"query\":\"stock_levels\",\"sku\":\"A\"}", &out) == OC_STATUS_OK &&
+              strstr(out, "\"on_hand\":40,\"reserved\":40"),
+          "40 reserved, none oversold");
+    oc_string_free(out);
+    oc_engine_free(shared);
+}
+
+int main(void) {
+    test_shared_vectors();
+    test_lifecycle();
+    test_error_statuses();
+    test_bad_input_everywhere();
+    test_threads();
+    printf("c: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
