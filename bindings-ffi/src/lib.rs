@@ -10,7 +10,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use ordercore::Error;
-use ordercore::json::{JsonEngine, error_json, price_request};
+use ordercore::json::{JsonConfig, JsonEngine, error_json, parse, price_request};
+
+mod store;
+pub use store::{OcOrderQuery, OcStore, OcWrite};
 
 /// The status of every call. Values 1–19 mirror the core's stable error codes
 /// (`oc_status_name` gives the code string); 100+ are C-boundary problems.
@@ -256,6 +259,41 @@ pub unsafe extern "C" fn oc_engine_new(
                 inner: JsonEngine::new(config)?,
             });
             *out_engine = Box::into_raw(engine);
+            Ok(None)
+        })
+    }
+}
+
+/// Creates an engine whose documents live in the host's store (see `OcStore`). The table is
+/// copied; `store->user_data` must stay valid until `oc_engine_free`. Every callback must be set.
+///
+/// # Safety
+/// As for `oc_engine_new`; `store` must point to a filled `OcStore`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oc_engine_new_with_store(
+    config_json: *const c_char,
+    store: *const OcStore,
+    out_engine: *mut *mut OcEngine,
+    out_error: *mut *mut c_char,
+) -> OcStatus {
+    unsafe {
+        guard(out_error, || {
+            if out_engine.is_null() {
+                return Err(Failure::Boundary(
+                    OcStatus::NullPointer,
+                    "out_engine is NULL",
+                ));
+            }
+            let table = store
+                .as_ref()
+                .ok_or(Failure::Boundary(OcStatus::NullPointer, "store is NULL"))?;
+            let store = store::CStore::new(table).ok_or(Failure::Boundary(
+                OcStatus::NullPointer,
+                "a store callback is NULL",
+            ))?;
+            let config: JsonConfig = parse(text(config_json, "config_json")?, "config")?;
+            let inner = JsonEngine::from_config(config, Some(std::sync::Arc::new(store)))?;
+            *out_engine = Box::into_raw(Box::new(OcEngine { inner }));
             Ok(None)
         })
     }
