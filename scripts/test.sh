@@ -47,4 +47,14 @@ c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
 
-echo "total: $((passed + c_passed)) passed, 0 failed"
+step "Python package: built into .venv with maturin, pytest"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2"
+VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop -q -m bindings-python/Cargo.toml
+pylog=$(mktemp)
+.venv/bin/python -m pytest -q -p no:cacheprovider bindings-python/tests | tee "$pylog"
+py_passed=$(grep -oE '^[0-9]+ passed' "$pylog" | awk '{print $1}')
+
+echo "total: $((passed + c_passed + py_passed)) passed, 0 failed"

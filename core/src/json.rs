@@ -24,6 +24,37 @@ use crate::shipping::TableRateCarrier;
 use crate::store::Store;
 use crate::tax::{TaxRule, TaxTable};
 
+/// The keys under which the JSON documents of ordercore carry decimal amounts (as strings):
+/// bindings whose language has a decimal type (Python's `decimal.Decimal`) convert exactly these.
+/// A test checks the list against real orders, breakdowns and events.
+pub const AMOUNT_FIELDS: &[&str] = &[
+    "amount",
+    "authorized",
+    "base",
+    "captured",
+    "discount",
+    "discount_total",
+    "exact",
+    "free_over",
+    "grand_total",
+    "items_amount",
+    "min_subtotal",
+    "net",
+    "percentage",
+    "refund_amount",
+    "refunded",
+    "restocking_fee",
+    "shipping_amount",
+    "shipping_total",
+    "subtotal",
+    "tax",
+    "tax_total",
+    "total",
+    "unit_price",
+    "up_to_kg",
+    "weight",
+];
+
 /// How a [`JsonEngine`] is built: `{"engine": {...}, "products": [...], "promotions": [...],
 /// "tax_rules": [...], "carrier": {...}, "clock": "2026-06-01T12:00:00Z", "id_seed": 7}`; every
 /// key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
@@ -277,6 +308,79 @@ mod tests {
             engine.tick(r#"{"type": "system"}"#).unwrap(),
             r#"{"expired":[],"advanced":[],"failed":[]}"#
         );
+    }
+
+    /// Every decimal in a full lifecycle's documents sits under a key of `AMOUNT_FIELDS`, and
+    /// no such key holds anything but a decimal string.
+    #[test]
+    fn amount_fields_cover_every_decimal_in_the_documents() {
+        fn walk(value: &serde_json::Value, key: &str, found: &mut Vec<(String, String)>) {
+            match value {
+                serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, found)),
+                serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, key, found)),
+                serde_json::Value::String(text) => found.push((key.to_string(), text.clone())),
+                _ => {}
+            }
+        }
+        let engine = JsonEngine::new(CONFIG).unwrap();
+        let admin = r#"{"type": "staff", "id": "s", "role": "admin"}"#;
+        engine
+            .execute(
+                admin,
+                r#"{"command": "set_stock", "sku": "A", "on_hand": 5}"#,
+                None,
+            )
+            .unwrap();
+        let place = r#"{"command": "place_order", "customer_id": "c1", "lines": [{"sku": "A", "quantity": 2}],
+            "shipping_address": {"name": "Ada", "line1": "1 Main", "city": "SF", "postal_code": "94103", "country": "US"},
+            "shipping_option": "standard", "coupon_codes": [], "payment": {"method": "card"}}"#;
+        let placed: serde_json::Value = serde_json::from_str(
+            &engine
+                .execute(r#"{"type": "customer", "id": "c1"}"#, place, None)
+                .unwrap(),
+        )
+        .unwrap();
+        let id = placed["value"]["id"].as_str().unwrap().to_string();
+        for command in ["ship_order", "deliver_order"] {
+            engine
+                .execute(
+                    admin,
+                    &format!(r#"{{"command": "{command}", "order_id": "{id}"}}"#),
+                    None,
+                )
+                .unwrap();
+        }
+        let ret = format!(
+            r#"{{"command": "request_return", "order_id": "{id}", "lines": [{{"line": 0, "quantity": 1, "reason": "other"}}]}}"#
+        );
+        let order = engine
+            .execute(r#"{"type": "customer", "id": "c1"}"#, &ret, None)
+            .unwrap();
+        let mut found = Vec::new();
+        walk(&serde_json::from_str(&order).unwrap(), "", &mut found);
+        walk(
+            &serde_json::from_str(&engine.pending_events(1000).unwrap()).unwrap(),
+            "",
+            &mut found,
+        );
+        let is_decimal = |t: &str| {
+            t.parse::<rust_decimal::Decimal>().is_ok()
+                && !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        };
+        for (key, text) in &found {
+            if AMOUNT_FIELDS.contains(&key.as_str()) {
+                assert!(is_decimal(text), "{key} = {text:?} is not a decimal");
+            } else {
+                let text_keys = ["id", "postal_code", "line1", "name", "sequence"];
+                assert!(
+                    !is_decimal(text) || text_keys.contains(&key.as_str()) || key.ends_with("_id"),
+                    "{key} = {text:?} looks like an amount but is not listed"
+                );
+            }
+        }
+        assert!(found.iter().any(|(k, _)| k == "refund_amount"));
     }
 
     #[test]

@@ -1,0 +1,249 @@
+"""ordercore for Python: the Rust engine behind dicts, ``decimal.Decimal`` money and typed
+exceptions.
+
+Translation only — every decision is the core's. Dicts go in and come out in the shapes of the
+Rust ``ordercore::command`` types; amounts are ``Decimal`` (``int`` and ``str`` are accepted too;
+a ``float`` anywhere is refused with :class:`ValidationError`, because binary floats cannot hold
+money exactly).
+
+    >>> import ordercore
+    >>> ordercore.price_request({"cart": {"currency": "USD",
+    ...     "lines": [{"sku": "A", "unit_price": "19.99", "quantity": 3}]}})["grand_total"]
+    Decimal('59.97')
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json as _json
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import _native
+
+__all__ = [
+    "Engine", "price_request", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
+    "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
+    "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
+    "InvalidSignature", "ProviderError",
+]
+
+Json = Dict[str, Any]
+Actor = Mapping[str, Any]
+
+
+class OrderCoreError(Exception):
+    """Base of every ordercore error. ``code`` is the core's stable code, ``field`` the
+    offending input path (validation errors), ``details`` the whole error document."""
+
+    def __init__(self, details: Json):
+        self.details: Json = dict(details)
+        self.code: str = str(details.get("code", "provider_error"))
+        self.field: Optional[str] = details.get("field")
+        self.message: str = str(details.get("message", self.code))
+        super().__init__(self.message)
+
+
+class ValidationError(OrderCoreError):
+    """Bad input: ``invalid_input``, ``unknown_currency``, ``currency_mismatch``,
+    ``too_many_decimals``, ``amount_overflow``, ``limit_exceeded``."""
+
+
+class NotFound(OrderCoreError):
+    """``not_found`` (also another customer's order)."""
+
+
+class Forbidden(OrderCoreError):
+    """``forbidden``."""
+
+
+class InvalidTransition(OrderCoreError):
+    """``invalid_transition``: ``details`` names the state, the action and what is allowed."""
+
+
+class InsufficientStock(OrderCoreError):
+    """``insufficient_stock``: ``details`` has ``sku``, ``requested``, ``available``."""
+
+
+class VersionConflict(OrderCoreError):
+    """``version_conflict`` after the engine's own retries."""
+
+
+class IdempotencyConflict(OrderCoreError):
+    """``idempotency_conflict``: the key was used with another request."""
+
+
+class PaymentDeclined(OrderCoreError):
+    """``payment_declined``."""
+
+
+class GatewayUnavailable(OrderCoreError):
+    """``gateway_unavailable``: retry with the same idempotency key."""
+
+
+class RefundExceedsCaptured(OrderCoreError):
+    """``refund_exceeds_captured``."""
+
+
+class CaptureExceedsAuthorized(OrderCoreError):
+    """``capture_exceeds_authorized``."""
+
+
+class CouponRejected(OrderCoreError):
+    """``coupon_rejected``: ``details["reason"]`` says why (``expired``, …)."""
+
+
+class InvalidSignature(OrderCoreError):
+    """``invalid_signature``."""
+
+
+class ProviderError(OrderCoreError):
+    """``provider_error``: a host component (store, gateway, tax service) failed."""
+
+
+ERROR_CLASSES: Dict[str, type] = {
+    "invalid_input": ValidationError,
+    "unknown_currency": ValidationError,
+    "currency_mismatch": ValidationError,
+    "too_many_decimals": ValidationError,
+    "amount_overflow": ValidationError,
+    "limit_exceeded": ValidationError,
+    "not_found": NotFound,
+    "forbidden": Forbidden,
+    "invalid_transition": InvalidTransition,
+    "insufficient_stock": InsufficientStock,
+    "version_conflict": VersionConflict,
+    "idempotency_conflict": IdempotencyConflict,
+    "payment_declined": PaymentDeclined,
+    "gateway_unavailable": GatewayUnavailable,
+    "refund_exceeds_captured": RefundExceedsCaptured,
+    "capture_exceeds_authorized": CaptureExceedsAuthorized,
+    "coupon_rejected": CouponRejected,
+    "invalid_signature": InvalidSignature,
+    "provider_error": ProviderError,
+}
+
+_AMOUNT_FIELDS = frozenset(_native.amount_fields())
+SYSTEM: Json = {"type": "system"}
+
+
+def customer(customer_id: str) -> Json:
+    """A customer actor."""
+    return {"type": "customer", "id": customer_id}
+
+
+def staff(staff_id: str, role: str = "admin") -> Json:
+    """A staff actor: role ``admin``, ``support`` or ``warehouse``."""
+    return {"type": "staff", "id": staff_id, "role": role}
+
+
+def _raise(error: _native.NativeError) -> "OrderCoreError":
+    details = _json.loads(error.args[0])
+    return ERROR_CLASSES.get(details.get("code"), ProviderError)(details)
+
+
+def _encode(value: Any, path: str) -> Any:
+    """Turns Python values into JSON-ready ones: Decimal → exact string; float refused."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError({"code": "invalid_input", "field": path, "message": f"{path}: {value} is not a finite amount"})
+        return str(value)
+    if isinstance(value, float):
+        raise ValidationError({
+            "code": "invalid_input",
+            "field": path,
+            "message": f"{path}: floating-point value {value!r} refused; pass Decimal, int or str",
+        })
+    if isinstance(value, Mapping):
+        return {str(k): _encode(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            raise ValidationError({"code": "invalid_input", "field": path, "message": f"{path}: naive datetime; give it a timezone"})
+        return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    raise ValidationError({"code": "invalid_input", "field": path, "message": f"{path}: unsupported type {type(value).__name__}"})
+
+
+def _dumps(value: Any, what: str) -> str:
+    return _json.dumps(_encode(value, what if not isinstance(value, Mapping) else ""), separators=(",", ":"))
+
+
+def _decode(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _decode(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v, key) for v in value]
+    if isinstance(value, str) and key in _AMOUNT_FIELDS:
+        return Decimal(value)
+    return value
+
+
+def _loads(text: str) -> Any:
+    return _decode(_json.loads(text))
+
+
+def _call(function, *args):
+    try:
+        return function(*args)
+    except _native.NativeError as error:
+        raise _raise(error) from None
+
+
+def price_request(request: Mapping[str, Any]) -> Json:
+    """Prices ``{"cart", "config"?, "tax_rules"?, "promotions"?, "context"?}`` (the shape of the
+    shared test vectors) and returns the breakdown."""
+    return _loads(_call(_native.price_request, _dumps(request, "request")))
+
+
+class Engine:
+    """The order engine on its embedded defaults (memory store, fake payment gateway,
+    table-rate carrier), configured by a dict: ``engine``, ``products``, ``promotions``,
+    ``tax_rules``, ``carrier``, ``clock`` (a fixed instant), ``id_seed``.
+
+    Thread-safe; the engine's work runs without the GIL. In an ``async def`` endpoint call it
+    through ``await asyncio.to_thread(engine.execute, ...)``.
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None):
+        self._native = _call(_native.Engine, _dumps(config or {}, "config"))
+
+    def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+        """Runs a command (``{"command": "place_order", ...}``); returns its output
+        (``{"type": "order", "value": {...}}``)."""
+        return _loads(_call(self._native.execute, _dumps(actor, "actor"), _dumps(command, "command"), idempotency_key))
+
+    def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
+        """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
+        return _loads(_call(self._native.query, _dumps(actor, "actor"), _dumps(query, "query")))
+
+    def tick(self, actor: Actor = SYSTEM) -> Json:
+        """Runs the scheduler."""
+        return _loads(_call(self._native.tick, _dumps(actor, "actor")))
+
+    def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+        """Prices a cart with the engine's promotions and tax."""
+        return _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context or {}, "context")))
+
+    def pending_events(self, limit: int = 100) -> List[Json]:
+        """Undelivered outbox events, oldest first."""
+        return _loads(_call(self._native.pending_events, limit))
+
+    def mark_delivered(self, positions: Sequence[int]) -> None:
+        """Marks outbox events delivered."""
+        _call(self._native.mark_delivered, _json.dumps(list(positions)))
+
+    def set_clock(self, at: Union[str, _dt.datetime]) -> None:
+        """Moves the fixed clock (engines configured with ``clock``)."""
+        _call(self._native.set_clock, at if isinstance(at, str) else _encode(at, "at"))
+
+    # Convenience wrappers over execute/query for the common commands.
+    def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+        """Places an order; returns the order."""
+        return self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"]
+
+    def get_order(self, actor: Actor, order_id: str) -> Json:
+        """One order (another customer's order raises :class:`NotFound`)."""
+        return self.query(actor, {"query": "get_order", "order_id": order_id})["value"]

@@ -1,0 +1,156 @@
+"""Python suite: the shared vectors, a full lifecycle, every error family, floats refused,
+idempotent retries — through the installed package."""
+import glob
+import json
+import os
+from decimal import Decimal
+
+import pytest
+
+import ordercore
+from ordercore import _native
+
+VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "vectors", "pricing")
+
+
+def subset(expected, actual, path="$"):
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), path
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} missing"
+            subset(value, actual[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: {actual!r}"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            subset(e, a, f"{path}[{i}]")
+    elif isinstance(actual, Decimal):
+        assert str(actual) == expected, f"{path}: expected {expected}, got {actual}"
+    else:
+        assert actual == expected, f"{path}: expected {expected!r}, got {actual!r}"
+
+
+def vector_cases():
+    for path in sorted(glob.glob(os.path.join(VECTORS, "*.json"))):
+        with open(path) as f:
+            vector = json.load(f)
+        for i, case in enumerate(vector["cases"]):
+            yield pytest.param(vector, case, id=f"{os.path.basename(path)}#{i}")
+
+
+@pytest.mark.parametrize("vector,case", list(vector_cases()))
+def test_shared_vectors_match_rust(vector, case):
+    request = {k: case.get(k, vector.get(k)) for k in ("tax_rules", "promotions", "context", "cart")}
+    request["config"] = case.get("config", {})
+    if "expect_error" in case:
+        with pytest.raises(ordercore.OrderCoreError) as raised:
+            ordercore.price_request(request)
+        subset(case["expect_error"], {"code": raised.value.code, "field": raised.value.field})
+    else:
+        subset(case["expect"], ordercore.price_request(request))
+
+
+def shop():
+    engine = ordercore.Engine({
+        "clock": "2026-06-01T12:00:00Z",
+        "products": [{"sku": "A", "name": "Alpha", "unit_price": Decimal("10.00")}],
+        "tax_rules": [{"id": "us", "name": "US", "country": "US", "percentage": 10}],
+    })
+    engine.execute(ordercore.staff("ops"), {"command": "set_stock", "sku": "A", "on_hand": 10})
+    return engine
+
+
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
+
+
+def place(quantity=2, customer="c1"):
+    return {"customer_id": customer, "lines": [{"sku": "A", "quantity": quantity}], "shipping_address": ADDRESS,
+            "shipping_option": "standard", "payment": {"method": "card", "capture": True}}
+
+
+def test_full_lifecycle_with_decimal_money():
+    engine = shop()
+    admin, c1 = ordercore.staff("ops"), ordercore.customer("c1")
+    order = engine.place_order(c1, place(), idempotency_key="checkout-1")
+    assert order["pricing"]["grand_total"] == Decimal("27.50")
+    assert isinstance(order["pricing"]["lines"][0]["unit_price"], Decimal)
+    assert order["state_label"] == "paid"
+    for command in ("ship_order", "deliver_order"):
+        order = engine.execute(admin, {"command": command, "order_id": order["id"]})["value"]
+    assert order["state"] == "delivered"
+    order = engine.execute(c1, {"command": "request_return", "order_id": order["id"],
+                                "lines": [{"line": 0, "quantity": 1, "reason": "defective"}]})["value"]
+    rma = order["returns"][0]
+    assert rma["refund_amount"] == Decimal("11.00")
+    for action in ("approve", "receive", "process", "refund"):
+        engine.execute(admin, {"command": "update_return", "order_id": order["id"], "return_id": rma["id"], "action": action})
+    order = engine.get_order(c1, order["id"])
+    assert order["state"] == "partially_returned"
+    assert sum(p["refunded"] for p in order["payments"]) == Decimal("11.00")
+    names = [entry["event"]["type"] for entry in engine.pending_events(1000)]
+    assert names[:1] == ["stock_adjusted"] and "refund_issued" in names
+    engine.set_clock("2026-08-01T00:00:00Z")
+    assert engine.tick() == {"expired": [], "advanced": [], "failed": []}
+
+
+def test_idempotent_retries_replay_and_conflict():
+    engine = shop()
+    c1 = ordercore.customer("c1")
+    first = engine.place_order(c1, place(), idempotency_key="k")
+    assert engine.place_order(c1, place(), idempotency_key="k") == first
+    with pytest.raises(ordercore.IdempotencyConflict):
+        engine.place_order(c1, place(quantity=3), idempotency_key="k")
+
+
+def test_error_families_are_exception_classes_with_code_and_details():
+    engine = shop()
+    c1 = ordercore.customer("c1")
+    with pytest.raises(ordercore.InsufficientStock) as raised:
+        engine.place_order(c1, place(quantity=11))
+    assert raised.value.code == "insufficient_stock"
+    assert raised.value.details["available"] == 10
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.place_order(c1, place(quantity=0))
+    assert raised.value.field == "lines[0].quantity"
+    with pytest.raises(ordercore.NotFound):
+        engine.get_order(ordercore.customer("c2"), "ord_nope")
+    with pytest.raises(ordercore.Forbidden):
+        engine.place_order(ordercore.customer("c2"), place())
+    order = engine.place_order(c1, place())
+    with pytest.raises(ordercore.InvalidTransition) as raised:
+        engine.execute(ordercore.staff("ops"), {"command": "deliver_order", "order_id": order["id"]})
+    assert raised.value.details["state"] == "confirmed"
+    with pytest.raises(ordercore.RefundExceedsCaptured):
+        engine.execute(ordercore.staff("ops"), {"command": "refund_payment", "order_id": order["id"], "amount": Decimal("999")})
+    with pytest.raises(ordercore.CouponRejected) as raised:
+        engine.place_order(c1, {**place(), "coupon_codes": ["NOPE"]})
+    assert raised.value.details["reason"] == "unknown_code"
+    assert all(issubclass(cls, ordercore.OrderCoreError) for cls in ordercore.ERROR_CLASSES.values())
+
+
+def test_every_core_error_code_has_a_python_class():
+    assert sorted(ordercore.ERROR_CLASSES) == sorted(_native.error_codes())
+
+
+def test_floats_are_refused_with_the_field_named():
+    with pytest.raises(ordercore.ValidationError) as raised:
+        ordercore.price_request({"cart": {"currency": "USD", "lines": [{"sku": "A", "unit_price": 19.99, "quantity": 1}]}})
+    assert raised.value.field == "cart.lines[0].unit_price"
+    assert "floating-point" in str(raised.value)
+    total = ordercore.price_request({"cart": {"currency": "USD", "lines": [{"sku": "A", "unit_price": "19.99", "quantity": 1}]}})
+    assert total["grand_total"] == Decimal("19.99")
+    total = ordercore.price_request({"cart": {"currency": "JPY", "lines": [{"sku": "A", "unit_price": 1999, "quantity": 3}]}})
+    assert total["grand_total"] == Decimal("5997")
+
+
+def test_hostile_input_raises_ordercore_errors_never_panics():
+    engine = shop()
+    hostile = ["", "{", "null", "[]", "\u0000", "x" * 10000, '{"command": "place_order"}', '{"type": 5}']
+    for text in hostile:
+        for call in (lambda t: engine._native.execute(t, t, None), lambda t: engine._native.query(t, t),
+                     lambda t: engine._native.tick(t), lambda t: engine._native.price(t, t),
+                     lambda t: engine._native.mark_delivered(t), lambda t: _native.price_request(t),
+                     lambda t: engine._native.set_clock(t), lambda t: _native.Engine(t)):
+            try:
+                call(text)
+            except _native.NativeError as error:
+                assert json.loads(error.args[0])["code"] in ordercore.ERROR_CLASSES
