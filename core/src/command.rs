@@ -178,6 +178,10 @@ pub enum Command {
         /// The provider's reason for a failure.
         #[serde(default)]
         reason: Option<String>,
+        /// The order, when the provider's metadata carries it (else the engine looks it up by
+        /// reference, which scans orders: pass it when you can).
+        #[serde(default)]
+        order_id: Option<String>,
     },
     /// A carrier's tracking update (system); deduplicated by `event_id`, never regressing.
     TrackingUpdate {
@@ -187,6 +191,10 @@ pub enum Command {
         tracking_number: String,
         /// New status.
         status: ShipmentState,
+        /// The order, when known (else the engine looks it up by tracking number, which scans
+        /// orders: pass it when you can).
+        #[serde(default)]
+        order_id: Option<String>,
     },
     /// Ask to return delivered units (the customer or staff), within the return window.
     RequestReturn {

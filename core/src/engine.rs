@@ -602,8 +602,8 @@ impl Engine {
                     .check(order.state, OrderAction::Refund)?;
                 let amount =
                     amount.unwrap_or_else(|| order.payments.iter().map(Payment::refundable).sum());
-                let _ = reason;
-                self.refund(tx, &mut order, amount, None)?;
+                let why = reason.as_deref().unwrap_or("refund");
+                self.refund(tx, &mut order, amount, None, why)?;
                 tx.put_order(order.clone());
                 order
             }
@@ -653,10 +653,16 @@ impl Engine {
                 reference,
                 outcome,
                 reason,
+                order_id,
             } => {
                 tx.actor.require_system("payment_webhook")?;
+                let order_id = match order_id {
+                    Some(id) => id.clone(),
+                    None => self.order_of_payment(tx, reference)?,
+                };
                 self.payment_webhook(
                     tx,
+                    &order_id,
                     provider,
                     event_id,
                     reference,
@@ -668,9 +674,20 @@ impl Engine {
                 event_id,
                 tracking_number,
                 status,
+                order_id,
             } => {
                 tx.actor.require_system("tracking_update")?;
-                self.tracking_update(tx, event_id, tracking_number, *status)?
+                let order_id = match order_id {
+                    Some(id) => id.clone(),
+                    None => self
+                        .find_order(tx, |o| {
+                            o.shipments
+                                .iter()
+                                .any(|s| s.tracking_number == *tracking_number)
+                        })
+                        .ok_or_else(|| Error::not_found("shipment", tracking_number))?,
+                };
+                self.tracking_update(tx, &order_id, event_id, tracking_number, *status)?
             }
             Command::RequestReturn { order_id, lines } => {
                 self.request_return(tx, order_id, lines, ids)?
@@ -1273,6 +1290,7 @@ impl Engine {
         order: &mut Order,
         amount: Decimal,
         return_id: Option<&str>,
+        reason: &str,
     ) -> Result<()> {
         let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
         if amount <= Decimal::ZERO || amount > refundable {
@@ -1319,6 +1337,7 @@ impl Engine {
                     payment_id: id,
                     amount: take,
                     return_id: return_id.map(str::to_string),
+                    reason: reason.to_string(),
                 },
             );
             left -= take;
@@ -1517,7 +1536,7 @@ impl Engine {
         }
         let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
         if refundable > Decimal::ZERO {
-            self.refund(tx, order, refundable, None)?;
+            self.refund(tx, order, refundable, None, "cancelled")?;
         }
         order.transition(&flow, OrderState::Cancelled, tx.actor, reason, tx.now);
         order.reservation_expires_at = None;
@@ -1555,17 +1574,18 @@ impl Engine {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn payment_webhook(
         &self,
         tx: &mut Tx<'_>,
+        order_id: &str,
         provider: &str,
         event_id: &str,
         reference: &str,
         outcome: WebhookOutcome,
         reason: Option<&str>,
     ) -> Result<Order> {
-        let order_id = self.order_of_payment(tx, reference)?;
-        let mut order = tx.order(&order_id)?;
+        let mut order = tx.order(order_id)?;
         let dedupe = format!("{provider}:{event_id}");
         if order.processed_webhooks.contains(&dedupe) {
             return Ok(order);
@@ -1608,7 +1628,7 @@ impl Engine {
                         && order.payments[index].captured > Decimal::ZERO
                     {
                         // Money that arrived for a cancelled order goes straight back.
-                        self.refund(tx, &mut order, amount, None)?;
+                        self.refund(tx, &mut order, amount, None, "paid_after_cancellation")?;
                     } else {
                         self.after_payment(tx, &mut order, &flow);
                     }
@@ -1659,18 +1679,12 @@ impl Engine {
     fn tracking_update(
         &self,
         tx: &mut Tx<'_>,
+        order_id: &str,
         event_id: &str,
         tracking_number: &str,
         status: ShipmentState,
     ) -> Result<Order> {
-        let order_id = self
-            .find_order(tx, |o| {
-                o.shipments
-                    .iter()
-                    .any(|s| s.tracking_number == tracking_number)
-            })
-            .ok_or_else(|| Error::not_found("shipment", tracking_number))?;
-        let mut order = tx.order(&order_id)?;
+        let mut order = tx.order(order_id)?;
         let dedupe = format!("tracking:{event_id}");
         if order.processed_webhooks.contains(&dedupe) {
             return Ok(order);
@@ -1906,7 +1920,7 @@ impl Engine {
             ReturnAction::Refund => {
                 let amount = order.returns[index].refund_amount;
                 if amount > Decimal::ZERO {
-                    self.refund(tx, &mut order, amount, Some(return_id))?;
+                    self.refund(tx, &mut order, amount, Some(return_id), "return")?;
                 }
             }
             ReturnAction::Approve | ReturnAction::SchedulePickup | ReturnAction::MarkInTransit => {}

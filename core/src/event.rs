@@ -103,6 +103,8 @@ pub enum EventPayload {
         payment_id: String,
         amount: Decimal,
         return_id: Option<String>,
+        /// Why: the staff's reason, `cancelled`, `return`, `paid_after_cancellation`.
+        reason: String,
     },
 }
 

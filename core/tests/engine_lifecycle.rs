@@ -398,6 +398,15 @@ fn cancel_releases_stock_and_refunds() {
     assert_eq!(shop.gateway.refunded_total(), shop.gateway.captured_total());
     assert_eq!(order.history.last().unwrap().reason, "changed mind");
     assert!(shop.event_names().contains(&"stock_released".to_string()));
+    let refund = shop
+        .store
+        .all_events()
+        .into_iter()
+        .find(|e| e.payload.name() == "refund_issued")
+        .unwrap();
+    assert!(
+        matches!(refund.payload, ordercore::event::EventPayload::RefundIssued { ref reason, .. } if reason == "cancelled")
+    );
 }
 
 #[test]
@@ -679,6 +688,7 @@ fn pending_payment_webhooks_are_deduplicated_and_never_move_backwards() {
         reference: reference.clone(),
         outcome,
         reason: None,
+        order_id: None,
     };
     let system = ordercore::actor::Actor::System;
     let paid = shop
@@ -738,10 +748,12 @@ fn tracking_updates_drive_delivery_without_regressing() {
         ),
         ("post", "standard")
     );
+    // The first update names the order; the others are found by tracking number.
     let update = |event_id: &str, status| Command::TrackingUpdate {
         event_id: event_id.into(),
         tracking_number: tracking.clone(),
         status,
+        order_id: (event_id == "t1").then(|| order.id.clone()),
     };
     let system = ordercore::actor::Actor::System;
     let o = shop

@@ -455,6 +455,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     reference: p.provider_reference.clone().unwrap_or_default(),
                     outcome,
                     reason: None,
+                    order_id: (event % 2 == 0).then(|| id.clone()),
                 };
                 (system.clone(), command)
             }
