@@ -2,10 +2,17 @@
 //! Translation only: JSON text in, JSON text out, errors as `NativeError(error_json)`; the
 //! engine's work runs with the GIL released.
 
-use ordercore::json::{JsonEngine, error_json, price_request};
+use std::sync::{Arc, Mutex};
+
+use ordercore::json::{JsonConfig, JsonEngine, error_json, parse, price_request};
+use ordercore::store::{
+    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
+    Versioned,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 create_exception!(
     _native,
@@ -18,18 +25,271 @@ fn raise(error: ordercore::Error) -> PyErr {
     NativeError::new_err(error_json(&error))
 }
 
+/// A `Store` implemented by a Python object (see `ordercore.Store`). Its exceptions are kept
+/// and re-raised unchanged to the caller of the engine method that hit them.
+struct PyStore {
+    host: Py<PyAny>,
+    raised: Mutex<Option<PyErr>>,
+}
+
+impl PyStore {
+    fn fail(&self, error: PyErr) -> ordercore::Error {
+        let message = error.to_string();
+        *self.raised.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        ordercore::Error::Provider {
+            component: "store".into(),
+            message,
+        }
+    }
+
+    fn take_raised(&self) -> Option<PyErr> {
+        self.raised.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn unreadable(&self, what: &str, error: impl std::fmt::Display) -> ordercore::Error {
+        ordercore::Error::Provider {
+            component: "store".into(),
+            message: format!("store returned an unreadable {what}: {error}"),
+        }
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, ordercore::Error> {
+    serde_json::to_string(value).map_err(|e| ordercore::Error::InvalidInput {
+        field: "store".into(),
+        message: e.to_string(),
+    })
+}
+
+fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+impl Store for PyStore {
+    fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
+        Python::attach(|py| {
+            let answer = self
+                .host
+                .call_method1(py, "load", (key.kind.name(), key.id.as_str()))
+                .map_err(|e| self.fail(e))?;
+            if answer.is_none(py) {
+                return Ok(None);
+            }
+            let (version, body): (u64, String) = answer
+                .extract(py)
+                .map_err(|e| self.unreadable("document", e))?;
+            let value: Document =
+                serde_json::from_str(&body).map_err(|e| self.unreadable("document", e))?;
+            Ok(Some(Versioned { version, value }))
+        })
+    }
+
+    fn commit(&self, changes: ChangeSet) -> ordercore::Result<()> {
+        let mut writes = Vec::with_capacity(changes.writes.len());
+        for write in &changes.writes {
+            let order = match &write.document {
+                Document::Order(order) => Some(order),
+                _ => None,
+            };
+            writes.push((
+                write.key.kind.name(),
+                write.key.id.clone(),
+                write.expected_version,
+                json(&write.document)?,
+                order.map(|o| o.customer_id.clone()),
+                order.map(|o| o.state.name()),
+                order.map(|o| rfc3339(o.created_at)),
+                order.and_then(|o| o.due_at.map(rfc3339)),
+            ));
+        }
+        let events: Vec<String> = changes.events.iter().map(json).collect::<Result<_, _>>()?;
+        let record = changes
+            .idempotency
+            .as_ref()
+            .map(|r| json(r).map(|text| (r.key.clone(), text)))
+            .transpose()?;
+        Python::attach(|py| {
+            let kwargs = PyDict::new(py);
+            let list = pyo3::types::PyList::empty(py);
+            for (kind, id, expected, document, customer, state, created, due) in writes {
+                let write = PyDict::new(py);
+                for (k, v) in [
+                    ("kind", Some(kind.to_string())),
+                    ("id", Some(id)),
+                    ("document", Some(document)),
+                    ("customer_id", customer),
+                    ("state", state.map(str::to_string)),
+                    ("created_at", created),
+                    ("due_at", due),
+                ] {
+                    write.set_item(k, v).map_err(|e| self.fail(e))?;
+                }
+                write
+                    .set_item("expected_version", expected)
+                    .map_err(|e| self.fail(e))?;
+                list.append(write).map_err(|e| self.fail(e))?;
+            }
+            kwargs.set_item("writes", list).map_err(|e| self.fail(e))?;
+            kwargs
+                .set_item("events", events)
+                .map_err(|e| self.fail(e))?;
+            kwargs
+                .set_item("idempotency", record)
+                .map_err(|e| self.fail(e))?;
+            let answer = self
+                .host
+                .call_method(py, "commit", (), Some(&kwargs))
+                .map_err(|e| self.fail(e))?;
+            let status: Option<String> = answer
+                .extract(py)
+                .map_err(|e| self.unreadable("commit status", e))?;
+            match status.as_deref() {
+                None | Some("ok") => Ok(()),
+                Some("version_conflict") => Err(ordercore::Error::VersionConflict {
+                    key: "store".into(),
+                }),
+                Some("idempotency_conflict") => Err(ordercore::Error::IdempotencyConflict {
+                    key: changes
+                        .idempotency
+                        .as_ref()
+                        .map(|r| r.key.clone())
+                        .unwrap_or_default(),
+                }),
+                Some(other) => Err(self.unreadable("commit status", other)),
+            }
+        })
+    }
+
+    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<OrderPage> {
+        let after = query
+            .after
+            .as_deref()
+            .map(ordercore::store::parse_cursor)
+            .transpose()?;
+        Python::attach(|py| {
+            let kwargs = PyDict::new(py);
+            let set = |k: &str, v: Option<String>| kwargs.set_item(k, v);
+            set("customer_id", query.customer_id.clone())
+                .and_then(|()| set("state", query.state.map(|s| s.name().to_string())))
+                .and_then(|()| set("due_before", query.due_before.map(rfc3339)))
+                .and_then(|()| {
+                    set(
+                        "after_created_at",
+                        after.as_ref().map(|(at, _)| rfc3339(*at)),
+                    )
+                })
+                .and_then(|()| set("after_id", after.as_ref().map(|(_, id)| id.clone())))
+                .and_then(|()| kwargs.set_item("limit", query.page_size()))
+                .map_err(|e| self.fail(e))?;
+            let answer = self
+                .host
+                .call_method(py, "find_orders", (), Some(&kwargs))
+                .map_err(|e| self.fail(e))?;
+            let (documents, more): (Vec<String>, bool) =
+                answer.extract(py).map_err(|e| self.unreadable("page", e))?;
+            let mut orders = Vec::with_capacity(documents.len());
+            for text in documents {
+                if let Document::Order(order) =
+                    serde_json::from_str(&text).map_err(|e| self.unreadable("order", e))?
+                {
+                    orders.push(*order);
+                }
+            }
+            let next = if more {
+                orders.last().map(ordercore::store::order_cursor)
+            } else {
+                None
+            };
+            Ok(OrderPage { orders, next })
+        })
+    }
+
+    fn idempotency(&self, key: &str) -> ordercore::Result<Option<IdempotencyRecord>> {
+        Python::attach(|py| {
+            let answer = self
+                .host
+                .call_method1(py, "idempotency", (key,))
+                .map_err(|e| self.fail(e))?;
+            let text: Option<String> = answer
+                .extract(py)
+                .map_err(|e| self.unreadable("record", e))?;
+            text.map(|t| serde_json::from_str(&t).map_err(|e| self.unreadable("record", e)))
+                .transpose()
+        })
+    }
+
+    fn pending_events(&self, limit: usize) -> ordercore::Result<Vec<OutboxEntry>> {
+        Python::attach(|py| {
+            let answer = self
+                .host
+                .call_method1(py, "pending_events", (limit,))
+                .map_err(|e| self.fail(e))?;
+            let rows: Vec<(u64, String)> = answer
+                .extract(py)
+                .map_err(|e| self.unreadable("events", e))?;
+            rows.into_iter()
+                .map(|(position, text)| {
+                    Ok(OutboxEntry {
+                        position,
+                        event: serde_json::from_str(&text)
+                            .map_err(|e| self.unreadable("event", e))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
+        Python::attach(|py| {
+            self.host
+                .call_method1(py, "mark_delivered", (positions.to_vec(),))
+                .map_err(|e| self.fail(e))?;
+            Ok(())
+        })
+    }
+}
+
 /// An engine driven by JSON text (see `ordercore.json::JsonEngine`).
 #[pyclass(frozen, module = "ordercore._native")]
 struct Engine {
     inner: JsonEngine,
+    store: Option<Arc<PyStore>>,
+}
+
+impl Engine {
+    /// Runs `work` without the GIL; a host store's own exception comes back out unchanged.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&JsonEngine) -> ordercore::Result<T> + Send,
+    ) -> PyResult<T> {
+        let result = py.detach(|| work(&self.inner));
+        result.map_err(
+            |error| match self.store.as_ref().and_then(|s| s.take_raised()) {
+                Some(raised) if error.code() == "provider_error" => raised,
+                _ => raise(error),
+            },
+        )
+    }
 }
 
 #[pymethods]
 impl Engine {
     #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let inner = py.detach(|| JsonEngine::new(config_json)).map_err(raise)?;
-        Ok(Engine { inner })
+    #[pyo3(signature = (config_json, store=None))]
+    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
+        let store = store.map(|host| {
+            Arc::new(PyStore {
+                host,
+                raised: Mutex::new(None),
+            })
+        });
+        let config: JsonConfig = parse(config_json, "config").map_err(raise)?;
+        let shared: Option<Arc<dyn Store>> = store.clone().map(|s| s as Arc<dyn Store>);
+        let inner = py
+            .detach(|| JsonEngine::from_config(config, shared))
+            .map_err(raise)?;
+        Ok(Engine { inner, store })
     }
 
     #[pyo3(signature = (actor_json, command_json, idempotency_key=None))]
@@ -40,35 +300,27 @@ impl Engine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> PyResult<String> {
-        py.detach(|| {
-            self.inner
-                .execute(actor_json, command_json, idempotency_key)
-        })
-        .map_err(raise)
+        self.run(py, |e| e.execute(actor_json, command_json, idempotency_key))
     }
 
     fn query(&self, py: Python<'_>, actor_json: &str, query_json: &str) -> PyResult<String> {
-        py.detach(|| self.inner.query(actor_json, query_json))
-            .map_err(raise)
+        self.run(py, |e| e.query(actor_json, query_json))
     }
 
     fn tick(&self, py: Python<'_>, actor_json: &str) -> PyResult<String> {
-        py.detach(|| self.inner.tick(actor_json)).map_err(raise)
+        self.run(py, |e| e.tick(actor_json))
     }
 
     fn price(&self, py: Python<'_>, cart_json: &str, context_json: &str) -> PyResult<String> {
-        py.detach(|| self.inner.price(cart_json, context_json))
-            .map_err(raise)
+        self.run(py, |e| e.price(cart_json, context_json))
     }
 
     fn pending_events(&self, py: Python<'_>, limit: usize) -> PyResult<String> {
-        py.detach(|| self.inner.pending_events(limit))
-            .map_err(raise)
+        self.run(py, |e| e.pending_events(limit))
     }
 
     fn mark_delivered(&self, py: Python<'_>, positions_json: &str) -> PyResult<()> {
-        py.detach(|| self.inner.mark_delivered(positions_json))
-            .map_err(raise)
+        self.run(py, |e| e.mark_delivered(positions_json))
     }
 
     fn set_clock(&self, at: &str) -> PyResult<()> {

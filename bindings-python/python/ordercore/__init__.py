@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from . import _native
 
 __all__ = [
-    "Engine", "price_request", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Store", "price_request", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -198,17 +198,53 @@ def price_request(request: Mapping[str, Any]) -> Json:
     return _loads(_call(_native.price_request, _dumps(request, "request")))
 
 
+class Store(Protocol):
+    """Storage the engine can run on, implemented by the host (for example over SQLAlchemy).
+
+    Documents, events and idempotency records are opaque JSON strings: store and return them as
+    they come. Orders also come with index fields (``customer_id``, ``state``, ``created_at``,
+    ``due_at``; RFC 3339 times compare correctly as text). The engine calls these methods from
+    worker threads (never holding the GIL for long), so make them thread-safe. An exception
+    raised here comes back out of the engine call unchanged.
+    """
+
+    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+        """``(version, document_json)`` of a document, or ``None``."""
+
+    def commit(self, *, writes: List[Dict[str, Any]], events: List[str], idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+        """Apply everything in one transaction, or nothing. Each write has ``kind``, ``id``,
+        ``expected_version`` (0: must not exist), ``document`` and the index fields; store it as
+        ``expected_version + 1``. Return ``None`` (done), ``"version_conflict"`` (a version did
+        not match) or ``"idempotency_conflict"`` (the record's key exists)."""
+
+    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+        """Order documents matching the filters (``due_at <= due_before``), ordered by
+        ``(created_at, id)`` after the cursor, at most ``limit``; and whether more follow."""
+
+    def idempotency(self, key: str) -> Optional[str]:
+        """The stored record JSON of ``key``, or ``None``."""
+
+    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+        """Undelivered ``(position, event_json)``, oldest first."""
+
+    def mark_delivered(self, positions: List[int]) -> None:
+        """Marks events delivered."""
+
+
 class Engine:
     """The order engine on its embedded defaults (memory store, fake payment gateway,
     table-rate carrier), configured by a dict: ``engine``, ``products``, ``promotions``,
     ``tax_rules``, ``carrier``, ``clock`` (a fixed instant), ``id_seed``.
 
+    ``store`` (a :class:`Store`) keeps the documents in the host's database instead.
+
     Thread-safe; the engine's work runs without the GIL. In an ``async def`` endpoint call it
     through ``await asyncio.to_thread(engine.execute, ...)``.
     """
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None):
-        self._native = _call(_native.Engine, _dumps(config or {}, "config"))
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[Store] = None):
+        self._native = _call(_native.Engine, _dumps(config or {}, "config"), store)
 
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
