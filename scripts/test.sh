@@ -51,8 +51,11 @@ step "Python package: built into .venv with maturin, pytest"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2"
+.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop -q -m bindings-python/Cargo.toml
+echo "typing: stubs match the native module (stubtest), the package passes mypy --strict"
+.venv/bin/python -m mypy.stubtest ordercore._native
+.venv/bin/python -m mypy --strict --no-error-summary bindings-python/python/ordercore
 pylog=$(mktemp)
 .venv/bin/python -m pytest -q -p no:cacheprovider bindings-python/tests | tee "$pylog"
 py_passed=$(grep -oE '^[0-9]+ passed' "$pylog" | awk '{print $1}')

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
 from . import _native
 
@@ -139,7 +139,7 @@ def staff(staff_id: str, role: str = "admin") -> Json:
 
 def _raise(error: _native.NativeError) -> "OrderCoreError":
     details = _json.loads(error.args[0])
-    return ERROR_CLASSES.get(details.get("code"), ProviderError)(details)
+    return cast(OrderCoreError, ERROR_CLASSES.get(details.get("code"), ProviderError)(details))
 
 
 def _encode(value: Any, path: str) -> Any:
@@ -185,7 +185,10 @@ def _loads(text: str) -> Any:
     return _decode(_json.loads(text))
 
 
-def _call(function, *args):
+_T = TypeVar("_T")
+
+
+def _call(function: Callable[..., _T], *args: Any) -> _T:
     try:
         return function(*args)
     except _native.NativeError as error:
@@ -195,7 +198,7 @@ def _call(function, *args):
 def price_request(request: Mapping[str, Any]) -> Json:
     """Prices ``{"cart", "config"?, "tax_rules"?, "promotions"?, "context"?}`` (the shape of the
     shared test vectors) and returns the breakdown."""
-    return _loads(_call(_native.price_request, _dumps(request, "request")))
+    return cast(Json, _loads(_call(_native.price_request, _dumps(request, "request"))))
 
 
 class Store(Protocol):
@@ -249,23 +252,23 @@ class Engine:
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
         (``{"type": "order", "value": {...}}``)."""
-        return _loads(_call(self._native.execute, _dumps(actor, "actor"), _dumps(command, "command"), idempotency_key))
+        return cast(Json, _loads(_call(self._native.execute, _dumps(actor, "actor"), _dumps(command, "command"), idempotency_key)))
 
     def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
-        return _loads(_call(self._native.query, _dumps(actor, "actor"), _dumps(query, "query")))
+        return cast(Json, _loads(_call(self._native.query, _dumps(actor, "actor"), _dumps(query, "query"))))
 
     def tick(self, actor: Actor = SYSTEM) -> Json:
         """Runs the scheduler."""
-        return _loads(_call(self._native.tick, _dumps(actor, "actor")))
+        return cast(Json, _loads(_call(self._native.tick, _dumps(actor, "actor"))))
 
     def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
         """Prices a cart with the engine's promotions and tax."""
-        return _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context or {}, "context")))
+        return cast(Json, _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context or {}, "context"))))
 
     def pending_events(self, limit: int = 100) -> List[Json]:
         """Undelivered outbox events, oldest first."""
-        return _loads(_call(self._native.pending_events, limit))
+        return cast(List[Json], _loads(_call(self._native.pending_events, limit)))
 
     def mark_delivered(self, positions: Sequence[int]) -> None:
         """Marks outbox events delivered."""
@@ -278,8 +281,8 @@ class Engine:
     # Convenience wrappers over execute/query for the common commands.
     def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Places an order; returns the order."""
-        return self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"]
+        return cast(Json, self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"])
 
     def get_order(self, actor: Actor, order_id: str) -> Json:
         """One order (another customer's order raises :class:`NotFound`)."""
-        return self.query(actor, {"query": "get_order", "order_id": order_id})["value"]
+        return cast(Json, self.query(actor, {"query": "get_order", "order_id": order_id})["value"])
