@@ -497,6 +497,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_panic_inside_becomes_a_status_and_an_error_document() {
+        let mut out = ptr::null_mut();
+        // SAFETY: `out` is a valid place for one pointer.
+        let status = unsafe {
+            guard(&mut out, || -> Result<Option<String>, Failure> {
+                std::panic::panic_any("forced")
+            })
+        };
+        assert_eq!(status, OcStatus::Panic);
+        assert!(!out.is_null());
+        // SAFETY: the guard wrote a NUL-terminated string it allocated.
+        let text = unsafe { CStr::from_ptr(out) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(text.contains(r#""code":"panic""#), "{text}");
+        unsafe { oc_string_free(out) };
+    }
+
+    #[test]
     fn every_core_code_has_its_own_status_and_name() {
         let all = [
             Error::InvalidInput {
