@@ -222,18 +222,15 @@ impl Store for CStore {
             }
         };
         for write in &changes.writes {
-            let order = match &write.document {
-                Document::Order(order) => Some(order),
-                _ => None,
-            };
+            let index = write.document.order_index();
             rows.push([
                 push(Some(write.key.kind.name().to_string()), &mut strings)?,
                 push(Some(write.key.id.clone()), &mut strings)?,
                 push(Some(to_json(&write.document)?), &mut strings)?,
-                push(order.map(|o| o.customer_id.clone()), &mut strings)?,
-                push(order.map(|o| o.state.name().to_string()), &mut strings)?,
-                push(order.map(|o| rfc3339(o.created_at)), &mut strings)?,
-                push(order.and_then(|o| o.due_at.map(rfc3339)), &mut strings)?,
+                push(index.as_ref().map(|i| i.customer_id.clone()), &mut strings)?,
+                push(index.as_ref().map(|i| i.state.to_string()), &mut strings)?,
+                push(index.as_ref().map(|i| i.created_at.clone()), &mut strings)?,
+                push(index.and_then(|i| i.due_at), &mut strings)?,
             ]);
         }
         let at = |strings: &Vec<CString>, index: usize| {
@@ -297,15 +294,12 @@ impl Store for CStore {
             return Err(store_error(OcStatus::NullPointer));
         };
         let optional = |text: Option<String>| text.map(|t| c(&t)).transpose();
-        let cursor = match &query.after {
-            Some(cursor) => Some(ordercore::store::parse_cursor(cursor)?),
-            None => None,
-        };
-        let customer = optional(query.customer_id.clone())?;
-        let state = optional(query.state.map(|s| s.name().to_string()))?;
-        let due = optional(query.due_before.map(rfc3339))?;
-        let after_at = optional(cursor.as_ref().map(|(at, _)| rfc3339(*at)))?;
-        let after_id = optional(cursor.map(|(_, id)| id))?;
+        let q = query.filter()?;
+        let customer = optional(q.customer_id)?;
+        let state = optional(q.state.map(str::to_string))?;
+        let due = optional(q.due_before)?;
+        let after_at = optional(q.after.as_ref().map(|(at, _)| at.clone()))?;
+        let after_id = optional(q.after.map(|(_, id)| id))?;
         let pointer = |text: &Option<CString>| text.as_ref().map_or(ptr::null(), |t| t.as_ptr());
         let filter = OcOrderQuery {
             customer_id: pointer(&customer),
@@ -313,7 +307,7 @@ impl Store for CStore {
             due_before: pointer(&due),
             after_created_at: pointer(&after_at),
             after_id: pointer(&after_id),
-            limit: query.page_size() as u32,
+            limit: q.limit as u32,
         };
         let (mut documents, mut next_at, mut next_id) =
             (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
@@ -380,11 +374,6 @@ impl Store for CStore {
         // SAFETY: the slice is valid for the call.
         check(unsafe { mark(self.table.user_data, positions.as_ptr(), positions.len()) })
     }
-}
-
-/// RFC 3339 with `Z`, as serde writes the engine's instants, so hosts can compare as text.
-fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {

@@ -61,10 +61,6 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, ordercore::Error> {
     })
 }
 
-fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
 impl Store for PyStore {
     fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
         Python::attach(|py| {
@@ -87,19 +83,16 @@ impl Store for PyStore {
     fn commit(&self, changes: ChangeSet) -> ordercore::Result<()> {
         let mut writes = Vec::with_capacity(changes.writes.len());
         for write in &changes.writes {
-            let order = match &write.document {
-                Document::Order(order) => Some(order),
-                _ => None,
-            };
+            let index = write.document.order_index();
             writes.push((
                 write.key.kind.name(),
                 write.key.id.clone(),
                 write.expected_version,
                 json(&write.document)?,
-                order.map(|o| o.customer_id.clone()),
-                order.map(|o| o.state.name()),
-                order.map(|o| rfc3339(o.created_at)),
-                order.and_then(|o| o.due_at.map(rfc3339)),
+                index.as_ref().map(|i| i.customer_id.clone()),
+                index.as_ref().map(|i| i.state),
+                index.as_ref().map(|i| i.created_at.clone()),
+                index.and_then(|i| i.due_at),
             ));
         }
         let events: Vec<String> = changes.events.iter().map(json).collect::<Result<_, _>>()?;
@@ -161,25 +154,21 @@ impl Store for PyStore {
     }
 
     fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<OrderPage> {
-        let after = query
-            .after
-            .as_deref()
-            .map(ordercore::store::parse_cursor)
-            .transpose()?;
+        let q = query.filter()?;
         Python::attach(|py| {
             let kwargs = PyDict::new(py);
             let set = |k: &str, v: Option<String>| kwargs.set_item(k, v);
-            set("customer_id", query.customer_id.clone())
-                .and_then(|()| set("state", query.state.map(|s| s.name().to_string())))
-                .and_then(|()| set("due_before", query.due_before.map(rfc3339)))
+            set("customer_id", q.customer_id.clone())
+                .and_then(|()| set("state", q.state.map(str::to_string)))
+                .and_then(|()| set("due_before", q.due_before.clone()))
                 .and_then(|()| {
                     set(
                         "after_created_at",
-                        after.as_ref().map(|(at, _)| rfc3339(*at)),
+                        q.after.as_ref().map(|(at, _)| at.clone()),
                     )
                 })
-                .and_then(|()| set("after_id", after.as_ref().map(|(_, id)| id.clone())))
-                .and_then(|()| kwargs.set_item("limit", query.page_size()))
+                .and_then(|()| set("after_id", q.after.as_ref().map(|(_, id)| id.clone())))
+                .and_then(|()| kwargs.set_item("limit", q.limit))
                 .map_err(|e| self.fail(e))?;
             let answer = self
                 .host

@@ -114,6 +114,73 @@ impl Document {
     }
 }
 
+/// What a host stores beside an order document (as indexed columns) to filter and list orders
+/// without reading the JSON. Times are [`index_time`] text, which sorts and compares correctly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderIndex {
+    /// The customer.
+    pub customer_id: String,
+    /// The state's canonical name.
+    pub state: &'static str,
+    /// Creation time.
+    pub created_at: String,
+    /// When the scheduler must look at the order, if ever.
+    pub due_at: Option<String>,
+}
+
+impl Document {
+    /// The index columns of an order document; `None` for other kinds.
+    pub fn order_index(&self) -> Option<OrderIndex> {
+        match self {
+            Document::Order(order) => Some(OrderIndex {
+                customer_id: order.customer_id.clone(),
+                state: order.state.name(),
+                created_at: index_time(order.created_at),
+                due_at: order.due_at.map(index_time),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// An instant as index text: RFC 3339 in UTC with `Z`, the same form serde writes, so hosts can
+/// compare and sort times as plain strings.
+pub fn index_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// An [`OrderQuery`] in the text form of [`OrderIndex`], for host stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Only this customer's orders.
+    pub customer_id: Option<String>,
+    /// Only orders in this state.
+    pub state: Option<&'static str>,
+    /// Only orders with `due_at <= due_before`.
+    pub due_before: Option<String>,
+    /// Only orders after this `(created_at, id)`.
+    pub after: Option<(String, String)>,
+    /// Page size.
+    pub limit: usize,
+}
+
+impl OrderQuery {
+    /// The query as index text (the cursor parsed).
+    pub fn filter(&self) -> Result<OrderFilter> {
+        let after = match &self.after {
+            Some(cursor) => Some(parse_cursor(cursor).map(|(at, id)| (index_time(at), id))?),
+            None => None,
+        };
+        Ok(OrderFilter {
+            customer_id: self.customer_id.clone(),
+            state: self.state.map(OrderState::name),
+            due_before: self.due_before.map(index_time),
+            after,
+            limit: self.page_size(),
+        })
+    }
+}
+
 /// A document with its version (1 for the first write, +1 per write).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Versioned<T> {

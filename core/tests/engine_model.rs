@@ -24,7 +24,7 @@ use ordercore::command::{
 };
 use ordercore::order::{Order, OrderAction, OrderState};
 use ordercore::payment::{PaymentState, Scripted};
-use ordercore::returns::{ReturnAction, ReturnReason};
+use ordercore::returns::{RETURN_ACTIONS, ReturnAction, ReturnReason};
 use ordercore::store::{DocKey, DocKind, OrderQuery, Store};
 use proptest::prelude::*;
 
@@ -412,16 +412,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     continue;
                 };
                 let Some(r) = o.returns.last() else { continue };
-                let action = [
-                    ReturnAction::Approve,
-                    ReturnAction::Reject,
-                    ReturnAction::SchedulePickup,
-                    ReturnAction::MarkInTransit,
-                    ReturnAction::Receive,
-                    ReturnAction::Process,
-                    ReturnAction::Refund,
-                    ReturnAction::Cancel,
-                ][action as usize];
+                let action = RETURN_ACTIONS[action as usize % RETURN_ACTIONS.len()];
                 (
                     admin(),
                     Command::UpdateReturn {
