@@ -60,4 +60,19 @@ pylog=$(mktemp)
 .venv/bin/python -m pytest -q -p no:cacheprovider bindings-python/tests | tee "$pylog"
 py_passed=$(grep -oE '^[0-9]+ passed' "$pylog" | awk '{print $1}')
 
-echo "total: $((passed + c_passed + py_passed)) passed, 0 failed"
+step "Node package: addon built with napi-rs, typings up to date, node --test"
+# `npm ci` trips over the optional platform packages of @napi-rs/cli in npm 11; install from the lock.
+(cd bindings-node && npm install --no-save --no-audit --no-fund --loglevel=error)
+blog=$(mktemp)
+(cd bindings-node && npx napi build --platform) >"$blog" 2>&1 || { tail -60 "$blog"; echo "napi build failed"; exit 1; }
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings-node/index.js bindings-node/index.d.ts; then
+  git diff -- bindings-node/index.d.ts | head -40
+  echo "bindings-node/index.js or index.d.ts is out of date: commit what napi build generated"; exit 1
+fi
+nlog=$(mktemp)
+node --test bindings-node/test/ 2>&1 | tail -9 | tee "$nlog"
+node_failed=$(grep -oE '^# fail [0-9]+' "$nlog" | awk '{print $3}')
+[ "${node_failed:-1}" = "0" ] || { echo "node tests failed"; exit 1; }
+node_passed=$(grep -oE '^# pass [0-9]+' "$nlog" | awk '{print $3}')
+
+echo "total: $((passed + c_passed + py_passed + node_passed)) passed, 0 failed"

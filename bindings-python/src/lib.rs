@@ -315,6 +315,24 @@ impl Engine {
     fn set_clock(&self, at: &str) -> PyResult<()> {
         self.inner.set_clock(at).map_err(raise)
     }
+
+    fn verify_webhook(
+        &self,
+        secret: &str,
+        payload: &str,
+        timestamp: i64,
+        signature: &str,
+    ) -> PyResult<()> {
+        self.inner
+            .verify_webhook(secret, payload, timestamp, signature)
+            .map_err(raise)
+    }
+}
+
+/// `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))`, the signature `verify_webhook` expects.
+#[pyfunction]
+fn sign_webhook(secret: &str, payload: &str, timestamp: i64) -> String {
+    ordercore::shipping::sign_webhook(secret.as_bytes(), payload.as_bytes(), timestamp)
 }
 
 /// Prices a request in the shape of a shared test vector; answers the breakdown's JSON.
@@ -341,6 +359,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(price, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

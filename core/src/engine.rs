@@ -412,6 +412,27 @@ impl Engine {
         &self.config
     }
 
+    /// Prices a cart with the engine's promotions and tax. The cart must be in the engine's
+    /// currency (`currency_mismatch` otherwise): its catalog, fixed-amount promotions and
+    /// shipping rates are all in that currency.
+    pub fn price(
+        &self,
+        cart: &crate::pricing::Cart,
+        context: &crate::pricing::PricingContext,
+    ) -> Result<crate::pricing::PriceBreakdown> {
+        let currencies = &self.pricer.config().currencies;
+        let found = currencies.resolve(&cart.currency, "currency")?;
+        let expected = currencies.resolve(&self.config.currency, "currency")?;
+        if found != expected {
+            return Err(Error::CurrencyMismatch {
+                field: "currency".into(),
+                expected: expected.code().into(),
+                found: found.code().into(),
+            });
+        }
+        self.pricer.price(cart, context)
+    }
+
     /// The pricer (configuration, promotions and tax provider).
     pub fn pricer(&self) -> &Pricer {
         &self.pricer

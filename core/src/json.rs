@@ -18,6 +18,7 @@ use crate::command::{Command, Query};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
 use crate::ids::{IdGen, SequentialIds, UuidIds};
+use crate::payment::{FakePaymentGateway, Scripted};
 use crate::pricing::{Cart, Pricer, PricingConfig, PricingContext};
 use crate::promotion::Promotion;
 use crate::shipping::TableRateCarrier;
@@ -76,6 +77,10 @@ pub struct JsonConfig {
     pub clock: Option<DateTime<Utc>>,
     /// Seed for UUID-shaped ids.
     pub id_seed: Option<u64>,
+    /// Outcomes the built-in fake payment gateway gives its next calls, in order
+    /// (`[{"type": "decline", "reason": "card_declined"}, {"type": "transient_error"}]`); it
+    /// approves once they are used up. For tests and demos in any language.
+    pub payment_script: Vec<Scripted>,
 }
 
 /// An engine driven by JSON.
@@ -142,6 +147,11 @@ impl JsonEngine {
             ))
             .clock(clock)
             .ids(ids);
+        if !config.payment_script.is_empty() {
+            let gateway = FakePaymentGateway::new();
+            gateway.script(config.payment_script);
+            builder = builder.gateway(Arc::new(gateway));
+        }
         if let Some(store) = store {
             builder = builder.store(store);
         }
@@ -189,7 +199,7 @@ impl JsonEngine {
             "" | "{}" => PricingContext::at(self.engine_now()),
             text => parse(text, "context")?,
         };
-        to_json(&self.engine.pricer().price(&cart, &context)?)
+        to_json(&self.engine.price(&cart, &context)?)
     }
 
     /// Undelivered outbox events, oldest first (`[{"position": 1, "event": {…}}, …]`).
@@ -214,6 +224,27 @@ impl JsonEngine {
             .map_err(|_| Error::invalid("clock", format!("{at:?} is not an RFC 3339 instant")))?;
         clock.set(at);
         Ok(())
+    }
+
+    /// Checks a webhook signed as `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))` (the
+    /// Stripe scheme) with `timestamp` (Unix seconds) within five minutes of the engine's clock;
+    /// `invalid_signature` otherwise. Hosts call it before turning a carrier's or payment
+    /// provider's callback into a command.
+    pub fn verify_webhook(
+        &self,
+        secret: &str,
+        payload: &str,
+        timestamp: i64,
+        signature: &str,
+    ) -> Result<()> {
+        crate::shipping::verify_webhook_signature(
+            secret.as_bytes(),
+            payload.as_bytes(),
+            timestamp,
+            signature,
+            self.engine_now(),
+            chrono::Duration::minutes(5),
+        )
     }
 
     fn engine_now(&self) -> DateTime<Utc> {
@@ -248,6 +279,121 @@ pub fn price_request(request_json: &str) -> Result<String> {
         Arc::new(TaxTable::new(request.tax_rules)?),
     )?;
     to_json(&pricer.price(&request.cart, &request.context)?)
+}
+
+/// The exact-conversion rule for hosts whose numbers are binary doubles (JavaScript).
+///
+/// Amounts belong in JSON as decimal strings. A host language that only has doubles may still
+/// hand over a number where an amount belongs (a key of [`AMOUNT_FIELDS`]); this rule makes that
+/// exact or refuses it:
+/// - a non-integer number becomes the shortest decimal text that reads back as the same double —
+///   the text the host itself prints for it (`19.99` → `"19.99"`, `0.1 + 0.2` →
+///   `"0.30000000000000004"`); the core's usual checks then apply, so a price with more decimals
+///   than its currency allows is `too_many_decimals`;
+/// - an integer is kept if it is within ±2⁵³ (every such integer is exact as a double); a larger
+///   one, or a number in exponent form (`1e21`, `1e-7`), is `invalid_input` naming the field.
+///
+/// Numbers under other keys are left alone (quantities are integers; a fraction there is refused
+/// by the document's own type). Text without any fraction, exponent or long integer comes back
+/// unchanged and unparsed, so the common case (amounts already strings) costs one scan.
+pub fn amounts_from_doubles<'a>(text: &'a str, what: &str) -> Result<std::borrow::Cow<'a, str>> {
+    use serde_json::Value;
+    if !has_inexact_number(text) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    fn walk(value: &mut Value, key: Option<&str>, path: &mut String) -> Result<()> {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    walk(v, Some(k), path)?;
+                    path.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(v, key, path)?;
+                    path.truncate(len);
+                }
+            }
+            Value::Number(number) if key.is_some_and(|k| AMOUNT_FIELDS.contains(&k)) => {
+                const SAFE: u64 = 1 << 53;
+                let exact_integer = number
+                    .as_u64()
+                    .map(|n| n <= SAFE)
+                    .or_else(|| number.as_i64().map(|n| n.unsigned_abs() <= SAFE));
+                match exact_integer {
+                    Some(true) => {}
+                    Some(false) => {
+                        return Err(Error::invalid(
+                            path.clone(),
+                            format!(
+                                "{number} is beyond ±2^53 and not exact as a number; pass a decimal string"
+                            ),
+                        ));
+                    }
+                    None => {
+                        let shortest = number.to_string();
+                        if shortest.contains(['e', 'E']) {
+                            return Err(Error::invalid(
+                                path.clone(),
+                                format!(
+                                    "{shortest} has no exact decimal form here; pass a decimal string"
+                                ),
+                            ));
+                        }
+                        *value = Value::String(shortest);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut value: Value = parse(text, what)?;
+    let mut path = what.to_string();
+    walk(&mut value, None, &mut path)?;
+    to_json(&value).map(std::borrow::Cow::Owned)
+}
+
+/// Whether a JSON text has a number token with a fraction, an exponent or more than 15 digits
+/// (outside strings): the only numbers [`amounts_from_doubles`] may have to rewrite or refuse.
+fn has_inexact_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'0'..=b'9' | b'.' | b'e' | b'E')
+                {
+                    if matches!(bytes[i], b'.' | b'e' | b'E') {
+                        return true;
+                    }
+                    i += 1;
+                }
+                if i - start > 15 {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -408,5 +554,94 @@ mod tests {
         );
         let float = price_request(r#"{"cart": {"currency": "USD", "lines": [{"sku": "A", "unit_price": 1.5, "quantity": 1}]}}"#).unwrap_err();
         assert!(float.to_string().contains("floating-point"), "{float}");
+    }
+
+    #[test]
+    fn numbers_from_double_hosts_become_exact_decimal_text_or_are_refused() {
+        let same = r#"{"unit_price": "19.99", "quantity": 3, "note": "1.5e3"}"#;
+        assert!(matches!(
+            amounts_from_doubles(same, "cart").unwrap(),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let text =
+            r#"{"lines": [{"unit_price": 19.99, "quantity": 3, "weight": 0.25}], "amount": 20}"#;
+        let fixed: serde_json::Value =
+            serde_json::from_str(&amounts_from_doubles(text, "cart").unwrap()).unwrap();
+        assert_eq!(fixed["lines"][0]["unit_price"], "19.99");
+        assert_eq!(fixed["lines"][0]["weight"], "0.25");
+        assert_eq!(fixed["lines"][0]["quantity"], 3);
+        assert_eq!(fixed["amount"], 20);
+        // 0.1 + 0.2 keeps every digit of the double: the currency check refuses it later.
+        let sum = amounts_from_doubles(r#"{"amount": 0.30000000000000004}"#, "c").unwrap();
+        assert!(sum.contains(r#""0.30000000000000004""#), "{sum}");
+        let error =
+            amounts_from_doubles(r#"{"lines": [{"unit_price": 1e21}]}"#, "cart").unwrap_err();
+        assert_eq!(error.code(), "invalid_input");
+        assert!(
+            error.to_string().contains("cart.lines[0].unit_price"),
+            "{error}"
+        );
+        let error = amounts_from_doubles(r#"{"amount": 9007199254740993}"#, "command").unwrap_err();
+        assert!(error.to_string().contains("command.amount"), "{error}");
+        assert!(amounts_from_doubles(r#"{"amount": 9007199254740992}"#, "c").is_ok());
+        // A fraction where an integer belongs is left for the document's type to refuse.
+        let quantity = amounts_from_doubles(r#"{"quantity": 1.5}"#, "c").unwrap();
+        assert!(quantity.contains("1.5") && !quantity.contains(r#""1.5""#));
+    }
+
+    #[test]
+    fn an_engine_prices_only_its_own_currency_and_scripts_its_fake_gateway() {
+        let engine = JsonEngine::new(CONFIG).unwrap();
+        let cart =
+            r#"{"currency": "EUR", "lines": [{"sku": "A", "unit_price": "1.00", "quantity": 1}]}"#;
+        let error = engine.price(cart, "{}").unwrap_err();
+        assert_eq!(error.code(), "currency_mismatch");
+        assert!(engine.price(&cart.replace("EUR", "USD"), "{}").is_ok());
+
+        let scripted = CONFIG.replace(
+            r#""clock""#,
+            r#""payment_script": [{"type": "decline", "reason": "card_declined"}], "clock""#,
+        );
+        let engine = JsonEngine::new(&scripted).unwrap();
+        let admin = r#"{"type": "staff", "id": "s", "role": "admin"}"#;
+        engine
+            .execute(
+                admin,
+                r#"{"command": "set_stock", "sku": "A", "on_hand": 5}"#,
+                None,
+            )
+            .unwrap();
+        let place = r#"{"command": "place_order", "customer_id": "c1", "lines": [{"sku": "A", "quantity": 1}],
+            "shipping_address": {"name": "Ada", "line1": "1 Main", "city": "SF", "postal_code": "94103", "country": "US"},
+            "payment": {"method": "card"}}"#;
+        let customer = r#"{"type": "customer", "id": "c1"}"#;
+        let declined = engine.execute(customer, place, None).unwrap_err();
+        assert_eq!(declined.code(), "payment_declined");
+        assert!(
+            engine.execute(customer, place, None).is_ok(),
+            "approves after the script"
+        );
+    }
+
+    #[test]
+    fn webhooks_are_verified_against_the_engine_clock() {
+        let engine = JsonEngine::new(CONFIG).unwrap();
+        let now = 1_780_315_200; // 2026-06-01T12:00:00Z
+        let signature = crate::shipping::sign_webhook(b"s3cret", b"{}", now);
+        assert!(
+            engine
+                .verify_webhook("s3cret", "{}", now, &signature)
+                .is_ok()
+        );
+        for (secret, payload, at) in [
+            ("other", "{}", now),
+            ("s3cret", "{ }", now),
+            ("s3cret", "{}", now - 600),
+        ] {
+            let error = engine
+                .verify_webhook(secret, payload, at, &signature)
+                .unwrap_err();
+            assert_eq!(error.code(), "invalid_signature");
+        }
     }
 }

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Seque
 from . import _native
 
 __all__ = [
-    "Engine", "Store", "price_request", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Store", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -195,6 +195,11 @@ def _call(function: Callable[..., _T], *args: Any) -> _T:
         raise _raise(error) from None
 
 
+def sign_webhook(secret: str, payload: Union[str, bytes], timestamp: int) -> str:
+    """The signature :meth:`Engine.verify_webhook` expects (for tests and internal senders)."""
+    return _native.sign_webhook(secret, payload.decode("utf-8") if isinstance(payload, bytes) else payload, timestamp)
+
+
 def price_request(request: Mapping[str, Any]) -> Json:
     """Prices ``{"cart", "config"?, "tax_rules"?, "promotions"?, "context"?}`` (the shape of the
     shared test vectors) and returns the breakdown."""
@@ -277,6 +282,13 @@ class Engine:
     def set_clock(self, at: Union[str, _dt.datetime]) -> None:
         """Moves the fixed clock (engines configured with ``clock``)."""
         _call(self._native.set_clock, at if isinstance(at, str) else _encode(at, "at"))
+
+    def verify_webhook(self, secret: str, payload: Union[str, bytes], timestamp: int, signature: str) -> None:
+        """Checks a webhook signed as ``hex(HMAC-SHA256(secret, f"{timestamp}.{payload}"))``
+        with ``timestamp`` (Unix seconds) within five minutes of the engine's clock; raises
+        :class:`InvalidSignature` otherwise."""
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        _call(self._native.verify_webhook, secret, text, timestamp, signature)
 
     # Convenience wrappers over execute/query for the common commands.
     def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:

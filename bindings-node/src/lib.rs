@@ -1,0 +1,451 @@
+//! `ordercore` for Node.js: the core's JSON façade behind JS objects, Promises and `Error`s with
+//! a `.code`. Translation only — every decision is the core's.
+//!
+//! Documents cross as JSON text (`JSON.stringify` in, `JSON.parse` out: V8 does the object
+//! work, which beats walking objects through N-API), in exactly the shapes of the core, the
+//! shared test vectors and the other bindings. Numbers where amounts belong follow the core's
+//! exact-conversion rule (`ordercore::json::amounts_from_doubles`). Engine calls run on libuv's
+//! worker pool and answer Promises, so a host store may itself be asynchronous (see `store`).
+
+mod store;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, ScopedTask};
+use napi_derive::napi;
+use ordercore::json::{JsonConfig, JsonEngine, amounts_from_doubles, error_json, parse};
+
+use crate::store::NodeStore;
+
+thread_local! {
+    /// The exception a host plug-in raised during the engine call running on this thread:
+    /// rethrown unchanged instead of the core's `provider_error`. Per thread, so concurrent
+    /// commands never see each other's exceptions.
+    static HOST_EXCEPTION: RefCell<Option<napi::Error>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn keep_host_exception(error: napi::Error) {
+    HOST_EXCEPTION.with(|slot| *slot.borrow_mut() = Some(error));
+}
+
+fn take_host_exception() -> Option<napi::Error> {
+    HOST_EXCEPTION.with(|slot| slot.borrow_mut().take())
+}
+
+/// What an engine call produced on the worker thread.
+pub enum Outcome {
+    /// The answer's JSON text (`None`: nothing to answer).
+    Done(Option<String>),
+    /// A core error.
+    Failed(ordercore::Error),
+    /// A host plug-in's own exception, to be rethrown unchanged.
+    Host(napi::Error),
+}
+
+fn settle(result: ordercore::Result<Option<String>>) -> Outcome {
+    match result {
+        Ok(text) => {
+            let _ = take_host_exception();
+            Outcome::Done(text)
+        }
+        Err(error) => match take_host_exception() {
+            Some(host) if error.code() == "provider_error" => Outcome::Host(host),
+            _ => Outcome::Failed(error),
+        },
+    }
+}
+
+/// The JS `Error` of a core error: `message`, `code` (the stable code) and every detail of the
+/// error document (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …)
+/// as properties; `name` is `OrderCoreError`.
+fn core_error(env: &Env, error: &ordercore::Error) -> napi::Error {
+    match build_core_error(env, error) {
+        Ok(error) => error,
+        Err(failure) => failure,
+    }
+}
+
+fn build_core_error(env: &Env, error: &ordercore::Error) -> Result<napi::Error> {
+    let details = parse_json(env, &error_json(error))?;
+    let mut object = env.create_error(napi::Error::from_reason(error.to_string()))?;
+    object.set_named_property("name", "OrderCoreError")?;
+    let assign: Function<FnArgs<(Object, Unknown)>, Unknown> =
+        global_function(env, "Object", "assign")?;
+    assign.call(FnArgs::from((object, details)))?;
+    Ok(napi::Error::from(object.to_unknown()))
+}
+
+fn global_function<'e, Args: JsValuesTupleIntoVec, Return: FromNapiValue>(
+    env: &'e Env,
+    object: &str,
+    name: &str,
+) -> Result<Function<'e, Args, Return>> {
+    let global = env.get_global()?;
+    // `Object` is a function, so read it unchecked as an object.
+    let holder: Object = global.get_named_property_unchecked(object)?;
+    holder.get_named_property(name)
+}
+
+/// `JSON.parse(text)`.
+fn parse_json<'e>(env: &'e Env, text: &str) -> Result<Unknown<'e>> {
+    let parse: Function<'e, String, Unknown<'e>> = global_function(env, "JSON", "parse")?;
+    parse.call(text.to_string())
+}
+
+/// A JS value as the JSON text of a document: `JSON.stringify` (so `Date`s become RFC 3339
+/// text and `undefined` properties vanish), then the exact-conversion rule for numbers under
+/// amount keys. `what` names the argument in errors.
+fn document_text(env: &Env, value: Unknown<'_>, what: &str) -> ordercore::Result<String> {
+    let invalid = |message: String| ordercore::Error::InvalidInput {
+        field: what.into(),
+        message,
+    };
+    let stringify: Function<'_, Unknown<'_>, Option<String>> =
+        global_function(env, "JSON", "stringify").map_err(|e| invalid(e.reason.clone()))?;
+    let text = stringify
+        .call(value)
+        .map_err(|e| invalid(format!("not serializable as JSON: {}", e.reason)))?
+        .ok_or_else(|| invalid("expected an object, got a value JSON cannot hold".into()))?;
+    Ok(amounts_from_doubles(&text, what)?.into_owned())
+}
+
+/// An argument that must be a string; `invalid_input` naming it otherwise.
+fn string_arg(value: Unknown<'_>, what: &str) -> ordercore::Result<String> {
+    match value.get_type() {
+        Ok(ValueType::String) => String::from_unknown(value).map_err(|e| invalid(what, e.reason)),
+        _ => Err(invalid(what, "expected a string".into())),
+    }
+}
+
+/// An optional argument: absent, `undefined` and `null` are `None`.
+fn present(value: Option<Unknown<'_>>) -> Option<Unknown<'_>> {
+    value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+}
+
+/// An argument that must be a whole number within ±2⁵³.
+fn integer_arg(value: Unknown<'_>, what: &str) -> ordercore::Result<i64> {
+    const SAFE: f64 = 9_007_199_254_740_992.0;
+    let number = match value.get_type() {
+        Ok(ValueType::Number) => f64::from_unknown(value).map_err(|e| invalid(what, e.reason))?,
+        _ => return Err(invalid(what, "expected a number".into())),
+    };
+    if number.fract() != 0.0 || !number.is_finite() || number.abs() > SAFE {
+        return Err(invalid(what, format!("{number} is not a whole number")));
+    }
+    Ok(number as i64)
+}
+
+fn invalid(what: &str, message: String) -> ordercore::Error {
+    ordercore::Error::InvalidInput {
+        field: what.into(),
+        message,
+    }
+}
+
+/// Throws `error` as its JS `Error` (synchronous entry points).
+fn throw(env: &Env, error: ordercore::Error) -> napi::Error {
+    core_error(env, &error)
+}
+
+/// The work of one engine call: its answer's JSON text, if it has one.
+type Work = Box<dyn FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send>;
+
+/// One engine call on the worker pool.
+pub struct EngineCall {
+    engine: Arc<JsonEngine>,
+    work: Option<Work>,
+    /// Input that was already refused on the main thread.
+    refused: Option<ordercore::Error>,
+}
+
+impl<'task> ScopedTask<'task> for EngineCall {
+    type Output = Outcome;
+    type JsValue = Unknown<'task>;
+
+    fn compute(&mut self) -> Result<Outcome> {
+        if let Some(error) = self.refused.take() {
+            return Ok(Outcome::Failed(error));
+        }
+        let Some(work) = self.work.take() else {
+            return Ok(Outcome::Done(None));
+        };
+        let engine = &self.engine;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(engine)))
+            .unwrap_or_else(|_| {
+                Err(ordercore::Error::Provider {
+                    component: "engine".into(),
+                    message: "internal error: the engine panicked".into(),
+                })
+            });
+        Ok(settle(result))
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Outcome) -> Result<Unknown<'task>> {
+        match output {
+            Outcome::Done(Some(text)) => parse_json(env, &text),
+            Outcome::Done(None) => ().into_unknown(env),
+            Outcome::Failed(error) => Err(core_error(env, &error)),
+            Outcome::Host(error) => Err(error),
+        }
+    }
+}
+
+/// The order engine. Configuration and documents are the core's JSON shapes as plain objects;
+/// amounts are decimal strings (a number is accepted where an amount belongs only if it is
+/// exact, see the README). Every method answers a Promise; a failure rejects it with an `Error`
+/// whose `code` is the core's stable code.
+#[napi]
+pub struct Engine {
+    inner: Arc<JsonEngine>,
+}
+
+impl Engine {
+    fn call(
+        &self,
+        work: impl FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send + 'static,
+    ) -> AsyncTask<EngineCall> {
+        AsyncTask::new(EngineCall {
+            engine: self.inner.clone(),
+            work: Some(Box::new(work)),
+            refused: None,
+        })
+    }
+
+    fn refuse(&self, error: ordercore::Error) -> AsyncTask<EngineCall> {
+        AsyncTask::new(EngineCall {
+            engine: self.inner.clone(),
+            work: None,
+            refused: Some(error),
+        })
+    }
+}
+
+#[napi]
+impl Engine {
+    /// Builds an engine: `config` has the optional keys `engine`, `products`, `promotions`,
+    /// `tax_rules`, `carrier`, `clock` (a fixed instant) and `id_seed`. `store` (see `Store`)
+    /// keeps documents in the host's database instead of memory.
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "config?: EngineConfig, store?: Store"
+    )]
+    pub fn new(env: Env, config: Option<Unknown>, store: Option<Unknown>) -> Result<Self> {
+        let config_text = match present(config) {
+            Some(value) => document_text(&env, value, "config").map_err(|e| throw(&env, e))?,
+            None => "{}".to_string(),
+        };
+        let parsed: JsonConfig = parse(&config_text, "config").map_err(|e| throw(&env, e))?;
+        let host: Option<Arc<dyn ordercore::store::Store>> = match present(store) {
+            Some(value) => Some(Arc::new(NodeStore::new(value).map_err(|e| throw(&env, e))?)),
+            None => None,
+        };
+        let inner = JsonEngine::from_config(parsed, host).map_err(|e| throw(&env, e))?;
+        Ok(Engine {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Runs a command (`{ command: 'place_order', … }`) as `actor`; resolves to the command's
+    /// output (`{ type: 'order', value: {…} }`). The same `idempotencyKey` with the same
+    /// command answers the first result again without doing anything.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: Actor, command: Command, idempotencyKey?: string",
+        ts_return_type = "Promise<CommandOutput>"
+    )]
+    pub fn execute(
+        &self,
+        env: Env,
+        actor: Unknown,
+        command: Unknown,
+        idempotency_key: Option<Unknown>,
+    ) -> AsyncTask<EngineCall> {
+        let texts = document_text(&env, actor, "actor").and_then(|a| {
+            let command = document_text(&env, command, "command")?;
+            let key = present(idempotency_key)
+                .map(|k| string_arg(k, "idempotencyKey"))
+                .transpose()?;
+            Ok((a, command, key))
+        });
+        match texts {
+            Ok((actor, command, key)) => {
+                self.call(move |engine| engine.execute(&actor, &command, key.as_deref()).map(Some))
+            }
+            Err(error) => self.refuse(error),
+        }
+    }
+
+    /// Answers a query (`{ query: 'get_order', order_id }`, `list_orders`, `stock_levels`,
+    /// `list_returns`, `available_actions`, `shipping_rates`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: Actor, query: Query",
+        ts_return_type = "Promise<QueryOutput>"
+    )]
+    pub fn query(&self, env: Env, actor: Unknown, query: Unknown) -> AsyncTask<EngineCall> {
+        let texts = document_text(&env, actor, "actor")
+            .and_then(|a| Ok((a, document_text(&env, query, "query")?)));
+        match texts {
+            Ok((actor, query)) => self.call(move |engine| engine.query(&actor, &query).map(Some)),
+            Err(error) => self.refuse(error),
+        }
+    }
+
+    /// Runs the scheduler once (expire unpaid orders, advance scheduled ones); resolves to
+    /// `{ expired, advanced, failed }`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor?: Actor",
+        ts_return_type = "Promise<TickReport>"
+    )]
+    pub fn tick(&self, env: Env, actor: Option<Unknown>) -> AsyncTask<EngineCall> {
+        let actor = match actor {
+            Some(value) => document_text(&env, value, "actor"),
+            None => Ok(r#"{"type":"system"}"#.to_string()),
+        };
+        match actor {
+            Ok(actor) => self.call(move |engine| engine.tick(&actor).map(Some)),
+            Err(error) => self.refuse(error),
+        }
+    }
+
+    /// Prices a cart with the engine's promotions and tax; resolves to the breakdown.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "cart: Cart, context?: PricingContext",
+        ts_return_type = "Promise<PriceBreakdown>"
+    )]
+    pub fn price(
+        &self,
+        env: Env,
+        cart: Unknown,
+        context: Option<Unknown>,
+    ) -> AsyncTask<EngineCall> {
+        let texts = document_text(&env, cart, "cart").and_then(|c| {
+            let context = match context {
+                Some(value) => document_text(&env, value, "context")?,
+                None => "{}".to_string(),
+            };
+            Ok((c, context))
+        });
+        match texts {
+            Ok((cart, context)) => self.call(move |engine| engine.price(&cart, &context).map(Some)),
+            Err(error) => self.refuse(error),
+        }
+    }
+
+    /// Undelivered outbox events, oldest first: `[{ position, event }]`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "limit?: number",
+        ts_return_type = "Promise<OutboxEntry[]>"
+    )]
+    pub fn pending_events(&self, limit: Option<Unknown>) -> AsyncTask<EngineCall> {
+        let limit = match present(limit).map(|l| integer_arg(l, "limit")).transpose() {
+            Ok(limit) => limit.unwrap_or(100),
+            Err(error) => return self.refuse(error),
+        };
+        match usize::try_from(limit) {
+            Ok(limit) => self.call(move |engine| engine.pending_events(limit).map(Some)),
+            Err(_) => self.refuse(invalid("limit", format!("{limit} is negative"))),
+        }
+    }
+
+    /// Marks outbox events delivered (their `position`s).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "positions: number[]",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn mark_delivered(&self, env: Env, positions: Unknown) -> AsyncTask<EngineCall> {
+        match document_text(&env, positions, "positions") {
+            Ok(text) => self.call(move |engine| engine.mark_delivered(&text).map(|()| None)),
+            Err(error) => self.refuse(error),
+        }
+    }
+
+    /// Moves the fixed clock of an engine configured with `clock` (an RFC 3339 instant or a
+    /// `Date`).
+    #[napi(catch_unwind, ts_args_type = "at: string | Date")]
+    pub fn set_clock(&self, env: Env, at: Unknown) -> Result<()> {
+        let text = document_text(&env, at, "at").map_err(|e| throw(&env, e))?;
+        let at: String = parse(&text, "at").map_err(|e| throw(&env, e))?;
+        self.inner.set_clock(&at).map_err(|e| throw(&env, e))
+    }
+
+    /// Checks a webhook's signature: `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))` with
+    /// `timestamp` (Unix seconds) within five minutes of the engine's clock. Throws an
+    /// `invalid_signature` error otherwise.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "secret: string, payload: string, timestamp: number, signature: string"
+    )]
+    pub fn verify_webhook(
+        &self,
+        env: Env,
+        secret: Unknown,
+        payload: Unknown,
+        timestamp: Unknown,
+        signature: Unknown,
+    ) -> Result<()> {
+        let verify = || -> ordercore::Result<()> {
+            self.inner.verify_webhook(
+                &string_arg(secret, "secret")?,
+                &string_arg(payload, "payload")?,
+                integer_arg(timestamp, "timestamp")?,
+                &string_arg(signature, "signature")?,
+            )
+        };
+        verify().map_err(|e| throw(&env, e))
+    }
+}
+
+/// The signature `verifyWebhook` expects: `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))`
+/// (for tests, and for hosts that sign their own internal webhooks).
+#[napi(
+    catch_unwind,
+    ts_args_type = "secret: string, payload: string, timestamp: number"
+)]
+pub fn sign_webhook(
+    env: Env,
+    secret: Unknown,
+    payload: Unknown,
+    timestamp: Unknown,
+) -> Result<String> {
+    let sign = || -> ordercore::Result<String> {
+        Ok(ordercore::shipping::sign_webhook(
+            string_arg(secret, "secret")?.as_bytes(),
+            string_arg(payload, "payload")?.as_bytes(),
+            integer_arg(timestamp, "timestamp")?,
+        ))
+    };
+    sign().map_err(|e| throw(&env, e))
+}
+
+/// Prices `{ cart, config?, tax_rules?, promotions?, context? }` (the shape of the shared test
+/// vectors) without an engine, synchronously; returns the breakdown.
+#[napi(
+    catch_unwind,
+    ts_args_type = "request: PriceRequest",
+    ts_return_type = "PriceBreakdown"
+)]
+pub fn price_request<'e>(env: &'e Env, request: Unknown<'e>) -> Result<Unknown<'e>> {
+    let text = document_text(env, request, "request").map_err(|e| throw(env, e))?;
+    let answer = ordercore::json::price_request(&text).map_err(|e| throw(env, e))?;
+    parse_json(env, &answer)
+}
+
+/// Every stable error code of the core (the `code` of a rejected call).
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<&'static str> {
+    ordercore::Error::CODES.to_vec()
+}
+
+/// The keys under which documents carry decimal amounts (as strings).
+#[napi(catch_unwind)]
+pub fn amount_fields() -> Vec<&'static str> {
+    ordercore::json::AMOUNT_FIELDS.to_vec()
+}

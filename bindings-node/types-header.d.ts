@@ -1,0 +1,194 @@
+/* ordercore — TypeScript declarations. The types below (written by hand, prepended by
+ * `napi build` from types-header.d.ts) describe the core's JSON documents; the declarations after
+ * them are generated from the Rust source. Documents use the core's own keys (snake_case, as in
+ * the shared test vectors and the Python and C APIs); methods are camelCase. */
+
+/** A decimal amount as text (`"19.99"`). A `number` is accepted where it is exact (see README). */
+export type Amount = string
+/** An amount given as input: decimal text, or a number that converts exactly. */
+export type AmountInput = string | number
+/** An RFC 3339 instant (`"2026-06-01T12:00:00Z"`); inputs also accept `Date`. */
+export type Instant = string
+
+export type Actor =
+  | { type: 'customer'; id: string }
+  | { type: 'staff'; id: string; role: 'admin' | 'support' | 'warehouse' }
+  | { type: 'system' }
+
+export type OrderState =
+  | 'pending' | 'confirmed' | 'processing' | 'partially_shipped' | 'shipped'
+  | 'delivered' | 'partially_returned' | 'returned' | 'cancelled'
+export type OrderAction =
+  | 'pay' | 'process' | 'ship' | 'deliver' | 'cancel' | 'request_return' | 'refund'
+export type PaymentMethod = 'card' | 'debit_card' | 'paypal' | 'apple_pay' | 'google_pay' | 'other'
+export type ShipmentState = 'shipped' | 'in_transit' | 'delivered' | 'exception'
+export type ReturnReason =
+  | 'defective' | 'wrong_item' | 'not_as_described' | 'no_longer_needed' | 'damaged_in_transit' | 'other'
+export type ItemCondition = 'sellable' | 'opened' | 'damaged' | 'unsellable'
+export type ReturnAction =
+  | 'approve' | 'reject' | 'schedule_pickup' | 'mark_in_transit' | 'receive' | 'process' | 'refund' | 'cancel'
+
+export interface Address {
+  name?: string | null
+  line1?: string | null
+  line2?: string | null
+  city?: string | null
+  region?: string | null
+  postal_code?: string | null
+  country: string
+}
+
+export interface LineInput { sku: string; quantity: number }
+
+/** The engine's configuration; every key is optional (see docs/engine.md). */
+export interface EngineConfig {
+  engine?: Record<string, unknown>
+  products?: Array<{ sku: string; name: string; unit_price: AmountInput; [key: string]: unknown }>
+  promotions?: Array<Record<string, unknown>>
+  tax_rules?: Array<Record<string, unknown>>
+  carrier?: Record<string, unknown>
+  /** Fix the clock at this instant (tests, simulations); the system clock otherwise. */
+  clock?: Instant | Date
+  /** Make UUID-shaped ids from this seed; sequential ids otherwise. */
+  id_seed?: number
+}
+
+export type Command =
+  | {
+      command: 'place_order'; customer_id: string; customer_groups?: string[]; lines: LineInput[]
+      shipping_address: Address; shipping_option?: string | null; coupon_codes?: string[]
+      payment?: { method?: PaymentMethod; capture?: boolean } | null; flow?: string | null
+    }
+  | { command: 'pay_order'; order_id: string; method?: PaymentMethod; capture?: boolean }
+  | { command: 'capture_payment'; order_id: string; amount?: AmountInput | null }
+  | { command: 'refund_payment'; order_id: string; amount?: AmountInput | null; reason?: string | null }
+  | { command: 'process_order'; order_id: string }
+  | { command: 'ship_order'; order_id: string; lines?: Array<{ line: number; quantity: number }> | null }
+  | { command: 'deliver_order'; order_id: string }
+  | { command: 'cancel_order'; order_id: string; reason?: string | null }
+  | {
+      command: 'payment_webhook'; provider: string; event_id: string; reference: string
+      outcome: 'succeeded' | 'failed'; reason?: string | null; order_id?: string | null
+    }
+  | { command: 'tracking_update'; event_id: string; tracking_number: string; status: ShipmentState; order_id?: string | null }
+  | { command: 'request_return'; order_id: string; lines: Array<{ line: number; quantity: number; reason: ReturnReason }> }
+  | {
+      command: 'update_return'; order_id: string; return_id: string; action: ReturnAction
+      received?: Array<{ line: number; condition: ItemCondition }>
+    }
+  | { command: 'set_stock'; sku: string; location?: string | null; on_hand: number; backorder?: boolean; low_stock_threshold?: number | null }
+  | { command: 'adjust_stock'; sku: string; location?: string | null; delta: number }
+
+export type Query =
+  | { query: 'get_order'; order_id: string }
+  | {
+      query: 'list_orders'; customer_id?: string | null; state?: OrderState | null
+      due_before?: Instant | Date | null; after?: string | null; limit?: number | null
+    }
+  | { query: 'stock_levels'; sku: string }
+  | { query: 'list_returns'; order_id: string }
+  | { query: 'available_actions'; order_id: string }
+  | { query: 'shipping_rates'; address: Address; lines: LineInput[] }
+
+/** An order document (the most used fields; the rest as the core serializes them). */
+export interface Order {
+  id: string
+  customer_id: string
+  flow: string
+  state: OrderState
+  state_label: string
+  currency: string
+  lines: Array<Record<string, unknown>>
+  pricing: PriceBreakdown
+  payments: Array<Record<string, unknown>>
+  shipments: Array<Record<string, unknown>>
+  returns: Array<Record<string, unknown>>
+  history: Array<{ from: OrderState | null; to: OrderState; at: Instant; actor: string; reason: string }>
+  created_at: Instant
+  updated_at: Instant
+  [key: string]: unknown
+}
+
+export interface StockItem {
+  sku: string; location: string; on_hand: number; reserved: number; backorder: boolean
+  low_stock_threshold: number | null; event_sequence: number
+}
+
+export type CommandOutput = { type: 'order'; value: Order } | { type: 'stock'; value: StockItem }
+export type QueryOutput =
+  | { type: 'order'; value: Order }
+  | { type: 'orders'; value: { orders: Order[]; next: string | null } }
+  | { type: 'stock'; value: StockItem[] }
+  | { type: 'actions'; value: OrderAction[] }
+  | { type: 'rates'; value: Array<Record<string, unknown>> }
+  | { type: 'returns'; value: Array<Record<string, unknown>> }
+
+export interface TickReport { expired: string[]; advanced: string[]; failed: Array<[string, string]> }
+export interface OutboxEntry { position: number; event: Record<string, unknown> }
+
+export interface CartLine {
+  sku: string; name?: string; unit_price: AmountInput; quantity: number
+  category?: string | null; tags?: string[]; tax_class?: string; weight?: AmountInput | null
+  [key: string]: unknown
+}
+export interface Cart { currency: string; lines: CartLine[]; [key: string]: unknown }
+export interface PricingContext { now?: Instant | Date; [key: string]: unknown }
+export interface PriceRequest {
+  cart: Cart
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+  context?: PricingContext
+  [key: string]: unknown
+}
+/** A price breakdown: every number explained (see docs/pricing.md). */
+export interface PriceBreakdown {
+  currency: string
+  lines: Array<Record<string, unknown>>
+  subtotal: Amount
+  discount_total: Amount
+  shipping_total: Amount
+  tax_total: Amount
+  grand_total: Amount
+  [key: string]: unknown
+}
+
+/** What every rejected call rejects with: `code` is one of `errorCodes()`; the details of the
+ * error (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …) are
+ * properties. */
+export interface OrderCoreError extends Error {
+  name: 'OrderCoreError'
+  code: string
+  field?: string
+  [detail: string]: unknown
+}
+
+/** A write of a commit: store `document` as version `expectedVersion + 1` if the stored version
+ * is `expectedVersion` (0: must not exist yet). Orders carry index fields for `findOrders`. */
+export interface StoreWrite {
+  kind: string; id: string; expectedVersion: number; document: string
+  customerId: string | null; state: string | null; createdAt: string | null; dueAt: string | null
+}
+
+/** Storage implemented by the host (e.g. over PostgreSQL with `pg`). Every method may answer a
+ * value or a Promise; documents, events and records are opaque JSON strings to store as given.
+ * An exception thrown (or a Promise rejected) here rejects the engine call with that same
+ * exception. */
+export interface Store {
+  load(kind: string, id: string): MaybePromise<{ version: number; document: string } | null | undefined>
+  /** Apply everything in one transaction, or nothing. Answer nothing (done),
+   * `'version_conflict'` or `'idempotency_conflict'`. */
+  commit(change: {
+    writes: StoreWrite[]; events: string[]; idempotency: { key: string; record: string } | null
+  }): MaybePromise<'version_conflict' | 'idempotency_conflict' | 'ok' | null | undefined | void>
+  /** Orders matching the filter (`dueAt <= dueBefore`), ordered by `(createdAt, id)` after the
+   * cursor, at most `limit`, and whether more follow. */
+  findOrders(filter: {
+    customerId: string | null; state: string | null; dueBefore: string | null
+    afterCreatedAt: string | null; afterId: string | null; limit: number
+  }): MaybePromise<{ documents: string[]; more: boolean }>
+  idempotency(key: string): MaybePromise<string | null | undefined>
+  pendingEvents(limit: number): MaybePromise<Array<{ position: number; event: string }>>
+  markDelivered(positions: number[]): MaybePromise<void>
+}
+export type MaybePromise<T> = T | Promise<T>
