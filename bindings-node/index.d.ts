@@ -133,6 +133,11 @@ export interface CartLine {
 }
 export interface Cart { currency: string; lines: CartLine[]; [key: string]: unknown }
 export interface PricingContext { now?: Instant | Date; [key: string]: unknown }
+export interface PricerSpec {
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+}
 export interface PriceRequest {
   cart: Cart
   config?: Record<string, unknown>
@@ -247,6 +252,26 @@ export declare class Engine {
    * `invalid_signature` error otherwise.
    */
   verifyWebhook(secret: string, payload: string, timestamp: number, signature: string): void
+}
+
+/**
+ * The pricing API without an engine: built once from `{ config?, tax_rules?, promotions? }`,
+ * then prices carts synchronously (pure computation, no store).
+ */
+export declare class Pricer {
+  /** Builds a pricer; promotions and tax rules are validated here, once. */
+  constructor(spec?: PricerSpec)
+  /**
+   * Prices a cart into its breakdown. `context` (`{ now, usage }`) defaults to now (the
+   * system clock) with no recorded promotion usage.
+   */
+  price(cart: Cart, context?: PricingContext): PriceBreakdown
+  /**
+   * `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with
+   * no JS objects built on either side — for services that forward request bodies and send
+   * the breakdown as a response body. Numbers follow the same exact-conversion rule.
+   */
+  priceJson(cartJson: string, contextJson?: string): string
 }
 
 /** The keys under which documents carry decimal amounts (as strings). */

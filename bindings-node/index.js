@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
+module.exports.Pricer = nativeBinding.Pricer
 module.exports.amountFields = nativeBinding.amountFields
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.priceRequest = nativeBinding.priceRequest

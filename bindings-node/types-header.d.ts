@@ -133,6 +133,11 @@ export interface CartLine {
 }
 export interface Cart { currency: string; lines: CartLine[]; [key: string]: unknown }
 export interface PricingContext { now?: Instant | Date; [key: string]: unknown }
+export interface PricerSpec {
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+}
 export interface PriceRequest {
   cart: Cart
   config?: Record<string, unknown>

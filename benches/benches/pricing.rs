@@ -61,6 +61,26 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // The JSON path the bindings take: cart text in, breakdown text out.
+    let json_pricer = ordercore::json::JsonPricer::new(
+        r#"{"tax_rules": [{"id": "us-tx", "name": "TX", "country": "US", "percentage": "8.25"}],
+            "promotions": [{"id": "ten-off", "effect": {"type": "percentage", "percentage": "10"}}]}"#,
+    )
+    .unwrap();
+    let cart_text = serde_json::to_string(&twenty).unwrap();
+    let context_text = r#"{"now": "2026-06-01T12:00:00Z"}"#;
+    let mut group = c.benchmark_group("cart_20_lines_json");
+    group.bench_function("parse_cart", |b| {
+        b.iter(|| serde_json::from_str::<ordercore::pricing::Cart>(black_box(&cart_text)).unwrap())
+    });
+    group.bench_function("serialize_breakdown", |b| {
+        b.iter(|| serde_json::to_string(black_box(&check)).unwrap())
+    });
+    group.bench_function("json_pricer_price", |b| {
+        b.iter(|| json_pricer.price(black_box(&cart_text), context_text).unwrap())
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("lines");
     for lines in [1usize, 10, 100, 1_000] {
         let cart = cart(lines);

@@ -15,7 +15,9 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
-use ordercore::json::{JsonConfig, JsonEngine, amounts_from_doubles, error_json, parse};
+use ordercore::json::{
+    JsonConfig, JsonEngine, JsonPricer, amounts_from_doubles, error_json, parse,
+};
 
 use crate::store::NodeStore;
 
@@ -423,6 +425,76 @@ pub fn sign_webhook(
         ))
     };
     sign().map_err(|e| throw(&env, e))
+}
+
+/// The pricing API without an engine: built once from `{ config?, tax_rules?, promotions? }`,
+/// then prices carts synchronously (pure computation, no store).
+#[napi]
+pub struct Pricer {
+    inner: JsonPricer,
+}
+
+#[napi]
+impl Pricer {
+    /// Builds a pricer; promotions and tax rules are validated here, once.
+    #[napi(constructor, catch_unwind, ts_args_type = "spec?: PricerSpec")]
+    pub fn new(env: Env, spec: Option<Unknown>) -> Result<Self> {
+        let text = match present(spec) {
+            Some(value) => document_text(&env, value, "spec").map_err(|e| throw(&env, e))?,
+            None => "{}".to_string(),
+        };
+        let inner = JsonPricer::new(&text).map_err(|e| throw(&env, e))?;
+        Ok(Pricer { inner })
+    }
+
+    /// Prices a cart into its breakdown. `context` (`{ now, usage }`) defaults to now (the
+    /// system clock) with no recorded promotion usage.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "cart: Cart, context?: PricingContext",
+        ts_return_type = "PriceBreakdown"
+    )]
+    pub fn price<'e>(
+        &self,
+        env: &'e Env,
+        cart: Unknown<'e>,
+        context: Option<Unknown<'e>>,
+    ) -> Result<Unknown<'e>> {
+        let price = || -> ordercore::Result<String> {
+            let cart = document_text(env, cart, "cart")?;
+            let context = match present(context) {
+                Some(value) => document_text(env, value, "context")?,
+                None => String::new(),
+            };
+            self.inner.price(&cart, &context)
+        };
+        let answer = price().map_err(|e| throw(env, e))?;
+        parse_json(env, &answer)
+    }
+
+    /// `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with
+    /// no JS objects built on either side — for services that forward request bodies and send
+    /// the breakdown as a response body. Numbers follow the same exact-conversion rule.
+    #[napi(catch_unwind, ts_args_type = "cartJson: string, contextJson?: string")]
+    pub fn price_json(
+        &self,
+        env: Env,
+        cart_json: Unknown,
+        context_json: Option<Unknown>,
+    ) -> Result<String> {
+        let price = || -> ordercore::Result<String> {
+            let cart = string_arg(cart_json, "cartJson")?;
+            let context = match present(context_json) {
+                Some(value) => string_arg(value, "contextJson")?,
+                None => String::new(),
+            };
+            self.inner.price(
+                &amounts_from_doubles(&cart, "cart")?,
+                &amounts_from_doubles(&context, "context")?,
+            )
+        };
+        price().map_err(|e| throw(&env, e))
+    }
 }
 
 /// Prices `{ cart, config?, tax_rules?, promotions?, context? }` (the shape of the shared test

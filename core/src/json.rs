@@ -255,30 +255,71 @@ impl JsonEngine {
     }
 }
 
+/// A pricer built once from `{"config", "tax_rules", "promotions"}` (all optional; other keys
+/// are ignored), then pricing many carts: the pricing API without an engine or a store.
+#[derive(Debug)]
+pub struct JsonPricer {
+    pricer: Pricer,
+}
+
+/// What a [`JsonPricer`] is built from.
+#[derive(Deserialize)]
+struct PricerSpec {
+    #[serde(default)]
+    config: PricingConfig,
+    #[serde(default)]
+    tax_rules: Vec<TaxRule>,
+    #[serde(default)]
+    promotions: Vec<Promotion>,
+}
+
+impl JsonPricer {
+    /// Builds the pricer (validating promotions and tax rules once).
+    pub fn new(spec_json: &str) -> Result<Self> {
+        Self::from_spec(parse(spec_json, "pricer")?)
+    }
+
+    fn from_spec(spec: PricerSpec) -> Result<Self> {
+        Ok(JsonPricer {
+            pricer: Pricer::new(
+                spec.config,
+                spec.promotions,
+                Arc::new(TaxTable::new(spec.tax_rules)?),
+            )?,
+        })
+    }
+
+    /// Prices a cart; `context_json` (`{"now": …, "usage": …}`) may be empty or `{}`: priced
+    /// now (the system clock) with no recorded promotion usage. Answers the breakdown.
+    pub fn price(&self, cart_json: &str, context_json: &str) -> Result<String> {
+        let cart: Cart = parse(cart_json, "cart")?;
+        let context: PricingContext = match context_json.trim() {
+            "" | "{}" => PricingContext::at(SystemClock.now()),
+            text => parse(text, "context")?,
+        };
+        to_json(&self.pricer.price(&cart, &context)?)
+    }
+}
+
 /// One pricing request in the shape of the shared vectors: `{"config", "tax_rules",
 /// "promotions", "context", "cart"}` (all but `cart` optional; other keys are ignored, so a
-/// vector file can be passed whole). Answers the breakdown.
+/// vector file can be passed whole; without `context` the cart is priced now, by the system
+/// clock). Answers the breakdown.
 pub fn price_request(request_json: &str) -> Result<String> {
     // Unknown keys are ignored, so a whole vector file (with `name`, `cases`, …) prices as is.
     #[derive(Deserialize)]
     struct Request {
-        #[serde(default)]
-        config: PricingConfig,
-        #[serde(default)]
-        tax_rules: Vec<TaxRule>,
-        #[serde(default)]
-        promotions: Vec<Promotion>,
-        #[serde(default)]
-        context: PricingContext,
+        #[serde(flatten)]
+        spec: PricerSpec,
+        context: Option<PricingContext>,
         cart: Cart,
     }
     let request: Request = parse(request_json, "request")?;
-    let pricer = Pricer::new(
-        request.config,
-        request.promotions,
-        Arc::new(TaxTable::new(request.tax_rules)?),
-    )?;
-    to_json(&pricer.price(&request.cart, &request.context)?)
+    let pricer = JsonPricer::from_spec(request.spec)?;
+    let context = request
+        .context
+        .unwrap_or_else(|| PricingContext::at(SystemClock.now()));
+    to_json(&pricer.pricer.price(&request.cart, &context)?)
 }
 
 /// The exact-conversion rule for hosts whose numbers are binary doubles (JavaScript).
@@ -621,6 +662,29 @@ mod tests {
             engine.execute(customer, place, None).is_ok(),
             "approves after the script"
         );
+    }
+
+    #[test]
+    fn a_pricer_built_once_prices_like_a_whole_request() {
+        let spec = r#"{"tax_rules": [{"id": "t", "name": "T", "country": "US", "percentage": "10"}],
+            "promotions": [{"id": "p", "name": "P", "effect": {"type": "percentage", "percentage": "10"}}]}"#;
+        let cart = r#"{"currency": "USD", "address": {"country": "US"},
+            "lines": [{"sku": "A", "unit_price": "10.00", "quantity": 3}]}"#;
+        let context = r#"{"now": "2026-06-01T12:00:00Z"}"#;
+        let pricer = JsonPricer::new(spec).unwrap();
+        let once = pricer.price(cart, context).unwrap();
+        let request = format!(
+            r#"{{"cart": {cart}, "context": {context}, {}"#,
+            spec.trim_start_matches('{')
+        );
+        assert_eq!(once, price_request(&request).unwrap());
+        assert!(once.contains(r#""grand_total":"29.70""#), "{once}");
+        assert!(
+            pricer.price(cart, "{}").is_ok(),
+            "priced now without a context"
+        );
+        let bad = JsonPricer::new(r#"{"tax_rules": [{"id": "t"}]}"#).unwrap_err();
+        assert_eq!(bad.code(), "invalid_input");
     }
 
     #[test]
