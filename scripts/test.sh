@@ -75,4 +75,18 @@ node_failed=$(grep -oE '^# fail [0-9]+' "$nlog" | awk '{print $3}')
 [ "${node_failed:-1}" = "0" ] || { echo "node tests failed"; exit 1; }
 node_passed=$(grep -oE '^# pass [0-9]+' "$nlog" | awk '{print $3}')
 
+step "Node order service (examples/node-service): HTTP tests, two processes on a throwaway PostgreSQL"
+source scripts/postgres.sh
+trap pg_stop EXIT
+pg_start
+echo "PostgreSQL at $DATABASE_URL"
+(cd examples/node-service && npm install --no-save --no-audit --no-fund --loglevel=error)
+slog=$(mktemp)
+(cd examples/node-service && node --test test/ 2>&1) | tail -9 | tee "$slog"
+service_failed=$(grep -oE '^# fail [0-9]+' "$slog" | awk '{print $3}')
+[ "${service_failed:-1}" = "0" ] || { echo "node service tests failed"; exit 1; }
+grep -qE '^# skipped 0' "$slog" || { echo "node service tests were skipped"; exit 1; }
+service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
+node_passed=$((node_passed + service_passed))
+
 echo "total: $((passed + c_passed + py_passed + node_passed)) passed, 0 failed"

@@ -1,0 +1,46 @@
+// Starts the order service: `DATABASE_URL=postgresql://… node server.js` keeps everything in
+// PostgreSQL (many processes may share it); without DATABASE_URL it runs on the engine's
+// in-memory store. Prints `listening on <port>` once ready (PORT=0 picks a free port).
+'use strict'
+
+const { Engine } = require('ordercore')
+const { buildApp } = require('./app')
+
+/** The demo shop's catalog, tax and engine settings. */
+const CONFIG = {
+  engine: { currency: 'USD' },
+  products: [
+    { sku: 'mug', name: 'Mug', unit_price: '12.50', weight: '0.4' },
+    { sku: 'tee', name: 'T-shirt', unit_price: '20.00', weight: '0.2' },
+  ],
+  tax_rules: [{ id: 'us-ca', name: 'CA sales tax', country: 'US', region: 'CA', percentage: '7.25' }],
+}
+
+async function start ({ port = Number(process.env.PORT ?? 3000), databaseUrl = process.env.DATABASE_URL } = {}) {
+  let store
+  let pool
+  if (databaseUrl) {
+    const { Pool } = require('pg')
+    const { PgStore } = require('./pg-store')
+    pool = new Pool({ connectionString: databaseUrl, max: 10 })
+    store = new PgStore(pool)
+    await store.migrate()
+  }
+  const engine = new Engine(CONFIG, store)
+  const app = buildApp({ engine })
+  app.addHook('onClose', async () => { if (pool) await pool.end() })
+  await app.listen({ port, host: '127.0.0.1' })
+  return { app, port: app.server.address().port }
+}
+
+if (require.main === module) {
+  start().then(({ port }) => {
+    console.log(`listening on ${port}`)
+  }, (error) => {
+    console.error(error)
+    process.exit(1)
+  })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0))
+}
+
+module.exports = { start, CONFIG }
