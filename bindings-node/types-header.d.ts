@@ -197,3 +197,48 @@ export interface Store {
   markDelivered(positions: number[]): MaybePromise<void>
 }
 export type MaybePromise<T> = T | Promise<T>
+
+/** Components the host supplies instead of the built-in ones (`new Engine(config, hosts)`).
+ * Each may answer values or Promises; an exception thrown (or a Promise rejected) by any of them
+ * rejects the engine call with that same exception. */
+export interface EngineHosts {
+  store?: Store
+  gateway?: PaymentGateway
+  carrier?: Carrier
+  tax?: TaxProvider
+}
+
+/** What a payment provider is asked: send `idempotency_key` to the provider as its own
+ * idempotency key — a retry of the same operation carries the same key. */
+export interface GatewayRequest {
+  operation: 'authorize' | 'authorize_and_capture' | 'capture' | 'refund' | 'void'
+  idempotency_key: string; payment_id: string; order_id: string; customer_id: string
+  amount: Amount; currency: string; method: PaymentMethod; provider_reference: string | null
+}
+export type GatewayAnswer =
+  | { status: 'approved' | 'pending'; reference: string }
+  | { status: 'declined'; reason: string }
+  /** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
+  | { status: 'unavailable'; message?: string }
+/** A payment provider written in JS (wrapping Stripe, Adyen, …). */
+export interface PaymentGateway {
+  execute(request: GatewayRequest): MaybePromise<GatewayAnswer>
+}
+
+export interface TaxRate { id: string; name: string; jurisdiction: string; percentage: AmountInput }
+/** A tax service written in JS: the rates that apply to one base (`[]`: untaxed). */
+export interface TaxProvider {
+  rates(query: { address: Address; tax_class: string; currency: string; at: Instant }): MaybePromise<TaxRate[]>
+}
+
+export interface ShippingRate {
+  option_id: string; carrier: string; service: string; amount: AmountInput; estimated_days?: number | null
+}
+/** A carrier written in JS. `validateAddress`, if present, answers nothing (fine) or what is
+ * wrong with the address. */
+export interface Carrier {
+  rates(request: { address: Address; currency: string; subtotal: Amount; weight: Amount }): MaybePromise<ShippingRate[]>
+  createLabel(request: { shipment_id: string; option_id: string; address: Address }):
+    MaybePromise<{ carrier: string; tracking_number: string; label_reference: string }>
+  validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
+}

@@ -77,7 +77,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| serde_json::to_string(black_box(&check)).unwrap())
     });
     group.bench_function("json_pricer_price", |b| {
-        b.iter(|| json_pricer.price(black_box(&cart_text), context_text).unwrap())
+        b.iter(|| {
+            json_pricer
+                .price(black_box(&cart_text), context_text)
+                .unwrap()
+        })
     });
     group.finish();
 

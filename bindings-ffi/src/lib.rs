@@ -292,7 +292,10 @@ pub unsafe extern "C" fn oc_engine_new_with_store(
                 "a store callback is NULL",
             ))?;
             let config: JsonConfig = parse(text(config_json, "config_json")?, "config")?;
-            let inner = JsonEngine::from_config(config, Some(std::sync::Arc::new(store)))?;
+            let inner = JsonEngine::from_config(
+                config,
+                ordercore::json::Plugins::store(std::sync::Arc::new(store)),
+            )?;
             *out_engine = Box::into_raw(Box::new(OcEngine { inner }));
             Ok(None)
         })

@@ -7,6 +7,8 @@
 //! exact-conversion rule (`ordercore::json::amounts_from_doubles`). Engine calls run on libuv's
 //! worker pool and answer Promises, so a host store may itself be asynchronous (see `store`).
 
+mod bridge;
+mod plugins;
 mod store;
 
 use std::cell::RefCell;
@@ -16,7 +18,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
 use ordercore::json::{
-    JsonConfig, JsonEngine, JsonPricer, amounts_from_doubles, error_json, parse,
+    JsonConfig, JsonEngine, JsonPricer, Plugins, amounts_from_doubles, error_json, parse,
 };
 
 use crate::store::NodeStore;
@@ -146,6 +148,29 @@ fn invalid(what: &str, message: String) -> ordercore::Error {
     }
 }
 
+/// `{ store?, gateway?, carrier?, tax? }` as the engine's plug-ins.
+fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
+    if !matches!(hosts.get_type(), Ok(ValueType::Object)) {
+        return Err(invalid(
+            "hosts",
+            "expected { store?, gateway?, carrier?, tax? }".into(),
+        ));
+    }
+    let hosts = Object::from_unknown(hosts).map_err(|e| invalid("hosts", e.reason))?;
+    let member = |name: &str| -> ordercore::Result<Option<Unknown>> {
+        let value: Option<Unknown> = hosts.get(name).map_err(|e| invalid(name, e.reason))?;
+        Ok(present(value))
+    };
+    Ok(Plugins {
+        store: member("store")?
+            .map(|s| NodeStore::new(s).map(|s| Arc::new(s) as _))
+            .transpose()?,
+        gateway: member("gateway")?.map(plugins::gateway).transpose()?,
+        carrier: member("carrier")?.map(plugins::carrier).transpose()?,
+        tax: member("tax")?.map(plugins::tax).transpose()?,
+    })
+}
+
 /// Throws `error` as its JS `Error` (synchronous entry points).
 fn throw(env: &Env, error: ordercore::Error) -> napi::Error {
     core_error(env, &error)
@@ -227,24 +252,26 @@ impl Engine {
 #[napi]
 impl Engine {
     /// Builds an engine: `config` has the optional keys `engine`, `products`, `promotions`,
-    /// `tax_rules`, `carrier`, `clock` (a fixed instant) and `id_seed`. `store` (see `Store`)
-    /// keeps documents in the host's database instead of memory.
+    /// `tax_rules`, `carrier`, `clock` (a fixed instant), `id_seed` and `payment_script`.
+    /// `hosts` replaces built-in components with the host's own: `store` (documents in the
+    /// host's database), `gateway`, `carrier` and `tax` (see `Store`, `PaymentGateway`,
+    /// `Carrier`, `TaxProvider`).
     #[napi(
         constructor,
         catch_unwind,
-        ts_args_type = "config?: EngineConfig, store?: Store"
+        ts_args_type = "config?: EngineConfig, hosts?: EngineHosts"
     )]
-    pub fn new(env: Env, config: Option<Unknown>, store: Option<Unknown>) -> Result<Self> {
+    pub fn new(env: Env, config: Option<Unknown>, hosts: Option<Unknown>) -> Result<Self> {
         let config_text = match present(config) {
             Some(value) => document_text(&env, value, "config").map_err(|e| throw(&env, e))?,
             None => "{}".to_string(),
         };
         let parsed: JsonConfig = parse(&config_text, "config").map_err(|e| throw(&env, e))?;
-        let host: Option<Arc<dyn ordercore::store::Store>> = match present(store) {
-            Some(value) => Some(Arc::new(NodeStore::new(value).map_err(|e| throw(&env, e))?)),
-            None => None,
+        let plugins = match present(hosts) {
+            Some(hosts) => host_plugins(hosts).map_err(|e| throw(&env, e))?,
+            None => Plugins::default(),
         };
-        let inner = JsonEngine::from_config(parsed, host).map_err(|e| throw(&env, e))?;
+        let inner = JsonEngine::from_config(parsed, plugins).map_err(|e| throw(&env, e))?;
         Ok(Engine {
             inner: Arc::new(inner),
         })

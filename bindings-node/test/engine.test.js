@@ -124,10 +124,10 @@ test('every core error code is reachable from JS and rejects with that .code', a
   await expect('invalid_signature', () => engine.verifyWebhook('s3cret', '{"a":1}', now, ordercore.signWebhook('s3cret', '{}', now)))
   const conflicted = new JsStore()
   conflicted.commit = () => 'version_conflict'
-  await expect('version_conflict', async () => new ordercore.Engine({}, conflicted).execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 1 }))
+  await expect('version_conflict', async () => new ordercore.Engine({}, { store: conflicted }).execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 1 }))
   const garbled = new JsStore()
   garbled.load = () => ({ version: 'one', document: 7 })
-  await expect('provider_error', async () => new ordercore.Engine({}, garbled).query(C1, { query: 'get_order', order_id: 'x' }))
+  await expect('provider_error', async () => new ordercore.Engine({}, { store: garbled }).query(C1, { query: 'get_order', order_id: 'x' }))
   assert.deepEqual([...seen].sort(), [...ordercore.errorCodes()].sort())
 })
 
@@ -145,7 +145,7 @@ test('hostile input rejects with a coded error on every entry point, never abort
     (v) => engine.query(v, v), (v) => engine.query(C1, v), (v) => engine.tick(v), (v) => engine.price(v, v),
     (v) => engine.pendingEvents(v), (v) => engine.markDelivered(v), (v) => engine.setClock(v),
     (v) => engine.verifyWebhook(v, v, v, v), (v) => ordercore.signWebhook(v, v, v),
-    (v) => ordercore.priceRequest(v), (v) => new ordercore.Engine(v), (v) => new ordercore.Engine({}, v),
+    (v) => ordercore.priceRequest(v), (v) => new ordercore.Engine(v), (v) => new ordercore.Engine({}, v), (v) => new ordercore.Engine({}, { store: v, gateway: v, carrier: v, tax: v }),
   ]
   let rejected = 0
   for (const value of hostile) {

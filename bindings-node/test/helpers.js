@@ -25,7 +25,7 @@ function placeOrder (quantity = 2, customer = 'c1', extra = {}) {
 }
 
 async function shop (config = {}, store) {
-  const engine = new ordercore.Engine({ ...CONFIG, ...config }, store)
+  const engine = new ordercore.Engine({ ...CONFIG, ...config }, store && { store })
   await engine.execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 10 })
   return engine
 }

@@ -2,9 +2,11 @@
 //! Translation only: JSON text in, JSON text out, errors as `NativeError(error_json)`; the
 //! engine's work runs with the GIL released.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::Arc;
 
-use ordercore::json::{JsonConfig, JsonEngine, error_json, parse, price_request};
+use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
+use ordercore::json::{JsonConfig, JsonEngine, Plugins, error_json, parse, price_request};
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
     Versioned,
@@ -25,25 +27,57 @@ fn raise(error: ordercore::Error) -> PyErr {
     NativeError::new_err(error_json(&error))
 }
 
+thread_local! {
+    /// The exception a host plug-in raised during the engine call running on this thread: it is
+    /// re-raised unchanged instead of the core's `provider_error`. Per thread (engine calls run
+    /// on their caller's thread, plug-ins too), so concurrent calls never see each other's.
+    static RAISED: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// Keeps `error` for the engine call on this thread; answers the core error standing for it.
+fn keep(component: &str, error: PyErr) -> ordercore::Error {
+    let message = error.to_string();
+    RAISED.with(|slot| *slot.borrow_mut() = Some(error));
+    ordercore::Error::Provider {
+        component: component.into(),
+        message,
+    }
+}
+
+fn take_raised() -> Option<PyErr> {
+    RAISED.with(|slot| slot.borrow_mut().take())
+}
+
+/// A gateway, carrier or tax service written in Python: an object whose `call(method,
+/// request_json)` answers JSON text (the package adapts the documented protocols to it).
+struct PyHost {
+    host: Py<PyAny>,
+    component: &'static str,
+}
+
+impl HostFunction for PyHost {
+    fn call(&self, method: &str, request_json: &str) -> ordercore::Result<String> {
+        Python::attach(|py| {
+            let answer = self
+                .host
+                .call_method1(py, "call", (method, request_json))
+                .map_err(|e| keep(self.component, e))?;
+            answer
+                .extract::<String>(py)
+                .map_err(|e| keep(self.component, e))
+        })
+    }
+}
+
 /// A `Store` implemented by a Python object (see `ordercore.Store`). Its exceptions are kept
 /// and re-raised unchanged to the caller of the engine method that hit them.
 struct PyStore {
     host: Py<PyAny>,
-    raised: Mutex<Option<PyErr>>,
 }
 
 impl PyStore {
     fn fail(&self, error: PyErr) -> ordercore::Error {
-        let message = error.to_string();
-        *self.raised.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
-        ordercore::Error::Provider {
-            component: "store".into(),
-            message,
-        }
-    }
-
-    fn take_raised(&self) -> Option<PyErr> {
-        self.raised.lock().unwrap_or_else(|e| e.into_inner()).take()
+        keep("store", error)
     }
 
     fn unreadable(&self, what: &str, error: impl std::fmt::Display) -> ordercore::Error {
@@ -242,7 +276,6 @@ impl Store for PyStore {
 #[pyclass(frozen, module = "ordercore._native")]
 struct Engine {
     inner: JsonEngine,
-    store: Option<Arc<PyStore>>,
 }
 
 impl Engine {
@@ -252,33 +285,44 @@ impl Engine {
         py: Python<'_>,
         work: impl FnOnce(&JsonEngine) -> ordercore::Result<T> + Send,
     ) -> PyResult<T> {
-        let result = py.detach(|| work(&self.inner));
-        result.map_err(
-            |error| match self.store.as_ref().and_then(|s| s.take_raised()) {
-                Some(raised) if error.code() == "provider_error" => raised,
-                _ => raise(error),
-            },
-        )
+        let result = py.detach(|| {
+            let result = work(&self.inner);
+            (result, take_raised())
+        });
+        match result {
+            (Ok(value), _) => Ok(value),
+            (Err(error), Some(raised)) if error.code() == "provider_error" => Err(raised),
+            (Err(error), _) => Err(raise(error)),
+        }
     }
 }
 
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (config_json, store=None))]
-    fn new(py: Python<'_>, config_json: &str, store: Option<Py<PyAny>>) -> PyResult<Self> {
-        let store = store.map(|host| {
-            Arc::new(PyStore {
-                host,
-                raised: Mutex::new(None),
-            })
-        });
+    #[pyo3(signature = (config_json, store=None, gateway=None, carrier=None, tax=None))]
+    fn new(
+        py: Python<'_>,
+        config_json: &str,
+        store: Option<Py<PyAny>>,
+        gateway: Option<Py<PyAny>>,
+        carrier: Option<Py<PyAny>>,
+        tax: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
+        let host = |component: &'static str, host: Py<PyAny>| -> Arc<dyn HostFunction> {
+            Arc::new(PyHost { host, component })
+        };
+        let plugins = Plugins {
+            store: store.map(|host| Arc::new(PyStore { host }) as Arc<dyn Store>),
+            gateway: gateway.map(|g| Arc::new(HostGateway(host("gateway", g))) as _),
+            carrier: carrier.map(|c| Arc::new(HostCarrier(host("carrier", c))) as _),
+            tax: tax.map(|t| Arc::new(HostTaxProvider(host("tax", t))) as _),
+        };
         let config: JsonConfig = parse(config_json, "config").map_err(raise)?;
-        let shared: Option<Arc<dyn Store>> = store.clone().map(|s| s as Arc<dyn Store>);
         let inner = py
-            .detach(|| JsonEngine::from_config(config, shared))
+            .detach(|| JsonEngine::from_config(config, plugins))
             .map_err(raise)?;
-        Ok(Engine { inner, store })
+        Ok(Engine { inner })
     }
 
     #[pyo3(signature = (actor_json, command_json, idempotency_key=None))]

@@ -621,8 +621,10 @@ impl Engine {
                 let mut order = tx.order(order_id)?;
                 self.flow(&order.flow)?
                     .check(order.state, OrderAction::Refund)?;
-                let amount =
-                    amount.unwrap_or_else(|| order.payments.iter().map(Payment::refundable).sum());
+                let amount = match amount {
+                    Some(amount) => self.requested_amount(&order, *amount)?,
+                    None => order.payments.iter().map(Payment::refundable).sum(),
+                };
                 let why = reason.as_deref().unwrap_or("refund");
                 self.refund(tx, &mut order, amount, None, why)?;
                 tx.put_order(order.clone());
@@ -1245,6 +1247,22 @@ impl Engine {
         Ok(order)
     }
 
+    /// An amount asked for by a command (a partial capture or refund): positive and exact in
+    /// the order's currency, at its full scale (`5` USD is `5.00`).
+    fn requested_amount(&self, order: &Order, amount: Decimal) -> Result<Decimal> {
+        if amount <= Decimal::ZERO {
+            return Err(Error::invalid(
+                "amount",
+                format!("{amount} is not a positive amount"),
+            ));
+        }
+        self.pricer
+            .config()
+            .currencies
+            .resolve(&order.currency, "currency")?
+            .exact(amount, "amount")
+    }
+
     fn decide_capture_payment(
         &self,
         tx: &mut Tx<'_>,
@@ -1257,7 +1275,10 @@ impl Engine {
         let flow = self.flow(&order.flow)?.clone();
         flow.check(order.state, OrderAction::Pay)?;
         let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
-        let amount = amount.unwrap_or(capturable);
+        let amount = match amount {
+            Some(amount) => self.requested_amount(&order, amount)?,
+            None => capturable,
+        };
         if amount <= Decimal::ZERO || amount > capturable {
             return Err(Error::CaptureExceedsAuthorized {
                 requested: amount.to_string(),

@@ -18,12 +18,12 @@ use crate::command::{Command, Query};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
 use crate::ids::{IdGen, SequentialIds, UuidIds};
-use crate::payment::{FakePaymentGateway, Scripted};
+use crate::payment::{FakePaymentGateway, PaymentGateway, Scripted};
 use crate::pricing::{Cart, Pricer, PricingConfig, PricingContext};
 use crate::promotion::Promotion;
-use crate::shipping::TableRateCarrier;
+use crate::shipping::{Carrier, TableRateCarrier};
 use crate::store::Store;
-use crate::tax::{TaxRule, TaxTable};
+use crate::tax::{TaxProvider, TaxRule, TaxTable};
 
 /// The keys under which the JSON documents of ordercore carry decimal amounts (as strings):
 /// bindings whose language has a decimal type (Python's `decimal.Decimal`) convert exactly these.
@@ -83,6 +83,30 @@ pub struct JsonConfig {
     pub payment_script: Vec<Scripted>,
 }
 
+/// Components the host supplies instead of the built-in defaults (see [`crate::host`] for
+/// plug-ins written in the host language).
+#[derive(Default)]
+pub struct Plugins {
+    /// Storage; a `MemoryStore` if absent.
+    pub store: Option<Arc<dyn Store>>,
+    /// The payment provider; the fake gateway (with `payment_script`) if absent.
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// The carrier; the table-rate carrier (`carrier` of the configuration) if absent.
+    pub carrier: Option<Arc<dyn Carrier>>,
+    /// The tax service; the table of `tax_rules` if absent.
+    pub tax: Option<Arc<dyn TaxProvider>>,
+}
+
+impl Plugins {
+    /// Only a host store.
+    pub fn store(store: Arc<dyn Store>) -> Self {
+        Plugins {
+            store: Some(store),
+            ..Plugins::default()
+        }
+    }
+}
+
 /// An engine driven by JSON.
 pub struct JsonEngine {
     engine: Engine,
@@ -123,11 +147,33 @@ impl JsonEngine {
     /// Builds an engine from a [`JsonConfig`] document (an empty object gives all defaults).
     pub fn new(config_json: &str) -> Result<Self> {
         let config: JsonConfig = parse(config_json, "config")?;
-        Self::from_config(config, None)
+        Self::from_config(config, Plugins::default())
     }
 
-    /// Builds an engine from a parsed configuration, on `store` if given (else a `MemoryStore`).
-    pub fn from_config(config: JsonConfig, store: Option<Arc<dyn Store>>) -> Result<Self> {
+    /// Builds an engine from a parsed configuration and the host's components. Configuration
+    /// that only configures a default (`tax_rules`, `carrier`, `payment_script`) must not be
+    /// given with the plug-in that replaces it: that is `invalid_input`, not silently ignored.
+    pub fn from_config(config: JsonConfig, plugins: Plugins) -> Result<Self> {
+        let conflicts = [
+            (
+                "tax_rules",
+                !config.tax_rules.is_empty() && plugins.tax.is_some(),
+            ),
+            (
+                "carrier",
+                config.carrier.is_some() && plugins.carrier.is_some(),
+            ),
+            (
+                "payment_script",
+                !config.payment_script.is_empty() && plugins.gateway.is_some(),
+            ),
+        ];
+        if let Some((field, _)) = conflicts.iter().find(|(_, both)| *both) {
+            return Err(Error::invalid(
+                *field,
+                "configures a built-in default that a host plug-in replaces; give one or the other",
+            ));
+        }
         let fixed_clock = config.clock.map(|at| Arc::new(FixedClock::new(at)));
         let clock: Arc<dyn Clock> = match &fixed_clock {
             Some(clock) => clock.clone(),
@@ -140,19 +186,25 @@ impl JsonEngine {
         let mut builder = Engine::builder()
             .config(config.engine)
             .promotions(config.promotions)
-            .tax(Arc::new(TaxTable::new(config.tax_rules)?))
+            .tax(match plugins.tax {
+                Some(tax) => tax,
+                None => Arc::new(TaxTable::new(config.tax_rules)?),
+            })
             .catalog(Arc::new(MemoryCatalog::new(config.products)))
-            .carrier(Arc::new(
-                config.carrier.unwrap_or_else(TableRateCarrier::standard),
-            ))
+            .carrier(match plugins.carrier {
+                Some(carrier) => carrier,
+                None => Arc::new(config.carrier.unwrap_or_else(TableRateCarrier::standard)),
+            })
             .clock(clock)
             .ids(ids);
-        if !config.payment_script.is_empty() {
+        if let Some(gateway) = plugins.gateway {
+            builder = builder.gateway(gateway);
+        } else if !config.payment_script.is_empty() {
             let gateway = FakePaymentGateway::new();
             gateway.script(config.payment_script);
             builder = builder.gateway(Arc::new(gateway));
         }
-        if let Some(store) = store {
+        if let Some(store) = plugins.store {
             builder = builder.store(store);
         }
         Ok(JsonEngine {

@@ -51,6 +51,7 @@ pub mod command;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod host;
 pub mod ids;
 pub mod inventory;
 pub mod json;

@@ -240,6 +240,58 @@ fn authorize_only_then_capture_confirms() {
 }
 
 #[test]
+fn partial_capture_and_refund_amounts_must_be_positive_and_exact_in_the_currency() {
+    let shop = shop();
+    let mut p = place("c1", &[("B", 2)]);
+    p.payment = Some(PaymentInput {
+        method: Default::default(),
+        capture: false,
+    });
+    let held = shop.engine.place_order(&customer("c1"), p, None).unwrap();
+    for (amount, code) in [
+        ("1.005", "too_many_decimals"),
+        ("0", "invalid_input"),
+        ("-1", "invalid_input"),
+    ] {
+        let err = shop
+            .engine
+            .capture_payment(&admin(), &held.id, Some(d(amount)), None)
+            .unwrap_err();
+        assert_eq!(err.code(), code, "capture {amount}");
+    }
+    let held = shop
+        .engine
+        .capture_payment(&admin(), &held.id, Some(d("5")), None)
+        .unwrap();
+    assert_eq!(
+        held.captured().to_string(),
+        "5.00",
+        "at the currency's scale"
+    );
+
+    let paid = shop
+        .engine
+        .place_order(&customer("c1"), place("c1", &[("B", 1)]), None)
+        .unwrap();
+    for (amount, code) in [
+        ("0.001", "too_many_decimals"),
+        ("0", "invalid_input"),
+        ("-2.00", "invalid_input"),
+    ] {
+        let err = shop
+            .engine
+            .refund_payment(&admin(), &paid.id, Some(d(amount)), None)
+            .unwrap_err();
+        assert_eq!(err.code(), code, "refund {amount}");
+    }
+    let paid = shop
+        .engine
+        .refund_payment(&admin(), &paid.id, Some(d("2")), None)
+        .unwrap();
+    assert_eq!(paid.payments[0].refunded.to_string(), "2.00");
+}
+
+#[test]
 fn full_flow_confirms_on_capture_then_processes() {
     let shop = shop();
     let mut p = place("c1", &[("A", 1)]);

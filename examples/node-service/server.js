@@ -3,6 +3,7 @@
 // in-memory store. Prints `listening on <port>` once ready (PORT=0 picks a free port).
 'use strict'
 
+const { randomInt } = require('node:crypto')
 const { Engine } = require('ordercore')
 const { buildApp } = require('./app')
 
@@ -26,7 +27,9 @@ async function start ({ port = Number(process.env.PORT ?? 3000), databaseUrl = p
     store = new PgStore(pool)
     await store.migrate()
   }
-  const engine = new Engine(CONFIG, store)
+  // Ids are UUID-shaped from a seed; every process draws its own, so processes sharing the
+  // database never hand out the same order id (the core itself has no randomness).
+  const engine = new Engine({ ...CONFIG, id_seed: randomInt(2 ** 47) }, { store })
   const app = buildApp({ engine })
   app.addHook('onClose', async () => { if (pool) await pool.end() })
   await app.listen({ port, host: '127.0.0.1' })

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Seque
 from . import _native
 
 __all__ = [
-    "Engine", "Store", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Store", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -240,19 +240,80 @@ class Store(Protocol):
         """Marks events delivered."""
 
 
+class PaymentGateway(Protocol):
+    """A payment provider written in Python (wrapping Stripe, Adyen, …).
+
+    ``execute`` gets ``{"operation", "idempotency_key", "payment_id", "order_id", "customer_id",
+    "amount" (Decimal), "currency", "method", "provider_reference"}``; ``operation`` is
+    ``authorize``, ``authorize_and_capture``, ``capture``, ``refund`` or ``void``. Send
+    ``idempotency_key`` to the provider as its idempotency key: a retry carries the same one.
+    Answer ``{"status": "approved" | "pending", "reference": ...}``, ``{"status": "declined",
+    "reason": ...}``, or ``{"status": "unavailable", "message": ...}`` for a timeout or transient
+    failure (nothing is persisted; the caller retries with the same idempotency key).
+    """
+
+    def execute(self, request: Json) -> Json: ...
+
+
+class TaxProvider(Protocol):
+    """A tax service written in Python. ``rates`` gets ``{"address", "tax_class", "currency",
+    "at"}`` and answers the rates that apply to that base: ``[{"id", "name", "jurisdiction",
+    "percentage"}]`` (``[]``: untaxed)."""
+
+    def rates(self, query: Json) -> List[Json]: ...
+
+
+class Carrier(Protocol):
+    """A carrier written in Python. ``rates`` gets ``{"address", "currency", "subtotal",
+    "weight"}`` and answers ``[{"option_id", "carrier", "service", "amount",
+    "estimated_days"}]``; ``create_label`` gets ``{"shipment_id", "option_id", "address"}`` and
+    answers ``{"carrier", "tracking_number", "label_reference"}``. An optional
+    ``validate_address({"address"})`` answers ``None`` or what is wrong with the address."""
+
+    def rates(self, request: Json) -> List[Json]: ...
+
+    def create_label(self, request: Json) -> Json: ...
+
+
+class _HostAdapter:
+    """What the native engine calls: ``call(method, request_json) -> answer_json`` over a
+    plug-in's Python methods, with ``Decimal`` amounts both ways. Its exceptions pass through."""
+
+    def __init__(self, plugin: Any, component: str):
+        self._plugin = plugin
+        self._component = component
+
+    def call(self, method: str, request_json: str) -> str:
+        handler = getattr(self._plugin, method, None)
+        if handler is None:
+            if method == "validate_address":
+                return "null"
+            raise TypeError(f"the {self._component} plug-in has no method {method!r}")
+        return _dumps(handler(_loads(request_json)), method)
+
+
 class Engine:
     """The order engine on its embedded defaults (memory store, fake payment gateway,
     table-rate carrier), configured by a dict: ``engine``, ``products``, ``promotions``,
     ``tax_rules``, ``carrier``, ``clock`` (a fixed instant), ``id_seed``.
 
-    ``store`` (a :class:`Store`) keeps the documents in the host's database instead.
+    ``store`` (a :class:`Store`) keeps the documents in the host's database instead; ``gateway``
+    (a :class:`PaymentGateway`), ``carrier`` (a :class:`Carrier`) and ``tax`` (a
+    :class:`TaxProvider`) replace the fake gateway, the table-rate carrier and the tax table.
+    Exceptions raised by any of them come back out of the engine call unchanged.
 
     Thread-safe; the engine's work runs without the GIL. In an ``async def`` endpoint call it
     through ``await asyncio.to_thread(engine.execute, ...)``.
     """
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[Store] = None):
-        self._native = _call(_native.Engine, _dumps(config or {}, "config"), store)
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[Store] = None, *,
+                 gateway: Optional[PaymentGateway] = None, carrier: Optional[Carrier] = None,
+                 tax: Optional[TaxProvider] = None):
+        def adapt(plugin: Any, name: str) -> Optional[_HostAdapter]:
+            return None if plugin is None else _HostAdapter(plugin, name)
+
+        self._native = _call(_native.Engine, _dumps(config or {}, "config"), store,
+                             adapt(gateway, "gateway"), adapt(carrier, "carrier"), adapt(tax, "tax"))
 
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output

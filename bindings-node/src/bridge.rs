@@ -1,0 +1,190 @@
+//! Calling JS from the engine's worker threads and waiting for the answer — a value, or a
+//! Promise's settled value. Shared by the host store and the host plug-ins.
+//!
+//! The core is synchronous, so engine calls run on libuv's worker pool (see `EngineCall`). When
+//! the engine needs the host, the worker queues the call onto the JS thread through a
+//! thread-safe function and waits; the JS method runs there, and its value — or its Promise's
+//! settled value — travels back to the worker. The JS thread never blocks, so an async driver
+//! keeps doing I/O meanwhile. A JS exception or rejection is kept for the engine call to
+//! rethrow unchanged.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use serde_json::Value;
+
+use crate::keep_host_exception;
+
+/// What a JS store method answered: a value, or a Promise of one.
+enum HostAnswer {
+    Ready(Value),
+    Pending(Promise<HostValue>),
+}
+
+/// A JS value as JSON; `undefined` reads as `null`.
+struct HostValue(Value);
+
+impl FromNapiValue for HostValue {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut kind = 0;
+        // SAFETY: `env` and `value` come from N-API for this call.
+        check_status!(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
+        if kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null {
+            return Ok(HostValue(Value::Null));
+        }
+        // SAFETY: as above.
+        Ok(HostValue(unsafe { Value::from_napi_value(env, value) }?))
+    }
+}
+
+impl FromNapiValue for HostAnswer {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut is_promise = false;
+        // SAFETY: `env` and `value` come from N-API for this call.
+        check_status!(unsafe { sys::napi_is_promise(env, value, &mut is_promise) })?;
+        if is_promise {
+            // SAFETY: as above; the value is a Promise.
+            Ok(HostAnswer::Pending(unsafe {
+                Promise::from_napi_value(env, value)
+            }?))
+        } else {
+            // SAFETY: as above.
+            Ok(HostAnswer::Ready(
+                unsafe { HostValue::from_napi_value(env, value) }?.0,
+            ))
+        }
+    }
+}
+
+type Tsfn<A> = ThreadsafeFunction<A, HostAnswer, A, Status, false, true, 0>;
+
+/// One method of a host object (`store.load`, `gateway.execute`, …), callable from any thread.
+pub(crate) struct Method<A: 'static + JsValuesTupleIntoVec> {
+    function: Tsfn<A>,
+    component: &'static str,
+    name: &'static str,
+}
+
+/// `provider_error` of a host component.
+pub(crate) fn provider(component: &str, message: impl Into<String>) -> ordercore::Error {
+    ordercore::Error::Provider {
+        component: component.into(),
+        message: message.into(),
+    }
+}
+
+impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
+    /// Binds `object[name]`; `invalid_input` naming `component.name` if it is not a function.
+    pub(crate) fn bind(
+        object: &Object,
+        component: &'static str,
+        name: &'static str,
+    ) -> ordercore::Result<Self> {
+        Self::bind_optional(object, component, name)?.ok_or_else(|| {
+            ordercore::Error::InvalidInput {
+                field: format!("{component}.{name}"),
+                message: format!("the {component} has no such method"),
+            }
+        })
+    }
+
+    /// Binds `object[name]` if the object has it.
+    pub(crate) fn bind_optional(
+        object: &Object,
+        component: &'static str,
+        name: &'static str,
+    ) -> ordercore::Result<Option<Self>> {
+        let value: Unknown = object
+            .get_named_property(name)
+            .map_err(|e| provider(component, e.reason))?;
+        if !matches!(value.get_type(), Ok(ValueType::Function)) {
+            return Ok(None);
+        }
+        let function: Function<A, HostAnswer> =
+            Function::from_unknown(value).map_err(|e| provider(component, e.reason))?;
+        let function = function
+            .bind(object)
+            .and_then(|bound| {
+                bound
+                    .build_threadsafe_function::<A>()
+                    .callee_handled::<false>()
+                    .weak::<true>()
+                    .build()
+            })
+            .map_err(|e| provider(component, format!("{name}: {}", e.reason)))?;
+        Ok(Some(Method {
+            function,
+            component,
+            name,
+        }))
+    }
+
+    /// Calls the method from a worker thread and waits for its (possibly asynchronous) answer.
+    /// The JS exception, if any, is kept for the engine call to rethrow.
+    pub(crate) fn ask(&self, args: A) -> ordercore::Result<Value> {
+        let (component, name) = (self.component, self.name);
+        let (sender, receiver) = mpsc::sync_channel::<Result<HostAnswer>>(1);
+        let status = self.function.call_with_return_value(
+            args,
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |answer, _env| {
+                let _ = sender.send(answer);
+                Ok(())
+            },
+        );
+        if status != Status::Ok {
+            return Err(provider(
+                component,
+                format!("{name}: cannot reach JS ({status})"),
+            ));
+        }
+        let answer = receiver
+            .recv()
+            .map_err(|_| provider(component, format!("{name}: the JS thread went away")))?;
+        let settled = match answer {
+            Ok(HostAnswer::Ready(value)) => Ok(value),
+            Ok(HostAnswer::Pending(promise)) => block_on(promise).map(|v| v.0),
+            Err(error) => Err(error),
+        };
+        settled.map_err(|error| {
+            let message = format!("{name} failed: {}", error.reason);
+            keep_host_exception(error);
+            provider(component, message)
+        })
+    }
+
+    /// `provider_error`: the method answered something that does not read as `what`.
+    pub(crate) fn unreadable(
+        &self,
+        what: &str,
+        detail: impl std::fmt::Display,
+    ) -> ordercore::Error {
+        provider(
+            self.component,
+            format!("{} answered an unreadable {what}: {detail}", self.name),
+        )
+    }
+}
+
+/// Waits on this (worker) thread for a future settled by the JS thread.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}

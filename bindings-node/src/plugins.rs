@@ -1,0 +1,85 @@
+//! Payment gateway, carrier and tax service written in JS: objects whose methods may answer
+//! values or Promises, reached through the core's `host` adapters (which define the request and
+//! answer documents, the same in every language).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
+use ordercore::json::amounts_from_doubles;
+use ordercore::payment::PaymentGateway;
+use ordercore::shipping::Carrier;
+use ordercore::tax::TaxProvider;
+use serde_json::Value;
+
+use crate::bridge::{Method, provider};
+
+/// A JS object's methods by the core's method names (`create_label` → `createLabel`).
+struct NodeHost {
+    component: &'static str,
+    methods: Vec<(&'static str, Method<Value>)>,
+}
+
+impl NodeHost {
+    /// Binds `required` and, where present, `optional` methods: `(core name, JS name)`.
+    fn bind(
+        value: Unknown,
+        component: &'static str,
+        required: &[(&'static str, &'static str)],
+        optional: &[(&'static str, &'static str)],
+    ) -> ordercore::Result<Self> {
+        if !matches!(value.get_type(), Ok(ValueType::Object)) {
+            return Err(ordercore::Error::InvalidInput {
+                field: component.into(),
+                message: format!("expected an object with the {component} methods"),
+            });
+        }
+        let object = Object::from_unknown(value).map_err(|e| provider(component, e.reason))?;
+        let mut methods = Vec::new();
+        for &(core, js) in required {
+            methods.push((core, Method::bind(&object, component, js)?));
+        }
+        for &(core, js) in optional {
+            if let Some(method) = Method::bind_optional(&object, component, js)? {
+                methods.push((core, method));
+            }
+        }
+        Ok(NodeHost { component, methods })
+    }
+}
+
+impl HostFunction for NodeHost {
+    fn call(&self, method: &str, request_json: &str) -> ordercore::Result<String> {
+        let Some((_, function)) = self.methods.iter().find(|(name, _)| *name == method) else {
+            // Only optional methods can be missing: `validate_address` then has nothing to say.
+            return Ok("null".into());
+        };
+        let request: Value = serde_json::from_str(request_json)
+            .map_err(|e| provider(self.component, e.to_string()))?;
+        let answer = function.ask(request)?;
+        let text = answer.to_string();
+        // Amounts in the answer may be JS numbers: the same exact-conversion rule as inputs.
+        Ok(amounts_from_doubles(&text, self.component)?.into_owned())
+    }
+}
+
+/// The engine's host plug-ins given to `new Engine(config, { gateway, carrier, tax })`.
+pub(crate) fn gateway(value: Unknown) -> ordercore::Result<Arc<dyn PaymentGateway>> {
+    let host = NodeHost::bind(value, "gateway", &[("execute", "execute")], &[])?;
+    Ok(Arc::new(HostGateway(Arc::new(host))))
+}
+
+pub(crate) fn carrier(value: Unknown) -> ordercore::Result<Arc<dyn Carrier>> {
+    let host = NodeHost::bind(
+        value,
+        "carrier",
+        &[("rates", "rates"), ("create_label", "createLabel")],
+        &[("validate_address", "validateAddress")],
+    )?;
+    Ok(Arc::new(HostCarrier(Arc::new(host))))
+}
+
+pub(crate) fn tax(value: Unknown) -> ordercore::Result<Arc<dyn TaxProvider>> {
+    let host = NodeHost::bind(value, "tax", &[("rates", "rates")], &[])?;
+    Ok(Arc::new(HostTaxProvider(Arc::new(host))))
+}

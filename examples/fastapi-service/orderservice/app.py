@@ -1,0 +1,368 @@
+"""The HTTP API: FastAPI routes that turn requests into ordercore commands and queries, and
+ordercore errors into HTTP statuses. Every domain decision is the engine's.
+
+The engine's calls block (they run the core and the SQL store), so the routes are plain ``def``
+functions: FastAPI runs them in its worker threads, and the engine releases the GIL while it
+computes. Outbox events go to a notifier from a background task, at least once.
+
+Run: ``uvicorn orderservice.app:app`` (settings from the environment, see ``Settings``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, AsyncIterator, Dict, List, Literal, Optional
+
+import jwt
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel, Field
+
+import ordercore
+
+from .auth import User, actor_of, demo_users, issue_token, verify_password
+from .store import SqlStore, connect
+
+log = logging.getLogger("orderservice")
+
+#: ordercore error code → HTTP status.
+HTTP_STATUS = {
+    "invalid_input": 422, "unknown_currency": 422, "currency_mismatch": 422, "too_many_decimals": 422,
+    "amount_overflow": 422, "limit_exceeded": 422, "coupon_rejected": 422,
+    "not_found": 404, "forbidden": 403,
+    "invalid_transition": 409, "insufficient_stock": 409, "version_conflict": 409, "idempotency_conflict": 409,
+    "refund_exceeds_captured": 409, "capture_exceeds_authorized": 409,
+    "payment_declined": 402, "gateway_unavailable": 503, "invalid_signature": 401, "provider_error": 502,
+}
+
+#: The demo shop: catalog, Californian sales tax, the classic flow.
+SHOP: Dict[str, Any] = {
+    "engine": {"currency": "USD"},
+    "products": [
+        {"sku": "mug", "name": "Mug", "unit_price": "12.50", "weight": "0.4"},
+        {"sku": "tee", "name": "T-shirt", "unit_price": "20.00", "weight": "0.2"},
+    ],
+    "tax_rules": [{"id": "us-ca", "name": "CA sales tax", "country": "US", "region": "CA", "percentage": "7.25"}],
+}
+
+
+@dataclass
+class Settings:
+    """From the environment: ``DATABASE_URL`` (default: SQLite file ``orders.db``),
+    ``JWT_SECRET``, ``WEBHOOK_SECRET``."""
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
+    jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
+    webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
+    shop: Dict[str, Any] = field(default_factory=lambda: dict(SHOP))
+
+
+class LogNotifier:
+    """Delivers outbox events (a real shop sends emails, pushes to a queue…). Keeps what it sent."""
+
+    def __init__(self) -> None:
+        self.delivered: List[Dict[str, Any]] = []
+
+    def deliver(self, event: Dict[str, Any]) -> None:
+        log.info("event %s %s", event.get("type"), event.get("aggregate_id", ""))
+        self.delivered.append(event)
+
+
+def money_json(content: Any, status_code: int = 200) -> Response:
+    """JSON with amounts as decimal strings (FastAPI's default encoder would turn Decimal into float)."""
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        raise TypeError(f"not JSON: {type(value).__name__}")
+    return Response(json.dumps(content, default=default), status_code=status_code, media_type="application/json")
+
+
+# ---- request bodies (OpenAPI documents them; the engine validates the domain) ----
+
+class Address(BaseModel):
+    name: Optional[str] = None
+    line1: Optional[str] = None
+    line2: Optional[str] = None
+    city: Optional[str] = None
+    region: Optional[str] = None
+    postal_code: Optional[str] = None
+    country: str
+
+
+class Line(BaseModel):
+    sku: str
+    quantity: int
+
+
+class PaymentIn(BaseModel):
+    method: Literal["card", "debit_card", "paypal", "apple_pay", "google_pay", "other"] = "card"
+    capture: bool = True
+
+
+class PlaceOrder(BaseModel):
+    customer_id: str
+    lines: List[Line]
+    shipping_address: Address
+    shipping_option: Optional[str] = None
+    coupon_codes: List[str] = []
+    payment: Optional[PaymentIn] = None
+    customer_groups: List[str] = []
+
+
+class PayIn(BaseModel):
+    method: Literal["card", "debit_card", "paypal", "apple_pay", "google_pay", "other"] = "card"
+    capture: bool = True
+
+
+class RefundIn(BaseModel):
+    amount: Optional[Decimal] = Field(None, description="all that is refundable if absent")
+    reason: Optional[str] = None
+
+
+class ShipIn(BaseModel):
+    lines: Optional[List[Dict[str, int]]] = None
+
+
+class ReturnLine(BaseModel):
+    line: int
+    quantity: int
+    reason: Literal["defective", "wrong_item", "not_as_described", "no_longer_needed", "damaged_in_transit", "other"]
+
+
+class ReturnIn(BaseModel):
+    order_id: str
+    lines: List[ReturnLine]
+
+
+class ReturnActionIn(BaseModel):
+    order_id: str
+    received: List[Dict[str, Any]] = []
+
+
+class StockIn(BaseModel):
+    on_hand: int
+    backorder: bool = False
+    low_stock_threshold: Optional[int] = None
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+
+
+def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifier] = None) -> FastAPI:
+    settings = settings or Settings()
+    notifier = notifier or LogNotifier()
+    store = SqlStore(connect(settings.database_url))
+    store.create_tables()
+    # Each process draws its own id seed: processes sharing the database never mint the same id.
+    engine = ordercore.Engine({**settings.shop, "id_seed": secrets.randbits(48)}, store=store)
+    users: Dict[str, User] = demo_users()
+    registry = CollectorRegistry()
+    requests_seconds = Histogram("http_request_duration_seconds", "HTTP requests", ["method", "route", "status"],
+                                 registry=registry)
+    commands_total = Counter("ordercore_commands_total", "Engine commands", ["command", "outcome"], registry=registry)
+    events_total = Counter("ordercore_events_delivered_total", "Outbox events delivered", registry=registry)
+
+    async def deliver_outbox(stop: asyncio.Event) -> None:
+        """At least once: an event is marked delivered only after the notifier took it."""
+        while not stop.is_set():
+            try:
+                batch = await asyncio.to_thread(engine.pending_events, 100)
+                for entry in batch:
+                    notifier.deliver(entry["event"])
+                if batch:
+                    await asyncio.to_thread(engine.mark_delivered, [e["position"] for e in batch])
+                    events_total.inc(len(batch))
+                    continue
+            except Exception:  # keep delivering; the next round retries what was not marked
+                log.exception("outbox delivery failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=0.2)
+            except asyncio.TimeoutError:
+                pass
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliver_outbox(stop))
+        yield
+        stop.set()
+        await task
+        store.engine.dispose()
+
+    app = FastAPI(title="ordercore order service", version="0.1.0", lifespan=lifespan)
+    app.state.engine, app.state.store, app.state.notifier = engine, store, notifier
+
+    @app.middleware("http")
+    async def timing(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        requests_seconds.labels(request.method, getattr(route, "path", "unmatched"),
+                                str(response.status_code)).observe(time.perf_counter() - started)
+        return response
+
+    @app.exception_handler(ordercore.OrderCoreError)
+    async def ordercore_error(_request: Request, error: ordercore.OrderCoreError) -> Response:
+        return money_json({"error": error.details}, HTTP_STATUS.get(error.code, 500))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:])
+        return JSONResponse({"error": {"code": "invalid_input", "field": where, "message": first.get("msg", "invalid"),
+                                       "errors": json.loads(json.dumps(error.errors(), default=str))}}, 422)
+
+    bearer = HTTPBearer(auto_error=False)
+
+    def actor(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Dict[str, Any]:
+        if credentials is None:
+            raise HTTPException(401, "log in at /auth/login and send the token as a Bearer token")
+        try:
+            return actor_of(credentials.credentials, settings.jwt_secret)
+        except jwt.InvalidTokenError as error:
+            raise HTTPException(401, f"invalid token: {error}") from None
+
+    def run(who: Dict[str, Any], command: Dict[str, Any], key: Optional[str] = None) -> Dict[str, Any]:
+        try:
+            result = engine.execute(who, command, idempotency_key=key)
+        except ordercore.OrderCoreError as error:
+            commands_total.labels(command["command"], error.code).inc()
+            raise
+        commands_total.labels(command["command"], "ok").inc()
+        return result["value"]  # type: ignore[no-any-return]
+
+    def ask(who: Dict[str, Any], query: Dict[str, Any]) -> Any:
+        return engine.query(who, query)["value"]
+
+    @app.get("/health")
+    def health() -> Dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/auth/login")
+    def login(body: Login) -> Dict[str, str]:
+        user = users.get(body.username)
+        if user is None or not verify_password(body.password, user.password_hash):
+            raise HTTPException(401, "wrong username or password")
+        return {"access_token": issue_token(user, settings.jwt_secret), "token_type": "bearer"}
+
+    @app.post("/api/orders", status_code=201)
+    def place_order(body: PlaceOrder, who: Dict[str, Any] = Depends(actor),
+                    idempotency_key: Optional[str] = Header(None)) -> Response:
+        order = run(who, {"command": "place_order", **body.model_dump(exclude_none=True)}, idempotency_key)
+        return money_json(order, 201)
+
+    @app.get("/api/orders/{order_id}")
+    def get_order(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return money_json(ask(who, {"query": "get_order", "order_id": order_id}))
+
+    @app.get("/api/orders")
+    def list_orders(who: Dict[str, Any] = Depends(actor), customer_id: Optional[str] = None,
+                    status: Optional[str] = None, page: int = Query(1, ge=1), limit: int = Query(20, ge=1, le=100),
+                    cursor: Optional[str] = None) -> Response:
+        """Cursor pagination (``next_cursor``); ``page`` walks the cursors from the start."""
+        query = {"query": "list_orders", "customer_id": customer_id, "state": status, "limit": limit, "after": cursor}
+        result = ask(who, query)
+        for _ in range(page - 1 if cursor is None else 0):
+            if not result["next"]:
+                result = {"orders": [], "next": None}
+                break
+            result = ask(who, {**query, "after": result["next"]})
+        return money_json({"orders": result["orders"], "next_cursor": result["next"], "page": page, "limit": limit})
+
+    @app.post("/api/orders/{order_id}/pay")
+    def pay(order_id: str, body: Optional[PayIn] = None, who: Dict[str, Any] = Depends(actor),
+            idempotency_key: Optional[str] = Header(None)) -> Response:
+        payment = (body or PayIn()).model_dump()
+        return money_json(run(who, {"command": "pay_order", "order_id": order_id, **payment}, idempotency_key))
+
+    @app.post("/api/orders/{order_id}/ship")
+    def ship(order_id: str, body: Optional[ShipIn] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
+        lines = body.lines if body else None
+        return money_json(run(who, {"command": "ship_order", "order_id": order_id, "lines": lines}))
+
+    @app.post("/api/orders/{order_id}/deliver")
+    def deliver(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return money_json(run(who, {"command": "deliver_order", "order_id": order_id}))
+
+    @app.delete("/api/orders/{order_id}", status_code=204)
+    def cancel(order_id: str, reason: Optional[str] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
+        run(who, {"command": "cancel_order", "order_id": order_id, "reason": reason})
+        return Response(status_code=204)
+
+    @app.post("/api/orders/{order_id}/refunds", status_code=201)
+    def refund(order_id: str, body: RefundIn, who: Dict[str, Any] = Depends(actor),
+               idempotency_key: Optional[str] = Header(None)) -> Response:
+        command = {"command": "refund_payment", "order_id": order_id, **body.model_dump(exclude_none=True)}
+        return money_json(run(who, command, idempotency_key), 201)
+
+    @app.get("/api/orders/{order_id}/actions")
+    def actions(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return money_json(ask(who, {"query": "available_actions", "order_id": order_id}))
+
+    @app.post("/api/returns", status_code=201)
+    def request_return(body: ReturnIn, who: Dict[str, Any] = Depends(actor)) -> Response:
+        order = run(who, {"command": "request_return", **body.model_dump()})
+        return money_json(order["returns"][-1], 201)
+
+    @app.post("/api/returns/{return_id}/{action}")
+    def update_return(return_id: str, body: ReturnActionIn,
+                      action: Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive",
+                                      "process", "refund", "cancel"],
+                      who: Dict[str, Any] = Depends(actor)) -> Response:
+        order = run(who, {"command": "update_return", "order_id": body.order_id, "return_id": return_id,
+                          "action": action, "received": body.received})
+        return money_json(next(r for r in order["returns"] if r["id"] == return_id))
+
+    @app.put("/api/stock/{sku}")
+    def set_stock(sku: str, body: StockIn, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return money_json(run(who, {"command": "set_stock", "sku": sku, **body.model_dump(exclude_none=True)}))
+
+    @app.get("/api/stock/{sku}")
+    def stock(sku: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return money_json(ask(who, {"query": "stock_levels", "sku": sku}))
+
+    @app.get("/api/shipping/rates")
+    def shipping_rates(country: str, sku: List[str] = Query(...), quantity: List[int] = Query(...),
+                       postal_code: Optional[str] = None, region: Optional[str] = None,
+                       who: Dict[str, Any] = Depends(actor)) -> Response:
+        if len(sku) != len(quantity):
+            raise ordercore.ValidationError({"code": "invalid_input", "field": "quantity",
+                                             "message": "give one quantity per sku"})
+        address = {"country": country, "postal_code": postal_code, "region": region}
+        lines = [{"sku": s, "quantity": q} for s, q in zip(sku, quantity)]
+        return money_json(ask(who, {"query": "shipping_rates", "address": address, "lines": lines}))
+
+    @app.post("/webhooks/carrier", status_code=204)
+    async def carrier_webhook(request: Request, x_timestamp: int = Header(...), x_signature: str = Header(...)) -> Response:
+        """A carrier's tracking update, HMAC-signed over the raw body (the Stripe scheme)."""
+        body = (await request.body()).decode("utf-8")
+        engine.verify_webhook(settings.webhook_secret, body, x_timestamp, x_signature)
+        update = json.loads(body)
+        await asyncio.to_thread(run, ordercore.SYSTEM, {**update, "command": "tracking_update"})
+        return Response(status_code=204)
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn orderservice.app:app` builds the app from the environment on first use.
+    if name == "app":
+        built = create_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)

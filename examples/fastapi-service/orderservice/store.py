@@ -1,0 +1,150 @@
+"""The ordercore ``Store`` protocol on SQLAlchemy 2.x: one table of versioned documents, an outbox
+and idempotency records. SQLite by default; PostgreSQL (psycopg) when the URL says so.
+
+A commit applies all of its writes or none, in one transaction, and each write is guarded by the
+version it was read at: of two processes racing for the last units, one commit wins and the other
+answers ``version_conflict``, which the engine turns into a reload and a retry.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, create_engine,
+                        event, insert, or_, select, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+documents = Table(
+    "documents", metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    # Index columns of orders, maintained from the engine's writes (RFC 3339 text sorts in time order).
+    Column("customer_id", String(200), index=True),
+    Column("state", String(32)),
+    Column("created_at", String(40)),
+    Column("due_at", String(40)),
+)
+outbox = Table(
+    "outbox", metadata,
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event", Text, nullable=False),
+    Column("delivered", Boolean, nullable=False, default=False),
+)
+idempotency_records = Table(
+    "idempotency", metadata,
+    Column("key", String(300), primary_key=True),
+    Column("record", Text, nullable=False),
+)
+
+
+def connect(url: str) -> Engine:
+    """An SQLAlchemy engine for ``url``; SQLite files get WAL and a busy timeout so several
+    processes can share them."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+class _Refused(Exception):
+    def __init__(self, status: str):
+        self.status = status
+
+
+class SqlStore:
+    """Implements ``ordercore.Store``; thread-safe (one connection per call from the pool)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    def drop_tables(self) -> None:
+        metadata.drop_all(self.engine)
+
+    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents.c.version, documents.c.body)
+                               .where(documents.c.kind == kind, documents.c.id == id)).first()
+        return (int(row.version), row.body) if row else None
+
+    def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
+               idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+        try:
+            with self.engine.begin() as conn:
+                for w in writes:
+                    index = {k: w[k] for k in ("customer_id", "state", "created_at", "due_at")}
+                    if w["expected_version"] == 0:
+                        try:
+                            with conn.begin_nested():
+                                conn.execute(insert(documents).values(
+                                    kind=w["kind"], id=w["id"], version=1, body=w["document"], **index))
+                        except IntegrityError:
+                            raise _Refused("version_conflict") from None
+                    else:
+                        result = conn.execute(
+                            update(documents)
+                            .where(documents.c.kind == w["kind"], documents.c.id == w["id"],
+                                   documents.c.version == w["expected_version"])
+                            .values(version=w["expected_version"] + 1, body=w["document"], **index))
+                        if result.rowcount != 1:
+                            raise _Refused("version_conflict")
+                if idempotency is not None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(idempotency_records).values(key=idempotency[0], record=idempotency[1]))
+                    except IntegrityError:
+                        raise _Refused("idempotency_conflict") from None
+                if events:
+                    conn.execute(insert(outbox), [{"event": e, "delivered": False} for e in events])
+        except _Refused as refused:
+            return refused.status
+        return None
+
+    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+        query = select(documents.c.body).where(documents.c.kind == "order")
+        if customer_id is not None:
+            query = query.where(documents.c.customer_id == customer_id)
+        if state is not None:
+            query = query.where(documents.c.state == state)
+        if due_before is not None:
+            query = query.where(documents.c.due_at.is_not(None), documents.c.due_at <= due_before)
+        if after_created_at is not None:
+            query = query.where(or_(documents.c.created_at > after_created_at,
+                                    and_(documents.c.created_at == after_created_at, documents.c.id > (after_id or ""))))
+        query = query.order_by(documents.c.created_at, documents.c.id).limit(limit + 1)
+        with self.engine.connect() as conn:
+            bodies = [row.body for row in conn.execute(query)]
+        return bodies[:limit], len(bodies) > limit
+
+    def idempotency(self, key: str) -> Optional[str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(idempotency_records.c.record).where(idempotency_records.c.key == key)).first()
+        return row.record if row else None
+
+    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox.c.position, outbox.c.event).where(outbox.c.delivered.is_(False))
+                                .order_by(outbox.c.position).limit(limit))
+            return [(int(r.position), r.event) for r in rows]
+
+    def mark_delivered(self, positions: List[int]) -> None:
+        if positions:
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.position.in_(positions)).values(delivered=True))

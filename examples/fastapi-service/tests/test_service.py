@@ -1,0 +1,251 @@
+"""The order service over HTTP, on a SQLite file and — when DATABASE_URL names one — on
+PostgreSQL: auth, the order lifecycle, returns and refunds, error statuses, webhooks, metrics,
+the outbox notifier, and 4 server processes × 100 concurrent checkouts racing for 50 units."""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+import ordercore
+from orderservice.app import Settings, create_app
+from orderservice.auth import User, hash_password, issue_token
+from orderservice.store import SqlStore, connect
+
+SERVICE = Path(__file__).resolve().parents[1]
+SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
+ADDRESS = {"name": "Ada", "line1": "1 Market St", "city": "San Francisco", "region": "CA",
+           "postal_code": "94103", "country": "US"}
+
+
+def databases() -> List[Any]:
+    urls = [pytest.param("sqlite", id="sqlite")]
+    urls.append(pytest.param("postgresql", id="postgresql",
+                             marks=pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="needs DATABASE_URL")))
+    return urls
+
+
+@pytest.fixture(params=databases())
+def database_url(request: Any, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'orders.db'}"
+        return
+    url = os.environ["DATABASE_URL"]
+    SqlStore(connect(url)).drop_tables()  # every test starts from an empty database
+    yield url
+
+
+def token(customer_id: str = "", admin: bool = False) -> Dict[str, str]:
+    user = User("admin", "", "admin") if admin else User(customer_id, "", "customer", customer_id)
+    return {"Authorization": f"Bearer {issue_token(user, SECRET)}"}
+
+
+ADMIN = token(admin=True)
+
+
+def checkout(customer_id: str, quantity: int = 1, **extra: Any) -> Dict[str, Any]:
+    return {"customer_id": customer_id, "lines": [{"sku": "mug", "quantity": quantity}], "shipping_address": ADDRESS,
+            "shipping_option": "standard", "payment": {"method": "card"}, **extra}
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url, jwt_secret=SECRET, webhook_secret="hook"))
+    with TestClient(app) as client:
+        assert client.put("/api/stock/mug", json={"on_hand": 20}, headers=ADMIN).status_code == 200
+        yield client
+
+
+def test_login_issues_jwts_for_hashed_passwords(client: TestClient) -> None:
+    assert client.post("/auth/login", json={"username": "alice", "password": "nope"}).status_code == 401
+    answer = client.post("/auth/login", json={"username": "alice", "password": "alice-password"})
+    assert answer.status_code == 200
+    headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    placed = client.post("/api/orders", json=checkout("alice"), headers=headers)
+    assert placed.status_code == 201, placed.text
+    assert client.get("/api/orders", headers={"Authorization": "Bearer forged"}).status_code == 401
+    assert client.get("/api/orders").status_code == 401
+    stored = hash_password("x")
+    assert stored.startswith("scrypt$") and "x" not in stored.split("$")[2]
+
+
+def test_checkout_lifecycle_returns_and_refunds(client: TestClient) -> None:
+    alice = token("alice")
+    placed = client.post("/api/orders", json=checkout("alice", 2), headers={**alice, "Idempotency-Key": "co-1"})
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    # 25.00 + 5.00 shipping + 7.25% CA tax per line (1.81 + 0.36); amounts are decimal strings.
+    assert order["pricing"]["grand_total"] == "32.17"
+    assert order["pricing"]["lines"][0]["tax_lines"][0]["rate_id"] == "us-ca"
+    again = client.post("/api/orders", json=checkout("alice", 2), headers={**alice, "Idempotency-Key": "co-1"})
+    assert again.json()["id"] == order["id"]
+    conflict = client.post("/api/orders", json=checkout("alice", 3), headers={**alice, "Idempotency-Key": "co-1"})
+    assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "idempotency_conflict"
+
+    assert client.get(f"/api/orders/{order['id']}", headers=alice).json()["state_label"] == "paid"
+    page = client.get("/api/orders", params={"customer_id": "alice", "limit": 10}, headers=ADMIN).json()
+    assert [o["id"] for o in page["orders"]] == [order["id"]]
+    assert "ship" in client.get(f"/api/orders/{order['id']}/actions", headers=ADMIN).json()
+    for step in ("ship", "deliver"):
+        moved = client.post(f"/api/orders/{order['id']}/{step}", headers=ADMIN)
+        assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "delivered"
+
+    rma = client.post("/api/returns", json={"order_id": order["id"], "lines": [{"line": 0, "quantity": 1, "reason": "defective"}]},
+                      headers=alice)
+    assert rma.status_code == 201, rma.text
+    for action in ("approve", "receive", "process", "refund"):
+        step = client.post(f"/api/returns/{rma.json()['id']}/{action}", json={"order_id": order["id"]}, headers=ADMIN)
+        assert step.status_code == 200, f"{action}: {step.text}"
+    assert step.json()["state"] == "refunded"
+    after = client.get(f"/api/orders/{order['id']}", headers=alice).json()
+    assert after["state"] == "partially_returned"
+    assert after["payments"][0]["refunded"] == rma.json()["refund_amount"]
+    too_much = client.post(f"/api/orders/{order['id']}/refunds", json={"amount": "1000"}, headers=ADMIN)
+    assert too_much.status_code == 409 and too_much.json()["error"]["code"] == "refund_exceeds_captured"
+    goodwill = client.post(f"/api/orders/{order['id']}/refunds", json={"amount": "1.00", "reason": "goodwill"}, headers=ADMIN)
+    assert goodwill.status_code == 201
+
+
+def test_pay_later_cancel_and_paging(client: TestClient) -> None:
+    bob = token("bob")
+    ids = []
+    for _ in range(3):
+        placed = client.post("/api/orders", json=checkout("bob", payment=None), headers=bob)
+        assert placed.status_code == 201
+        ids.append(placed.json()["id"])
+    paid = client.post(f"/api/orders/{ids[0]}/pay", json={"method": "paypal"}, headers=bob)
+    assert paid.status_code == 200 and paid.json()["payments"][0]["method"] == "paypal"
+    reserved = client.get("/api/stock/mug", headers=ADMIN).json()[0]["reserved"]
+    assert client.delete(f"/api/orders/{ids[1]}", headers=bob).status_code == 204
+    assert client.get(f"/api/orders/{ids[1]}", headers=bob).json()["state"] == "cancelled"
+    assert client.get("/api/stock/mug", headers=ADMIN).json()[0]["reserved"] == reserved - 1
+    first = client.get("/api/orders", params={"limit": 2, "page": 1}, headers=bob).json()
+    second = client.get("/api/orders", params={"limit": 2, "page": 2}, headers=bob).json()
+    listed = [o["id"] for o in first["orders"] + second["orders"]]
+    assert sorted(listed) == sorted(ids) and len(set(listed)) == 3
+    by_cursor = client.get("/api/orders", params={"limit": 2, "cursor": first["next_cursor"]}, headers=bob).json()
+    assert by_cursor["orders"] == second["orders"]
+    cancelled = client.get("/api/orders", params={"status": "cancelled"}, headers=bob).json()
+    assert [o["id"] for o in cancelled["orders"]] == [ids[1]]
+
+
+def test_errors_map_to_http_statuses(client: TestClient) -> None:
+    carol = token("carol")
+    bad = client.post("/api/orders", json=checkout("carol", 0), headers=carol)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "lines[0].quantity"
+    shape = client.post("/api/orders", json={"customer_id": "carol"}, headers=carol)
+    assert shape.status_code == 422 and shape.json()["error"]["code"] == "invalid_input"
+    assert client.post("/api/orders", json=checkout("dave"), headers=carol).status_code == 403
+    stock = client.post("/api/orders", json=checkout("carol", 500), headers=carol)
+    assert stock.status_code == 409 and stock.json()["error"]["available"] == 20
+    order = client.post("/api/orders", json=checkout("carol"), headers=carol).json()
+    assert client.get(f"/api/orders/{order['id']}", headers=token("mallory")).status_code == 404
+    early = client.post(f"/api/orders/{order['id']}/deliver", headers=ADMIN)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "invalid_transition"
+    coupon = client.post("/api/orders", json=checkout("carol", coupon_codes=["NOPE"]), headers=carol)
+    assert coupon.status_code == 422 and coupon.json()["error"]["reason"] == "unknown_code"
+
+
+def test_a_declined_card_is_402(tmp_path: Path) -> None:
+    shop = {**Settings().shop, "payment_script": [{"type": "decline", "reason": "card_declined"}]}
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", jwt_secret=SECRET, shop=shop))
+    with TestClient(app) as client:
+        client.put("/api/stock/mug", json={"on_hand": 5}, headers=ADMIN)
+        declined = client.post("/api/orders", json=checkout("erin"), headers=token("erin"))
+        assert declined.status_code == 402 and declined.json()["error"]["code"] == "payment_declined"
+        assert client.post("/api/orders", json=checkout("erin"), headers=token("erin")).status_code == 201
+
+
+def test_rates_webhooks_metrics_openapi_and_the_outbox(client: TestClient) -> None:
+    rates = client.get("/api/shipping/rates", params={"country": "US", "postal_code": "94103", "sku": ["mug"], "quantity": [2]},
+                       headers=token("frank"))
+    assert rates.status_code == 200 and {r["option_id"] for r in rates.json()} >= {"standard", "express"}
+    assert all(isinstance(r["amount"], str) for r in rates.json())
+    order = client.post("/api/orders", json=checkout("frank"), headers=token("frank")).json()
+    shipped = client.post(f"/api/orders/{order['id']}/ship", headers=ADMIN).json()
+    body = json.dumps({"event_id": "trk-1", "tracking_number": shipped["shipments"][0]["tracking_number"],
+                       "status": "delivered", "order_id": order["id"]})
+    now = int(time.time())
+    forged = client.post("/webhooks/carrier", content=body, headers={"x-timestamp": str(now), "x-signature": "00" * 32})
+    assert forged.status_code == 401 and forged.json()["error"]["code"] == "invalid_signature"
+    signed = client.post("/webhooks/carrier", content=body,
+                         headers={"x-timestamp": str(now), "x-signature": ordercore.sign_webhook("hook", body, now)})
+    assert signed.status_code == 204, signed.text
+    assert client.get(f"/api/orders/{order['id']}", headers=ADMIN).json()["state"] == "delivered"
+
+    assert client.get("/health").json() == {"status": "ok"}
+    metrics = client.get("/metrics").text
+    assert 'ordercore_commands_total{command="place_order",outcome="ok"}' in metrics
+    assert "http_request_duration_seconds_bucket" in metrics
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/orders", "/api/orders/{order_id}/refunds", "/auth/login", "/webhooks/carrier"} <= set(paths)
+
+    notifier = client.app.state.notifier  # type: ignore[attr-defined]
+    deadline = time.time() + 10
+    while time.time() < deadline and "order_delivered" not in {e["type"] for e in notifier.delivered}:
+        time.sleep(0.05)
+    kinds = [e["type"] for e in notifier.delivered]
+    assert "order_created" in kinds and "order_delivered" in kinds
+    assert client.app.state.engine.pending_events(100) == []  # type: ignore[attr-defined]
+
+
+def start_servers(database_url: str, count: int) -> List[Any]:
+    """`count` uvicorn processes on one database; each prints the port it bound."""
+    env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": SECRET, "PYTHONPATH": str(SERVICE)}
+    servers = []
+    for _ in range(count):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "orderservice.app:app", "--host", "127.0.0.1", "--port", "0",
+             "--log-level", "info", "--no-access-log"],
+            cwd=SERVICE, env=env, stderr=subprocess.PIPE, text=True)
+        servers.append(process)
+    urls = []
+    for process in servers:
+        assert process.stderr is not None
+        for line in process.stderr:
+            match = re.search(r"Uvicorn running on (http://\S+)", line)
+            if match:
+                urls.append(match.group(1))
+                break
+        else:
+            raise RuntimeError("a server did not start")
+    return list(zip(servers, urls))
+
+
+def test_four_processes_race_one_hundred_checkouts_each_for_fifty_units(database_url: str) -> None:
+    SqlStore(connect(database_url)).create_tables()
+    servers = start_servers(database_url, 4)
+    try:
+        urls = [url for _, url in servers]
+        with httpx.Client(timeout=120) as http:
+            assert http.put(f"{urls[0]}/api/stock/tee", json={"on_hand": 50}, headers=ADMIN).status_code == 200
+
+            def attempt(i: int) -> httpx.Response:
+                body = {**checkout(f"racer-{i}"), "lines": [{"sku": "tee", "quantity": 1}]}
+                return http.post(f"{urls[i % 4]}/api/orders", json=body, headers=token(f"racer-{i}"))
+
+            with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+                results = list(pool.map(attempt, range(400)))
+            statuses = [r.status_code for r in results]
+            refused = {r.json()["error"]["code"] for r in results if r.status_code != 201}
+            assert statuses.count(201) == 50, (statuses.count(201), refused)
+            assert refused == {"insufficient_stock"}
+            stock = http.get(f"{urls[1]}/api/stock/tee", headers=ADMIN).json()[0]
+            assert (stock["on_hand"], stock["reserved"]) == (50, 50)
+            ids = {r.json()["id"] for r in results if r.status_code == 201}
+            assert len(ids) == 50  # no two processes minted the same order id; no lost update
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)
