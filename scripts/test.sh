@@ -47,6 +47,12 @@ c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
 
+step "a throwaway PostgreSQL for the service suites (Debian's server, installed if missing)"
+source scripts/postgres.sh
+trap pg_stop EXIT
+pg_start
+echo "PostgreSQL at $DATABASE_URL"
+
 step "Python package: built into .venv with maturin, pytest"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -60,6 +66,16 @@ pylog=$(mktemp)
 .venv/bin/python -m pytest -q -p no:cacheprovider bindings-python/tests | tee "$pylog"
 py_passed=$(grep -oE '^[0-9]+ passed' "$pylog" | awk '{print $1}')
 
+step "FastAPI service (examples/fastapi-service): on a SQLite file and on PostgreSQL, 4 processes racing"
+.venv/bin/pip install -q --disable-pip-version-check -r examples/fastapi-service/requirements.txt
+svlog=$(mktemp)
+(cd examples/fastapi-service && ../../.venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests) \
+  >"$svlog" 2>&1 || { tail -80 "$svlog"; echo "service tests failed"; exit 1; }
+tail -1 "$svlog"
+if grep -q skipped "$svlog"; then echo "service tests were skipped"; exit 1; fi
+sv_passed=$(grep -oE '^[0-9]+ passed' "$svlog" | awk '{print $1}')
+py_passed=$((py_passed + sv_passed))
+
 step "Node package: addon built with napi-rs, typings up to date, node --test"
 # `npm ci` trips over the optional platform packages of @napi-rs/cli in npm 11; install from the lock.
 (cd bindings-node && npm install --no-save --no-audit --no-fund --loglevel=error)
@@ -70,19 +86,17 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings-nod
   echo "bindings-node/index.js or index.d.ts is out of date: commit what napi build generated"; exit 1
 fi
 nlog=$(mktemp)
-node --test bindings-node/test/ 2>&1 | tail -9 | tee "$nlog"
+node --test bindings-node/test/ >"$nlog" 2>&1 || { grep -B2 -A30 '^not ok' "$nlog" | head -120; echo "node tests failed"; exit 1; }
+tail -9 "$nlog"
 node_failed=$(grep -oE '^# fail [0-9]+' "$nlog" | awk '{print $3}')
 [ "${node_failed:-1}" = "0" ] || { echo "node tests failed"; exit 1; }
 node_passed=$(grep -oE '^# pass [0-9]+' "$nlog" | awk '{print $3}')
 
 step "Node order service (examples/node-service): HTTP tests, two processes on a throwaway PostgreSQL"
-source scripts/postgres.sh
-trap pg_stop EXIT
-pg_start
-echo "PostgreSQL at $DATABASE_URL"
 (cd examples/node-service && npm install --no-save --no-audit --no-fund --loglevel=error)
 slog=$(mktemp)
-(cd examples/node-service && node --test test/ 2>&1) | tail -9 | tee "$slog"
+(cd examples/node-service && node --test test/) >"$slog" 2>&1 || { grep -B2 -A30 '^not ok' "$slog" | head -120; echo "node service tests failed"; exit 1; }
+tail -9 "$slog"
 service_failed=$(grep -oE '^# fail [0-9]+' "$slog" | awk '{print $3}')
 [ "${service_failed:-1}" = "0" ] || { echo "node service tests failed"; exit 1; }
 grep -qE '^# skipped 0' "$slog" || { echo "node service tests were skipped"; exit 1; }
