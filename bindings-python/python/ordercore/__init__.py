@@ -302,8 +302,9 @@ class Engine:
     :class:`TaxProvider`) replace the fake gateway, the table-rate carrier and the tax table.
     Exceptions raised by any of them come back out of the engine call unchanged.
 
-    Thread-safe; the engine's work runs without the GIL. In an ``async def`` endpoint call it
-    through ``await asyncio.to_thread(engine.execute, ...)``.
+    Thread-safe; the engine's work runs without the GIL. In ``async def`` code use
+    :class:`ordercore.aio.AsyncEngine` (engine calls in worker threads, an async store awaited on
+    the loop), or call this engine through ``await asyncio.to_thread(engine.execute, ...)``.
     """
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[Store] = None, *,

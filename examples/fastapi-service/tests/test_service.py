@@ -251,3 +251,43 @@ def test_four_processes_race_one_hundred_checkouts_each_for_fifty_units(database
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
+    """What an ``async def`` FastAPI endpoint on asyncpg does: AsyncEngine over AsyncpgStore."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.skip("needs DATABASE_URL")
+    import asyncio
+
+    import asyncpg
+
+    from ordercore.aio import AsyncEngine
+    from orderservice.asyncpg_store import AsyncpgStore
+
+    sql = SqlStore(connect(url))
+    sql.drop_tables()
+    sql.create_tables()
+
+    async def main() -> None:
+        pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
+        try:
+            engine = AsyncEngine(Settings().shop, store=AsyncpgStore(pool))
+            admin = {"type": "staff", "id": "ops", "role": "admin"}
+            await engine.execute(admin, {"command": "set_stock", "sku": "tee", "on_hand": 10})
+            attempts = [engine.place_order({"type": "customer", "id": f"a{i}"},
+                                           {**checkout(f"a{i}"), "lines": [{"sku": "tee", "quantity": 1}]})
+                        for i in range(25)]
+            results = await asyncio.gather(*attempts, return_exceptions=True)
+            placed = [r for r in results if isinstance(r, dict)]
+            assert len(placed) == 10
+            assert all(isinstance(r, ordercore.InsufficientStock) for r in results if not isinstance(r, dict))
+            shipped = await engine.execute(admin, {"command": "ship_order", "order_id": placed[0]["id"]})
+            assert shipped["value"]["state"] == "shipped"
+            stock = (await engine.query(admin, {"query": "stock_levels", "sku": "tee"}))["value"][0]
+            assert (stock["on_hand"], stock["reserved"]) == (9, 9)
+            assert len(await engine.pending_events(1000)) > 10
+        finally:
+            await pool.close()
+
+    asyncio.run(main())

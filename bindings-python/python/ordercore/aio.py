@@ -1,0 +1,134 @@
+"""ordercore for asyncio hosts (FastAPI ``async def`` endpoints, asyncpg, …).
+
+The engine is synchronous and CPU-bound; an event loop must never block on it. :class:`AsyncEngine`
+runs every engine call in a worker thread (``asyncio.to_thread``) and takes an *async* store: when
+the engine, on its worker thread, needs the store, the store's coroutine is scheduled on the
+event loop (``asyncio.run_coroutine_threadsafe``) and the worker waits for it. The loop stays free
+throughout — it runs the store's I/O and serves other requests meanwhile.
+
+    >>> engine = AsyncEngine(config, store=AsyncpgStore(pool))     # inside the running loop
+    >>> order = await engine.place_order(actor, {...}, idempotency_key="checkout-1")
+
+An exception raised by the async store comes back out of the awaited call unchanged.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
+
+from . import SYSTEM, Actor, Carrier, Engine, Json, PaymentGateway, TaxProvider
+
+__all__ = ["AsyncEngine", "AsyncStore"]
+
+_T = TypeVar("_T")
+
+
+class AsyncStore(Protocol):
+    """:class:`ordercore.Store` with ``async def`` methods (same arguments, same answers)."""
+
+    async def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]: ...
+
+    async def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
+                     idempotency: Optional[Tuple[str, str]]) -> Optional[str]: ...
+
+    async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                          after_created_at: Optional[str], after_id: Optional[str],
+                          limit: int) -> Tuple[List[str], bool]: ...
+
+    async def idempotency(self, key: str) -> Optional[str]: ...
+
+    async def pending_events(self, limit: int) -> List[Tuple[int, str]]: ...
+
+    async def mark_delivered(self, positions: List[int]) -> None: ...
+
+
+class _OnLoop:
+    """A synchronous store for the engine's worker threads over an async store on ``loop``."""
+
+    def __init__(self, store: AsyncStore, loop: asyncio.AbstractEventLoop):
+        self._store = store
+        self._loop = loop
+
+    def _wait(self, coroutine: Awaitable[_T]) -> _T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            raise RuntimeError("the engine was called on the event loop's own thread: await AsyncEngine's methods")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()  # type: ignore[arg-type]
+
+    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+        return self._wait(self._store.load(kind, id))
+
+    def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
+               idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+        return self._wait(self._store.commit(writes=writes, events=events, idempotency=idempotency))
+
+    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+        return self._wait(self._store.find_orders(customer_id=customer_id, state=state, due_before=due_before,
+                                                  after_created_at=after_created_at, after_id=after_id, limit=limit))
+
+    def idempotency(self, key: str) -> Optional[str]:
+        return self._wait(self._store.idempotency(key))
+
+    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+        return self._wait(self._store.pending_events(limit))
+
+    def mark_delivered(self, positions: List[int]) -> None:
+        self._wait(self._store.mark_delivered(positions))
+
+
+class AsyncEngine:
+    """:class:`ordercore.Engine` for asyncio: the same methods, awaited. Build it inside the
+    running event loop that the async store belongs to. Without a store it runs on the memory
+    store (the calls still leave the loop free)."""
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[AsyncStore] = None, *,
+                 gateway: Optional[PaymentGateway] = None, carrier: Optional[Carrier] = None,
+                 tax: Optional[TaxProvider] = None):
+        loop = asyncio.get_running_loop()
+        self.engine = Engine(config, None if store is None else _OnLoop(store, loop),
+                             gateway=gateway, carrier=carrier, tax=tax)
+
+    async def _run(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        return await asyncio.to_thread(call, *args, **kwargs)
+
+    async def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+        """See :meth:`ordercore.Engine.execute`."""
+        return await self._run(self.engine.execute, actor, command, idempotency_key)
+
+    async def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
+        """See :meth:`ordercore.Engine.query`."""
+        return await self._run(self.engine.query, actor, query)
+
+    async def tick(self, actor: Actor = SYSTEM) -> Json:
+        """See :meth:`ordercore.Engine.tick`."""
+        return await self._run(self.engine.tick, actor)
+
+    async def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+        """See :meth:`ordercore.Engine.price`."""
+        return await self._run(self.engine.price, cart, context)
+
+    async def pending_events(self, limit: int = 100) -> List[Json]:
+        """See :meth:`ordercore.Engine.pending_events`."""
+        return await self._run(self.engine.pending_events, limit)
+
+    async def mark_delivered(self, positions: Sequence[int]) -> None:
+        """See :meth:`ordercore.Engine.mark_delivered`."""
+        await self._run(self.engine.mark_delivered, positions)
+
+    async def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+        """See :meth:`ordercore.Engine.place_order`."""
+        return await self._run(self.engine.place_order, actor, order, idempotency_key)
+
+    async def get_order(self, actor: Actor, order_id: str) -> Json:
+        """See :meth:`ordercore.Engine.get_order`."""
+        return await self._run(self.engine.get_order, actor, order_id)
+
+    def set_clock(self, at: Union[str, Any]) -> None:
+        """See :meth:`ordercore.Engine.set_clock` (instant, no I/O)."""
+        self.engine.set_clock(at)

@@ -1,0 +1,80 @@
+"""The ordercore store on asyncpg, for async services: the same tables as ``store.SqlStore``
+(create them with it, or with the SQL there), used through ``ordercore.aio.AsyncEngine``.
+
+    pool = await asyncpg.create_pool(DATABASE_URL)
+    engine = AsyncEngine(config, store=AsyncpgStore(pool))   # in the running loop
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import asyncpg
+
+
+class AsyncpgStore:
+    """Implements ``ordercore.aio.AsyncStore``: one transaction per commit, version-guarded writes."""
+
+    def __init__(self, pool: "asyncpg.Pool[Any]"):
+        self.pool = pool
+
+    async def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+        row = await self.pool.fetchrow("SELECT version, body FROM documents WHERE kind = $1 AND id = $2", kind, id)
+        return (int(row["version"]), row["body"]) if row else None
+
+    async def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
+                     idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+        async with self.pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                for w in writes:
+                    index = (w["customer_id"], w["state"], w["created_at"], w["due_at"])
+                    if w["expected_version"] == 0:
+                        status = await conn.execute(
+                            "INSERT INTO documents (kind, id, version, body, customer_id, state, created_at, due_at) "
+                            "VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                            w["kind"], w["id"], w["document"], *index)
+                    else:
+                        status = await conn.execute(
+                            "UPDATE documents SET version = version + 1, body = $3, customer_id = $4, state = $5, "
+                            "created_at = $6, due_at = $7 WHERE kind = $1 AND id = $2 AND version = $8",
+                            w["kind"], w["id"], w["document"], *index, w["expected_version"])
+                    if not status.endswith(" 1"):
+                        await transaction.rollback()
+                        return "version_conflict"
+                if idempotency is not None:
+                    status = await conn.execute(
+                        "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING", *idempotency)
+                    if not status.endswith(" 1"):
+                        await transaction.rollback()
+                        return "idempotency_conflict"
+                if events:
+                    await conn.executemany("INSERT INTO outbox (event, delivered) VALUES ($1, false)", [(e,) for e in events])
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await transaction.commit()
+        return None
+
+    async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+        rows = await self.pool.fetch(
+            "SELECT body FROM documents WHERE kind = 'order' "
+            "AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR state = $2) "
+            "AND ($3::text IS NULL OR (due_at IS NOT NULL AND due_at <= $3)) "
+            "AND ($4::text IS NULL OR (created_at, id) > ($4, $5)) "
+            "ORDER BY created_at, id LIMIT $6",
+            customer_id, state, due_before, after_created_at, after_id or "", limit + 1)
+        return [r["body"] for r in rows[:limit]], len(rows) > limit
+
+    async def idempotency(self, key: str) -> Optional[str]:
+        value = await self.pool.fetchval("SELECT record FROM idempotency WHERE key = $1", key)
+        return str(value) if value is not None else None
+
+    async def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+        rows = await self.pool.fetch(
+            "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1", limit)
+        return [(int(r["position"]), r["event"]) for r in rows]
+
+    async def mark_delivered(self, positions: List[int]) -> None:
+        await self.pool.execute("UPDATE outbox SET delivered = true WHERE position = ANY($1::bigint[])", positions)
