@@ -38,7 +38,8 @@ fi
 if ! command -v valgrind >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
 fi
-gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DVECTORS_DIR="\"$PWD/tests/vectors/pricing\"" \
+python3 tests/vectors/split_cases.py target/vector-cases
+gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DVECTORS_DIR="\"$PWD/target/vector-cases\"" \
   tests/c/test_ordercore.c -L target/debug -lordercore_c -lpthread -ldl -lm -o target/c-tests
 clog=$(mktemp)
 LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=full \
@@ -75,6 +76,19 @@ tail -1 "$svlog"
 if grep -q skipped "$svlog"; then echo "service tests were skipped"; exit 1; fi
 sv_passed=$(grep -oE '^[0-9]+ passed' "$svlog" | awk '{print $1}')
 py_passed=$((py_passed + sv_passed))
+
+step "uniffi: Python bindings generated from bindings-uniffi (the scaffolding Swift and Kotlin use), pytest"
+cargo build -q -p ordercore-uniffi
+cargo build -q --manifest-path bindings-uniffi/bindgen/Cargo.toml --target-dir target
+uniffi_out=target/uniffi-python
+rm -rf "$uniffi_out" && mkdir -p "$uniffi_out"
+target/debug/uniffi-bindgen generate --library target/debug/libordercore_uniffi.so --language python \
+  --out-dir "$uniffi_out" >/dev/null
+cp target/debug/libordercore_uniffi.so "$uniffi_out/"
+ulog=$(mktemp)
+UNIFFI_OUT="$uniffi_out" .venv/bin/python -m pytest -q -p no:cacheprovider bindings-uniffi/tests | tee "$ulog"
+u_passed=$(grep -oE '^[0-9]+ passed' "$ulog" | awk '{print $1}')
+py_passed=$((py_passed + u_passed))
 
 step "Node package: addon built with napi-rs, typings up to date, node --test"
 # `npm ci` trips over the optional platform packages of @napi-rs/cli in npm 11; install from the lock.

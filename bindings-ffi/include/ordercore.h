@@ -260,6 +260,21 @@ enum OcStatus oc_mark_delivered(const struct OcEngine *engine,
 // As for `oc_execute`.
 enum OcStatus oc_set_clock(const struct OcEngine *engine, const char *at, char **out_error);
 
+// Checks a webhook's signature: `signature_hex` must be
+// `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))` and `timestamp` (Unix seconds) within five
+// minutes of the engine's clock; `OC_STATUS_INVALID_SIGNATURE` otherwise. Call it on the raw
+// request body before turning a carrier's or payment provider's callback into a command.
+// `out_error` may be NULL.
+//
+// # Safety
+// As for `oc_execute`.
+enum OcStatus oc_verify_webhook(const struct OcEngine *engine,
+                                const char *secret,
+                                const char *payload,
+                                int64_t timestamp,
+                                const char *signature_hex,
+                                char **out_error);
+
 extern void free(void *pointer);
 
 #ifdef __cplusplus

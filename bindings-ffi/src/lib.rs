@@ -495,6 +495,36 @@ pub unsafe extern "C" fn oc_set_clock(
     }
 }
 
+/// Checks a webhook's signature: `signature_hex` must be
+/// `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))` and `timestamp` (Unix seconds) within five
+/// minutes of the engine's clock; `OC_STATUS_INVALID_SIGNATURE` otherwise. Call it on the raw
+/// request body before turning a carrier's or payment provider's callback into a command.
+/// `out_error` may be NULL.
+///
+/// # Safety
+/// As for `oc_execute`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oc_verify_webhook(
+    engine: *const OcEngine,
+    secret: *const c_char,
+    payload: *const c_char,
+    timestamp: i64,
+    signature_hex: *const c_char,
+    out_error: *mut *mut c_char,
+) -> OcStatus {
+    unsafe {
+        guard(out_error, || {
+            engine_ref(engine)?.inner.verify_webhook(
+                text(secret, "secret")?,
+                text(payload, "payload")?,
+                timestamp,
+                text(signature_hex, "signature_hex")?,
+            )?;
+            Ok(None)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

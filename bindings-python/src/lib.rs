@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
-use ordercore::json::{JsonConfig, JsonEngine, Plugins, error_json, parse, price_request};
+use ordercore::json::{
+    JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse, price_request,
+};
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
     Versioned,
@@ -379,10 +381,82 @@ fn sign_webhook(secret: &str, payload: &str, timestamp: i64) -> String {
     ordercore::shipping::sign_webhook(secret.as_bytes(), payload.as_bytes(), timestamp)
 }
 
+/// The pricing API without an engine: built once from `{config, tax_rules, promotions}`.
+#[pyclass(frozen, module = "ordercore._native")]
+struct Pricer {
+    inner: JsonPricer,
+}
+
+#[pymethods]
+impl Pricer {
+    #[new]
+    fn new(py: Python<'_>, spec_json: &str) -> PyResult<Self> {
+        let inner = py.detach(|| JsonPricer::new(spec_json)).map_err(raise)?;
+        Ok(Pricer { inner })
+    }
+
+    fn price(&self, py: Python<'_>, cart_json: &str, context_json: &str) -> PyResult<String> {
+        py.detach(|| self.inner.price(cart_json, context_json))
+            .map_err(raise)
+    }
+}
+
 /// Prices a request in the shape of a shared test vector; answers the breakdown's JSON.
 #[pyfunction(name = "price_request")]
 fn price(py: Python<'_>, request_json: &str) -> PyResult<String> {
     py.detach(|| price_request(request_json)).map_err(raise)
+}
+
+static DECIMAL: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
+
+/// A parsed JSON value as Python objects; strings under amount keys become `decimal.Decimal`.
+fn to_python<'py>(
+    py: Python<'py>,
+    value: &serde_json::Value,
+    amount: bool,
+    decimal: &Bound<'py, pyo3::types::PyType>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (_, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(text) if amount => decimal.call1((text.as_str(),))?,
+        Value::String(text) => pyo3::types::PyString::new(py, text).into_any(),
+        Value::Array(items) => {
+            let list = pyo3::types::PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item, amount, decimal)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
+                dict.set_item(key, to_python(py, item, is_amount, decimal)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Parses a document answered by the engine into dicts and lists, with `Decimal` amounts (the
+/// keys of `amount_fields()`): the package's decoder, done here because it is the hot path.
+#[pyfunction]
+fn decode<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    let value: serde_json::Value = py.detach(|| serde_json::from_str(text)).map_err(|e| {
+        raise(ordercore::Error::InvalidInput {
+            field: "output".into(),
+            message: e.to_string(),
+        })
+    })?;
+    let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
+    to_python(py, &value, false, decimal)
 }
 
 /// Every stable error code of the core.
@@ -400,10 +474,12 @@ fn amount_fields() -> Vec<&'static str> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
+    m.add_class::<Pricer>()?;
     m.add_function(wrap_pyfunction!(price, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     Ok(())
 }

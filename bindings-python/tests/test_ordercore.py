@@ -222,3 +222,28 @@ def test_every_core_error_code_is_raised_with_its_class():
         admin, {"command": "set_stock", "sku": "A", "on_hand": 1}))
     expect("provider_error", lambda: ordercore.Engine({}, store=Garbled()).get_order(c1, "x"))
     assert seen == set(_native.error_codes())
+
+
+@pytest.mark.parametrize("vector,case", list(vector_cases()))
+def test_a_pricer_built_once_matches_the_vectors(vector, case):
+    spec = {"config": case.get("config", {}), "tax_rules": case.get("tax_rules", vector.get("tax_rules", [])),
+            "promotions": case.get("promotions", vector.get("promotions", []))}
+    cart, context = case.get("cart", vector.get("cart")), case.get("context", vector.get("context"))
+    if "expect_error" in case:
+        with pytest.raises(ordercore.OrderCoreError) as raised:
+            ordercore.Pricer(spec).price(cart, context)
+        subset(case["expect_error"], {"code": raised.value.code, "field": raised.value.field})
+    else:
+        subset(case["expect"], ordercore.Pricer(spec).price(cart, context))
+
+
+def test_price_json_is_price_for_json_text():
+    pricer = ordercore.Pricer({"tax_rules": [{"id": "t", "name": "T", "country": "US", "percentage": "10"}]})
+    cart = {"currency": "USD", "address": {"country": "US"}, "lines": [{"sku": "A", "unit_price": "19.99", "quantity": 3}]}
+    context = {"now": "2026-06-01T12:00:00Z"}
+    text = pricer.price_json(json.dumps(cart).encode(), json.dumps(context))
+    assert json.loads(text)["grand_total"] == "65.97"
+    assert ordercore._loads(text) == pricer.price(cart, context)
+    with pytest.raises(ordercore.ValidationError) as raised:
+        pricer.price_json('{"currency": "USD", "lines": [{"sku": "A", "unit_price": 19.99, "quantity": 1}]}')
+    assert raised.value.field == "lines[0].unit_price" and "floating-point" in str(raised.value)

@@ -121,9 +121,25 @@ impl std::fmt::Debug for JsonEngine {
     }
 }
 
-/// Parses `text` as `T`, naming `what` in the error.
+/// Parses `text` as `T`. An error names the offending field by its path in the document
+/// (`lines[0].unit_price`), or `what` when the document as a whole is wrong.
 pub fn parse<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::invalid(what, e.to_string()))
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        // Broken JSON is the document's fault as a whole; a wrong value is its field's.
+        let field = if inner.is_syntax() || inner.is_eof() || path.is_empty() || path == "." {
+            what.to_string()
+        } else {
+            path
+        };
+        Error::invalid(field, inner.to_string())
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| Error::invalid(what, e.to_string()))?;
+    Ok(value)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
@@ -450,7 +466,7 @@ pub fn amounts_from_doubles<'a>(text: &'a str, what: &str) -> Result<std::borrow
         Ok(())
     }
     let mut value: Value = parse(text, what)?;
-    let mut path = what.to_string();
+    let mut path = String::new();
     walk(&mut value, None, &mut path)?;
     to_json(&value).map(std::borrow::Cow::Owned)
 }
@@ -634,9 +650,10 @@ mod tests {
         assert_eq!(json["code"], "invalid_input");
         assert_eq!(json["field"], "command");
         assert!(json["message"].as_str().unwrap().contains("command"));
+        // An unknown key is named by its path.
         assert_eq!(
             JsonEngine::new("{\"bogus\": 1}").unwrap_err().field(),
-            Some("config")
+            Some("bogus")
         );
         assert_eq!(
             engine
@@ -670,12 +687,9 @@ mod tests {
         let error =
             amounts_from_doubles(r#"{"lines": [{"unit_price": 1e21}]}"#, "cart").unwrap_err();
         assert_eq!(error.code(), "invalid_input");
-        assert!(
-            error.to_string().contains("cart.lines[0].unit_price"),
-            "{error}"
-        );
+        assert_eq!(error.field(), Some("lines[0].unit_price"));
         let error = amounts_from_doubles(r#"{"amount": 9007199254740993}"#, "command").unwrap_err();
-        assert!(error.to_string().contains("command.amount"), "{error}");
+        assert_eq!(error.field(), Some("amount"));
         assert!(amounts_from_doubles(r#"{"amount": 9007199254740992}"#, "c").is_ok());
         // A fraction where an integer belongs is left for the document's type to refuse.
         let quantity = amounts_from_doubles(r#"{"quantity": 1.5}"#, "c").unwrap();

@@ -90,15 +90,15 @@ static void set_stock(OcEngine *engine, const char *sku, int on_hand) {
     oc_string_free(out);
 }
 
-/* The shared vectors: every file's top-level request (its cart, promotions, tax rules and context
- * with the default configuration, which is what each file's first case uses) must give that
- * case's expected totals. */
+/* The shared vectors, every case: tests/vectors/split_cases.py writes each case as one request
+ * file with its expectations; the request must give the expected totals, or fail with the
+ * expected code and field. */
 static void test_shared_vectors(void) {
     const char *keys[] = {"subtotal", "discount_total", "shipping_total", "tax_total", "grand_total"};
     DIR *dir = opendir(VECTORS_DIR);
     CHECK(dir != NULL, "vectors directory");
     if (!dir) return;
-    int files = 0;
+    int cases = 0;
     for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
         size_t n = strlen(entry->d_name);
         if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0) continue;
@@ -107,30 +107,53 @@ static void test_shared_vectors(void) {
         char *vector = read_file(path);
         CHECK(vector != NULL, path);
         if (!vector) continue;
-        files++;
+        cases++;
         char *out = NULL;
-        CHECK(oc_price_request(vector, &out) == OC_STATUS_OK, entry->d_name);
-        char *expect = strstr(vector, "\"expect\"");
-        if (expect && out) {
-            char *next = strstr(expect + 1, "\"expect");
-            if (next) *next = '\0'; /* only the first case's expectations */
+        OcStatus status = oc_price_request(vector, &out);
+        char *failure = strstr(vector, "\"expect_error\"");
+        char what[512];
+        if (failure) {
+            char want[128], got[128];
+            CHECK(status != OC_STATUS_OK, entry->d_name);
+            for (size_t k = 0; k < 2; k++) {
+                const char *key = k == 0 ? "code" : "field";
+                if (!json_string(failure, key, want, sizeof want)) continue;
+                int same = out && json_string(out, key, got, sizeof got) && strcmp(want, got) == 0;
+                snprintf(what, sizeof what, "%s %s: expected %s", entry->d_name, key, want);
+                CHECK(same, what);
+            }
+        } else {
+            CHECK(status == OC_STATUS_OK, entry->d_name);
+            char *expect = strstr(vector, "\"expect\"");
             int compared = 0;
-            for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+            for (size_t k = 0; expect && out && k < sizeof keys / sizeof *keys; k++) {
                 char want[64], got[64];
                 if (!json_string(expect, keys[k], want, sizeof want)) continue;
                 compared++;
-                char what[512];
                 int same = json_string(out, keys[k], got, sizeof got) && strcmp(want, got) == 0;
                 snprintf(what, sizeof what, "%s %s: expected %s, got %s", entry->d_name, keys[k], want, same ? want : "something else");
                 CHECK(same, what);
             }
+            /* Cases that expect no totals (e.g. why a promotion did not apply): every
+             * "key": "value" pair they expect (the expectations end the file) must appear in the
+             * breakdown. */
+            for (const char *at = expect; compared == 0 && out && (at = strstr(at, "\": \"")) != NULL; at += 4) {
+                const char *key = at - 1;
+                while (key > expect && *key != '"') key--;
+                const char *end = strchr(at + 4, '"');
+                if (!end) break;
+                char pair[256];
+                int len = snprintf(pair, sizeof pair, "%.*s:%.*s", (int)(at + 1 - key), key, (int)(end + 1 - (at + 3)), at + 3);
+                CHECK(len > 0 && (size_t)len < sizeof pair && strstr(out, pair) != NULL, pair);
+            }
+            if (compared == 0) compared = strstr(expect, "\": \"") != NULL;
             CHECK(compared > 0, entry->d_name);
         }
         oc_string_free(out);
         free(vector);
     }
     closedir(dir);
-    CHECK(files >= 9, "every shared vector file read");
+    CHECK(cases >= 33, "every case of the shared vectors read");
 }
 
 static void test_lifecycle(void) {
@@ -178,6 +201,15 @@ static void test_lifecycle(void) {
     oc_string_free(out);
     CHECK(oc_mark_delivered(engine, "[1,2,3]", NULL) == OC_STATUS_OK, "mark delivered");
     CHECK(oc_set_clock(engine, "2026-07-01T00:00:00Z", NULL) == OC_STATUS_OK, "set clock");
+    /* hex(HMAC-SHA256("s3cret", "1782864000.{payload}")), computed with Python's hmac. */
+    const char *payload = "{\"status\":\"delivered\"}";
+    const char *signature = "fa0daba8ee415dea7177674b7e55a2e587e27d06048cab71bc708c21c586f98a";
+    CHECK(oc_verify_webhook(engine, "s3cret", payload, 1782864000, signature, NULL) == OC_STATUS_OK, "webhook signed");
+    CHECK(oc_verify_webhook(engine, "s3cret", "{\"status\":\"lost\"}", 1782864000, signature, &out) == OC_STATUS_INVALID_SIGNATURE &&
+              strstr(out, "\"code\":\"invalid_signature\""),
+          "webhook tampered");
+    oc_string_free(out);
+    CHECK(oc_verify_webhook(engine, "s3cret", payload, 1782864000 + 3600, signature, NULL) == OC_STATUS_INVALID_SIGNATURE, "webhook stale");
     CHECK(oc_tick(engine, SYSTEM, &out) == OC_STATUS_OK && strstr(out, "\"expired\":[]"), "tick");
     oc_string_free(out);
     CHECK(oc_price(engine, "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"A\",\"unit_price\":\"1.00\",\"quantity\":3}]}", "{}", &out) ==
@@ -259,6 +291,9 @@ static void test_bad_input_everywhere(void) {
     CHECK(oc_mark_delivered(engine, NULL, NULL) == OC_STATUS_NULL_POINTER, "mark_delivered NULL");
     CHECK(oc_set_clock(engine, "yesterday", NULL) == OC_STATUS_INVALID_INPUT, "set_clock bad instant");
     CHECK(oc_set_clock(NULL, "2026-01-01T00:00:00Z", NULL) == OC_STATUS_NULL_POINTER, "set_clock NULL");
+    CHECK(oc_verify_webhook(engine, NULL, "{}", 0, "00", NULL) == OC_STATUS_NULL_POINTER, "verify_webhook NULL");
+    CHECK(oc_verify_webhook(engine, "s", bad_utf8, 0, "00", NULL) == OC_STATUS_INVALID_UTF8, "verify_webhook bad utf8");
+    CHECK(oc_verify_webhook(engine, "s", "{}", 0, "not hex", NULL) == OC_STATUS_INVALID_SIGNATURE, "verify_webhook bad hex");
     oc_string_free(NULL);
     oc_engine_free(NULL);
     CHECK(oc_version() != NULL && strstr(oc_version(), "ordercore"), "version");

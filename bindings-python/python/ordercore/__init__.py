@@ -18,10 +18,11 @@ import json as _json
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
-from . import _native
+from . import _native, types
+from .types import OrderPage, OutboxEntry, PlaceOrderInput, PriceBreakdown, TickReport
 
 __all__ = [
-    "Engine", "Store", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Pricer", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -123,7 +124,6 @@ ERROR_CLASSES: Dict[str, type] = {
     "provider_error": ProviderError,
 }
 
-_AMOUNT_FIELDS = frozenset(_native.amount_fields())
 SYSTEM: Json = {"type": "system"}
 
 
@@ -167,22 +167,31 @@ def _encode(value: Any, path: str) -> Any:
     raise ValidationError({"code": "invalid_input", "field": path, "message": f"{path}: unsupported type {type(value).__name__}"})
 
 
+def _json_default(value: Any) -> Any:
+    """What ``json.dumps`` cannot encode by itself: Decimal as exact text, aware datetimes."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise ValueError(value)
+
+
 def _dumps(value: Any, what: str) -> str:
-    return _json.dumps(_encode(value, what if not isinstance(value, Mapping) else ""), separators=(",", ":"))
-
-
-def _decode(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _decode(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v, key) for v in value]
-    if isinstance(value, str) and key in _AMOUNT_FIELDS:
-        return Decimal(value)
-    return value
+    """JSON text of a document, at C speed. Floats go through as JSON numbers and the core
+    refuses them where they stand (naming the field); anything else JSON cannot hold is refused
+    here, naming its path."""
+    try:
+        return _json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError):
+        # The slow, path-tracking encoder says exactly what and where.
+        return _json.dumps(_encode(value, what if not isinstance(value, Mapping) else ""), separators=(",", ":"))
 
 
 def _loads(text: str) -> Any:
-    return _decode(_json.loads(text))
+    """A document answered by the engine, with ``Decimal`` amounts (decoded natively)."""
+    return _native.decode(text)
 
 
 _T = TypeVar("_T")
@@ -195,15 +204,37 @@ def _call(function: Callable[..., _T], *args: Any) -> _T:
         raise _raise(error) from None
 
 
+class Pricer:
+    """The pricing API without an engine: built once from ``{"config", "tax_rules",
+    "promotions"}`` (promotions and tax rules are validated here, once), then prices many carts.
+    Pure computation: no store, no I/O."""
+
+    def __init__(self, spec: Optional[Mapping[str, Any]] = None):
+        self._native = _call(_native.Pricer, _dumps(spec or {}, "spec"))
+
+    def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> PriceBreakdown:
+        """The cart's breakdown. ``context`` (``{"now", "usage"}``) defaults to now (the system
+        clock) with no recorded promotion usage."""
+        return cast(PriceBreakdown, _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context, "context") if context else "")))
+
+    def price_json(self, cart_json: Union[str, bytes], context_json: Union[str, bytes] = "") -> str:
+        """:meth:`price` for JSON text: the cart's JSON in, the breakdown's JSON out (amounts as
+        decimal strings) — no Python objects built on either side. For services that receive
+        the cart as a request body and send the breakdown as a response body."""
+        text = cart_json.decode("utf-8") if isinstance(cart_json, bytes) else cart_json
+        context = context_json.decode("utf-8") if isinstance(context_json, bytes) else context_json
+        return _call(self._native.price, text, context)
+
+
 def sign_webhook(secret: str, payload: Union[str, bytes], timestamp: int) -> str:
     """The signature :meth:`Engine.verify_webhook` expects (for tests and internal senders)."""
     return _native.sign_webhook(secret, payload.decode("utf-8") if isinstance(payload, bytes) else payload, timestamp)
 
 
-def price_request(request: Mapping[str, Any]) -> Json:
+def price_request(request: Mapping[str, Any]) -> PriceBreakdown:
     """Prices ``{"cart", "config"?, "tax_rules"?, "promotions"?, "context"?}`` (the shape of the
     shared test vectors) and returns the breakdown."""
-    return cast(Json, _loads(_call(_native.price_request, _dumps(request, "request"))))
+    return cast(PriceBreakdown, _loads(_call(_native.price_request, _dumps(request, "request"))))
 
 
 class Store(Protocol):
@@ -325,17 +356,17 @@ class Engine:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
         return cast(Json, _loads(_call(self._native.query, _dumps(actor, "actor"), _dumps(query, "query"))))
 
-    def tick(self, actor: Actor = SYSTEM) -> Json:
+    def tick(self, actor: Actor = SYSTEM) -> TickReport:
         """Runs the scheduler."""
-        return cast(Json, _loads(_call(self._native.tick, _dumps(actor, "actor"))))
+        return cast(TickReport, _loads(_call(self._native.tick, _dumps(actor, "actor"))))
 
-    def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+    def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> PriceBreakdown:
         """Prices a cart with the engine's promotions and tax."""
-        return cast(Json, _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context or {}, "context"))))
+        return cast(PriceBreakdown, _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context or {}, "context"))))
 
-    def pending_events(self, limit: int = 100) -> List[Json]:
+    def pending_events(self, limit: int = 100) -> List[OutboxEntry]:
         """Undelivered outbox events, oldest first."""
-        return cast(List[Json], _loads(_call(self._native.pending_events, limit)))
+        return cast(List[OutboxEntry], _loads(_call(self._native.pending_events, limit)))
 
     def mark_delivered(self, positions: Sequence[int]) -> None:
         """Marks outbox events delivered."""
@@ -353,10 +384,11 @@ class Engine:
         _call(self._native.verify_webhook, secret, text, timestamp, signature)
 
     # Convenience wrappers over execute/query for the common commands.
-    def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+    def place_order(self, actor: Actor, order: Union[PlaceOrderInput, Mapping[str, Any]],
+                    idempotency_key: Optional[str] = None) -> "types.Order":
         """Places an order; returns the order."""
-        return cast(Json, self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"])
+        return cast(types.Order, self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"])
 
-    def get_order(self, actor: Actor, order_id: str) -> Json:
+    def get_order(self, actor: Actor, order_id: str) -> "types.Order":
         """One order (another customer's order raises :class:`NotFound`)."""
-        return cast(Json, self.query(actor, {"query": "get_order", "order_id": order_id})["value"])
+        return cast(types.Order, self.query(actor, {"query": "get_order", "order_id": order_id})["value"])

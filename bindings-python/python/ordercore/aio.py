@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
-from . import SYSTEM, Actor, Carrier, Engine, Json, PaymentGateway, TaxProvider
+from . import SYSTEM, Actor, Carrier, Engine, Json, PaymentGateway, TaxProvider, types
 
 __all__ = ["AsyncEngine", "AsyncStore"]
 
@@ -105,15 +105,15 @@ class AsyncEngine:
         """See :meth:`ordercore.Engine.query`."""
         return await self._run(self.engine.query, actor, query)
 
-    async def tick(self, actor: Actor = SYSTEM) -> Json:
+    async def tick(self, actor: Actor = SYSTEM) -> types.TickReport:
         """See :meth:`ordercore.Engine.tick`."""
         return await self._run(self.engine.tick, actor)
 
-    async def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> Json:
+    async def price(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> types.PriceBreakdown:
         """See :meth:`ordercore.Engine.price`."""
         return await self._run(self.engine.price, cart, context)
 
-    async def pending_events(self, limit: int = 100) -> List[Json]:
+    async def pending_events(self, limit: int = 100) -> List[types.OutboxEntry]:
         """See :meth:`ordercore.Engine.pending_events`."""
         return await self._run(self.engine.pending_events, limit)
 
@@ -121,11 +121,12 @@ class AsyncEngine:
         """See :meth:`ordercore.Engine.mark_delivered`."""
         await self._run(self.engine.mark_delivered, positions)
 
-    async def place_order(self, actor: Actor, order: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
+    async def place_order(self, actor: Actor, order: Union[types.PlaceOrderInput, Mapping[str, Any]],
+                          idempotency_key: Optional[str] = None) -> types.Order:
         """See :meth:`ordercore.Engine.place_order`."""
         return await self._run(self.engine.place_order, actor, order, idempotency_key)
 
-    async def get_order(self, actor: Actor, order_id: str) -> Json:
+    async def get_order(self, actor: Actor, order_id: str) -> types.Order:
         """See :meth:`ordercore.Engine.get_order`."""
         return await self._run(self.engine.get_order, actor, order_id)
 
