@@ -139,13 +139,14 @@ test('hostile input rejects with a coded error on every entry point, never abort
   const circular = {}
   circular.self = circular
   hostile.push(circular)
-  hostile.push(-1, 1.5, NaN, Infinity)
+  hostile.push(-1, 1.5, NaN, Infinity, '['.repeat(5000), '{"currency":"USD","lines":[{"sku":"A","unit_price":1e400,"quantity":1}]}')
   const calls = [
     (v) => engine.execute(v, v, v), (v) => engine.execute(ADMIN, v), (v) => engine.execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 1 }, v),
     (v) => engine.query(v, v), (v) => engine.query(C1, v), (v) => engine.tick(v), (v) => engine.price(v, v),
     (v) => engine.pendingEvents(v), (v) => engine.markDelivered(v), (v) => engine.setClock(v),
     (v) => engine.verifyWebhook(v, v, v, v), (v) => ordercore.signWebhook(v, v, v),
-    (v) => ordercore.priceRequest(v), (v) => new ordercore.Engine(v), (v) => new ordercore.Engine({}, v), (v) => new ordercore.Engine({}, { store: v, gateway: v, carrier: v, tax: v }),
+    (v) => ordercore.priceRequest(v), (v) => new ordercore.Engine(v), (v) => new ordercore.Engine({}, v),
+    (v) => new ordercore.Pricer(v), (v) => new ordercore.Pricer().price(v, v), (v) => new ordercore.Pricer().priceJson(v, v), (v) => new ordercore.Engine({}, { store: v, gateway: v, carrier: v, tax: v }),
   ]
   let rejected = 0
   for (const value of hostile) {

@@ -147,12 +147,17 @@ def test_floats_are_refused_with_the_field_named():
 
 def test_hostile_input_raises_ordercore_errors_never_panics():
     engine = shop()
-    hostile = ["", "{", "null", "[]", "\u0000", "x" * 10000, '{"command": "place_order"}', '{"type": 5}']
+    hostile = ["", "{", "null", "[]", "\u0000", "x" * 10000, '{"command": "place_order"}', '{"type": 5}',
+               '{"currency": "USD", "lines": [{"sku": "A", "unit_price": 1e400, "quantity": 1}]}', "[" * 5000, "1" * 400]
+    pricer = _native.Pricer("{}")
+    calls = (lambda t: engine._native.execute(t, t, None), lambda t: engine._native.query(t, t),
+             lambda t: engine._native.tick(t), lambda t: engine._native.price(t, t),
+             lambda t: engine._native.mark_delivered(t), lambda t: _native.price_request(t),
+             lambda t: engine._native.set_clock(t), lambda t: _native.Engine(t),
+             lambda t: engine._native.verify_webhook(t, t, 0, t), lambda t: _native.sign_webhook(t, t, -1),
+             lambda t: _native.Pricer(t), lambda t: pricer.price(t, t), lambda t: _native.decode(t))
     for text in hostile:
-        for call in (lambda t: engine._native.execute(t, t, None), lambda t: engine._native.query(t, t),
-                     lambda t: engine._native.tick(t), lambda t: engine._native.price(t, t),
-                     lambda t: engine._native.mark_delivered(t), lambda t: _native.price_request(t),
-                     lambda t: engine._native.set_clock(t), lambda t: _native.Engine(t)):
+        for call in calls:
             try:
                 call(text)
             except _native.NativeError as error:
