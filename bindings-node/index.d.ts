@@ -258,6 +258,46 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * whose `code` is the core's stable code.
  */
 export declare class Engine {
+  /** r" Places an order (price, reserve, coupons, payment, commit); resolves to the order. */
+  placeOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'place_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Pays what an order still owes. */
+  payOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'pay_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Captures authorized money (all without `amount`). */
+  capturePayment(actor: Actor, fields: Omit<Extract<Command, { command: 'capture_payment' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Refunds captured money (all without `amount`). */
+  refundPayment(actor: Actor, fields: Omit<Extract<Command, { command: 'refund_payment' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Starts preparing an order. */
+  processOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'process_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Ships units (every remaining unit without `lines`). */
+  shipOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'ship_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Marks every shipment delivered. */
+  deliverOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'deliver_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Cancels an order. */
+  cancelOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" A payment provider's asynchronous result (as the system actor). */
+  paymentWebhook(actor: Actor, fields: Omit<Extract<Command, { command: 'payment_webhook' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" A carrier's tracking update (as the system actor). */
+  trackingUpdate(actor: Actor, fields: Omit<Extract<Command, { command: 'tracking_update' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Asks to return delivered units. */
+  requestReturn(actor: Actor, fields: Omit<Extract<Command, { command: 'request_return' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Moves a return along (approve, receive, process, refund, …). */
+  updateReturn(actor: Actor, fields: Omit<Extract<Command, { command: 'update_return' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Sets a stock item. */
+  setStock(actor: Actor, fields: Omit<Extract<Command, { command: 'set_stock' }>, 'command'>, idempotencyKey?: string): Promise<StockItem>
+  /** r" Adds to or removes from on hand. */
+  adjustStock(actor: Actor, fields: Omit<Extract<Command, { command: 'adjust_stock' }>, 'command'>, idempotencyKey?: string): Promise<StockItem>
+  /** r" One order (another customer's order is `not_found`). */
+  getOrder(actor: Actor, fields: Omit<Extract<Query, { query: 'get_order' }>, 'query'>): Promise<Order>
+  /** r" A page of orders. */
+  listOrders(actor: Actor, fields: Omit<Extract<Query, { query: 'list_orders' }>, 'query'>): Promise<{ orders: Order[]; next: string | null }>
+  /** r" Stock of a sku at every location. */
+  stockLevels(actor: Actor, fields: Omit<Extract<Query, { query: 'stock_levels' }>, 'query'>): Promise<StockItem[]>
+  /** r" The return requests of an order. */
+  listReturns(actor: Actor, fields: Omit<Extract<Query, { query: 'list_returns' }>, 'query'>): Promise<Array<Record<string, unknown>>>
+  /** r" What the asking actor can do next to an order. */
+  availableActions(actor: Actor, fields: Omit<Extract<Query, { query: 'available_actions' }>, 'query'>): Promise<OrderAction[]>
+  /** r" Shipping options and prices for an address and lines. */
+  shippingRates(actor: Actor, fields: Omit<Extract<Query, { query: 'shipping_rates' }>, 'query'>): Promise<ShippingRate[]>
   /**
    * Builds an engine: `config` has the optional keys `engine`, `products`, `promotions`,
    * `tax_rules`, `carrier`, `clock` (a fixed instant), `id_seed` and `payment_script`.

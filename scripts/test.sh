@@ -99,6 +99,8 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings-nod
   git diff -- bindings-node/index.d.ts | head -40
   echo "bindings-node/index.js or index.d.ts is out of date: commit what napi build generated"; exit 1
 fi
+echo "typings: test/usage.ts type-checks against index.d.ts (tsc --strict), wrong use is refused"
+(cd bindings-node && npx tsc -p test/tsconfig.json)
 nlog=$(mktemp)
 node --test bindings-node/test/ >"$nlog" 2>&1 || { grep -B2 -A30 '^not ok' "$nlog" | head -120; echo "node tests failed"; exit 1; }
 tail -9 "$nlog"

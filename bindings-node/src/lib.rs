@@ -185,6 +185,9 @@ pub struct EngineCall {
     work: Option<Work>,
     /// Input that was already refused on the main thread.
     refused: Option<ordercore::Error>,
+    /// Resolve to the answer's `value` (the order, the stock item, …) instead of the whole
+    /// `{ type, value }` output.
+    value_only: bool,
 }
 
 impl<'task> ScopedTask<'task> for EngineCall {
@@ -211,6 +214,10 @@ impl<'task> ScopedTask<'task> for EngineCall {
 
     fn resolve(&mut self, env: &'task Env, output: Outcome) -> Result<Unknown<'task>> {
         match output {
+            Outcome::Done(Some(text)) if self.value_only => {
+                let answer = parse_json(env, &text)?;
+                Object::from_unknown(answer)?.get_named_property("value")
+            }
             Outcome::Done(Some(text)) => parse_json(env, &text),
             Outcome::Done(None) => ().into_unknown(env),
             Outcome::Failed(error) => Err(core_error(env, &error)),
@@ -233,20 +240,143 @@ impl Engine {
         &self,
         work: impl FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send + 'static,
     ) -> AsyncTask<EngineCall> {
+        self.task(Ok(Box::new(work)), false)
+    }
+
+    fn task(&self, work: ordercore::Result<Work>, value_only: bool) -> AsyncTask<EngineCall> {
+        let (work, refused) = match work {
+            Ok(work) => (Some(work), None),
+            Err(error) => (None, Some(error)),
+        };
         AsyncTask::new(EngineCall {
             engine: self.inner.clone(),
-            work: Some(Box::new(work)),
-            refused: None,
+            work,
+            refused,
+            value_only,
         })
     }
 
     fn refuse(&self, error: ordercore::Error) -> AsyncTask<EngineCall> {
-        AsyncTask::new(EngineCall {
-            engine: self.inner.clone(),
-            work: None,
-            refused: Some(error),
-        })
+        self.task(Err(error), false)
     }
+
+    /// A command or query named `name` with the fields of `fields` (an object), resolving to
+    /// the answer's value: what the per-command methods (`placeOrder`, `getOrder`, …) share.
+    fn named(
+        &self,
+        env: &Env,
+        kind: &'static str,
+        name: &'static str,
+        actor: Unknown,
+        fields: Option<Unknown>,
+        idempotency_key: Option<Unknown>,
+    ) -> AsyncTask<EngineCall> {
+        let prepared = (|| -> ordercore::Result<(String, String, Option<String>)> {
+            let actor = document_text(env, actor, "actor")?;
+            let fields = match present(fields) {
+                Some(value) => document_text(env, value, kind)?,
+                None => "{}".to_string(),
+            };
+            // `{"command":"ship_order", …the fields}`: the tag goes in front of the fields.
+            let body = fields.trim_start().strip_prefix('{').ok_or_else(|| {
+                invalid(
+                    kind,
+                    format!("expected an object with the fields of {name}"),
+                )
+            })?;
+            let separator = if body.trim_start().starts_with('}') {
+                ""
+            } else {
+                ","
+            };
+            let document = format!(r#"{{"{kind}":"{name}"{separator}{body}"#);
+            let key = present(idempotency_key)
+                .map(|k| string_arg(k, "idempotencyKey"))
+                .transpose()?;
+            Ok((actor, document, key))
+        })();
+        let work: ordercore::Result<Work> = match prepared {
+            Ok((actor, document, key)) if kind == "command" => Ok(Box::new(move |engine| {
+                engine.execute(&actor, &document, key.as_deref()).map(Some)
+            })),
+            Ok((actor, document, _)) => Ok(Box::new(move |engine| {
+                engine.query(&actor, &document).map(Some)
+            })),
+            Err(error) => Err(error),
+        };
+        self.task(work, true)
+    }
+}
+
+/// One method per command and query, camelCase, each taking the document's fields as an object
+/// (the core's keys) and resolving to the answer's value: `engine.shipOrder(actor, { order_id })`
+/// is `engine.execute(actor, { command: 'ship_order', order_id })` answering the order.
+macro_rules! named_methods {
+    ($($(#[doc = $doc:literal])* $kind:literal $method:ident $name:literal $fields:literal $answer:literal;)*) => {
+        #[napi]
+        impl Engine {
+            $(
+                $(#[doc = $doc])*
+                #[napi(
+                    catch_unwind,
+                    ts_args_type = $fields,
+                    ts_return_type = $answer
+                )]
+                pub fn $method(
+                    &self,
+                    env: Env,
+                    actor: Unknown,
+                    fields: Option<Unknown>,
+                    idempotency_key: Option<Unknown>,
+                ) -> AsyncTask<EngineCall> {
+                    self.named(&env, $kind, $name, actor, fields, idempotency_key)
+                }
+            )*
+        }
+    };
+}
+
+named_methods! {
+    /// Places an order (price, reserve, coupons, payment, commit); resolves to the order.
+    "command" place_order "place_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'place_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Pays what an order still owes.
+    "command" pay_order "pay_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'pay_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Captures authorized money (all without `amount`).
+    "command" capture_payment "capture_payment" "actor: Actor, fields: Omit<Extract<Command, { command: 'capture_payment' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Refunds captured money (all without `amount`).
+    "command" refund_payment "refund_payment" "actor: Actor, fields: Omit<Extract<Command, { command: 'refund_payment' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Starts preparing an order.
+    "command" process_order "process_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'process_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Ships units (every remaining unit without `lines`).
+    "command" ship_order "ship_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'ship_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Marks every shipment delivered.
+    "command" deliver_order "deliver_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'deliver_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Cancels an order.
+    "command" cancel_order "cancel_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// A payment provider's asynchronous result (as the system actor).
+    "command" payment_webhook "payment_webhook" "actor: Actor, fields: Omit<Extract<Command, { command: 'payment_webhook' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// A carrier's tracking update (as the system actor).
+    "command" tracking_update "tracking_update" "actor: Actor, fields: Omit<Extract<Command, { command: 'tracking_update' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Asks to return delivered units.
+    "command" request_return "request_return" "actor: Actor, fields: Omit<Extract<Command, { command: 'request_return' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Moves a return along (approve, receive, process, refund, …).
+    "command" update_return "update_return" "actor: Actor, fields: Omit<Extract<Command, { command: 'update_return' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Sets a stock item.
+    "command" set_stock "set_stock" "actor: Actor, fields: Omit<Extract<Command, { command: 'set_stock' }>, 'command'>, idempotencyKey?: string" "Promise<StockItem>";
+    /// Adds to or removes from on hand.
+    "command" adjust_stock "adjust_stock" "actor: Actor, fields: Omit<Extract<Command, { command: 'adjust_stock' }>, 'command'>, idempotencyKey?: string" "Promise<StockItem>";
+    /// One order (another customer's order is `not_found`).
+    "query" get_order "get_order" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_order' }>, 'query'>" "Promise<Order>";
+    /// A page of orders.
+    "query" list_orders "list_orders" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_orders' }>, 'query'>" "Promise<{ orders: Order[]; next: string | null }>";
+    /// Stock of a sku at every location.
+    "query" stock_levels "stock_levels" "actor: Actor, fields: Omit<Extract<Query, { query: 'stock_levels' }>, 'query'>" "Promise<StockItem[]>";
+    /// The return requests of an order.
+    "query" list_returns "list_returns" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_returns' }>, 'query'>" "Promise<Array<Record<string, unknown>>>";
+    /// What the asking actor can do next to an order.
+    "query" available_actions "available_actions" "actor: Actor, fields: Omit<Extract<Query, { query: 'available_actions' }>, 'query'>" "Promise<OrderAction[]>";
+    /// Shipping options and prices for an address and lines.
+    "query" shipping_rates "shipping_rates" "actor: Actor, fields: Omit<Extract<Query, { query: 'shipping_rates' }>, 'query'>" "Promise<ShippingRate[]>";
 }
 
 #[napi]

@@ -252,3 +252,40 @@ def test_price_json_is_price_for_json_text():
     with pytest.raises(ordercore.ValidationError) as raised:
         pricer.price_json('{"currency": "USD", "lines": [{"sku": "A", "unit_price": 19.99, "quantity": 1}]}')
     assert raised.value.field == "lines[0].unit_price" and "floating-point" in str(raised.value)
+
+
+def test_every_command_and_query_has_a_method():
+    """The snake_case methods cover the whole surface; they build the same documents as execute/query."""
+    engine = ordercore.Engine(SHOP)
+    admin, c1 = ordercore.staff("ops"), ordercore.customer("c1")
+    assert engine.set_stock(admin, "A", 5)["on_hand"] == 5
+    assert engine.adjust_stock(admin, "A", 5)["on_hand"] == 10
+    order = engine.place_order(c1, {**place(), "payment": None})
+    order = engine.pay_order(c1, order["id"], method="paypal", capture=False)
+    order = engine.capture_payment(admin, order["id"], Decimal("10"))
+    order = engine.capture_payment(admin, order["id"])
+    assert order["payments"][0]["captured"] == order["pricing"]["grand_total"]
+    assert "ship" in engine.available_actions(admin, order["id"])
+    order = engine.ship_order(admin, order["id"], [{"line": 0, "quantity": 1}])
+    assert order["state"] == "partially_shipped"
+    order = engine.ship_order(admin, order["id"])
+    tracking = order["shipments"][0]["tracking_number"]
+    engine.tracking_update("trk-1", tracking, "in_transit", order_id=order["id"])
+    order = engine.deliver_order(admin, order["id"])
+    order = engine.request_return(c1, order["id"], [{"line": 0, "quantity": 1, "reason": "defective"}])
+    rma = engine.list_returns(c1, order["id"])[0]
+    for action in ("approve", "receive", "process", "refund"):
+        order = engine.update_return(admin, order["id"], rma["id"], action)
+    assert order["state"] == "partially_returned"
+    order = engine.refund_payment(admin, order["id"], "1.00", reason="goodwill")
+    assert engine.list_orders(admin, customer_id="c1")["orders"][0]["id"] == order["id"]
+    assert engine.stock_levels(admin, "A")[0]["on_hand"] == 9  # one returned unit restocked
+    assert engine.shipping_rates(c1, ADDRESS, [{"sku": "A", "quantity": 1}])[0]["option_id"] == "standard"
+    other = engine.place_order(c1, place(quantity=1))
+    assert engine.cancel_order(c1, other["id"], reason="changed my mind")["state"] == "cancelled"
+    pending = ordercore.Engine({**SHOP, "payment_script": [{"type": "pending"}]})
+    pending.set_stock(admin, "A", 5)
+    waiting = pending.place_order(c1, place(quantity=1))
+    reference = waiting["payments"][0]["provider_reference"]
+    paid = pending.payment_webhook("fake", "evt-1", reference, "succeeded", order_id=waiting["id"])
+    assert paid["payments"][0]["state"] == "captured"

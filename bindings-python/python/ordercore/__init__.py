@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
 from . import _native, types
 from .types import OrderPage, OutboxEntry, PlaceOrderInput, PriceBreakdown, TickReport
@@ -392,3 +392,110 @@ class Engine:
     def get_order(self, actor: Actor, order_id: str) -> "types.Order":
         """One order (another customer's order raises :class:`NotFound`)."""
         return cast(types.Order, self.query(actor, {"query": "get_order", "order_id": order_id})["value"])
+
+    def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> "types.Order":
+        return cast(types.Order, self.execute(actor, {k: v for k, v in command.items() if v is not None},
+                                              idempotency_key)["value"])
+
+    def pay_order(self, actor: Actor, order_id: str, method: types.PaymentMethod = "card", capture: bool = True,
+                  idempotency_key: Optional[str] = None) -> "types.Order":
+        """Pays what the order still owes: authorizes, and captures unless ``capture=False``."""
+        return self._order(actor, {"command": "pay_order", "order_id": order_id, "method": method, "capture": capture},
+                           idempotency_key)
+
+    def capture_payment(self, actor: Actor, order_id: str, amount: Optional[Union[Decimal, int, str]] = None,
+                        idempotency_key: Optional[str] = None) -> "types.Order":
+        """Captures authorized money (all that is capturable without ``amount``)."""
+        return self._order(actor, {"command": "capture_payment", "order_id": order_id, "amount": amount},
+                           idempotency_key)
+
+    def refund_payment(self, actor: Actor, order_id: str, amount: Optional[Union[Decimal, int, str]] = None,
+                       reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> "types.Order":
+        """Refunds captured money (all that is refundable without ``amount``)."""
+        return self._order(actor, {"command": "refund_payment", "order_id": order_id, "amount": amount,
+                                   "reason": reason}, idempotency_key)
+
+    def process_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> "types.Order":
+        """Starts preparing the order (flows with a processing step)."""
+        return self._order(actor, {"command": "process_order", "order_id": order_id}, idempotency_key)
+
+    def ship_order(self, actor: Actor, order_id: str, lines: Optional[Sequence[Mapping[str, int]]] = None,
+                   idempotency_key: Optional[str] = None) -> "types.Order":
+        """Ships ``lines`` (``[{"line": 0, "quantity": 1}]``), or every remaining unit."""
+        return self._order(actor, {"command": "ship_order", "order_id": order_id,
+                                   "lines": None if lines is None else list(lines)}, idempotency_key)
+
+    def deliver_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> "types.Order":
+        """Marks every shipment delivered."""
+        return self._order(actor, {"command": "deliver_order", "order_id": order_id}, idempotency_key)
+
+    def cancel_order(self, actor: Actor, order_id: str, reason: Optional[str] = None,
+                     idempotency_key: Optional[str] = None) -> "types.Order":
+        """Cancels the order (releases stock, voids or refunds payments)."""
+        return self._order(actor, {"command": "cancel_order", "order_id": order_id, "reason": reason},
+                           idempotency_key)
+
+    def payment_webhook(self, provider: str, event_id: str, reference: str,
+                        outcome: Literal["succeeded", "failed"], reason: Optional[str] = None,
+                        order_id: Optional[str] = None) -> "types.Order":
+        """A payment provider's asynchronous result (as the system actor; deduplicated by event id)."""
+        return self._order(SYSTEM, {"command": "payment_webhook", "provider": provider, "event_id": event_id,
+                                    "reference": reference, "outcome": outcome, "reason": reason,
+                                    "order_id": order_id}, None)
+
+    def tracking_update(self, event_id: str, tracking_number: str,
+                        status: Literal["shipped", "in_transit", "delivered", "exception"],
+                        order_id: Optional[str] = None) -> "types.Order":
+        """A carrier's tracking update (as the system actor; deduplicated, never regressing)."""
+        return self._order(SYSTEM, {"command": "tracking_update", "event_id": event_id,
+                                    "tracking_number": tracking_number, "status": status, "order_id": order_id}, None)
+
+    def request_return(self, actor: Actor, order_id: str, lines: Sequence[Mapping[str, Any]],
+                       idempotency_key: Optional[str] = None) -> "types.Order":
+        """Asks to return delivered units (``[{"line": 0, "quantity": 1, "reason": "defective"}]``)."""
+        return self._order(actor, {"command": "request_return", "order_id": order_id, "lines": list(lines)},
+                           idempotency_key)
+
+    def update_return(self, actor: Actor, order_id: str, return_id: str, action: types.ReturnAction,
+                      received: Optional[Sequence[Mapping[str, Any]]] = None,
+                      idempotency_key: Optional[str] = None) -> "types.Order":
+        """Moves a return along: approve, reject, schedule_pickup, mark_in_transit, receive, process,
+        refund, cancel."""
+        return self._order(actor, {"command": "update_return", "order_id": order_id, "return_id": return_id,
+                                   "action": action, "received": None if received is None else list(received)},
+                           idempotency_key)
+
+    def set_stock(self, actor: Actor, sku: str, on_hand: int, location: Optional[str] = None,
+                  backorder: bool = False, low_stock_threshold: Optional[int] = None) -> "types.StockItem":
+        """Sets a stock item (staff)."""
+        command = {"command": "set_stock", "sku": sku, "on_hand": on_hand, "location": location,
+                   "backorder": backorder, "low_stock_threshold": low_stock_threshold}
+        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None})["value"])
+
+    def adjust_stock(self, actor: Actor, sku: str, delta: int, location: Optional[str] = None) -> "types.StockItem":
+        """Adds to (or with a negative ``delta`` removes from) on hand (staff)."""
+        command = {"command": "adjust_stock", "sku": sku, "delta": delta, "location": location}
+        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None})["value"])
+
+    def list_orders(self, actor: Actor, customer_id: Optional[str] = None, state: Optional[types.OrderState] = None,
+                    limit: Optional[int] = None, after: Optional[str] = None) -> "types.OrderPage":
+        """A page of orders (``next`` is the cursor of the following page)."""
+        query = {"query": "list_orders", "customer_id": customer_id, "state": state, "limit": limit, "after": after}
+        return cast(types.OrderPage, self.query(actor, {k: v for k, v in query.items() if v is not None})["value"])
+
+    def stock_levels(self, actor: Actor, sku: str) -> List["types.StockItem"]:
+        """The stock of a sku at every location."""
+        return cast(List[types.StockItem], self.query(actor, {"query": "stock_levels", "sku": sku})["value"])
+
+    def list_returns(self, actor: Actor, order_id: str) -> List[Json]:
+        """The return requests of an order."""
+        return cast(List[Json], self.query(actor, {"query": "list_returns", "order_id": order_id})["value"])
+
+    def available_actions(self, actor: Actor, order_id: str) -> List["types.OrderAction"]:
+        """What the asking actor can do next to the order."""
+        return cast(List[types.OrderAction], self.query(actor, {"query": "available_actions", "order_id": order_id})["value"])
+
+    def shipping_rates(self, actor: Actor, address: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> List[Json]:
+        """Shipping options and prices for an address and lines."""
+        return cast(List[Json], self.query(actor, {"query": "shipping_rates", "address": dict(address),
+                                                   "lines": list(lines)})["value"])
