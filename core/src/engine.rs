@@ -337,7 +337,7 @@ impl<'e> Tx<'e> {
     fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
         order.event_sequence += 1;
         let event = self.event(
-            format!("order/{}", order.id),
+            ["order/", order.id.as_str()].concat(),
             order.event_sequence,
             Some(order),
             payload,
@@ -354,7 +354,7 @@ impl<'e> Tx<'e> {
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
-            format!("stock/{}", StockItem::key(&item.sku, &item.location)),
+            ["stock/", item.sku.as_str(), "@", item.location.as_str()].concat(),
             item.event_sequence,
             order,
             payload,

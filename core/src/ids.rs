@@ -30,11 +30,26 @@ impl SequentialIds {
 impl IdGen for SequentialIds {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed).max(1);
-        if self.node.is_empty() {
-            format!("{prefix}_{n:06}")
-        } else {
-            format!("{prefix}_{}_{n:06}", self.node)
+        // `{prefix}_{node}_{n:06}` built by hand: ids are minted for every event.
+        let mut digits = [b'0'; 20];
+        let mut start = digits.len();
+        let mut rest = n;
+        while rest > 0 {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
         }
+        let start = start.min(digits.len() - 6);
+        let number = std::str::from_utf8(&digits[start..]).unwrap_or("0");
+        let mut id = String::with_capacity(prefix.len() + self.node.len() + number.len() + 2);
+        id.push_str(prefix);
+        id.push('_');
+        if !self.node.is_empty() {
+            id.push_str(&self.node);
+            id.push('_');
+        }
+        id.push_str(number);
+        id
     }
 }
 
@@ -82,6 +97,17 @@ mod tests {
         assert_eq!(ids.next_id("ord"), "ord_000001");
         assert_eq!(ids.next_id("pay"), "pay_000002");
         assert_eq!(SequentialIds::new("n1").next_id("ord"), "ord_n1_000001");
+        // Past six digits the number grows; nothing is cut.
+        for (n, id) in [
+            (1_234_567, "evt_1234567"),
+            (u64::MAX, "evt_18446744073709551615"),
+        ] {
+            let ids = SequentialIds {
+                node: String::new(),
+                next: AtomicU64::new(n),
+            };
+            assert_eq!(ids.next_id("evt"), id);
+        }
     }
 
     #[test]
