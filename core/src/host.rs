@@ -56,17 +56,16 @@ pub struct HostGateway(pub Arc<dyn HostFunction>);
 
 /// What a host gateway answers: an outcome, or "unavailable".
 #[derive(serde::Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[serde(untagged)]
 enum GatewayAnswer {
-    Approved {
-        reference: String,
-    },
-    Declined {
-        reason: String,
-    },
-    Pending {
-        reference: String,
-    },
+    Outcome(GatewayOutcome),
+    Unavailable(Unavailable),
+}
+
+/// `{"status": "unavailable", "message"}` — an enum so that serde checks the tag.
+#[derive(serde::Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum Unavailable {
     Unavailable {
         #[serde(default)]
         message: String,
@@ -75,14 +74,12 @@ enum GatewayAnswer {
 
 impl PaymentGateway for HostGateway {
     fn execute(&self, request: &GatewayRequest) -> Result<GatewayOutcome> {
-        Ok(match ask(&*self.0, "gateway", "execute", request)? {
-            GatewayAnswer::Approved { reference } => GatewayOutcome::Approved { reference },
-            GatewayAnswer::Declined { reason } => GatewayOutcome::Declined { reason },
-            GatewayAnswer::Pending { reference } => GatewayOutcome::Pending { reference },
-            GatewayAnswer::Unavailable { message } => {
-                return Err(Error::GatewayUnavailable { message });
+        match ask(&*self.0, "gateway", "execute", request)? {
+            GatewayAnswer::Outcome(outcome) => Ok(outcome),
+            GatewayAnswer::Unavailable(Unavailable::Unavailable { message }) => {
+                Err(Error::GatewayUnavailable { message })
             }
-        })
+        }
     }
 }
 
