@@ -5,39 +5,8 @@ use std::str::FromStr;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ordercore::pricing::PricingContext;
-use ordercore_benches::{USD_20, cart, pricer, promotions};
-use rust_decimal::{Decimal, RoundingStrategy};
-
-/// The same arithmetic as the engine on the 20-line cart, written by hand: subtotal, a 10%
-/// discount rounded once and allocated by largest remainder, 8.25% tax per line, totals.
-fn hand_written(prices: &[(Decimal, i64)]) -> (Decimal, Decimal, Decimal) {
-    let bases: Vec<Decimal> = prices.iter().map(|(p, q)| p * Decimal::from(*q)).collect();
-    let subtotal: Decimal = bases.iter().sum();
-    let discount = (subtotal * Decimal::new(10, 2))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let cents = |amount: Decimal| {
-        let mut scaled = amount;
-        scaled.rescale(2);
-        scaled.mantissa()
-    };
-    let total_cents = cents(discount);
-    let weights: Vec<i128> = bases.iter().map(|b| cents(*b)).collect();
-    let sum: i128 = weights.iter().sum();
-    let mut shares: Vec<i128> = weights.iter().map(|w| total_cents * w / sum).collect();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(total_cents * weights[i] % sum));
-    let left = total_cents - shares.iter().sum::<i128>();
-    for &i in order.iter().take(left as usize) {
-        shares[i] += 1;
-    }
-    let mut tax_total = Decimal::ZERO;
-    for (base, share) in bases.iter().zip(&shares) {
-        let net = base - Decimal::new(*share as i64, 2);
-        tax_total += (net * Decimal::new(825, 4))
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    }
-    (subtotal, discount, subtotal - discount + tax_total)
-}
+use ordercore_benches::{USD_20, cart, hand_written, pricer, promotions};
+use rust_decimal::Decimal;
 
 fn bench(c: &mut Criterion) {
     let context = PricingContext::at("2026-06-01T12:00:00Z".parse().unwrap());

@@ -1,17 +1,28 @@
 //! Prices the 20-line cart many times, for profilers (`valgrind --tool=callgrind`, `perf`).
+//! `profile_pricing [runs] [hand]`: with `hand`, runs the hand-written decimal loop instead, so
+//! both can be compared in instructions (which, unlike time, repeat from run to run).
+use std::str::FromStr;
+
 fn main() {
     let cart = ordercore_benches::cart(20);
     let pricer = ordercore_benches::pricer(ordercore_benches::promotions(0));
     let context = ordercore::pricing::PricingContext::default();
-    let runs: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000);
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let hand = args.next().as_deref() == Some("hand");
+    let prices: Vec<(ordercore::Decimal, i64)> = ordercore_benches::USD_20
+        .iter()
+        .map(|(p, q)| (ordercore::Decimal::from_str(p).unwrap_or_default(), *q))
+        .collect();
     let mut total = ordercore::Decimal::ZERO;
     for _ in 0..runs {
-        total += std::hint::black_box(pricer.price(&cart, &context))
-            .map(|b| b.grand_total)
-            .unwrap_or_default();
+        total += if hand {
+            std::hint::black_box(ordercore_benches::hand_written(&prices)).2
+        } else {
+            std::hint::black_box(pricer.price(&cart, &context))
+                .map(|b| b.grand_total)
+                .unwrap_or_default()
+        };
     }
     println!("{total}");
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ordercore::pricing::{Cart, Pricer, PricingConfig};
 use ordercore::promotion::Promotion;
 use ordercore::tax::{TaxRule, TaxTable};
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
 /// The 20 (unit price, quantity) pairs of the USD vector `generated_usd_20_lines_order_discount`.
@@ -122,4 +123,35 @@ pub fn checkout(customer: &str, lines: usize) -> ordercore::command::PlaceOrder 
         "payment": {"method": "card", "capture": true}
     }))
     .expect("valid checkout")
+}
+
+/// The same arithmetic as the engine on the 20-line cart, written by hand: subtotal, a 10%
+/// discount rounded once and allocated by largest remainder, 8.25% tax per line, totals.
+pub fn hand_written(prices: &[(Decimal, i64)]) -> (Decimal, Decimal, Decimal) {
+    let bases: Vec<Decimal> = prices.iter().map(|(p, q)| p * Decimal::from(*q)).collect();
+    let subtotal: Decimal = bases.iter().sum();
+    let discount = (subtotal * Decimal::new(10, 2))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let cents = |amount: Decimal| {
+        let mut scaled = amount;
+        scaled.rescale(2);
+        scaled.mantissa()
+    };
+    let total_cents = cents(discount);
+    let weights: Vec<i128> = bases.iter().map(|b| cents(*b)).collect();
+    let sum: i128 = weights.iter().sum();
+    let mut shares: Vec<i128> = weights.iter().map(|w| total_cents * w / sum).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(total_cents * weights[i] % sum));
+    let left = total_cents - shares.iter().sum::<i128>();
+    for &i in order.iter().take(left as usize) {
+        shares[i] += 1;
+    }
+    let mut tax_total = Decimal::ZERO;
+    for (base, share) in bases.iter().zip(&shares) {
+        let net = base - Decimal::new(*share as i64, 2);
+        tax_total += (net * Decimal::new(825, 4))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    }
+    (subtotal, discount, subtotal - discount + tax_total)
 }

@@ -27,11 +27,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
 use crate::money::{
-    Currency, CurrencyRegistry, RoundingMode, UnitSplit, allocate_minor, amount_serde,
+    Currency, CurrencyRegistry, RoundingMode, UnitSplit, allocate_minor, amount_serde, div_floor,
 };
 use crate::promotion::{
     Effect, Prepared, Promotion, PromotionSet, RejectionReason, Target, Usage, check_conditions,
@@ -225,6 +226,14 @@ pub struct PriceBreakdown {
     pub not_applied: Vec<NotApplied>,
 }
 
+/// The discounts on one line or on shipping. Almost always none or one, so the first is kept
+/// inline (no allocation); reads like a slice, serializes as a list.
+pub type Adjustments = SmallVec<[Adjustment; 1]>;
+
+/// The tax lines of one line or of shipping, one per rate. One rate inline; combined rates
+/// (state + county) spill to the heap.
+pub type TaxLines = SmallVec<[TaxLine; 1]>;
+
 /// One priced line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineBreakdown {
@@ -237,13 +246,13 @@ pub struct LineBreakdown {
     /// `unit_price × quantity`.
     pub base: Decimal,
     /// The discounts on this line, in the order they applied.
-    pub adjustments: Vec<Adjustment>,
+    pub adjustments: Adjustments,
     /// Σ adjustments.
     pub discount: Decimal,
     /// The amount without tax, after discounts.
     pub net: Decimal,
     /// Tax by rate.
-    pub tax_lines: Vec<TaxLine>,
+    pub tax_lines: TaxLines,
     /// Σ tax lines.
     pub tax: Decimal,
     /// What the customer pays for this line.
@@ -260,13 +269,13 @@ pub struct ShippingBreakdown {
     /// The charge before discounts.
     pub base: Decimal,
     /// Discounts on shipping.
-    pub adjustments: Vec<Adjustment>,
+    pub adjustments: Adjustments,
     /// Σ adjustments.
     pub discount: Decimal,
     /// The amount without tax, after discounts.
     pub net: Decimal,
     /// Tax by rate.
-    pub tax_lines: Vec<TaxLine>,
+    pub tax_lines: TaxLines,
     /// Σ tax lines.
     pub tax: Decimal,
     /// What the customer pays for shipping.
@@ -423,10 +432,12 @@ struct Charge<'a> {
     /// Index in the cart's lines; `None` for shipping.
     line: Option<usize>,
     units: u64,
+    /// Price of one unit, in minor units.
+    unit: i128,
     base: i128,
     /// What is left after the promotions so far (the taxable amount in the end).
     remaining: i128,
-    adjustments: Vec<Adjustment>,
+    adjustments: Adjustments,
     tax_class: &'a TaxClass,
     /// This charge's entries in the shared list of computed taxes.
     taxes: std::ops::Range<usize>,
@@ -488,9 +499,10 @@ impl Pricer {
     pub fn price(&self, cart: &Cart, context: &PricingContext) -> Result<PriceBreakdown> {
         let currency = self.config.currencies.resolve(&cart.currency, "currency")?;
         let mode = self.config.rounding;
+        // `charges` stays in the cart's order (the breakdown's); `sorted` points at the same
+        // charges in canonical order, which allocations follow so that results do not depend on
+        // the order of the cart's lines.
         let mut charges = self.validate(cart, currency)?;
-        // Canonical order: results must not depend on the order of the cart's lines.
-        charges.sort_by(|a, b| canonical_order(&cart.lines, a, b));
         let mut shipping = match &cart.shipping {
             Some(charge) => {
                 let base = currency.to_minor(
@@ -500,9 +512,10 @@ impl Pricer {
                 Some(Charge {
                     line: None,
                     units: 1,
+                    unit: base,
                     base,
                     remaining: base,
-                    adjustments: Vec::new(),
+                    adjustments: Adjustments::new(),
                     tax_class: &charge.tax_class,
                     taxes: 0..0,
                 })
@@ -516,6 +529,8 @@ impl Pricer {
             .ok_or_else(|| Error::overflow("subtotal"))?;
         let subtotal_decimal = currency.from_minor(subtotal, "subtotal")?;
         let total_units: u64 = charges.iter().map(|c| c.units).sum();
+        let mut sorted: Vec<&mut Charge> = charges.iter_mut().collect();
+        sorted.sort_by(|a, b| canonical_order(&cart.lines, a, b));
 
         let candidates = self.promotions.candidates(cart);
         let mut not_applied: Vec<NotApplied> = candidates
@@ -532,7 +547,7 @@ impl Pricer {
         for prepared in candidates.promotions {
             let promotion = &prepared.promotion;
             let target_units = match &promotion.target {
-                Target::Lines(_) => charges
+                Target::Lines(_) => sorted
                     .iter()
                     .filter(|c| promotion.target.selects(&cart.lines[c.line.unwrap_or(0)]))
                     .map(|c| c.units)
@@ -558,7 +573,7 @@ impl Pricer {
                 Ok(()) => self.apply(
                     prepared,
                     cart,
-                    &mut charges,
+                    &mut sorted,
                     shipping.as_mut(),
                     currency,
                     mode,
@@ -578,8 +593,9 @@ impl Pricer {
             }
         }
 
-        let mut taxes = Vec::with_capacity(charges.len() + 1);
-        let mut all: Vec<&mut Charge> = charges.iter_mut().chain(shipping.as_mut()).collect();
+        let mut taxes = Vec::with_capacity(sorted.len() + 1);
+        let mut all = sorted;
+        all.extend(shipping.as_mut());
         let rates = self.compute_tax(cart, &mut all, &mut taxes, currency, context.now)?;
         drop(all);
         self.assemble(
@@ -663,9 +679,10 @@ impl Pricer {
             charges.push(Charge {
                 line: Some(i),
                 units: quantity,
+                unit,
                 base,
                 remaining: base,
-                adjustments: Vec::new(),
+                adjustments: Adjustments::new(),
                 tax_class: &line.tax_class,
                 taxes: 0..0,
             });
@@ -678,14 +695,14 @@ impl Pricer {
         &self,
         prepared: &Prepared,
         cart: &Cart,
-        charges: &mut [Charge<'a>],
+        charges: &mut [&mut Charge<'a>],
         shipping: Option<&mut Charge<'a>>,
         currency: Currency,
         mode: RoundingMode,
     ) -> Result<std::result::Result<AppliedPromotion, RejectionReason>> {
         let promotion = &prepared.promotion;
         // (charge, weight) pairs the promotion acts on; weights in minor units.
-        let mut targets: Vec<(&mut Charge, i128)> = match &promotion.target {
+        let mut targets: SmallVec<[(&mut Charge, i128); 32]> = match &promotion.target {
             Target::Shipping => shipping
                 .filter(|s| s.remaining > 0)
                 .map(|s| {
@@ -699,7 +716,7 @@ impl Pricer {
                 .filter(|c| c.remaining > 0 && target.selects(&cart.lines[c.line.unwrap_or(0)]))
                 .map(|c| {
                     let weight = c.remaining;
-                    (c, weight)
+                    (&mut **c, weight)
                 })
                 .collect(),
         };
@@ -741,7 +758,7 @@ impl Pricer {
         if amount_minor == 0 {
             return Ok(Err(RejectionReason::NoEligibleItems));
         }
-        let weights: Vec<i128> = targets.iter().map(|(_, w)| *w).collect();
+        let weights: SmallVec<[i128; 32]> = targets.iter().map(|(_, w)| *w).collect();
         let shares = allocate_minor(amount_minor, &weights)?;
         for ((charge, weight), share) in targets.iter_mut().zip(shares) {
             if share > 0 {
@@ -926,12 +943,13 @@ impl Pricer {
         let (mut subtotal, mut discount_total, mut tax_total, mut grand_total) =
             (0i128, 0i128, 0i128, 0i128);
 
-        // Shared by lines and shipping: discounts, tax lines, net and total of one charge.
-        let mut settle = |charge: &mut Charge| -> Result<Settled> {
+        // Shared by lines and shipping: fills the charge's tax lines, returns its amounts in
+        // minor units. Large values are written once, where they end up (copies showed up in
+        // profiles).
+        let mut settle = |charge: &Charge, tax_lines: &mut TaxLines| -> Result<Settled> {
             let discount = charge.base - charge.remaining;
             let own = &taxes[charge.taxes.clone()];
             let mut tax = 0i128;
-            let mut tax_lines = Vec::with_capacity(own.len());
             if !own.is_empty() {
                 let base = dec(charge.remaining)?;
                 for t in own {
@@ -957,49 +975,47 @@ impl Pricer {
             tax_total += tax;
             grand_total += total;
             Ok(Settled {
-                base: dec(charge.base)?,
-                adjustments: std::mem::take(&mut charge.adjustments),
                 discount,
-                net: dec(net)?,
-                tax_lines,
-                tax: dec(tax)?,
-                total: dec(total)?,
+                net,
+                tax,
+                total,
             })
         };
 
-        charges.sort_by_key(|c| c.line);
         let mut lines = Vec::with_capacity(charges.len());
         for charge in &mut charges {
             let line = &cart.lines[charge.line.unwrap_or(0)];
             subtotal += charge.base;
-            let settled = settle(charge)?;
+            let mut tax_lines = TaxLines::new();
+            let settled = settle(charge, &mut tax_lines)?;
             lines.push(LineBreakdown {
                 sku: line.sku.clone(),
                 quantity: charge.units,
-                unit_price: currency.exact(line.unit_price, "unit_price")?,
-                base: settled.base,
-                adjustments: settled.adjustments,
+                unit_price: dec(charge.unit)?,
+                base: dec(charge.base)?,
+                adjustments: std::mem::take(&mut charge.adjustments),
                 discount: dec(settled.discount)?,
-                net: settled.net,
-                tax_lines: settled.tax_lines,
-                tax: settled.tax,
-                total: settled.total,
+                net: dec(settled.net)?,
+                tax_lines,
+                tax: dec(settled.tax)?,
+                total: dec(settled.total)?,
                 discount_per_unit: UnitSplit::of(settled.discount, charge.units, currency)?,
             });
         }
         let shipping_total = shipping.as_ref().map_or(0, |s| s.base);
         let shipping = match (shipping, &cart.shipping) {
-            (Some(mut charge), Some(input)) => {
-                let settled = settle(&mut charge)?;
+            (Some(charge), Some(input)) => {
+                let mut tax_lines = TaxLines::new();
+                let settled = settle(&charge, &mut tax_lines)?;
                 Some(ShippingBreakdown {
                     method: input.method.clone(),
-                    base: settled.base,
-                    adjustments: settled.adjustments,
+                    base: dec(charge.base)?,
+                    adjustments: charge.adjustments,
                     discount: dec(settled.discount)?,
-                    net: settled.net,
-                    tax_lines: settled.tax_lines,
-                    tax: settled.tax,
-                    total: settled.total,
+                    net: dec(settled.net)?,
+                    tax_lines,
+                    tax: dec(settled.tax)?,
+                    total: dec(settled.total)?,
                 })
             }
             _ => None,
@@ -1035,14 +1051,12 @@ impl Pricer {
     }
 }
 
+/// A charge's amounts in minor units.
 struct Settled {
-    base: Decimal,
-    adjustments: Vec<Adjustment>,
     discount: i128,
-    net: Decimal,
-    tax_lines: Vec<TaxLine>,
-    tax: Decimal,
-    total: Decimal,
+    net: i128,
+    tax: i128,
+    total: i128,
 }
 
 fn check_string(
@@ -1051,7 +1065,9 @@ fn check_string(
     field: impl Fn() -> String,
     may_be_empty: bool,
 ) -> Result<()> {
-    if !may_be_empty && value.trim().is_empty() {
+    // A first character that is not white space settles it without scanning the string.
+    let blank = || !value.starts_with(|c: char| !c.is_whitespace()) && value.trim().is_empty();
+    if !may_be_empty && blank() {
         return Err(Error::invalid(field(), "must not be empty"));
     }
     if value.len() > limits.max_string_len {
@@ -1131,9 +1147,8 @@ fn cheapest_units(targets: &mut [(&mut Charge, i128)], buy: u64, get: u64, max: 
     // (unit value, target position, how many such units)
     let mut buckets: Vec<(i128, usize, u64)> = Vec::with_capacity(targets.len() * 2);
     for (position, (charge, _)) in targets.iter().enumerate() {
-        let units = i128::from(charge.units);
-        let each = charge.remaining.div_euclid(units);
-        let richer = charge.remaining.rem_euclid(units) as u64;
+        let (each, richer) = div_floor(charge.remaining, i128::from(charge.units));
+        let richer = richer as u64;
         buckets.push((each, position, charge.units - richer));
         if richer > 0 {
             buckets.push((each + 1, position, richer));
