@@ -354,11 +354,57 @@ export declare class Pricer {
    */
   price(cart: Cart, context?: PricingContext): PriceBreakdown
   /**
+   * `price`, answering a `Quote`: the same breakdown kept natively, its totals read as
+   * strings and its lists converted only when read — the fast path when a caller needs the
+   * totals rather than every line's every figure.
+   */
+  quote(cart: Cart, context?: PricingContext): Quote
+  /**
    * `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with
    * no JS objects built on either side — for services that forward request bodies and send
    * the breakdown as a response body. Numbers follow the same exact-conversion rule.
    */
   priceJson(cartJson: string, contextJson?: string): string
+}
+
+/**
+ * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+ * each read of a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) builds it
+ * anew, so keep what you read. `JSON.stringify(quote)` gives the whole breakdown.
+ */
+export declare class Quote {
+  /** ISO-4217 code of every amount. */
+  get currency(): string
+  /** Whether unit prices included tax. */
+  get prices_include_tax(): boolean
+  /** How amounts between two minor units were rounded (`half_up`, `half_even`). */
+  get rounding(): string
+  /** Whether tax was rounded per line or per order (`per_line`, `per_order`). */
+  get tax_rounding(): string
+  /** Σ line bases. */
+  get subtotal(): string
+  /** Σ discounts on lines and shipping. */
+  get discount_total(): string
+  /** Shipping before discounts. */
+  get shipping_total(): string
+  /** Σ tax on lines and shipping. */
+  get tax_total(): string
+  /** What the customer pays. */
+  get grand_total(): string
+  /** The priced lines (built on each read). */
+  get lines(): PriceBreakdown['lines']
+  /** The priced shipping charge, or null (built on each read). */
+  get shipping(): PriceBreakdown['shipping']
+  /** Tax by rate (built on each read). */
+  get taxes(): PriceBreakdown['taxes']
+  /** The promotions applied (built on each read). */
+  get promotions(): PriceBreakdown['promotions']
+  /** Promotions and codes considered but not applied, with the reason (built on each read). */
+  get not_applied(): PriceBreakdown['not_applied']
+  /** The whole breakdown as JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
+  toJSON(): PriceBreakdown
+  /** The whole breakdown as JSON text, without building JS objects. */
+  json(): string
 }
 
 /** The keys under which documents carry decimal amounts (as strings). */

@@ -1,6 +1,7 @@
 //! Prices the 20-line cart many times, for profilers (`valgrind --tool=callgrind`, `perf`).
 //! `profile_pricing [runs] [hand]`: with `hand`, runs the hand-written decimal loop instead, so
-//! both can be compared in instructions (which, unlike time, repeat from run to run).
+//! both can be compared in instructions (which, unlike time, repeat from run to run); with
+//! `parse`, parses the cart's JSON text instead (the bindings' way in).
 use std::str::FromStr;
 
 fn main() {
@@ -9,7 +10,19 @@ fn main() {
     let context = ordercore::pricing::PricingContext::default();
     let mut args = std::env::args().skip(1);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let hand = args.next().as_deref() == Some("hand");
+    let mode = args.next().unwrap_or_default();
+    let hand = mode == "hand";
+    if mode == "parse" {
+        let text = serde_json::to_string(&cart).unwrap_or_default();
+        let mut lines = 0;
+        for _ in 0..runs {
+            let parsed: ordercore::pricing::Cart =
+                serde_json::from_str(std::hint::black_box(&text)).unwrap_or_default();
+            lines += parsed.lines.len();
+        }
+        println!("{lines}");
+        return;
+    }
     let prices: Vec<(ordercore::Decimal, i64)> = ordercore_benches::USD_20
         .iter()
         .map(|(p, q)| (ordercore::Decimal::from_str(p).unwrap_or_default(), *q))

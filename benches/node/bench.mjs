@@ -60,7 +60,11 @@ console.log(`dinero.js grand_total ${theirs.grand_total}; totals matching the ve
 const cartJson = JSON.stringify(vector.cart)
 const contextJson = JSON.stringify(vector.context)
 const breakdownJson = JSON.stringify(ours)
+const quoted = pricer.quote(vector.cart, vector.context)
+if (quoted.grand_total !== expected.grand_total) throw new Error(`quote: ${quoted.grand_total}`)
 const rows = {
+  'ordercore `Pricer.quote` (JS objects in, `Quote` out), reading `grand_total`': () => pricer.quote(vector.cart, vector.context).grand_total,
+  'ordercore `Pricer.quote`, reading `lines` too': () => { const q = pricer.quote(vector.cart, vector.context); return [q.lines, q.grand_total] },
   'ordercore `Pricer.price` (JS objects in and out, full breakdown)': priceWithOrdercore,
   'ordercore `Pricer.priceJson` (JSON text in and out)': () => pricer.priceJson(cartJson, contextJson),
   'ordercore `priceRequest` (pricer built per call)': () => ordercore.priceRequest({ ...vector, config: vector.cases[0].config }),

@@ -118,25 +118,40 @@ def lifecycles_per_second(count: int = 300) -> float:
     return count / (time.perf_counter() - start)
 
 
+def with_ordercore_quote() -> Decimal:
+    return PRICER.quote(CART, CONTEXT).grand_total
+
+
+def with_ordercore_quote_lines() -> List[Decimal]:
+    quote = PRICER.quote(CART, CONTEXT)
+    return [line["total"] for line in quote["lines"]] + [quote.grand_total]
+
+
 def main() -> None:
-    rows = {"ordercore `Pricer.price` (dict in, full breakdown out)": with_ordercore,
+    quote_row = "ordercore `Pricer.quote` (dict in, `Quote` out), reading `grand_total`"
+    prices_row = "prices 1.1 (Saleor), the arithmetic by hand"
+    rows = {quote_row: with_ordercore_quote,
+            "ordercore `Pricer.quote`, reading every line's `total` too": with_ordercore_quote_lines,
+            "ordercore `Pricer.price` (dict in, full breakdown dict out)": with_ordercore,
             "ordercore `Pricer.price_json` (JSON text in and out)": with_ordercore_json,
-            "prices 1.1 (Saleor), the arithmetic by hand": with_prices,
+            prices_row: with_prices,
             "py-moneyed 3.0, the arithmetic by hand": with_moneyed,
+            f"CPython alone: `json.dumps(cart)` ({len(CART_JSON)} bytes)": lambda: json.dumps(CART),
             f"CPython alone: `json.loads(breakdown)` ({len(BREAKDOWN_JSON)} bytes)": lambda: json.loads(BREAKDOWN_JSON)}
-    for name, fn in list(rows.items())[:4]:
+    print(f"Pricer.quote: {agrees(dict(PRICER.quote(CART, CONTEXT)))} match the vector")
+    for name, fn in list(rows.items())[2:6]:
         result = fn()
         print(f"{name}: {agrees(json.loads(result) if isinstance(result, str) else result)} match the vector")
     results: Dict[str, List[float]] = {name: [] for name in rows}
     for _ in range(3):  # interleaved rounds: the machine's noise hits every row alike
         for name, fn in rows.items():
             results[name].append(measure(fn))
-    ours = statistics.median(results["ordercore `Pricer.price` (dict in, full breakdown out)"])
-    print("\n| 20-line cart from Python | µs per call | vs `Pricer.price` |")
+    theirs = statistics.median(results[prices_row])
+    print("\n| 20-line cart from Python | µs per call | `prices` is this many times slower |")
     print("|---|---:|---:|")
     for name in rows:
         us = statistics.median(results[name])
-        print(f"| {name} | {us:.1f} | {us / ours:.2f}× |")
+        print(f"| {name} | {us:.1f} | {theirs / us:.1f}× |")
     print(f"\nfull lifecycle (place + pay, ship, deliver) on the memory store: {lifecycles_per_second():.0f} per second")
 
 

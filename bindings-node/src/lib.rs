@@ -9,6 +9,7 @@
 
 mod bridge;
 mod plugins;
+mod quote;
 mod store;
 
 use std::cell::RefCell;
@@ -627,6 +628,27 @@ impl Pricer {
         };
         let answer = price().map_err(|e| throw(env, e))?;
         parse_json(env, &answer)
+    }
+
+    /// `price`, answering a `Quote`: the same breakdown kept natively, its totals read as
+    /// strings and its lists converted only when read — the fast path when a caller needs the
+    /// totals rather than every line's every figure.
+    #[napi(catch_unwind, ts_args_type = "cart: Cart, context?: PricingContext")]
+    pub fn quote(
+        &self,
+        env: &Env,
+        cart: Unknown<'_>,
+        context: Option<Unknown<'_>>,
+    ) -> Result<quote::Quote> {
+        let quote = || -> ordercore::Result<ordercore::pricing::PriceBreakdown> {
+            let cart = document_text(env, cart, "cart")?;
+            let context = match present(context) {
+                Some(value) => document_text(env, value, "context")?,
+                None => String::new(),
+            };
+            self.inner.quote_json(&cart, &context)
+        };
+        quote().map(quote::Quote::new).map_err(|e| throw(env, e))
     }
 
     /// `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with

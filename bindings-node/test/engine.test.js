@@ -146,7 +146,7 @@ test('hostile input rejects with a coded error on every entry point, never abort
     (v) => engine.pendingEvents(v), (v) => engine.markDelivered(v), (v) => engine.setClock(v),
     (v) => engine.verifyWebhook(v, v, v, v), (v) => ordercore.signWebhook(v, v, v),
     (v) => ordercore.priceRequest(v), (v) => new ordercore.Engine(v), (v) => new ordercore.Engine({}, v),
-    (v) => new ordercore.Pricer(v), (v) => new ordercore.Pricer().price(v, v), (v) => new ordercore.Pricer().priceJson(v, v), (v) => new ordercore.Engine({}, { store: v, gateway: v, carrier: v, tax: v }),
+    (v) => new ordercore.Pricer(v), (v) => new ordercore.Pricer().price(v, v), (v) => new ordercore.Pricer().priceJson(v, v), (v) => new ordercore.Pricer().quote(v, v).json(), (v) => new ordercore.Engine({}, { store: v, gateway: v, carrier: v, tax: v }),
   ]
   let rejected = 0
   for (const value of hostile) {

@@ -1,6 +1,6 @@
 // Compiled (not run) by `tsc --noEmit -p test/tsconfig.json` in the test script: the generated
 // index.d.ts must type real use, and refuse wrong use (the @ts-expect-error lines).
-import { Engine, Pricer, priceRequest, type Command, type Order, type Store, type PaymentGateway } from '..'
+import { Engine, Pricer, priceRequest, type PriceBreakdown, type Command, type Order, type Store, type PaymentGateway } from '..'
 
 async function main (): Promise<void> {
   const engine = new Engine({ products: [{ sku: 'mug', name: 'Mug', unit_price: '12.50' }] })
@@ -16,6 +16,11 @@ async function main (): Promise<void> {
   const total: string = order.pricing.grand_total
   const breakdown = new Pricer({}).price({ currency: 'USD', lines: [{ sku: 'A', unit_price: '1.00', quantity: 1 }] })
   const tax: string = breakdown.tax_total
+  const quote = new Pricer({}).quote({ currency: 'USD', lines: [{ sku: 'A', unit_price: '1.00', quantity: 1 }] })
+  const quoted: string = quote.grand_total
+  const asBreakdown: PriceBreakdown = quote.toJSON()
+  // @ts-expect-error a quote's totals are read-only
+  quote.grand_total = '0'
   priceRequest({ cart: { currency: 'USD', lines: [] } })
   // @ts-expect-error an unknown command is refused by the types
   await engine.execute({ type: 'system' }, { command: 'teleport_order', order_id: 'x' })
@@ -25,7 +30,7 @@ async function main (): Promise<void> {
   await engine.getOrder({ type: 'staff', id: 'ops', role: 'owner' }, { order_id: 'x' })
   const gateway: PaymentGateway = { execute: async (request) => ({ status: 'approved', reference: request.idempotency_key }) }
   const store: Partial<Store> = { load: async () => null }
-  return void [total, tax, gateway, store]
+  return void [total, tax, quoted, asBreakdown, gateway, store]
 }
 
 void main()

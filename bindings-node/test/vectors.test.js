@@ -35,10 +35,11 @@ for (const file of files) {
       const request = { config: c.config ?? {} }
       for (const key of ['tax_rules', 'promotions', 'context', 'cart']) request[key] = c[key] ?? vector[key]
       // The same case through a Pricer built once: the same breakdown, or the same error.
-      const viaPricer = () => new ordercore.Pricer({ config: request.config, tax_rules: request.tax_rules, promotions: request.promotions })
-        .price(request.cart, request.context)
+      const pricer = () => new ordercore.Pricer({ config: request.config, tax_rules: request.tax_rules, promotions: request.promotions })
+      const viaPricer = () => pricer().price(request.cart, request.context)
+      const viaQuote = () => pricer().quote(request.cart, request.context)
       if (c.expect_error) {
-        for (const call of [() => ordercore.priceRequest(request), viaPricer]) {
+        for (const call of [() => ordercore.priceRequest(request), viaPricer, viaQuote]) {
           assert.throws(call, (error) => {
             subset(c.expect_error, { code: error.code, field: error.field })
             return true
@@ -48,6 +49,11 @@ for (const file of files) {
         const breakdown = ordercore.priceRequest(request)
         subset(c.expect, breakdown)
         assert.deepEqual(viaPricer(), breakdown)
+        // A quote holds the same breakdown: as a whole, as text and key by key.
+        const quote = viaQuote()
+        assert.deepEqual(JSON.parse(JSON.stringify(quote)), breakdown)
+        assert.deepEqual(JSON.parse(quote.json()), breakdown)
+        for (const key of Object.keys(breakdown)) assert.deepEqual(quote[key], breakdown[key], key)
       }
     })
   })

@@ -2,9 +2,13 @@
 //! Translation only: JSON text in, JSON text out, errors as `NativeError(error_json)`; the
 //! engine's work runs with the GIL released.
 
+mod convert;
+mod quote;
+
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use convert::{decimal_type, to_python};
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
 use ordercore::json::{
     JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse, price_request,
@@ -399,50 +403,35 @@ impl Pricer {
         py.detach(|| self.inner.price(cart_json, context_json))
             .map_err(raise)
     }
+
+    /// Prices a cart given as Python objects (dicts, lists, str, int, Decimal; anything else
+    /// through `default`, the package's JSON hook) into a `Quote` that converts on access.
+    #[pyo3(signature = (cart, context, default))]
+    fn quote(
+        &self,
+        py: Python<'_>,
+        cart: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        default: &Bound<'_, PyAny>,
+    ) -> PyResult<quote::Quote> {
+        let cart = convert::from_python(cart, default, "cart")?;
+        let context = match context {
+            Some(context) if !context.is_none() => {
+                Some(convert::from_python(context, default, "context")?)
+            }
+            _ => None,
+        };
+        let breakdown = py
+            .detach(|| self.inner.quote(&cart, context.as_ref()))
+            .map_err(raise)?;
+        Ok(quote::Quote::new(breakdown))
+    }
 }
 
 /// Prices a request in the shape of a shared test vector; answers the breakdown's JSON.
 #[pyfunction(name = "price_request")]
 fn price(py: Python<'_>, request_json: &str) -> PyResult<String> {
     py.detach(|| price_request(request_json)).map_err(raise)
-}
-
-static DECIMAL: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
-
-/// A parsed JSON value as Python objects; strings under amount keys become `decimal.Decimal`.
-fn to_python<'py>(
-    py: Python<'py>,
-    value: &serde_json::Value,
-    amount: bool,
-    decimal: &Bound<'py, pyo3::types::PyType>,
-) -> PyResult<Bound<'py, PyAny>> {
-    use serde_json::Value;
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (_, Some(u)) => u.into_pyobject(py)?.into_any(),
-            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-        },
-        Value::String(text) if amount => decimal.call1((text.as_str(),))?,
-        Value::String(text) => pyo3::types::PyString::new(py, text).into_any(),
-        Value::Array(items) => {
-            let list = pyo3::types::PyList::empty(py);
-            for item in items {
-                list.append(to_python(py, item, amount, decimal)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (key, item) in map {
-                let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
-                dict.set_item(key, to_python(py, item, is_amount, decimal)?)?;
-            }
-            dict.into_any()
-        }
-    })
 }
 
 /// Parses a document answered by the engine into dicts and lists, with `Decimal` amounts (the
@@ -455,8 +444,7 @@ fn decode<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
             message: e.to_string(),
         })
     })?;
-    let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
-    to_python(py, &value, false, decimal)
+    to_python(py, &value, false, decimal_type(py)?)
 }
 
 /// Every stable error code of the core.
@@ -475,6 +463,7 @@ fn amount_fields() -> Vec<&'static str> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_class::<Pricer>()?;
+    m.add_class::<quote::Quote>()?;
     m.add_function(wrap_pyfunction!(price, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;

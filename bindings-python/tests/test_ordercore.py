@@ -155,7 +155,9 @@ def test_hostile_input_raises_ordercore_errors_never_panics():
              lambda t: engine._native.mark_delivered(t), lambda t: _native.price_request(t),
              lambda t: engine._native.set_clock(t), lambda t: _native.Engine(t),
              lambda t: engine._native.verify_webhook(t, t, 0, t), lambda t: _native.sign_webhook(t, t, -1),
-             lambda t: _native.Pricer(t), lambda t: pricer.price(t, t), lambda t: _native.decode(t))
+             lambda t: _native.Pricer(t), lambda t: pricer.price(t, t), lambda t: _native.decode(t),
+             lambda t: pricer.quote(t, t, ordercore._json_default).json(),
+             lambda t: pricer.quote({"currency": "USD", "lines": [{"sku": t, "unit_price": t, "quantity": 1}]}, None, str))
     for text in hostile:
         for call in calls:
             try:
@@ -252,6 +254,58 @@ def test_price_json_is_price_for_json_text():
     with pytest.raises(ordercore.ValidationError) as raised:
         pricer.price_json('{"currency": "USD", "lines": [{"sku": "A", "unit_price": 19.99, "quantity": 1}]}')
     assert raised.value.field == "lines[0].unit_price" and "floating-point" in str(raised.value)
+
+
+@pytest.mark.parametrize("vector,case", list(vector_cases()))
+def test_a_quote_is_the_same_breakdown_as_price(vector, case):
+    spec = {"config": case.get("config", {}), "tax_rules": case.get("tax_rules", vector.get("tax_rules", [])),
+            "promotions": case.get("promotions", vector.get("promotions", []))}
+    cart, context = case.get("cart", vector.get("cart")), case.get("context", vector.get("context"))
+    if "expect_error" in case:
+        with pytest.raises(ordercore.OrderCoreError) as raised:
+            ordercore.Pricer(spec).quote(cart, context)
+        subset(case["expect_error"], {"code": raised.value.code, "field": raised.value.field})
+        return
+    pricer = ordercore.Pricer(spec)
+    quote, breakdown = pricer.quote(cart, context), pricer.price(cart, context)
+    subset(case["expect"], dict(quote))
+    assert quote == breakdown and quote.to_dict() == breakdown and dict(quote) == breakdown
+    assert set(quote) == set(breakdown) and len(quote) == len(breakdown)
+    assert quote.grand_total == breakdown["grand_total"] and isinstance(quote.tax_total, Decimal)
+    assert (quote.subtotal, quote.discount_total, quote.shipping_total) == (
+        breakdown["subtotal"], breakdown["discount_total"], breakdown["shipping_total"])
+    assert json.loads(quote.json()) == json.loads(pricer.price_json(json.dumps(cart), json.dumps(context or {})))
+
+
+def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
+    import datetime
+
+    pricer = ordercore.Pricer({"tax_rules": [{"id": "t", "name": "T", "country": "US", "percentage": "10"}]})
+    lines = [{"sku": "A", "unit_price": Decimal("19.99"), "quantity": 3, "tags": ("x", "y")}]
+    context = {"now": datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.timezone.utc)}
+    quote = pricer.quote({"currency": "USD", "address": {"country": "US"}, "lines": lines}, context)
+    assert quote.grand_total == Decimal("65.97") and quote["lines"][0]["tax"] == Decimal("6.00")
+    assert quote["lines"] is quote["lines"], "a field read once is kept"
+    with pytest.raises(KeyError):
+        quote["nope"]
+    assert "65.97" in repr(quote)
+
+    def refused(cart, field, words):
+        with pytest.raises(ordercore.ValidationError) as raised:
+            pricer.quote(cart)
+        assert raised.value.field == field and words in str(raised.value), str(raised.value)
+
+    line = {"sku": "A", "unit_price": "1.00", "quantity": 1}
+    refused({"currency": "USD", "lines": [dict(line, unit_price=19.99)]}, "lines[0].unit_price", "floating-point")
+    refused({"currency": "USD", "lines": [line, dict(line, quantity=2 ** 70)]}, "lines[1].quantity", "out of range")
+    refused({"currency": "USD", "lines": [dict(line, tags=[object()])]}, "lines[0].tags[0]", "unsupported type object")
+    refused({"currency": "USD", "lines": [dict(line, quantity=0)]}, "lines[0].quantity", "at least 1")
+    refused({"currency": "USD", 5: 1, "lines": []}, "cart", "not a string")
+    refused({"currency": "USD", "lines": [dict(line, unit_price=Decimal("NaN"))]}, "lines[0].unit_price", "NaN")
+    looped: list = []
+    looped.append(looped)
+    refused({"currency": "USD", "lines": looped}, "lines" + "[0]" * 64, "nested more than 64")
+    refused("not a cart", "cart", "invalid type")
 
 
 def test_every_command_and_query_has_a_method():

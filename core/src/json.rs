@@ -19,7 +19,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::error::{Error, Result};
 use crate::ids::{IdGen, SequentialIds, UuidIds};
 use crate::payment::{FakePaymentGateway, PaymentGateway, Scripted};
-use crate::pricing::{Cart, Pricer, PricingConfig, PricingContext};
+use crate::pricing::{Cart, PriceBreakdown, Pricer, PricingConfig, PricingContext};
 use crate::promotion::Promotion;
 use crate::shipping::{Carrier, TableRateCarrier};
 use crate::store::Store;
@@ -124,22 +124,39 @@ impl std::fmt::Debug for JsonEngine {
 /// Parses `text` as `T`. An error names the offending field by its path in the document
 /// (`lines[0].unit_price`), or `what` when the document as a whole is wrong.
 pub fn parse<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    // Tracking paths costs on every field; a valid document (the usual case) skips it, and an
+    // invalid one is parsed again with tracking to name its field.
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        // Broken JSON is the document's fault as a whole; a wrong value is its field's.
-        let field = if inner.is_syntax() || inner.is_eof() || path.is_empty() || path == "." {
-            what.to_string()
-        } else {
-            path
-        };
-        Error::invalid(field, inner.to_string())
-    })?;
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| path_error(e, what))?;
     deserializer
         .end()
         .map_err(|e| Error::invalid(what, e.to_string()))?;
     Ok(value)
+}
+
+/// [`parse`] for a document a binding has already built as a JSON value from native objects:
+/// the same errors, naming the same field paths.
+pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value, what: &str) -> Result<T> {
+    match T::deserialize(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => serde_path_to_error::deserialize(value).map_err(|e| path_error(e, what)),
+    }
+}
+
+fn path_error(error: serde_path_to_error::Error<serde_json::Error>, what: &str) -> Error {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    // Broken JSON is the document's fault as a whole; a wrong value is its field's.
+    let field = if inner.is_syntax() || inner.is_eof() || path.is_empty() || path == "." {
+        what.to_string()
+    } else {
+        path
+    };
+    Error::invalid(field, inner.to_string())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
@@ -360,12 +377,35 @@ impl JsonPricer {
     /// Prices a cart; `context_json` (`{"now": …, "usage": …}`) may be empty or `{}`: priced
     /// now (the system clock) with no recorded promotion usage. Answers the breakdown.
     pub fn price(&self, cart_json: &str, context_json: &str) -> Result<String> {
+        to_json(&self.quote_json(cart_json, context_json)?)
+    }
+
+    /// [`JsonPricer::price`] answering the breakdown itself, for bindings that hand it out
+    /// without converting all of it (their quote objects convert a field when it is read).
+    pub fn quote_json(&self, cart_json: &str, context_json: &str) -> Result<PriceBreakdown> {
         let cart: Cart = parse(cart_json, "cart")?;
         let context: PricingContext = match context_json.trim() {
             "" | "{}" => PricingContext::at(SystemClock.now()),
             text => parse(text, "context")?,
         };
-        to_json(&self.pricer.price(&cart, &context)?)
+        self.pricer.price(&cart, &context)
+    }
+
+    /// [`JsonPricer::quote_json`] for documents a binding has built as JSON values from native
+    /// objects (no JSON text in between); no context or an empty one prices now.
+    pub fn quote(
+        &self,
+        cart: &serde_json::Value,
+        context: Option<&serde_json::Value>,
+    ) -> Result<PriceBreakdown> {
+        let cart: Cart = from_value(cart, "cart")?;
+        let context: PricingContext = match context {
+            Some(value) if !value.is_null() && value.as_object().is_none_or(|o| !o.is_empty()) => {
+                from_value(value, "context")?
+            }
+            _ => PricingContext::at(SystemClock.now()),
+        };
+        self.pricer.price(&cart, &context)
     }
 }
 

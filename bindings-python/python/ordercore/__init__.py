@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
+from typing import Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
 from . import _native, types
 from .types import OrderPage, OutboxEntry, PlaceOrderInput, PriceBreakdown, TickReport
 
 __all__ = [
-    "Engine", "Pricer", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Pricer", "Quote", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -217,6 +217,13 @@ class Pricer:
         clock) with no recorded promotion usage."""
         return cast(PriceBreakdown, _loads(_call(self._native.price, _dumps(cart, "cart"), _dumps(context, "context") if context else "")))
 
+    def quote(self, cart: Mapping[str, Any], context: Optional[Mapping[str, Any]] = None) -> "Quote":
+        """:meth:`price`, answering a :class:`Quote`: the same breakdown, kept natively and
+        converted to Python objects only where it is read — the fast path when a caller needs
+        the totals and not every line's every figure. The cart's dicts are read directly (no
+        JSON text in between); the same values are accepted and refused as by :meth:`price`."""
+        return Quote(_call(self._native.quote, cart, context, _json_default))
+
     def price_json(self, cart_json: Union[str, bytes], context_json: Union[str, bytes] = "") -> str:
         """:meth:`price` for JSON text: the cart's JSON in, the breakdown's JSON out (amounts as
         decimal strings) — no Python objects built on either side. For services that receive
@@ -224,6 +231,72 @@ class Pricer:
         text = cart_json.decode("utf-8") if isinstance(cart_json, bytes) else cart_json
         context = context_json.decode("utf-8") if isinstance(context_json, bytes) else context_json
         return _call(self._native.price, text, context)
+
+
+_QUOTE_KEYS = tuple(_native.Quote.keys())
+
+
+class Quote(Mapping[str, Any]):
+    """A priced cart (:meth:`Pricer.quote`): a read-only mapping with the keys and values of
+    :meth:`Pricer.price`'s breakdown, converted from the native breakdown on first access and
+    kept. ``dict(quote)`` or :meth:`to_dict` gives the plain dict; :meth:`json` the JSON text
+    (amounts as strings) without building Python objects. Compares equal to the same breakdown
+    as a dict."""
+
+    __slots__ = ("_native", "_read")
+
+    def __init__(self, native: _native.Quote):
+        self._native = native
+        self._read: Dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._read[key]
+        except KeyError:
+            value = self._read[key] = self._native.field(key)
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_QUOTE_KEYS)
+
+    def __len__(self) -> int:
+        return len(_QUOTE_KEYS)
+
+    def __repr__(self) -> str:
+        return f"Quote(grand_total={self.grand_total!r}, currency={self['currency']!r})"
+
+    @property
+    def subtotal(self) -> Decimal:
+        """Σ line bases."""
+        return cast(Decimal, self["subtotal"])
+
+    @property
+    def discount_total(self) -> Decimal:
+        """Σ discounts on lines and shipping."""
+        return cast(Decimal, self["discount_total"])
+
+    @property
+    def shipping_total(self) -> Decimal:
+        """Shipping before discounts."""
+        return cast(Decimal, self["shipping_total"])
+
+    @property
+    def tax_total(self) -> Decimal:
+        """Σ tax on lines and shipping."""
+        return cast(Decimal, self["tax_total"])
+
+    @property
+    def grand_total(self) -> Decimal:
+        """What the customer pays."""
+        return cast(Decimal, self["grand_total"])
+
+    def to_dict(self) -> PriceBreakdown:
+        """The whole breakdown as :meth:`Pricer.price` returns it."""
+        return cast(PriceBreakdown, {key: self[key] for key in _QUOTE_KEYS})
+
+    def json(self) -> str:
+        """The whole breakdown as JSON text (amounts as decimal strings)."""
+        return self._native.json()
 
 
 def sign_webhook(secret: str, payload: Union[str, bytes], timestamp: int) -> str:

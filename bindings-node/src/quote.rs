@@ -1,0 +1,175 @@
+//! `Quote`: a priced cart kept as the core's breakdown. Its totals are strings read straight
+//! from it; `lines`, `taxes` and the other lists become JS objects only when read (building all
+//! of a 20-line breakdown's objects costs several times the pricing itself).
+
+use napi::Env;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use ordercore::pricing::PriceBreakdown;
+use serde::Serialize;
+
+use crate::{parse_json, throw};
+
+/// A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+/// each read of a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) builds it
+/// anew, so keep what you read. `JSON.stringify(quote)` gives the whole breakdown.
+#[napi]
+pub struct Quote {
+    breakdown: PriceBreakdown,
+}
+
+impl Quote {
+    pub(crate) fn new(breakdown: PriceBreakdown) -> Self {
+        Quote { breakdown }
+    }
+}
+
+fn objects<'e, T: Serialize>(env: &'e Env, field: &T) -> Result<Unknown<'e>> {
+    let text = serde_json::to_string(field).map_err(|e| {
+        throw(
+            env,
+            ordercore::Error::InvalidInput {
+                field: "output".into(),
+                message: e.to_string(),
+            },
+        )
+    })?;
+    parse_json(env, &text)
+}
+
+#[napi]
+impl Quote {
+    /// ISO-4217 code of every amount.
+    #[napi(getter, js_name = "currency", catch_unwind)]
+    pub fn currency(&self) -> String {
+        self.breakdown.currency.code().to_string()
+    }
+
+    /// Whether unit prices included tax.
+    #[napi(getter, js_name = "prices_include_tax", catch_unwind)]
+    pub fn prices_include_tax(&self) -> bool {
+        self.breakdown.prices_include_tax
+    }
+
+    /// How amounts between two minor units were rounded (`half_up`, `half_even`).
+    #[napi(getter, js_name = "rounding", catch_unwind, ts_return_type = "string")]
+    pub fn rounding<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.rounding)
+    }
+
+    /// Whether tax was rounded per line or per order (`per_line`, `per_order`).
+    #[napi(
+        getter,
+        js_name = "tax_rounding",
+        catch_unwind,
+        ts_return_type = "string"
+    )]
+    pub fn tax_rounding<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.tax_rounding)
+    }
+
+    /// Σ line bases.
+    #[napi(getter, js_name = "subtotal", catch_unwind)]
+    pub fn subtotal(&self) -> String {
+        self.breakdown.subtotal.to_string()
+    }
+
+    /// Σ discounts on lines and shipping.
+    #[napi(getter, js_name = "discount_total", catch_unwind)]
+    pub fn discount_total(&self) -> String {
+        self.breakdown.discount_total.to_string()
+    }
+
+    /// Shipping before discounts.
+    #[napi(getter, js_name = "shipping_total", catch_unwind)]
+    pub fn shipping_total(&self) -> String {
+        self.breakdown.shipping_total.to_string()
+    }
+
+    /// Σ tax on lines and shipping.
+    #[napi(getter, js_name = "tax_total", catch_unwind)]
+    pub fn tax_total(&self) -> String {
+        self.breakdown.tax_total.to_string()
+    }
+
+    /// What the customer pays.
+    #[napi(getter, js_name = "grand_total", catch_unwind)]
+    pub fn grand_total(&self) -> String {
+        self.breakdown.grand_total.to_string()
+    }
+
+    /// The priced lines (built on each read).
+    #[napi(
+        getter,
+        js_name = "lines",
+        catch_unwind,
+        ts_return_type = "PriceBreakdown['lines']"
+    )]
+    pub fn lines<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.lines)
+    }
+
+    /// The priced shipping charge, or null (built on each read).
+    #[napi(
+        getter,
+        js_name = "shipping",
+        catch_unwind,
+        ts_return_type = "PriceBreakdown['shipping']"
+    )]
+    pub fn shipping<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.shipping)
+    }
+
+    /// Tax by rate (built on each read).
+    #[napi(
+        getter,
+        js_name = "taxes",
+        catch_unwind,
+        ts_return_type = "PriceBreakdown['taxes']"
+    )]
+    pub fn taxes<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.taxes)
+    }
+
+    /// The promotions applied (built on each read).
+    #[napi(
+        getter,
+        js_name = "promotions",
+        catch_unwind,
+        ts_return_type = "PriceBreakdown['promotions']"
+    )]
+    pub fn promotions<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.promotions)
+    }
+
+    /// Promotions and codes considered but not applied, with the reason (built on each read).
+    #[napi(
+        getter,
+        js_name = "not_applied",
+        catch_unwind,
+        ts_return_type = "PriceBreakdown['not_applied']"
+    )]
+    pub fn not_applied<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown.not_applied)
+    }
+
+    /// The whole breakdown as JS objects (what `Pricer.price` returns); `JSON.stringify` uses it.
+    #[napi(js_name = "toJSON", catch_unwind, ts_return_type = "PriceBreakdown")]
+    pub fn to_json<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        objects(env, &self.breakdown)
+    }
+
+    /// The whole breakdown as JSON text, without building JS objects.
+    #[napi(catch_unwind)]
+    pub fn json(&self, env: Env) -> Result<String> {
+        serde_json::to_string(&self.breakdown).map_err(|e| {
+            throw(
+                &env,
+                ordercore::Error::InvalidInput {
+                    field: "output".into(),
+                    message: e.to_string(),
+                },
+            )
+        })
+    }
+}
