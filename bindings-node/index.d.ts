@@ -206,6 +206,10 @@ export interface EngineHosts {
   gateway?: PaymentGateway
   carrier?: Carrier
   tax?: TaxProvider
+  /** How long one call to a host method may take, its Promise included (default 30,000 ms).
+   * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
+   * so a store write may still land — retry the command with its idempotency key. */
+  hostTimeoutMs?: number
 }
 
 /** What a payment provider is asked: send `idempotency_key` to the provider as its own
@@ -303,7 +307,7 @@ export declare class Engine {
    * `tax_rules`, `carrier`, `clock` (a fixed instant), `id_seed` and `payment_script`.
    * `hosts` replaces built-in components with the host's own: `store` (documents in the
    * host's database), `gateway`, `carrier` and `tax` (see `Store`, `PaymentGateway`,
-   * `Carrier`, `TaxProvider`).
+   * `Carrier`, `TaxProvider`); `hostTimeoutMs` (default 30,000) bounds each call to them.
    */
   constructor(config?: EngineConfig, hosts?: EngineHosts)
   /**

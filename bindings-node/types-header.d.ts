@@ -206,6 +206,10 @@ export interface EngineHosts {
   gateway?: PaymentGateway
   carrier?: Carrier
   tax?: TaxProvider
+  /** How long one call to a host method may take, its Promise included (default 30,000 ms).
+   * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
+   * so a store write may still land — retry the command with its idempotency key. */
+  hostTimeoutMs?: number
 }
 
 /** What a payment provider is asked: send `idempotency_key` to the provider as its own

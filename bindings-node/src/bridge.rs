@@ -6,11 +6,13 @@
 //! thread-safe function and waits; the JS method runs there, and its value — or its Promise's
 //! settled value — travels back to the worker. The JS thread never blocks, so an async driver
 //! keeps doing I/O meanwhile. A JS exception or rejection is kept for the engine call to
-//! rethrow unchanged.
+//! rethrow unchanged. A call that has no answer within the engine's `hostTimeoutMs` fails with
+//! `provider_error`, so a Promise that never settles cannot hold a worker forever.
 
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::*;
 use napi::sys;
@@ -67,7 +69,11 @@ pub(crate) struct Method<A: 'static + JsValuesTupleIntoVec> {
     function: Tsfn<A>,
     component: &'static str,
     name: &'static str,
+    timeout: Duration,
 }
+
+/// How long a host call may take unless the engine is told otherwise (`hostTimeoutMs`).
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `provider_error` of a host component.
 pub(crate) fn provider(component: &str, message: impl Into<String>) -> ordercore::Error {
@@ -83,8 +89,9 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
         object: &Object,
         component: &'static str,
         name: &'static str,
+        timeout: Duration,
     ) -> ordercore::Result<Self> {
-        Self::bind_optional(object, component, name)?.ok_or_else(|| {
+        Self::bind_optional(object, component, name, timeout)?.ok_or_else(|| {
             ordercore::Error::InvalidInput {
                 field: format!("{component}.{name}"),
                 message: format!("the {component} has no such method"),
@@ -97,6 +104,7 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
         object: &Object,
         component: &'static str,
         name: &'static str,
+        timeout: Duration,
     ) -> ordercore::Result<Option<Self>> {
         let value: Unknown = object
             .get_named_property(name)
@@ -120,6 +128,7 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
             function,
             component,
             name,
+            timeout,
         }))
     }
 
@@ -127,6 +136,13 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
     /// The JS exception, if any, is kept for the engine call to rethrow.
     pub(crate) fn ask(&self, args: A) -> ordercore::Result<Value> {
         let (component, name) = (self.component, self.name);
+        let deadline = Instant::now() + self.timeout;
+        let late = || {
+            provider(
+                component,
+                format!("{name}: no answer within {} ms", self.timeout.as_millis()),
+            )
+        };
         let (sender, receiver) = mpsc::sync_channel::<Result<HostAnswer>>(1);
         let status = self.function.call_with_return_value(
             args,
@@ -142,12 +158,18 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
                 format!("{name}: cannot reach JS ({status})"),
             ));
         }
-        let answer = receiver
-            .recv()
-            .map_err(|_| provider(component, format!("{name}: the JS thread went away")))?;
+        let answer = receiver.recv_timeout(self.timeout).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => late(),
+            mpsc::RecvTimeoutError::Disconnected => {
+                provider(component, format!("{name}: the JS thread went away"))
+            }
+        })?;
         let settled = match answer {
             Ok(HostAnswer::Ready(value)) => Ok(value),
-            Ok(HostAnswer::Pending(promise)) => block_on(promise).map(|v| v.0),
+            // Its late settlement, if any, is dropped with the Promise's receiving end.
+            Ok(HostAnswer::Pending(promise)) => {
+                block_on(promise, deadline).ok_or_else(late)?.map(|v| v.0)
+            }
             Err(error) => Err(error),
         };
         settled.map_err(|error| {
@@ -170,8 +192,8 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
     }
 }
 
-/// Waits on this (worker) thread for a future settled by the JS thread.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// Waits on this (worker) thread for a future settled by the JS thread, until `deadline`.
+fn block_on<F: std::future::Future>(future: F, deadline: Instant) -> Option<F::Output> {
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {
@@ -183,8 +205,15 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     loop {
         match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
+            Poll::Ready(output) => return Some(output),
+            Poll::Pending => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return None;
+                }
+                // Wakes early when the Promise settles; spurious wake-ups just poll again.
+                std::thread::park_timeout(left);
+            }
         }
     }
 }

@@ -149,12 +149,12 @@ fn invalid(what: &str, message: String) -> ordercore::Error {
     }
 }
 
-/// `{ store?, gateway?, carrier?, tax? }` as the engine's plug-ins.
+/// `{ store?, gateway?, carrier?, tax?, hostTimeoutMs? }` as the engine's plug-ins.
 fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
     if !matches!(hosts.get_type(), Ok(ValueType::Object)) {
         return Err(invalid(
             "hosts",
-            "expected { store?, gateway?, carrier?, tax? }".into(),
+            "expected { store?, gateway?, carrier?, tax?, hostTimeoutMs? }".into(),
         ));
     }
     let hosts = Object::from_unknown(hosts).map_err(|e| invalid("hosts", e.reason))?;
@@ -162,13 +162,31 @@ fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
         let value: Option<Unknown> = hosts.get(name).map_err(|e| invalid(name, e.reason))?;
         Ok(present(value))
     };
+    let timeout = match member("hostTimeoutMs")? {
+        None => bridge::DEFAULT_TIMEOUT,
+        Some(value) => match integer_arg(value, "hostTimeoutMs")? {
+            ms @ 1..=86_400_000 => std::time::Duration::from_millis(ms as u64),
+            ms => {
+                return Err(invalid(
+                    "hostTimeoutMs",
+                    format!("{ms} is not between 1 ms and one day"),
+                ));
+            }
+        },
+    };
     Ok(Plugins {
         store: member("store")?
-            .map(|s| NodeStore::new(s).map(|s| Arc::new(s) as _))
+            .map(|s| NodeStore::new(s, timeout).map(|s| Arc::new(s) as _))
             .transpose()?,
-        gateway: member("gateway")?.map(plugins::gateway).transpose()?,
-        carrier: member("carrier")?.map(plugins::carrier).transpose()?,
-        tax: member("tax")?.map(plugins::tax).transpose()?,
+        gateway: member("gateway")?
+            .map(|g| plugins::gateway(g, timeout))
+            .transpose()?,
+        carrier: member("carrier")?
+            .map(|c| plugins::carrier(c, timeout))
+            .transpose()?,
+        tax: member("tax")?
+            .map(|t| plugins::tax(t, timeout))
+            .transpose()?,
     })
 }
 
@@ -386,7 +404,7 @@ impl Engine {
     /// `tax_rules`, `carrier`, `clock` (a fixed instant), `id_seed` and `payment_script`.
     /// `hosts` replaces built-in components with the host's own: `store` (documents in the
     /// host's database), `gateway`, `carrier` and `tax` (see `Store`, `PaymentGateway`,
-    /// `Carrier`, `TaxProvider`).
+    /// `Carrier`, `TaxProvider`); `hostTimeoutMs` (default 30,000) bounds each call to them.
     #[napi(
         constructor,
         catch_unwind,

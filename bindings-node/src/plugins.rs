@@ -3,6 +3,7 @@
 //! answer documents, the same in every language).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
@@ -27,6 +28,7 @@ impl NodeHost {
         component: &'static str,
         required: &[(&'static str, &'static str)],
         optional: &[(&'static str, &'static str)],
+        timeout: Duration,
     ) -> ordercore::Result<Self> {
         if !matches!(value.get_type(), Ok(ValueType::Object)) {
             return Err(ordercore::Error::InvalidInput {
@@ -37,10 +39,10 @@ impl NodeHost {
         let object = Object::from_unknown(value).map_err(|e| provider(component, e.reason))?;
         let mut methods = Vec::new();
         for &(core, js) in required {
-            methods.push((core, Method::bind(&object, component, js)?));
+            methods.push((core, Method::bind(&object, component, js, timeout)?));
         }
         for &(core, js) in optional {
-            if let Some(method) = Method::bind_optional(&object, component, js)? {
+            if let Some(method) = Method::bind_optional(&object, component, js, timeout)? {
                 methods.push((core, method));
             }
         }
@@ -64,22 +66,26 @@ impl HostFunction for NodeHost {
 }
 
 /// The engine's host plug-ins given to `new Engine(config, { gateway, carrier, tax })`.
-pub(crate) fn gateway(value: Unknown) -> ordercore::Result<Arc<dyn PaymentGateway>> {
-    let host = NodeHost::bind(value, "gateway", &[("execute", "execute")], &[])?;
+pub(crate) fn gateway(
+    value: Unknown,
+    timeout: Duration,
+) -> ordercore::Result<Arc<dyn PaymentGateway>> {
+    let host = NodeHost::bind(value, "gateway", &[("execute", "execute")], &[], timeout)?;
     Ok(Arc::new(HostGateway(Arc::new(host))))
 }
 
-pub(crate) fn carrier(value: Unknown) -> ordercore::Result<Arc<dyn Carrier>> {
+pub(crate) fn carrier(value: Unknown, timeout: Duration) -> ordercore::Result<Arc<dyn Carrier>> {
     let host = NodeHost::bind(
         value,
         "carrier",
         &[("rates", "rates"), ("create_label", "createLabel")],
         &[("validate_address", "validateAddress")],
+        timeout,
     )?;
     Ok(Arc::new(HostCarrier(Arc::new(host))))
 }
 
-pub(crate) fn tax(value: Unknown) -> ordercore::Result<Arc<dyn TaxProvider>> {
-    let host = NodeHost::bind(value, "tax", &[("rates", "rates")], &[])?;
+pub(crate) fn tax(value: Unknown, timeout: Duration) -> ordercore::Result<Arc<dyn TaxProvider>> {
+    let host = NodeHost::bind(value, "tax", &[("rates", "rates")], &[], timeout)?;
     Ok(Arc::new(HostTaxProvider(Arc::new(host))))
 }

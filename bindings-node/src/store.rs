@@ -1,6 +1,8 @@
 //! A `Store` implemented by a JS object whose methods may answer values or Promises (see
 //! `bridge` for how the engine's worker threads wait on them).
 
+use std::time::Duration;
+
 use napi::bindgen_prelude::*;
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
@@ -22,7 +24,7 @@ pub(crate) struct NodeStore {
 
 impl NodeStore {
     /// Binds the store object's methods; `invalid_input` naming a missing one.
-    pub(crate) fn new(store: Unknown) -> ordercore::Result<Self> {
+    pub(crate) fn new(store: Unknown, timeout: Duration) -> ordercore::Result<Self> {
         if !matches!(store.get_type(), Ok(ValueType::Object)) {
             return Err(ordercore::Error::InvalidInput {
                 field: "store".into(),
@@ -31,12 +33,12 @@ impl NodeStore {
         }
         let store = Object::from_unknown(store).map_err(|e| provider("store", e.reason))?;
         Ok(NodeStore {
-            load: Method::bind(&store, "store", "load")?,
-            commit: Method::bind(&store, "store", "commit")?,
-            find_orders: Method::bind(&store, "store", "findOrders")?,
-            idempotency: Method::bind(&store, "store", "idempotency")?,
-            pending_events: Method::bind(&store, "store", "pendingEvents")?,
-            mark_delivered: Method::bind(&store, "store", "markDelivered")?,
+            load: Method::bind(&store, "store", "load", timeout)?,
+            commit: Method::bind(&store, "store", "commit", timeout)?,
+            find_orders: Method::bind(&store, "store", "findOrders", timeout)?,
+            idempotency: Method::bind(&store, "store", "idempotency", timeout)?,
+            pending_events: Method::bind(&store, "store", "pendingEvents", timeout)?,
+            mark_delivered: Method::bind(&store, "store", "markDelivered", timeout)?,
         })
     }
 }

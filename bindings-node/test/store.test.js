@@ -75,3 +75,28 @@ test('a store missing a method is refused at construction, naming it', () => {
   store.findOrders = undefined
   assert.throws(() => new ordercore.Engine({}, { store }), (e) => e.code === 'invalid_input' && e.field === 'store.findOrders')
 })
+
+test('a host call with no answer within hostTimeoutMs fails with provider_error and frees its worker', async () => {
+  class StuckStore extends JsStore {
+    load (kind, id) { return this.stuck ? new Promise(() => {}) : super.load(kind, id) }
+  }
+  const store = new StuckStore({ async: true })
+  const engine = new ordercore.Engine({}, { store, hostTimeoutMs: 150 })
+  await engine.execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 10 })
+  store.stuck = true
+  const started = Date.now()
+  // More stuck calls than libuv has workers (4): each gives its worker back when it times out.
+  const stuck = await Promise.allSettled(Array.from({ length: 6 }, () => engine.getOrder(ADMIN, { order_id: 'o-1' })))
+  for (const call of stuck) {
+    assert.equal(call.status, 'rejected')
+    assert.equal(call.reason.code, 'provider_error')
+    assert.match(call.reason.message, /load: no answer within 150 ms/)
+  }
+  assert.ok(Date.now() - started >= 150)
+  store.stuck = false
+  const stock = await engine.stockLevels(ADMIN, { sku: 'A' })
+  assert.equal(stock[0].on_hand, 10)
+  for (const hostTimeoutMs of [0, -1, 1.5, '100', 86_400_001]) {
+    assert.throws(() => new ordercore.Engine({}, { store, hostTimeoutMs }), (e) => e.code === 'invalid_input' && e.field === 'hostTimeoutMs')
+  }
+})

@@ -1,6 +1,8 @@
 //! Python objects ⇄ JSON values, for the paths that skip JSON text (quotes, decoding answers).
 //! Translation only: which keys hold amounts comes from the core (`AMOUNT_FIELDS`).
 
+use std::collections::HashMap;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::{Map, Number, Value};
@@ -172,30 +174,58 @@ pub(crate) fn to_python<'py>(
     amount: bool,
     decimal: &Bound<'py, PyType>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (_, Some(u)) => u.into_pyobject(py)?.into_any(),
-            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-        },
-        Value::String(text) if amount => decimal.call1((text.as_str(),))?,
-        Value::String(text) => PyString::new(py, text).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_python(py, item, amount, decimal)?)?;
+    Objects {
+        py,
+        decimal,
+        decimals: HashMap::new(),
+    }
+    .build(value, amount)
+}
+
+/// One conversion's state. Equal amounts share one `Decimal` (immutable, so sharing is safe):
+/// a breakdown repeats many (a line's net is its tax base, a rate's percentage is on every
+/// line), and building a `Decimal` from text is the costliest step here.
+struct Objects<'py, 'v> {
+    py: Python<'py>,
+    decimal: &'v Bound<'py, PyType>,
+    decimals: HashMap<&'v str, Bound<'py, PyAny>>,
+}
+
+impl<'py, 'v> Objects<'py, 'v> {
+    fn build(&mut self, value: &'v Value, amount: bool) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match value {
+            Value::Null => py.None().into_bound(py),
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.into_pyobject(py)?.into_any(),
+                (_, Some(u)) => u.into_pyobject(py)?.into_any(),
+                _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+            },
+            Value::String(text) if amount => match self.decimals.get(text.as_str()) {
+                Some(known) => known.clone(),
+                None => {
+                    let made = self.decimal.call1((text.as_str(),))?;
+                    self.decimals.insert(text.as_str(), made.clone());
+                    made
+                }
+            },
+            Value::String(text) => PyString::new(py, text).into_any(),
+            Value::Array(items) => {
+                let list = PyList::empty(py);
+                for item in items {
+                    list.append(self.build(item, amount)?)?;
+                }
+                list.into_any()
             }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (key, item) in map {
-                let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
-                dict.set_item(key, to_python(py, item, is_amount, decimal)?)?;
+            Value::Object(map) => {
+                let dict = PyDict::new(py);
+                for (key, item) in map {
+                    let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
+                    dict.set_item(key, self.build(item, is_amount)?)?;
+                }
+                dict.into_any()
             }
-            dict.into_any()
-        }
-    })
+        })
+    }
 }
