@@ -306,8 +306,11 @@ struct MemoryInner {
     documents: HashMap<DocKey, Versioned<Document>>,
     /// Orders by `(created_at, id)` for listing.
     order_index: BTreeMap<(DateTime<Utc>, String), ()>,
-    outbox: BTreeMap<u64, (DomainEvent, bool)>,
-    next_position: u64,
+    /// The outbox: position `p` (from 1) at index `p - 1`, with whether it was delivered.
+    outbox: Vec<(DomainEvent, bool)>,
+    /// Index of the oldest undelivered event: everything before it was delivered, so
+    /// `pending_events` does not rescan the delivered past.
+    first_pending: usize,
     idempotency: HashMap<String, IdempotencyRecord>,
 }
 
@@ -333,11 +336,7 @@ impl MemoryStore {
 
     /// Every event ever committed, in order (tests and demos).
     pub fn all_events(&self) -> Vec<DomainEvent> {
-        self.read()
-            .outbox
-            .values()
-            .map(|(e, _)| e.clone())
-            .collect()
+        self.read().outbox.iter().map(|(e, _)| e.clone()).collect()
     }
 
     /// Number of stored documents of `kind`.
@@ -386,11 +385,9 @@ impl Store for MemoryStore {
                 },
             );
         }
-        for event in changes.events {
-            inner.next_position += 1;
-            let position = inner.next_position;
-            inner.outbox.insert(position, (event, false));
-        }
+        inner
+            .outbox
+            .extend(changes.events.into_iter().map(|event| (event, false)));
         if let Some(record) = changes.idempotency {
             inner.idempotency.insert(record.key.clone(), record);
         }
@@ -447,14 +444,16 @@ impl Store for MemoryStore {
     }
 
     fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
-        Ok(self
-            .read()
+        let inner = self.read();
+        Ok(inner
             .outbox
             .iter()
+            .enumerate()
+            .skip(inner.first_pending)
             .filter(|(_, (_, sent))| !sent)
             .take(limit)
-            .map(|(position, (event, _))| OutboxEntry {
-                position: *position,
+            .map(|(index, (event, _))| OutboxEntry {
+                position: index as u64 + 1,
                 event: event.clone(),
             })
             .collect())
@@ -462,10 +461,19 @@ impl Store for MemoryStore {
 
     fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
         let mut inner = self.write();
-        for position in positions {
-            if let Some(entry) = inner.outbox.get_mut(position) {
+        for &position in positions {
+            let index = usize::try_from(position.wrapping_sub(1)).unwrap_or(usize::MAX);
+            if let Some(entry) = inner.outbox.get_mut(index) {
                 entry.1 = true;
             }
+        }
+        let MemoryInner {
+            outbox,
+            first_pending,
+            ..
+        } = &mut *inner;
+        while outbox.get(*first_pending).is_some_and(|(_, sent)| *sent) {
+            *first_pending += 1;
         }
         Ok(())
     }
@@ -479,4 +487,64 @@ pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
         .map_err(|_| bad())?
         .with_timezone(&Utc);
     Ok((at, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventPayload;
+
+    fn event(n: u64) -> DomainEvent {
+        DomainEvent {
+            id: format!("evt_{n}"),
+            aggregate: "order/o1".into(),
+            sequence: n,
+            order_id: Some("o1".into()),
+            customer_id: None,
+            at: DateTime::<Utc>::default(),
+            payload: EventPayload::OrderProcessing,
+        }
+    }
+
+    fn pending(store: &MemoryStore, limit: usize) -> Vec<(u64, String)> {
+        let entries = store.pending_events(limit).unwrap_or_default();
+        entries
+            .into_iter()
+            .map(|e| (e.position, e.event.id))
+            .collect()
+    }
+
+    #[test]
+    fn the_outbox_hands_out_undelivered_events_in_order_whatever_order_they_are_acknowledged() {
+        let store = MemoryStore::new();
+        for batch in [vec![event(1), event(2)], vec![event(3)], vec![event(4)]] {
+            let changes = ChangeSet {
+                events: batch,
+                ..ChangeSet::default()
+            };
+            assert!(store.commit(changes).is_ok());
+        }
+        let first = pending(&store, 10);
+        assert_eq!(first.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(first[2].1, "evt_3");
+        assert_eq!(pending(&store, 2).len(), 2);
+        // Acknowledged out of order, with unknown positions ignored.
+        assert!(store.mark_delivered(&[3, 0, 99]).is_ok());
+        assert_eq!(
+            pending(&store, 10).iter().map(|p| p.0).collect::<Vec<_>>(),
+            [1, 2, 4]
+        );
+        assert!(store.mark_delivered(&[1, 2]).is_ok());
+        assert_eq!(
+            pending(&store, 10).iter().map(|p| p.0).collect::<Vec<_>>(),
+            [4]
+        );
+        assert!(store.mark_delivered(&[4, 4]).is_ok());
+        assert!(pending(&store, 10).is_empty());
+        assert_eq!(
+            store.all_events().len(),
+            4,
+            "delivered events stay in the log"
+        );
+    }
 }
