@@ -24,8 +24,10 @@ impl Quote {
     }
 }
 
-fn objects<'e, T: Serialize>(env: &'e Env, field: &T) -> Result<Unknown<'e>> {
-    let text = serde_json::to_string(field).map_err(|e| {
+/// The breakdown (or a part of it) as JSON text; a failure is the core's `invalid_input` on
+/// `output`.
+fn text<T: Serialize>(env: &Env, field: &T) -> Result<String> {
+    serde_json::to_string(field).map_err(|e| {
         throw(
             env,
             ordercore::Error::InvalidInput {
@@ -33,8 +35,12 @@ fn objects<'e, T: Serialize>(env: &'e Env, field: &T) -> Result<Unknown<'e>> {
                 message: e.to_string(),
             },
         )
-    })?;
-    parse_json(env, &text)
+    })
+}
+
+/// A part of the breakdown as JS values.
+fn objects<'e, T: Serialize>(env: &'e Env, field: &T) -> Result<Unknown<'e>> {
+    parse_json(env, &text(env, field)?)
 }
 
 #[napi]
@@ -162,14 +168,6 @@ impl Quote {
     /// The whole breakdown as JSON text, without building JS objects.
     #[napi(catch_unwind)]
     pub fn json(&self, env: Env) -> Result<String> {
-        serde_json::to_string(&self.breakdown).map_err(|e| {
-            throw(
-                &env,
-                ordercore::Error::InvalidInput {
-                    field: "output".into(),
-                    message: e.to_string(),
-                },
-            )
-        })
+        text(&env, &self.breakdown)
     }
 }
