@@ -13,7 +13,17 @@ fn main() {
     let mode = args.next().unwrap_or_default();
     let hand = mode == "hand";
     if mode == "parse" {
-        let text = serde_json::to_string(&cart).unwrap_or_default();
+        // The cart as a binding sends it: only the fields the caller set.
+        let lines: Vec<serde_json::Value> = ordercore_benches::USD_20
+            .iter()
+            .enumerate()
+            .map(|(i, (price, quantity))| {
+                serde_json::json!({"sku": format!("SKU-{i:02}"), "unit_price": price, "quantity": quantity})
+            })
+            .collect();
+        let text = serde_json::json!({"currency": "USD",
+            "address": {"country": "US", "region": "TX"}, "lines": lines})
+        .to_string();
         let mut lines = 0;
         for _ in 0..runs {
             let parsed: ordercore::pricing::Cart =

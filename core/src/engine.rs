@@ -888,15 +888,19 @@ impl Engine {
         let mut skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
         skus.sort_unstable();
         skus.dedup();
-        let mut items: BTreeMap<(String, String), StockItem> = BTreeMap::new();
+        // (stock item, whether this order reserves from it), sku-major over the locations.
+        let locations = &self.config.locations;
+        let mut items: Vec<(StockItem, bool)> = Vec::with_capacity(skus.len() * locations.len());
         for sku in &skus {
-            for location in &self.config.locations {
-                items.insert(
-                    (sku.to_string(), location.clone()),
-                    tx.stock(sku, location)?,
-                );
+            for location in locations {
+                items.push((tx.stock(sku, location)?, false));
             }
         }
+        let slot = |sku: &str, location: &str| {
+            let s = skus.binary_search(&sku).ok()?;
+            let l = locations.iter().position(|known| known == location)?;
+            Some(s * locations.len() + l)
+        };
         let demands: Vec<Demand> = cart
             .lines
             .iter()
@@ -908,7 +912,7 @@ impl Engine {
             })
             .collect();
         let allocations = allocate(&demands, &self.config.locations, |sku, location| {
-            items.get(&(sku.to_string(), location.to_string()))
+            slot(sku, location).map(|i| &items[i].0)
         })?;
 
         let mut order = Order {
@@ -983,10 +987,11 @@ impl Engine {
         }
 
         for allocation in &allocations {
-            let slot = (allocation.sku.clone(), allocation.location.clone());
-            let Some(item) = items.get_mut(&slot) else {
+            let Some(i) = slot(&allocation.sku, &allocation.location) else {
                 continue;
             };
+            let (item, reserved) = &mut items[i];
+            *reserved = true;
             let before = item.available();
             item.reserve(allocation.quantity);
             tx.emit_stock(item, Some(&order), |sku, location| {
@@ -1005,7 +1010,12 @@ impl Engine {
                     threshold,
                 });
             }
-            tx.put_stock(item.clone());
+        }
+        // Each item once, with every reservation of this order (a sku may be on two lines).
+        for (item, reserved) in items {
+            if reserved {
+                tx.put_stock(item);
+            }
         }
         self.after_payment(tx, &mut order, &flow);
         self.schedule(&mut order, &flow);
