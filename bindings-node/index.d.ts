@@ -373,8 +373,9 @@ export declare class Pricer {
 
 /**
  * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
- * each read of a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) builds it
- * anew, so keep what you read. `JSON.stringify(quote)` gives the whole breakdown.
+ * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+ * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+ * the whole breakdown.
  */
 export declare class Quote {
   /** ISO-4217 code of every amount. */
@@ -395,15 +396,15 @@ export declare class Quote {
   get tax_total(): string
   /** What the customer pays. */
   get grand_total(): string
-  /** The priced lines (built on each read). */
+  /** The priced lines (built on the first read, then kept). */
   get lines(): PriceBreakdown['lines']
-  /** The priced shipping charge, or null (built on each read). */
+  /** The priced shipping charge, or null (built on the first read, then kept). */
   get shipping(): PriceBreakdown['shipping']
-  /** Tax by rate (built on each read). */
+  /** Tax by rate (built on the first read, then kept). */
   get taxes(): PriceBreakdown['taxes']
-  /** The promotions applied (built on each read). */
+  /** The promotions applied (built on the first read, then kept). */
   get promotions(): PriceBreakdown['promotions']
-  /** Promotions and codes considered but not applied, with the reason (built on each read). */
+  /** Promotions and codes considered but not applied, with the reason (built on the first read, then kept). */
   get not_applied(): PriceBreakdown['not_applied']
   /** The whole breakdown as JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
   toJSON(): PriceBreakdown

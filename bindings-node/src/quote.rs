@@ -2,8 +2,8 @@
 //! from it; `lines`, `taxes` and the other lists become JS objects only when read (building all
 //! of a 20-line breakdown's objects costs several times the pricing itself).
 
-use napi::Env;
 use napi::bindgen_prelude::*;
+use napi::{Env, Property, PropertyAttributes};
 use napi_derive::napi;
 use ordercore::pricing::PriceBreakdown;
 use serde::Serialize;
@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::{parse_json, throw};
 
 /// A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
-/// each read of a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) builds it
-/// anew, so keep what you read. `JSON.stringify(quote)` gives the whole breakdown.
+/// a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+/// and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+/// the whole breakdown.
 #[napi]
 pub struct Quote {
     breakdown: PriceBreakdown,
@@ -41,6 +42,23 @@ fn text<T: Serialize>(env: &Env, field: &T) -> Result<String> {
 /// A part of the breakdown as JS values.
 fn objects<'e, T: Serialize>(env: &'e Env, field: &T) -> Result<Unknown<'e>> {
     parse_json(env, &text(env, field)?)
+}
+
+/// A part of the breakdown as JS values, kept on the quote object as an own read-only property
+/// named like the getter: it shadows the getter, so later reads get the same objects at the
+/// cost of a property read (and the garbage collector owns them with the quote).
+fn kept<'e, T: Serialize>(
+    env: &'e Env,
+    this: &mut This<'e>,
+    name: &str,
+    field: &T,
+) -> Result<Unknown<'e>> {
+    let value = objects(env, field)?;
+    this.define_properties(&[Property::new()
+        .with_utf8_name(name)?
+        .with_value(&value)
+        .with_property_attributes(PropertyAttributes::Default)])?;
+    Ok(value)
 }
 
 #[napi]
@@ -104,59 +122,59 @@ impl Quote {
         self.breakdown.grand_total.to_string()
     }
 
-    /// The priced lines (built on each read).
+    /// The priced lines (built on the first read, then kept).
     #[napi(
         getter,
         js_name = "lines",
         catch_unwind,
         ts_return_type = "PriceBreakdown['lines']"
     )]
-    pub fn lines<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        objects(env, &self.breakdown.lines)
+    pub fn lines<'e>(&self, env: &'e Env, mut this: This<'e>) -> Result<Unknown<'e>> {
+        kept(env, &mut this, "lines", &self.breakdown.lines)
     }
 
-    /// The priced shipping charge, or null (built on each read).
+    /// The priced shipping charge, or null (built on the first read, then kept).
     #[napi(
         getter,
         js_name = "shipping",
         catch_unwind,
         ts_return_type = "PriceBreakdown['shipping']"
     )]
-    pub fn shipping<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        objects(env, &self.breakdown.shipping)
+    pub fn shipping<'e>(&self, env: &'e Env, mut this: This<'e>) -> Result<Unknown<'e>> {
+        kept(env, &mut this, "shipping", &self.breakdown.shipping)
     }
 
-    /// Tax by rate (built on each read).
+    /// Tax by rate (built on the first read, then kept).
     #[napi(
         getter,
         js_name = "taxes",
         catch_unwind,
         ts_return_type = "PriceBreakdown['taxes']"
     )]
-    pub fn taxes<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        objects(env, &self.breakdown.taxes)
+    pub fn taxes<'e>(&self, env: &'e Env, mut this: This<'e>) -> Result<Unknown<'e>> {
+        kept(env, &mut this, "taxes", &self.breakdown.taxes)
     }
 
-    /// The promotions applied (built on each read).
+    /// The promotions applied (built on the first read, then kept).
     #[napi(
         getter,
         js_name = "promotions",
         catch_unwind,
         ts_return_type = "PriceBreakdown['promotions']"
     )]
-    pub fn promotions<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        objects(env, &self.breakdown.promotions)
+    pub fn promotions<'e>(&self, env: &'e Env, mut this: This<'e>) -> Result<Unknown<'e>> {
+        kept(env, &mut this, "promotions", &self.breakdown.promotions)
     }
 
-    /// Promotions and codes considered but not applied, with the reason (built on each read).
+    /// Promotions and codes considered but not applied, with the reason (built on the first read, then kept).
     #[napi(
         getter,
         js_name = "not_applied",
         catch_unwind,
         ts_return_type = "PriceBreakdown['not_applied']"
     )]
-    pub fn not_applied<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        objects(env, &self.breakdown.not_applied)
+    pub fn not_applied<'e>(&self, env: &'e Env, mut this: This<'e>) -> Result<Unknown<'e>> {
+        kept(env, &mut this, "not_applied", &self.breakdown.not_applied)
     }
 
     /// The whole breakdown as JS objects (what `Pricer.price` returns); `JSON.stringify` uses it.

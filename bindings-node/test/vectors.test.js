@@ -54,6 +54,8 @@ for (const file of files) {
         assert.deepEqual(JSON.parse(JSON.stringify(quote)), breakdown)
         assert.deepEqual(JSON.parse(quote.json()), breakdown)
         for (const key of Object.keys(breakdown)) assert.deepEqual(quote[key], breakdown[key], key)
+        assert.strictEqual(quote.lines, quote.lines, 'a list read once is kept')
+        assert.deepEqual(Object.keys(quote), [], 'kept lists stay out of the way of spreads and keys')
       }
     })
   })
