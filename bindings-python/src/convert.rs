@@ -86,7 +86,7 @@ fn convert(
         });
     }
     if let Ok(text) = object.cast::<PyString>() {
-        return Ok(Value::String(text.to_cow()?.into_owned()));
+        return Ok(Value::String(utf8(text)?));
     }
     if let Ok(flag) = object.cast::<PyBool>() {
         return Ok(Value::Bool(flag.is_true()));
@@ -112,7 +112,7 @@ fn convert(
                     message: format!("key {key} is not a string"),
                 });
             };
-            let key = key.to_cow()?.into_owned();
+            let key = utf8(key)?;
             match convert(&item, default, decimal, depth + 1, true) {
                 Ok(value) => {
                     map.insert(key, value);
@@ -142,7 +142,7 @@ fn convert(
         return Ok(Value::Null);
     }
     if object.is_instance(decimal)? {
-        return Ok(Value::String(object.str()?.to_cow()?.into_owned()));
+        return Ok(Value::String(utf8(&object.str()?)?));
     }
     if let Ok(float) = object.cast::<PyFloat>() {
         return Ok(Number::from_f64(float.value())
@@ -165,6 +165,17 @@ fn convert(
                 .map_or_else(|_| "?".into(), |n| n.to_string())
         ),
     })
+}
+
+/// A `str` as UTF-8; a lone surrogate (which UTF-8 cannot hold) is refused like any other
+/// value JSON cannot carry.
+fn utf8(text: &Bound<'_, PyString>) -> Result<String, Unsupported> {
+    text.to_cow()
+        .map(|text| text.into_owned())
+        .map_err(|_| Unsupported::Value {
+            path: Vec::new(),
+            message: "text with a lone surrogate is not valid Unicode".into(),
+        })
 }
 
 /// A JSON value as Python objects; strings under amount keys become `decimal.Decimal`.

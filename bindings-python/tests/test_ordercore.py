@@ -306,6 +306,8 @@ def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
     looped.append(looped)
     refused({"currency": "USD", "lines": looped}, "lines" + "[0]" * 64, "nested more than 64")
     refused("not a cart", "cart", "invalid type")
+    refused({"currency": "USD", "lines": [dict(line, sku="\udc80")]}, "lines[0].sku", "lone surrogate")
+    refused({"currency": "USD", "lines": [dict(line, **{"\udc80": 1})]}, "lines[0]", "lone surrogate")
 
 
 def test_every_command_and_query_has_a_method():
