@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -203,7 +204,8 @@ def test_rates_webhooks_metrics_openapi_and_the_outbox(client: TestClient) -> No
 
 
 def start_servers(database_url: str, count: int) -> List[Any]:
-    """`count` uvicorn processes on one database; each prints the port it bound."""
+    """`count` uvicorn processes on one database; each prints the port it bound. The rest of
+    each server's log is drained by a thread, so a chatty server never blocks on a full pipe."""
     env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": SECRET, "PYTHONPATH": str(SERVICE)}
     servers = []
     for _ in range(count):
@@ -222,32 +224,46 @@ def start_servers(database_url: str, count: int) -> List[Any]:
                 break
         else:
             raise RuntimeError("a server did not start")
+        threading.Thread(target=process.stderr.read, daemon=True).start()
     return list(zip(servers, urls))
 
 
 def test_four_processes_race_one_hundred_checkouts_each_for_fifty_units(database_url: str) -> None:
     SqlStore(connect(database_url)).create_tables()
     servers = start_servers(database_url, 4)
+    # One client per thread: each keeps its own connections, so no two threads ever share a socket.
+    local = threading.local()
+    clients: List[httpx.Client] = []
+    clients_lock = threading.Lock()
+
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(timeout=120)
+            with clients_lock:
+                clients.append(local.client)
+        return local.client
+
     try:
         urls = [url for _, url in servers]
-        with httpx.Client(timeout=120) as http:
-            assert http.put(f"{urls[0]}/api/stock/tee", json={"on_hand": 50}, headers=ADMIN).status_code == 200
+        assert client().put(f"{urls[0]}/api/stock/tee", json={"on_hand": 50}, headers=ADMIN).status_code == 200
 
-            def attempt(i: int) -> httpx.Response:
-                body = {**checkout(f"racer-{i}"), "lines": [{"sku": "tee", "quantity": 1}]}
-                return http.post(f"{urls[i % 4]}/api/orders", json=body, headers=token(f"racer-{i}"))
+        def attempt(i: int) -> httpx.Response:
+            body = {**checkout(f"racer-{i}"), "lines": [{"sku": "tee", "quantity": 1}]}
+            return client().post(f"{urls[i % 4]}/api/orders", json=body, headers=token(f"racer-{i}"))
 
-            with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
-                results = list(pool.map(attempt, range(400)))
-            statuses = [r.status_code for r in results]
-            refused = {r.json()["error"]["code"] for r in results if r.status_code != 201}
-            assert statuses.count(201) == 50, (statuses.count(201), refused)
-            assert refused == {"insufficient_stock"}
-            stock = http.get(f"{urls[1]}/api/stock/tee", headers=ADMIN).json()[0]
-            assert (stock["on_hand"], stock["reserved"]) == (50, 50)
-            ids = {r.json()["id"] for r in results if r.status_code == 201}
-            assert len(ids) == 50  # no two processes minted the same order id; no lost update
+        with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+            results = list(pool.map(attempt, range(400)))
+        statuses = [r.status_code for r in results]
+        refused = {r.json()["error"]["code"] for r in results if r.status_code != 201}
+        assert statuses.count(201) == 50, (statuses.count(201), refused)
+        assert refused == {"insufficient_stock"}
+        stock = client().get(f"{urls[1]}/api/stock/tee", headers=ADMIN).json()[0]
+        assert (stock["on_hand"], stock["reserved"]) == (50, 50)
+        ids = {r.json()["id"] for r in results if r.status_code == 201}
+        assert len(ids) == 50  # no two processes minted the same order id; no lost update
     finally:
+        for http in clients:
+            http.close()
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
