@@ -327,7 +327,7 @@ impl Store for CStore {
         let orders = documents
             .into_iter()
             .filter_map(|d| match d {
-                Document::Order(order) => Some(*order),
+                Document::Order(order) => Some(std::sync::Arc::unwrap_or_clone(order)),
                 _ => None,
             })
             .collect();

@@ -137,7 +137,7 @@ impl Store for NodeStore {
             if let Document::Order(order) =
                 serde_json::from_str(text).map_err(|e| self.find_orders.unreadable("order", e))?
             {
-                orders.push(*order);
+                orders.push(std::sync::Arc::unwrap_or_clone(order));
             }
         }
         let next = if answer["more"].as_bool().unwrap_or(false) {

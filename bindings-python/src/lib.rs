@@ -221,7 +221,7 @@ impl Store for PyStore {
                 if let Document::Order(order) =
                     serde_json::from_str(&text).map_err(|e| self.unreadable("order", e))?
                 {
-                    orders.push(*order);
+                    orders.push(std::sync::Arc::unwrap_or_clone(order));
                 }
             }
             let next = if more {

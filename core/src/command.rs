@@ -1,6 +1,8 @@
 //! Commands and queries: the engine's whole surface as data, so bindings and the C JSON façade
 //! can pass them through unchanged.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -270,17 +272,17 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum CommandOutput {
-    /// The order as committed.
-    Order(Box<Order>),
+    /// The order as committed (the very copy the engine handed the store: no copy made).
+    Order(Arc<Order>),
     /// The stock item as committed.
     Stock(StockItem),
 }
 
 impl CommandOutput {
     /// The order, for commands on orders.
-    pub fn into_order(self) -> Option<Order> {
+    pub fn into_order(self) -> Option<Arc<Order>> {
         match self {
-            CommandOutput::Order(order) => Some(*order),
+            CommandOutput::Order(order) => Some(order),
             CommandOutput::Stock(_) => None,
         }
     }
@@ -334,7 +336,7 @@ pub enum Query {
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum QueryOutput {
     /// One order.
-    Order(Box<Order>),
+    Order(Arc<Order>),
     /// A page of orders.
     Orders(OrderPage),
     /// Stock items.

@@ -286,7 +286,10 @@ impl<'e> Tx<'e> {
             return Err(Error::not_found("order", id));
         };
         match slot.take() {
-            Some(Document::Order(order)) if actor.can_see(&order.customer_id) => Ok(*order),
+            // The store usually keeps its copy too: then this is the command's own copy.
+            Some(Document::Order(order)) if actor.can_see(&order.customer_id) => {
+                Ok(Arc::unwrap_or_clone(order))
+            }
             other => {
                 *slot = other;
                 Err(Error::not_found("order", id))
@@ -294,12 +297,15 @@ impl<'e> Tx<'e> {
         }
     }
 
-    fn put_order(&mut self, mut order: Order) {
+    /// Writes the changed order; the answer shares the written copy.
+    fn put_order(&mut self, mut order: Order) -> Arc<Order> {
         order.updated_at = self.now;
+        let order = Arc::new(order);
         self.put(
             DocKey::new(DocKind::Order, order.id.as_str()),
-            Document::Order(Box::new(order)),
+            Document::Order(Arc::clone(&order)),
         );
+        order
     }
 
     fn stock(&mut self, sku: &str, location: &str) -> Result<StockItem> {
@@ -627,8 +633,7 @@ impl Engine {
                 };
                 let why = reason.as_deref().unwrap_or("refund");
                 self.refund(tx, &mut order, amount, None, why)?;
-                tx.put_order(order.clone());
-                order
+                tx.put_order(order)
             }
             Command::ProcessOrder { order_id } => {
                 tx.actor
@@ -640,8 +645,7 @@ impl Engine {
                 order.transition(&flow, OrderState::Processing, tx.actor, "process", tx.now);
                 tx.emit_order(&mut order, EventPayload::OrderProcessing);
                 self.schedule(&mut order, &flow);
-                tx.put_order(order.clone());
-                order
+                tx.put_order(order)
             }
             Command::ShipOrder { order_id, lines } => {
                 self.decide_ship_order(tx, order_id, lines.as_deref(), ids)?
@@ -657,8 +661,7 @@ impl Engine {
                     self.mark_delivered(&mut order, index, tx.now);
                 }
                 self.complete_delivery(tx, &mut order, &flow);
-                tx.put_order(order.clone());
-                order
+                tx.put_order(order)
             }
             Command::CancelOrder { order_id, reason } => {
                 let mut order = tx.order(order_id)?;
@@ -667,8 +670,7 @@ impl Engine {
                 }
                 let reason = reason.clone().unwrap_or_else(|| "cancelled".to_string());
                 self.cancel(tx, &mut order, &reason)?;
-                tx.put_order(order.clone());
-                order
+                tx.put_order(order)
             }
             Command::PaymentWebhook {
                 provider,
@@ -744,7 +746,7 @@ impl Engine {
                 });
             }
         };
-        Ok(CommandOutput::Order(Box::new(order)))
+        Ok(CommandOutput::Order(order))
     }
 
     fn decide_place_order(
@@ -754,7 +756,7 @@ impl Engine {
         ids: &PreparedIds,
         key: Option<&str>,
         compensation: &mut Compensation,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let flow = self
             .flow(place.flow.as_deref().unwrap_or(&self.config.default_flow))?
             .clone();
@@ -935,7 +937,7 @@ impl Engine {
                     return_requested: 0,
                 })
                 .collect(),
-            pricing,
+            pricing: Arc::new(pricing),
             shipping_address: Some(place.shipping_address.clone()),
             shipping_option: place.shipping_option.clone(),
             coupon_codes: place.coupon_codes.clone(),
@@ -1046,8 +1048,7 @@ impl Engine {
                 orders_placed: customer.orders_placed + 1,
             }),
         );
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     /// Asks the gateway for money; records the attempt. A decline is an error after recording a
@@ -1216,7 +1217,7 @@ impl Engine {
         ids: &PreparedIds,
         key: Option<&str>,
         compensation: &mut Compensation,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?.clone();
         flow.check(order.state, OrderAction::Pay)?;
@@ -1253,8 +1254,7 @@ impl Engine {
         order.payments.push(payment);
         self.after_payment(tx, &mut order, &flow);
         self.schedule(&mut order, &flow);
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     /// An amount asked for by a command (a partial capture or refund): positive and exact in
@@ -1278,7 +1278,7 @@ impl Engine {
         tx: &mut Tx<'_>,
         order_id: &str,
         amount: Option<Decimal>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         tx.actor
             .require_staff(StaffDuty::Support, "capture_payment")?;
         let mut order = tx.order(order_id)?;
@@ -1298,8 +1298,7 @@ impl Engine {
         self.capture(tx, &mut order, amount)?;
         self.after_payment(tx, &mut order, &flow);
         self.schedule(&mut order, &flow);
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     /// Captures `amount` from the order's authorized payments, oldest first.
@@ -1424,7 +1423,7 @@ impl Engine {
         order_id: &str,
         lines: Option<&[ShipLine]>,
         ids: &PreparedIds,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?.clone();
@@ -1528,8 +1527,7 @@ impl Engine {
             },
         );
         self.schedule(&mut order, &flow);
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     fn mark_delivered(&self, order: &mut Order, shipment: usize, at: DateTime<Utc>) {
@@ -1636,11 +1634,11 @@ impl Engine {
         reference: &str,
         outcome: WebhookOutcome,
         reason: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let dedupe = format!("{provider}:{event_id}");
         if order.processed_webhooks.contains(&dedupe) {
-            return Ok(order);
+            return Ok(Arc::new(order)); // already applied: nothing written
         }
         order.processed_webhooks.push(dedupe);
         let flow = self.flow(&order.flow)?.clone();
@@ -1700,8 +1698,7 @@ impl Engine {
             }
         }
         self.schedule(&mut order, &flow);
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     /// Finds the order of a payment reference: webhooks name the provider's reference only.
@@ -1735,11 +1732,11 @@ impl Engine {
         event_id: &str,
         tracking_number: &str,
         status: ShipmentState,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let dedupe = format!("tracking:{event_id}");
         if order.processed_webhooks.contains(&dedupe) {
-            return Ok(order);
+            return Ok(Arc::new(order)); // already applied: nothing written
         }
         order.processed_webhooks.push(dedupe);
         let flow = self.flow(&order.flow)?.clone();
@@ -1758,8 +1755,7 @@ impl Engine {
             }
             next => order.shipments[index].state = next,
         }
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     fn request_return(
@@ -1768,7 +1764,7 @@ impl Engine {
         order_id: &str,
         lines: &[ReturnLine],
         ids: &PreparedIds,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         if !matches!(tx.actor, Actor::Customer { .. }) {
             tx.actor
@@ -1869,8 +1865,7 @@ impl Engine {
             },
         );
         order.returns.push(request);
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     fn update_return(
@@ -1880,7 +1875,7 @@ impl Engine {
         return_id: &str,
         action: ReturnAction,
         received: &[ReceivedLine],
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let duty = match action {
             ReturnAction::Cancel if matches!(tx.actor, Actor::Customer { .. }) => None,
@@ -1985,8 +1980,7 @@ impl Engine {
                 state,
             },
         );
-        tx.put_order(order.clone());
-        Ok(order)
+        Ok(tx.put_order(order))
     }
 
     fn decide_set_stock(
@@ -2098,8 +2092,7 @@ impl Engine {
                     if order.due_at.is_some_and(|d| d <= tx.now) {
                         order.due_at = None;
                     }
-                    tx.put_order(order.clone());
-                    Ok(CommandOutput::Order(Box::new(order)))
+                    Ok(CommandOutput::Order(tx.put_order(order)))
                 });
                 if let Err(error) = outcome {
                     report.failed.push((id, error.code().to_string()));
@@ -2122,9 +2115,9 @@ impl Engine {
     /// Answers a query as `actor`. Customers see only their own orders.
     pub fn query(&self, actor: &Actor, query: &Query) -> Result<QueryOutput> {
         match query {
-            Query::GetOrder { order_id } => Ok(QueryOutput::Order(Box::new(
-                self.get_order(actor, order_id)?,
-            ))),
+            Query::GetOrder { order_id } => {
+                Ok(QueryOutput::Order(self.get_order(actor, order_id)?))
+            }
             Query::ListOrders(filter) => {
                 let mut filter = filter.clone();
                 if let Actor::Customer { id } = actor {
@@ -2149,7 +2142,7 @@ impl Engine {
                 Ok(QueryOutput::Stock(items))
             }
             Query::ListReturns { order_id } => Ok(QueryOutput::Returns(
-                self.get_order(actor, order_id)?.returns,
+                Arc::unwrap_or_clone(self.get_order(actor, order_id)?).returns,
             )),
             Query::AvailableActions { order_id } => {
                 let order = self.get_order(actor, order_id)?;
@@ -2176,12 +2169,12 @@ impl Engine {
     }
 
     /// One order, if `actor` may see it (another customer's order is `not_found`).
-    pub fn get_order(&self, actor: &Actor, order_id: &str) -> Result<Order> {
+    pub fn get_order(&self, actor: &Actor, order_id: &str) -> Result<Arc<Order>> {
         match self.store.load(&DocKey::new(DocKind::Order, order_id))? {
             Some(crate::store::Versioned {
                 value: Document::Order(order),
                 ..
-            }) if actor.can_see(&order.customer_id) => Ok(*order),
+            }) if actor.can_see(&order.customer_id) => Ok(order),
             _ => Err(Error::not_found("order", order_id)),
         }
     }
@@ -2258,7 +2251,7 @@ impl Engine {
         actor: &Actor,
         place: PlaceOrder,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::PlaceOrder(Box::new(place)),
@@ -2271,7 +2264,7 @@ impl Engine {
         order_id: &str,
         method: PaymentMethod,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::PayOrder {
@@ -2288,7 +2281,7 @@ impl Engine {
         order_id: &str,
         amount: Option<Decimal>,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::CapturePayment {
@@ -2304,7 +2297,7 @@ impl Engine {
         order_id: &str,
         amount: Option<Decimal>,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::RefundPayment {
@@ -2321,7 +2314,7 @@ impl Engine {
         order_id: &str,
         lines: Option<Vec<ShipLine>>,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::ShipOrder {
@@ -2336,7 +2329,7 @@ impl Engine {
         actor: &Actor,
         order_id: &str,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::DeliverOrder {
@@ -2351,7 +2344,7 @@ impl Engine {
         order_id: &str,
         reason: Option<&str>,
         idempotency_key: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         self.order_of(self.execute(
             actor,
             &Command::CancelOrder {
@@ -2380,7 +2373,7 @@ impl Engine {
             .ok_or_else(|| Error::invalid("command", "set_stock answers a stock item"))
     }
 
-    fn order_of(&self, output: Result<CommandOutput>) -> Result<Order> {
+    fn order_of(&self, output: Result<CommandOutput>) -> Result<Arc<Order>> {
         output?
             .into_order()
             .ok_or_else(|| Error::invalid("command", "this command answers an order"))

@@ -6,6 +6,7 @@
 //! states, not flags.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -303,8 +304,9 @@ pub struct Order {
     pub currency: String,
     /// The lines.
     pub lines: Vec<OrderLine>,
-    /// The price breakdown at placement (lines in the same order as `lines`).
-    pub pricing: PriceBreakdown,
+    /// The price breakdown at placement (lines in the same order as `lines`). It never changes
+    /// after placement, so every copy of the order shares it.
+    pub pricing: Arc<PriceBreakdown>,
     /// Where it ships.
     pub shipping_address: Option<Address>,
     /// The chosen shipping option.

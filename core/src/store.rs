@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -92,8 +92,9 @@ pub struct CustomerRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Document {
-    /// An order.
-    Order(Box<Order>),
+    /// An order. Shared: a stored order is immutable, so a load hands out the stored copy
+    /// and a command changes its own copy before it commits a new one.
+    Order(Arc<Order>),
     /// Stock of a sku at a location.
     Stock(StockItem),
     /// Usage of a promotion.

@@ -107,7 +107,7 @@ fn request_return(
     order_id: &str,
     line: usize,
     quantity: i64,
-) -> ordercore::order::Order {
+) -> std::sync::Arc<ordercore::order::Order> {
     let command = Command::RequestReturn {
         order_id: order_id.into(),
         lines: vec![ReturnLine {
@@ -128,7 +128,7 @@ fn update_return(
     order_id: &str,
     return_id: &str,
     action: ReturnAction,
-) -> ordercore::Result<ordercore::order::Order> {
+) -> ordercore::Result<std::sync::Arc<ordercore::order::Order>> {
     let command = Command::UpdateReturn {
         order_id: order_id.into(),
         return_id: return_id.into(),
@@ -1108,7 +1108,8 @@ fn orders_list_with_stable_pagination() {
                     None,
                 )
                 .unwrap()
-                .id,
+                .id
+                .clone(),
         );
     }
     let mut seen = Vec::new();
@@ -1199,4 +1200,32 @@ fn bad_input_names_the_field() {
         .place_order(&c, place("c1", &[("A", 1)]), Some(""))
         .unwrap_err();
     assert_eq!(err.field(), Some("idempotency_key"));
+}
+
+#[test]
+fn a_command_answers_the_order_exactly_as_it_was_committed() {
+    let shop = shop();
+    let c = customer("c1");
+    let placed = shop
+        .engine
+        .place_order(&c, place("c1", &[("A", 1)]), None)
+        .unwrap();
+    assert_eq!(*placed, *shop.engine.get_order(&c, &placed.id).unwrap());
+    shop.clock.advance(Duration::minutes(5));
+    let shipped = shop
+        .engine
+        .ship_order(&admin(), &placed.id, None, None)
+        .unwrap();
+    // The answer carries the commit's own time, not the time the order was loaded with.
+    assert_eq!(shipped.updated_at, placed.updated_at + Duration::minutes(5));
+    assert_eq!(*shipped, *shop.engine.get_order(&c, &placed.id).unwrap());
+    // The answer is a snapshot: the next command does not change it.
+    shop.clock.advance(Duration::minutes(5));
+    let delivered = shop
+        .engine
+        .deliver_order(&admin(), &placed.id, None)
+        .unwrap();
+    assert_eq!(shipped.state, OrderState::Shipped);
+    assert_eq!(delivered.state, OrderState::Delivered);
+    assert_eq!(*delivered, *shop.engine.get_order(&c, &placed.id).unwrap());
 }

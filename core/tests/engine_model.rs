@@ -134,7 +134,9 @@ fn snapshot(shop: &Shop, order_id: Option<&str>) -> Snapshot {
         order_id.and_then(
             |id| match shop.store.load(&DocKey::new(DocKind::Order, id)).unwrap() {
                 Some(v) => match v.value {
-                    ordercore::store::Document::Order(o) => Some((v.version, *o)),
+                    ordercore::store::Document::Order(o) => {
+                        Some((v.version, std::sync::Arc::unwrap_or_clone(o)))
+                    }
                     _ => None,
                 },
                 None => None,
@@ -276,7 +278,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let owner = |id: &str| {
             shop.engine
                 .get_order(&admin(), id)
-                .map(|o| o.customer_id)
+                .map(|o| o.customer_id.clone())
                 .unwrap_or_default()
         };
         let (actor, command): (Actor, Command) = match op {
@@ -587,7 +589,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Ok(output) => {
                 if let Command::PlaceOrder(_) = &command {
                     if let Some(order) = output.clone().into_order() {
-                        model.orders.push(order.id);
+                        model.orders.push(order.id.clone());
                     }
                 }
                 if let (Some((v0, o0)), Some((v1, _))) = (&before.0, &after.0) {
