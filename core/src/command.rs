@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::address::Address;
 use crate::inventory::StockItem;
@@ -114,7 +115,7 @@ pub enum Command {
     /// Pay what an order still owes (customer or staff): authorize, and capture unless told not.
     PayOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// Method.
         #[serde(default)]
         method: PaymentMethod,
@@ -125,7 +126,7 @@ pub enum Command {
     /// Capture authorized money (staff or system); all that is capturable if no amount.
     CapturePayment {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// Amount; all if absent.
         #[serde(default, with = "amount_serde::option")]
         amount: Option<Decimal>,
@@ -133,7 +134,7 @@ pub enum Command {
     /// Refund captured money (staff); all that is refundable if no amount.
     RefundPayment {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// Amount; all if absent.
         #[serde(default, with = "amount_serde::option")]
         amount: Option<Decimal>,
@@ -144,12 +145,12 @@ pub enum Command {
     /// Start preparing (staff).
     ProcessOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
     },
     /// Ship units (staff); every remaining unit if `lines` is absent.
     ShipOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// What to ship.
         #[serde(default)]
         lines: Option<Vec<ShipLine>>,
@@ -157,12 +158,12 @@ pub enum Command {
     /// Mark every shipment delivered (staff or system).
     DeliverOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
     },
     /// Cancel (the customer while the flow allows it, or staff).
     CancelOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// Why.
         #[serde(default)]
         reason: Option<String>,
@@ -183,7 +184,7 @@ pub enum Command {
         /// The order, when the provider's metadata carries it (else the engine looks it up by
         /// reference, which scans orders: pass it when you can).
         #[serde(default)]
-        order_id: Option<String>,
+        order_id: Option<SmolStr>,
     },
     /// A carrier's tracking update (system); deduplicated by `event_id`, never regressing.
     TrackingUpdate {
@@ -196,12 +197,12 @@ pub enum Command {
         /// The order, when known (else the engine looks it up by tracking number, which scans
         /// orders: pass it when you can).
         #[serde(default)]
-        order_id: Option<String>,
+        order_id: Option<SmolStr>,
     },
     /// Ask to return delivered units (the customer or staff), within the return window.
     RequestReturn {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// What comes back.
         lines: Vec<ReturnLine>,
     },
@@ -209,7 +210,7 @@ pub enum Command {
     /// conditions), process (restock), refund; the customer may cancel their own.
     UpdateReturn {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
         /// The return.
         return_id: String,
         /// What to do.
@@ -303,7 +304,7 @@ pub enum Query {
     /// One order.
     GetOrder {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
     },
     /// Orders by customer and/or state, paginated.
     ListOrders(OrderQuery),
@@ -315,12 +316,12 @@ pub enum Query {
     /// The return requests of an order.
     ListReturns {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
     },
     /// What can be done next to an order by the asking actor.
     AvailableActions {
         /// The order.
-        order_id: String,
+        order_id: SmolStr,
     },
     /// Shipping options and prices for an address and lines.
     ShippingRates {

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use smol_str::SmolStr;
 
 use crate::actor::{Actor, StaffDuty};
 use crate::catalog::{Catalog, MemoryCatalog};
@@ -302,7 +303,7 @@ impl<'e> Tx<'e> {
         order.updated_at = self.now;
         let order = Arc::new(order);
         self.put(
-            DocKey::new(DocKind::Order, order.id.as_str()),
+            DocKey::new(DocKind::Order, &*order.id),
             Document::Order(Arc::clone(&order)),
         );
         order
@@ -343,7 +344,7 @@ impl<'e> Tx<'e> {
     fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
         order.event_sequence += 1;
         let event = self.event(
-            ["order/", order.id.as_str()].concat(),
+            ["order/", &order.id].concat(),
             order.event_sequence,
             Some(order),
             payload,
@@ -355,12 +356,12 @@ impl<'e> Tx<'e> {
         &mut self,
         item: &mut StockItem,
         order: Option<&Order>,
-        payload: impl FnOnce(String, String) -> EventPayload,
+        payload: impl FnOnce(SmolStr, SmolStr) -> EventPayload,
     ) {
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
-            ["stock/", item.sku.as_str(), "@", item.location.as_str()].concat(),
+            ["stock/", &item.sku, "@", &item.location].concat(),
             item.event_sequence,
             order,
             payload,
@@ -918,8 +919,8 @@ impl Engine {
         })?;
 
         let mut order = Order {
-            id: ids.order.clone(),
-            customer_id: place.customer_id.clone(),
+            id: ids.order.as_str().into(),
+            customer_id: place.customer_id.as_str().into(),
             flow: flow.name.clone(),
             state: OrderState::Pending,
             state_label: flow.label(OrderState::Pending).to_string(),
@@ -928,8 +929,8 @@ impl Engine {
                 .lines
                 .iter()
                 .map(|l| OrderLine {
-                    sku: l.sku.to_string(),
-                    name: l.name.clone(),
+                    sku: SmolStr::new(&*l.sku),
+                    name: l.name.as_str().into(),
                     quantity: l.quantity,
                     shipped: 0,
                     delivered: 0,
@@ -1033,7 +1034,7 @@ impl Engine {
                 usage.total += 1;
                 *usage
                     .by_customer
-                    .entry(order.customer_id.clone())
+                    .entry(order.customer_id.to_string())
                     .or_insert(0) += 1;
                 tx.put(
                     DocKey::new(DocKind::PromotionUsage, usage.promotion_id.as_str()),
@@ -1042,9 +1043,9 @@ impl Engine {
             }
         }
         tx.put(
-            DocKey::new(DocKind::Customer, order.customer_id.as_str()),
+            DocKey::new(DocKind::Customer, &*order.customer_id),
             Document::Customer(CustomerRecord {
-                customer_id: order.customer_id.clone(),
+                customer_id: order.customer_id.to_string(),
                 orders_placed: customer.orders_placed + 1,
             }),
         );
@@ -1073,8 +1074,8 @@ impl Engine {
             },
             idempotency_key: provider_key,
             payment_id: payment_id.to_string(),
-            order_id: order.id.clone(),
-            customer_id: order.customer_id.clone(),
+            order_id: order.id.to_string(),
+            customer_id: order.customer_id.to_string(),
             amount,
             currency: order.currency.clone(),
             method,
@@ -1408,8 +1409,8 @@ impl Engine {
             operation,
             idempotency_key: payment.provider_key(operation, host_key),
             payment_id: payment.id.clone(),
-            order_id: order.id.clone(),
-            customer_id: order.customer_id.clone(),
+            order_id: order.id.to_string(),
+            customer_id: order.customer_id.to_string(),
             amount,
             currency: order.currency.clone(),
             method: payment.method,
@@ -1702,7 +1703,7 @@ impl Engine {
     }
 
     /// Finds the order of a payment reference: webhooks name the provider's reference only.
-    fn order_of_payment(&self, tx: &mut Tx<'_>, reference: &str) -> Result<String> {
+    fn order_of_payment(&self, tx: &mut Tx<'_>, reference: &str) -> Result<SmolStr> {
         self.find_order(tx, |o| {
             o.payments
                 .iter()
@@ -1711,7 +1712,7 @@ impl Engine {
         .ok_or_else(|| Error::not_found("payment", reference))
     }
 
-    fn find_order(&self, _tx: &mut Tx<'_>, predicate: impl Fn(&Order) -> bool) -> Option<String> {
+    fn find_order(&self, _tx: &mut Tx<'_>, predicate: impl Fn(&Order) -> bool) -> Option<SmolStr> {
         let mut query = crate::store::OrderQuery {
             limit: Some(500),
             ..Default::default()
@@ -1930,7 +1931,7 @@ impl Engine {
                             .iter()
                             .find(|a| a.line == item.line && a.shipped > 0)
                             .map_or_else(
-                                || self.config.locations[0].clone(),
+                                || SmolStr::new(&self.config.locations[0]),
                                 |a| a.location.clone(),
                             );
                         let mut stock = tx.stock(&order.lines[item.line].sku, &location)?;
@@ -2059,7 +2060,7 @@ impl Engine {
         loop {
             let page = self.store.find_orders(&query)?;
             for due in &page.orders {
-                let id = due.id.clone();
+                let id = due.id.to_string();
                 let mut what = None;
                 let outcome = self.run(actor, &("tick", &id, now), None, |tx, _| {
                     let mut order = tx.order(&id)?;

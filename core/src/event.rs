@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// One event: who it is about, when, its place in its aggregate's sequence, and what happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,9 +15,9 @@ pub struct DomainEvent {
     /// 1, 2, 3, … per aggregate, in commit order.
     pub sequence: u64,
     /// The order it concerns, if any.
-    pub order_id: Option<String>,
+    pub order_id: Option<SmolStr>,
     /// The customer it concerns, if any.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<SmolStr>,
     /// When it happened (the engine's clock).
     pub at: DateTime<Utc>,
     /// What happened.
@@ -59,38 +60,38 @@ pub enum EventPayload {
     PaymentFailed { payment_id: String, reason: String },
     /// Stock was reserved for an order line.
     StockReserved {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         quantity: i64,
     },
     /// A reservation was released (cancel, expiry, failed payment).
     StockReleased {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         quantity: i64,
     },
     /// Reserved stock left the warehouse (on hand decremented).
     StockCommitted {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         quantity: i64,
     },
     /// Returned units went back on hand.
     StockRestocked {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         quantity: i64,
     },
     /// Staff set or adjusted stock.
     StockAdjusted {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         on_hand: i64,
     },
     /// Available stock fell to or below its threshold.
     LowStock {
-        sku: String,
-        location: String,
+        sku: SmolStr,
+        location: SmolStr,
         available: i64,
         threshold: i64,
     },

@@ -8,6 +8,7 @@
 //! change set as the order, so two checkouts racing for the last unit cannot both win.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 
@@ -15,9 +16,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockItem {
     /// The sku.
-    pub sku: String,
+    pub sku: SmolStr,
     /// The location (warehouse) id.
-    pub location: String,
+    pub location: SmolStr,
     /// Units physically there.
     pub on_hand: i64,
     /// Units held for orders not yet shipped. Which order holds how many is recorded on the
@@ -35,8 +36,8 @@ impl StockItem {
     /// An item with nothing on hand.
     pub fn new(sku: &str, location: &str) -> Self {
         StockItem {
-            sku: sku.to_string(),
-            location: location.to_string(),
+            sku: sku.into(),
+            location: location.into(),
             on_hand: 0,
             reserved: 0,
             backorder: false,
@@ -99,9 +100,9 @@ pub struct Allocation {
     /// The line index in the order.
     pub line: usize,
     /// The sku.
-    pub sku: String,
+    pub sku: SmolStr,
     /// The location.
-    pub location: String,
+    pub location: SmolStr,
     /// Units.
     pub quantity: i64,
     /// Units already shipped from here.
@@ -151,8 +152,8 @@ pub fn allocate<'s>(
             .iter()
             .map(|d| Allocation {
                 line: d.line,
-                sku: d.sku.to_string(),
-                location: location.clone(),
+                sku: d.sku.into(),
+                location: location.as_str().into(),
                 quantity: d.quantity,
                 shipped: 0,
             })
@@ -212,13 +213,13 @@ pub fn allocate<'s>(
 fn push(allocations: &mut Vec<Allocation>, demand: &Demand<'_>, location: &str, quantity: i64) {
     match allocations
         .iter_mut()
-        .find(|a| a.line == demand.line && a.location == location)
+        .find(|a| a.line == demand.line && *a.location == *location)
     {
         Some(existing) => existing.quantity += quantity,
         None => allocations.push(Allocation {
             line: demand.line,
-            sku: demand.sku.to_string(),
-            location: location.to_string(),
+            sku: demand.sku.into(),
+            location: location.into(),
             quantity,
             shipped: 0,
         }),
@@ -244,7 +245,7 @@ mod tests {
     ) -> Result<Vec<(usize, String, i64)>> {
         let map: HashMap<(String, String), &StockItem> = items
             .iter()
-            .map(|i| ((i.sku.clone(), i.location.clone()), i))
+            .map(|i| ((i.sku.to_string(), i.location.to_string()), i))
             .collect();
         let locations = vec!["east".to_string(), "west".to_string()];
         let demands: Vec<Demand> = demands
@@ -260,7 +261,7 @@ mod tests {
         })?;
         Ok(result
             .into_iter()
-            .map(|a| (a.line, a.location, a.quantity))
+            .map(|a| (a.line, a.location.to_string(), a.quantity))
             .collect())
     }
 

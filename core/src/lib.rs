@@ -72,3 +72,5 @@ pub use error::{Error, Result};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 pub use rust_decimal::Decimal;
+/// Ids, skus and locations in documents and events: inline up to 23 bytes, O(1) clone.
+pub use smol_str::SmolStr;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::actor::Actor;
 use crate::address::Address;
@@ -257,9 +258,9 @@ impl OrderFlow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
     /// The sku.
-    pub sku: String,
+    pub sku: SmolStr,
     /// Display name.
-    pub name: String,
+    pub name: SmolStr,
     /// Units ordered.
     pub quantity: i64,
     /// Units shipped so far.
@@ -291,9 +292,9 @@ pub struct Transition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     /// Order id.
-    pub id: String,
+    pub id: SmolStr,
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// The flow it follows (by name; the engine's configuration holds the flows).
     pub flow: String,
     /// Current state.

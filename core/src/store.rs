@@ -134,7 +134,7 @@ impl Document {
     pub fn order_index(&self) -> Option<OrderIndex> {
         match self {
             Document::Order(order) => Some(OrderIndex {
-                customer_id: order.customer_id.clone(),
+                customer_id: order.customer_id.to_string(),
                 state: order.state.name(),
                 created_at: index_time(order.created_at),
                 due_at: order.due_at.map(index_time),
@@ -253,7 +253,7 @@ impl OrderQuery {
     pub fn matches(&self, order: &Order) -> bool {
         self.customer_id
             .as_ref()
-            .is_none_or(|c| *c == order.customer_id)
+            .is_none_or(|c| **c == *order.customer_id)
             && self.state.is_none_or(|s| s == order.state)
             && self
                 .due_before
@@ -376,7 +376,7 @@ impl Store for MemoryStore {
             if let Document::Order(order) = &write.document {
                 inner
                     .order_index
-                    .insert((order.created_at, order.id.clone()), ());
+                    .insert((order.created_at, order.id.to_string()), ());
             }
             inner.documents.insert(
                 write.key,

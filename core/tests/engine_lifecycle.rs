@@ -961,7 +961,7 @@ fn stock_splits_over_warehouses_and_warns_when_low() {
         .engine
         .place_order(&customer("c1"), place("c1", &[("A", 8)]), None)
         .unwrap();
-    let split: Vec<(String, i64)> = order
+    let split: Vec<(ordercore::SmolStr, i64)> = order
         .allocations
         .iter()
         .map(|a| (a.location.clone(), a.quantity))

@@ -120,7 +120,7 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Default)]
 struct Model {
     on_hand: BTreeMap<&'static str, i64>,
-    orders: Vec<String>,
+    orders: Vec<ordercore::SmolStr>,
     /// Money captured by webhooks (the fake provider's ledger only sees synchronous answers).
     webhook_captured: Decimal,
     keys: u64,
@@ -191,7 +191,7 @@ fn check_invariants(shop: &Shop, model: &Model) -> Result<(), TestCaseError> {
         let held: i64 = orders
             .iter()
             .flat_map(|o| o.allocations.iter())
-            .filter(|a| a.sku == sku)
+            .filter(|a| *a.sku == *sku)
             .map(|a| a.quantity - a.shipped)
             .sum();
         prop_assert_eq!(

@@ -162,7 +162,10 @@ impl Shop {
             .unwrap();
         match output {
             ordercore::command::QueryOutput::Stock(items) => {
-                let item = items.into_iter().find(|i| i.location == location).unwrap();
+                let item = items
+                    .into_iter()
+                    .find(|i| *i.location == *location)
+                    .unwrap();
                 (item.on_hand, item.reserved)
             }
             _ => unreachable!(),
