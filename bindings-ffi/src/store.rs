@@ -225,7 +225,7 @@ impl Store for CStore {
             let index = write.document.order_index();
             rows.push([
                 push(Some(write.key.kind.name().to_string()), &mut strings)?,
-                push(Some(write.key.id.clone()), &mut strings)?,
+                push(Some(write.key.id.to_string()), &mut strings)?,
                 push(Some(to_json(&write.document)?), &mut strings)?,
                 push(index.as_ref().map(|i| i.customer_id.clone()), &mut strings)?,
                 push(index.as_ref().map(|i| i.state.to_string()), &mut strings)?,

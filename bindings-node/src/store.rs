@@ -51,7 +51,7 @@ impl Store for NodeStore {
     fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
         let answer = self
             .load
-            .ask(FnArgs::from((key.kind.name().to_string(), key.id.clone())))?;
+            .ask(FnArgs::from((key.kind.name().to_string(), key.id.to_string())))?;
         if answer.is_null() {
             return Ok(None);
         }

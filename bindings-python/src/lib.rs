@@ -126,7 +126,7 @@ impl Store for PyStore {
             let index = write.document.order_index();
             writes.push((
                 write.key.kind.name(),
-                write.key.id.clone(),
+                write.key.id.to_string(),
                 write.expected_version,
                 json(&write.document)?,
                 index.as_ref().map(|i| i.customer_id.clone()),

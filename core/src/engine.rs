@@ -6,7 +6,8 @@
 //! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
 //! so deciding again never moves money twice.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -231,6 +232,16 @@ struct Compensation {
     taken: Vec<(GatewayRequest, String)>,
 }
 
+/// A document as a command sees it.
+struct Cached {
+    /// The version it was loaded at (0: it did not exist).
+    version: u64,
+    /// Its current value in this command (`None`: absent, or moved out while being changed).
+    document: Option<Document>,
+    /// Whether the command wrote it.
+    dirty: bool,
+}
+
 /// The documents a command read and changed.
 struct Tx<'e> {
     engine: &'e Engine,
@@ -238,8 +249,9 @@ struct Tx<'e> {
     /// The host's idempotency key, folded into provider keys of captures and refunds.
     key: Option<&'e str>,
     now: DateTime<Utc>,
-    docs: BTreeMap<DocKey, (u64, Option<Document>)>,
-    dirty: BTreeSet<DocKey>,
+    /// Ordered by key, so a change set's writes come in one fixed order (a SQL store then
+    /// locks rows in the same order in every process).
+    docs: BTreeMap<DocKey, Cached>,
     events: Vec<DomainEvent>,
     /// Events committed even though the command fails (a declined payment attempt).
     failure_events: Vec<DomainEvent>,
@@ -253,39 +265,53 @@ impl<'e> Tx<'e> {
             key,
             now,
             docs: BTreeMap::new(),
-            dirty: BTreeSet::new(),
             events: Vec::new(),
             failure_events: Vec::new(),
         }
     }
 
+    /// The cached entry of `key`, loaded from the store on first use.
+    fn cached(&mut self, key: DocKey) -> Result<&mut Cached> {
+        let store = &self.engine.store;
+        Ok(match self.docs.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let cached = match store.load(entry.key())? {
+                    Some(v) => Cached {
+                        version: v.version,
+                        document: Some(v.value),
+                        dirty: false,
+                    },
+                    None => Cached {
+                        version: 0,
+                        document: None,
+                        dirty: false,
+                    },
+                };
+                entry.insert(cached)
+            }
+        })
+    }
+
     fn load(&mut self, key: DocKey) -> Result<Option<&Document>> {
-        if !self.docs.contains_key(&key) {
-            let loaded = self.engine.store.load(&key)?;
-            let entry = match loaded {
-                Some(v) => (v.version, Some(v.value)),
-                None => (0, None),
-            };
-            self.docs.insert(key.clone(), entry);
-        }
-        Ok(self.docs.get(&key).and_then(|(_, d)| d.as_ref()))
+        Ok(self.cached(key)?.document.as_ref())
     }
 
     fn put(&mut self, key: DocKey, document: Document) {
-        let entry = self.docs.entry(key.clone()).or_insert((0, None));
-        entry.1 = Some(document);
-        self.dirty.insert(key);
+        let cached = self.docs.entry(key).or_insert(Cached {
+            version: 0,
+            document: None,
+            dirty: false,
+        });
+        cached.document = Some(document);
+        cached.dirty = true;
     }
 
     /// The order, if the actor may see it; another customer's order is `not_found`.
     /// The order is moved out of the cache (no copy); `put_order` puts the changed version back.
     fn order(&mut self, id: &str) -> Result<Order> {
-        let key = DocKey::new(DocKind::Order, id);
-        self.load(key.clone())?;
         let actor = self.actor;
-        let Some((_, slot)) = self.docs.get_mut(&key) else {
-            return Err(Error::not_found("order", id));
-        };
+        let slot = &mut self.cached(DocKey::new(DocKind::Order, id))?.document;
         match slot.take() {
             // The store usually keeps its copy too: then this is the command's own copy.
             Some(Document::Order(order)) if actor.can_see(&order.customer_id) => {
@@ -370,17 +396,22 @@ impl<'e> Tx<'e> {
     }
 
     fn into_changes(self) -> ChangeSet {
-        let mut writes = Vec::with_capacity(self.dirty.len());
-        let mut docs = self.docs;
-        for key in self.dirty {
-            if let Some((version, Some(document))) = docs.remove(&key) {
-                writes.push(Write {
+        let writes = self
+            .docs
+            .into_iter()
+            .filter_map(|(key, cached)| match cached {
+                Cached {
+                    version,
+                    document: Some(document),
+                    dirty: true,
+                } => Some(Write {
                     key,
                     expected_version: version,
                     document,
-                });
-            }
-        }
+                }),
+                _ => None,
+            })
+            .collect();
         ChangeSet {
             writes,
             events: self.events,

@@ -47,13 +47,14 @@ impl StockItem {
     }
 
     /// The document id: `sku@location`.
-    pub fn key(sku: &str, location: &str) -> String {
-        // Built by hand: this runs for every line of every command (format! costs ~3× as much).
-        let mut key = String::with_capacity(sku.len() + 1 + location.len());
+    pub fn key(sku: &str, location: &str) -> SmolStr {
+        // Built by hand: this runs for every line of every command (format! costs ~3× as much);
+        // up to 23 bytes it stays inline, no allocation.
+        let mut key = smol_str::SmolStrBuilder::new();
         key.push_str(sku);
         key.push('@');
         key.push_str(location);
-        key
+        key.finish()
     }
 
     /// On hand minus reserved.

@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::event::DomainEvent;
@@ -49,12 +50,12 @@ pub struct DocKey {
     /// Its kind.
     pub kind: DocKind,
     /// Its id within the kind.
-    pub id: String,
+    pub id: SmolStr,
 }
 
 impl DocKey {
     /// A key.
-    pub fn new(kind: DocKind, id: impl Into<String>) -> Self {
+    pub fn new(kind: DocKind, id: impl Into<SmolStr>) -> Self {
         DocKey {
             kind,
             id: id.into(),
