@@ -49,9 +49,10 @@ fn text<T: serde::Serialize>(value: &T) -> ordercore::Result<String> {
 
 impl Store for NodeStore {
     fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
-        let answer = self
-            .load
-            .ask(FnArgs::from((key.kind.name().to_string(), key.id.to_string())))?;
+        let answer = self.load.ask(FnArgs::from((
+            key.kind.name().to_string(),
+            key.id.to_string(),
+        )))?;
         if answer.is_null() {
             return Ok(None);
         }

@@ -6,8 +6,8 @@
 //! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
 //! so deciding again never moves money twice.
 
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -220,10 +220,10 @@ impl std::fmt::Debug for Engine {
 /// Ids fixed before deciding, so that deciding again after a conflict names the same things.
 #[derive(Debug, Default)]
 struct PreparedIds {
-    order: String,
-    payment: String,
-    shipment: String,
-    ret: String,
+    order: SmolStr,
+    payment: SmolStr,
+    shipment: SmolStr,
+    ret: SmolStr,
 }
 
 /// Gateway operations taken while deciding a command, undone if the command does not commit.
@@ -351,7 +351,7 @@ impl<'e> Tx<'e> {
 
     fn event(
         &self,
-        aggregate: String,
+        aggregate: SmolStr,
         sequence: u64,
         order: Option<&Order>,
         payload: EventPayload,
@@ -370,7 +370,7 @@ impl<'e> Tx<'e> {
     fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
         order.event_sequence += 1;
         let event = self.event(
-            ["order/", &order.id].concat(),
+            aggregate(&["order/", &order.id]),
             order.event_sequence,
             Some(order),
             payload,
@@ -387,7 +387,7 @@ impl<'e> Tx<'e> {
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
-            ["stock/", &item.sku, "@", &item.location].concat(),
+            aggregate(&["stock/", &item.sku, "@", &item.location]),
             item.event_sequence,
             order,
             payload,
@@ -418,6 +418,15 @@ impl<'e> Tx<'e> {
             idempotency: None,
         }
     }
+}
+
+/// An event's aggregate name, e.g. `stock/tee@main`: inline up to 23 bytes.
+fn aggregate(parts: &[&str]) -> SmolStr {
+    let mut name = smol_str::SmolStrBuilder::new();
+    for part in parts {
+        name.push_str(part);
+    }
+    name.finish()
 }
 
 fn fingerprint<T: Serialize>(value: &T) -> Result<String> {
@@ -950,7 +959,7 @@ impl Engine {
         })?;
 
         let mut order = Order {
-            id: ids.order.as_str().into(),
+            id: ids.order.clone(),
             customer_id: place.customer_id.as_str().into(),
             flow: flow.name.clone(),
             state: OrderState::Pending,
@@ -1157,7 +1166,7 @@ impl Engine {
             }
             GatewayOutcome::Declined { reason } => {
                 let event = tx.event(
-                    format!("payment/{payment_id}"),
+                    aggregate(&["payment/", payment_id]),
                     1,
                     Some(order),
                     EventPayload::PaymentFailed {
@@ -1532,7 +1541,7 @@ impl Engine {
             .carrier
             .create_label(&ids.shipment, &option, &address)?;
         order.shipments.push(Shipment {
-            id: ids.shipment.clone(),
+            id: ids.shipment.to_string(),
             carrier: label.carrier,
             service: option,
             tracking_number: label.tracking_number,
@@ -1554,7 +1563,7 @@ impl Engine {
         tx.emit_order(
             &mut order,
             EventPayload::OrderShipped {
-                shipment_id: ids.shipment.clone(),
+                shipment_id: ids.shipment.to_string(),
                 complete,
             },
         );
@@ -1880,7 +1889,7 @@ impl Engine {
         );
         let refund_amount = (items_amount + shipping_amount - fee).max(Decimal::ZERO);
         let request = ReturnRequest {
-            id: ids.ret.clone(),
+            id: ids.ret.to_string(),
             state: ReturnState::Requested,
             items,
             items_amount,

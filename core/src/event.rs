@@ -9,9 +9,9 @@ use smol_str::SmolStr;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainEvent {
     /// Unique event id.
-    pub id: String,
+    pub id: SmolStr,
     /// The aggregate it belongs to (`order/ord_000001`, `stock/SKU@main`).
-    pub aggregate: String,
+    pub aggregate: SmolStr,
     /// 1, 2, 3, … per aggregate, in commit order.
     pub sequence: u64,
     /// The order it concerns, if any.

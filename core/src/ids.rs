@@ -2,10 +2,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use smol_str::SmolStr;
+
 /// Makes new ids for orders, payments, shipments, returns and events.
 pub trait IdGen: Send + Sync {
     /// A new id, unique for this generator, starting with `prefix` (`"ord"`, `"pay"`, …).
-    fn next_id(&self, prefix: &str) -> String;
+    fn next_id(&self, prefix: &str) -> SmolStr;
 }
 
 /// `prefix_000001`, `prefix_000002`, …: deterministic, so the same inputs give the same ids.
@@ -28,7 +30,7 @@ impl SequentialIds {
 }
 
 impl IdGen for SequentialIds {
-    fn next_id(&self, prefix: &str) -> String {
+    fn next_id(&self, prefix: &str) -> SmolStr {
         let n = self.next.fetch_add(1, Ordering::Relaxed).max(1);
         // `{prefix}_{node}_{n:06}` built by hand: ids are minted for every event.
         let mut digits = [b'0'; 20];
@@ -41,7 +43,7 @@ impl IdGen for SequentialIds {
         }
         let start = start.min(digits.len() - 6);
         let number = std::str::from_utf8(&digits[start..]).unwrap_or("0");
-        let mut id = String::with_capacity(prefix.len() + self.node.len() + number.len() + 2);
+        let mut id = smol_str::SmolStrBuilder::new();
         id.push_str(prefix);
         id.push('_');
         if !self.node.is_empty() {
@@ -49,7 +51,7 @@ impl IdGen for SequentialIds {
             id.push('_');
         }
         id.push_str(number);
-        id
+        id.finish()
     }
 }
 
@@ -73,7 +75,7 @@ impl UuidIds {
 }
 
 impl IdGen for UuidIds {
-    fn next_id(&self, prefix: &str) -> String {
+    fn next_id(&self, prefix: &str) -> SmolStr {
         use sha2::{Digest, Sha256};
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let mut hasher = Sha256::new();
@@ -83,7 +85,7 @@ impl IdGen for UuidIds {
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
         let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
-        format!("{prefix}_{}", id.simple())
+        smol_str::format_smolstr!("{prefix}_{}", id.simple())
     }
 }
 

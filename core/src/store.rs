@@ -305,7 +305,8 @@ pub trait Store: Send + Sync {
 
 #[derive(Debug, Default)]
 struct MemoryInner {
-    documents: HashMap<DocKey, Versioned<Document>>,
+    /// foldhash instead of SipHash: a third of the time per lookup, still seeded per map.
+    documents: HashMap<DocKey, Versioned<Document>, foldhash::fast::RandomState>,
     /// Orders by `(created_at, id)` for listing.
     order_index: BTreeMap<(DateTime<Utc>, String), ()>,
     /// The outbox: position `p` (from 1) at index `p - 1`, with whether it was delivered.
@@ -313,7 +314,7 @@ struct MemoryInner {
     /// Index of the oldest undelivered event: everything before it was delivered, so
     /// `pending_events` does not rescan the delivered past.
     first_pending: usize,
-    idempotency: HashMap<String, IdempotencyRecord>,
+    idempotency: HashMap<String, IdempotencyRecord, foldhash::fast::RandomState>,
 }
 
 /// A thread-safe in-memory [`Store`].
@@ -498,7 +499,7 @@ mod tests {
 
     fn event(n: u64) -> DomainEvent {
         DomainEvent {
-            id: format!("evt_{n}"),
+            id: smol_str::format_smolstr!("evt_{n}"),
             aggregate: "order/o1".into(),
             sequence: n,
             order_id: Some("o1".into()),
@@ -512,7 +513,7 @@ mod tests {
         let entries = store.pending_events(limit).unwrap_or_default();
         entries
             .into_iter()
-            .map(|e| (e.position, e.event.id))
+            .map(|e| (e.position, e.event.id.to_string()))
             .collect()
     }
 
