@@ -969,7 +969,7 @@ impl Engine {
                 .lines
                 .iter()
                 .map(|l| OrderLine {
-                    sku: SmolStr::new(&*l.sku),
+                    sku: l.sku.clone(),
                     name: l.name.as_str().into(),
                     quantity: l.quantity,
                     shipped: 0,

@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
+use smol_str::SmolStr;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
@@ -122,7 +123,7 @@ pub struct Cart {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CartLine {
     /// Stock-keeping unit (shared with the breakdown without copying).
-    pub sku: Arc<str>,
+    pub sku: SmolStr,
     /// Display name.
     #[serde(default)]
     pub name: String,
@@ -238,7 +239,7 @@ pub type TaxLines = SmallVec<[TaxLine; 1]>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineBreakdown {
     /// The line's sku.
-    pub sku: Arc<str>,
+    pub sku: SmolStr,
     /// Units.
     pub quantity: u64,
     /// Price of one unit.
@@ -286,7 +287,7 @@ pub struct ShippingBreakdown {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Adjustment {
     /// The promotion.
-    pub promotion_id: Arc<str>,
+    pub promotion_id: SmolStr,
     /// What the promotion acted on here (the line's amount left before it, or the value of the
     /// discounted units for buy-x-get-y).
     pub base: Decimal,
@@ -298,7 +299,7 @@ pub struct Adjustment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxLine {
     /// The rate's id.
-    pub rate_id: Arc<str>,
+    pub rate_id: SmolStr,
     /// The rate in percent.
     pub percentage: Decimal,
     /// The taxable amount (net, or gross when prices include tax).
@@ -315,11 +316,11 @@ pub struct TaxLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxSummary {
     /// The rate's id.
-    pub rate_id: Arc<str>,
+    pub rate_id: SmolStr,
     /// Its name.
-    pub name: Arc<str>,
+    pub name: SmolStr,
     /// Where it applies.
-    pub jurisdiction: Arc<str>,
+    pub jurisdiction: SmolStr,
     /// The rate in percent.
     pub percentage: Decimal,
     /// Σ taxable amounts.
@@ -332,9 +333,9 @@ pub struct TaxSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppliedPromotion {
     /// The promotion.
-    pub promotion_id: Arc<str>,
+    pub promotion_id: SmolStr,
     /// The coupon code, for a coupon.
-    pub code: Option<Arc<str>>,
+    pub code: Option<SmolStr>,
     /// What it acted on in all.
     pub base: Decimal,
     /// Its amount before rounding.
@@ -347,7 +348,7 @@ pub struct AppliedPromotion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotApplied {
     /// The promotion, when the code matched one (or for automatic promotions).
-    pub promotion_id: Option<Arc<str>>,
+    pub promotion_id: Option<SmolStr>,
     /// The coupon code as entered or defined.
     pub code: Option<String>,
     /// Why not.

@@ -9,11 +9,11 @@
 //! promotion may be combined with (both sides must allow it).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::money::{CurrencyRegistry, amount_serde};
@@ -230,8 +230,8 @@ impl RejectionReason {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub promotion: Promotion,
-    pub id: Arc<str>,
-    pub code: Option<Arc<str>>,
+    pub id: SmolStr,
+    pub code: Option<SmolStr>,
 }
 
 /// A validated, indexed set of promotions. Automatic promotions that target lines are indexed

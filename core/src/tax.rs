@@ -5,11 +5,10 @@
 //! computes the amounts (per line on the discounted amount, rounded per line or per order), so
 //! rounding and allocation stay identical whatever provider is plugged in.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
@@ -70,11 +69,11 @@ impl TaxClass {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxRate {
     /// Stable id of the rule that produced the rate (shown in breakdowns).
-    pub id: Arc<str>,
+    pub id: SmolStr,
     /// Human-readable name (`"CA state tax"`).
-    pub name: Arc<str>,
+    pub name: SmolStr,
     /// Where it applies (`"US-CA"`, `"US-CA-940"`, `"DE"`).
-    pub jurisdiction: Arc<str>,
+    pub jurisdiction: SmolStr,
     /// The rate in percent (`8.25` means 8.25%).
     #[serde(with = "amount_serde")]
     pub percentage: Decimal,
