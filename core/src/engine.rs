@@ -370,7 +370,7 @@ impl<'e> Tx<'e> {
     fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
         order.event_sequence += 1;
         let event = self.event(
-            aggregate(&["order/", &order.id]),
+            crate::ids::join(&["order/", &order.id]),
             order.event_sequence,
             Some(order),
             payload,
@@ -387,7 +387,7 @@ impl<'e> Tx<'e> {
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
-            aggregate(&["stock/", &item.sku, "@", &item.location]),
+            crate::ids::join(&["stock/", &item.sku, "@", &item.location]),
             item.event_sequence,
             order,
             payload,
@@ -418,15 +418,6 @@ impl<'e> Tx<'e> {
             idempotency: None,
         }
     }
-}
-
-/// An event's aggregate name, e.g. `stock/tee@main`: inline up to 23 bytes.
-fn aggregate(parts: &[&str]) -> SmolStr {
-    let mut name = smol_str::SmolStrBuilder::new();
-    for part in parts {
-        name.push_str(part);
-    }
-    name.finish()
 }
 
 fn fingerprint<T: Serialize>(value: &T) -> Result<String> {
@@ -1166,7 +1157,7 @@ impl Engine {
             }
             GatewayOutcome::Declined { reason } => {
                 let event = tx.event(
-                    aggregate(&["payment/", payment_id]),
+                    crate::ids::join(&["payment/", payment_id]),
                     1,
                     Some(order),
                     EventPayload::PaymentFailed {

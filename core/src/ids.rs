@@ -10,6 +10,16 @@ pub trait IdGen: Send + Sync {
     fn next_id(&self, prefix: &str) -> SmolStr;
 }
 
+/// `parts` joined into one id, inline (no allocation) up to 23 bytes: stock keys, aggregate
+/// names and ids are built for every line of every command.
+pub(crate) fn join(parts: &[&str]) -> SmolStr {
+    let mut id = smol_str::SmolStrBuilder::new();
+    for part in parts {
+        id.push_str(part);
+    }
+    id.finish()
+}
+
 /// `prefix_000001`, `prefix_000002`, …: deterministic, so the same inputs give the same ids.
 /// Several processes sharing a database need ids that cannot collide: give each its own
 /// `node` tag, or inject an `IdGen` producing UUIDs.
@@ -43,15 +53,11 @@ impl IdGen for SequentialIds {
         }
         let start = start.min(digits.len() - 6);
         let number = std::str::from_utf8(&digits[start..]).unwrap_or("0");
-        let mut id = smol_str::SmolStrBuilder::new();
-        id.push_str(prefix);
-        id.push('_');
-        if !self.node.is_empty() {
-            id.push_str(&self.node);
-            id.push('_');
+        if self.node.is_empty() {
+            join(&[prefix, "_", number])
+        } else {
+            join(&[prefix, "_", &self.node, "_", number])
         }
-        id.push_str(number);
-        id.finish()
     }
 }
 
@@ -92,6 +98,20 @@ impl IdGen for UuidIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_keeps_short_ids_inline_and_long_ones_whole() {
+        let short = join(&["stock/", "tee", "@", "main"]);
+        assert_eq!(short, "stock/tee@main");
+        assert!(!short.is_heap_allocated());
+        let exact = join(&["a".repeat(20).as_str(), "@", "ab"]);
+        assert_eq!(exact.len(), 23);
+        assert!(!exact.is_heap_allocated());
+        let long = join(&["stock/", "a-sku-with-a-long-name", "@", "warehouse-ü"]);
+        assert_eq!(long, "stock/a-sku-with-a-long-name@warehouse-ü");
+        assert_eq!(join(&["ü", "@", "日本"]), "ü@日本");
+        assert_eq!(join(&[]), "");
+    }
 
     #[test]
     fn sequential_ids_count_up_with_their_prefix() {
