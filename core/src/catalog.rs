@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::Result;
 use crate::money::amount_serde;
@@ -14,19 +15,19 @@ use crate::tax::TaxClass;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Product {
     /// Stock-keeping unit.
-    pub sku: String,
+    pub sku: SmolStr,
     /// Display name.
     #[serde(default)]
-    pub name: String,
+    pub name: SmolStr,
     /// Price of one unit in the engine's currency.
     #[serde(with = "amount_serde")]
     pub unit_price: Decimal,
     /// Category, for promotions.
     #[serde(default)]
-    pub category: Option<String>,
+    pub category: Option<SmolStr>,
     /// Tags, for promotions.
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: Vec<SmolStr>,
     /// Tax class.
     #[serde(default)]
     pub tax_class: TaxClass,
@@ -45,7 +46,7 @@ pub trait Catalog: Send + Sync {
 /// An in-memory catalog.
 #[derive(Debug, Default)]
 pub struct MemoryCatalog {
-    products: HashMap<String, Arc<Product>>,
+    products: HashMap<SmolStr, Arc<Product>>,
 }
 
 impl MemoryCatalog {

@@ -815,7 +815,7 @@ impl Engine {
                 )
             })?;
             cart_lines.push(CartLine {
-                sku: product.sku.as_str().into(),
+                sku: product.sku.clone(),
                 name: product.name.clone(),
                 unit_price: product.unit_price,
                 quantity: line.quantity,
@@ -961,7 +961,7 @@ impl Engine {
                 .iter()
                 .map(|l| OrderLine {
                     sku: l.sku.clone(),
-                    name: l.name.as_str().into(),
+                    name: l.name.clone(),
                     quantity: l.quantity,
                     shipped: 0,
                     delivered: 0,
@@ -2188,7 +2188,7 @@ impl Engine {
                         .product(&line.sku)?
                         .ok_or_else(|| Error::invalid(format!("lines[{i}].sku"), "unknown sku"))?;
                     cart_lines.push(CartLine {
-                        sku: product.sku.as_str().into(),
+                        sku: product.sku.clone(),
                         unit_price: product.unit_price,
                         quantity: line.quantity,
                         weight: product.weight,

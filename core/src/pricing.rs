@@ -126,7 +126,7 @@ pub struct CartLine {
     pub sku: SmolStr,
     /// Display name.
     #[serde(default)]
-    pub name: String,
+    pub name: SmolStr,
     /// Price of one unit, exact in the cart's currency.
     #[serde(with = "amount_serde")]
     pub unit_price: Decimal,
@@ -134,10 +134,10 @@ pub struct CartLine {
     pub quantity: i64,
     /// Category, for promotions.
     #[serde(default)]
-    pub category: Option<String>,
+    pub category: Option<SmolStr>,
     /// Tags, for promotions.
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: Vec<SmolStr>,
     /// Tax class.
     #[serde(default)]
     pub tax_class: TaxClass,

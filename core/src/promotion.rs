@@ -124,8 +124,8 @@ impl LineSelector {
             || line
                 .category
                 .as_ref()
-                .is_some_and(|c| self.categories.contains(c))
-            || line.tags.iter().any(|t| self.tags.contains(t))
+                .is_some_and(|c| self.categories.iter().any(|s| s == c))
+            || line.tags.iter().any(|t| self.tags.iter().any(|s| s == t))
     }
 
     fn is_empty(&self) -> bool {

@@ -165,7 +165,7 @@ fn build(s: &Scenario) -> (Pricer, Cart) {
                 sku: format!("sku-{sku}").into(),
                 unit_price: amount(price, units),
                 quantity,
-                category: Some(categories[category as usize].to_string()),
+                category: Some(categories[category as usize].into()),
                 tax_class: if sku % 2 == 0 {
                     TaxClass::Standard
                 } else {
