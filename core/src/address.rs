@@ -1,6 +1,7 @@
 //! Postal addresses, as far as pricing needs them (tax jurisdiction) and shipping uses them.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// A postal address. Only `country` is needed to price; tax rules may also look at `region`
 /// and `postal_code`.
@@ -8,17 +9,17 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct Address {
     /// Recipient name.
-    pub name: Option<String>,
+    pub name: Option<SmolStr>,
     /// First street line.
-    pub line1: Option<String>,
+    pub line1: Option<SmolStr>,
     /// Second street line.
-    pub line2: Option<String>,
+    pub line2: Option<SmolStr>,
     /// City or town.
-    pub city: Option<String>,
+    pub city: Option<SmolStr>,
     /// State, province or region code (`"CA"`).
-    pub region: Option<String>,
+    pub region: Option<SmolStr>,
     /// Postal or ZIP code.
-    pub postal_code: Option<String>,
+    pub postal_code: Option<SmolStr>,
     /// ISO 3166-1 alpha-2 country code (`"US"`).
-    pub country: String,
+    pub country: SmolStr,
 }

@@ -232,6 +232,25 @@ struct Compensation {
     taken: Vec<(GatewayRequest, String)>,
 }
 
+/// A stock item being changed, with its document key (built once per command and item).
+struct Stocked {
+    key: DocKey,
+    item: StockItem,
+}
+
+impl std::ops::Deref for Stocked {
+    type Target = StockItem;
+    fn deref(&self) -> &StockItem {
+        &self.item
+    }
+}
+
+impl std::ops::DerefMut for Stocked {
+    fn deref_mut(&mut self) -> &mut StockItem {
+        &mut self.item
+    }
+}
+
 /// A document as a command sees it.
 struct Cached {
     /// The version it was loaded at (0: it did not exist).
@@ -335,18 +354,17 @@ impl<'e> Tx<'e> {
         order
     }
 
-    fn stock(&mut self, sku: &str, location: &str) -> Result<StockItem> {
-        match self.load(DocKey::new(DocKind::Stock, StockItem::key(sku, location)))? {
-            Some(Document::Stock(item)) => Ok(item.clone()),
-            _ => Ok(StockItem::new(sku, location)),
-        }
+    fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
+        let key = DocKey::new(DocKind::Stock, StockItem::key(sku, location));
+        let item = match self.load(key.clone())? {
+            Some(Document::Stock(item)) => item.clone(),
+            _ => StockItem::new(sku, location),
+        };
+        Ok(Stocked { key, item })
     }
 
-    fn put_stock(&mut self, item: StockItem) {
-        self.put(
-            DocKey::new(DocKind::Stock, StockItem::key(&item.sku, &item.location)),
-            Document::Stock(item),
-        );
+    fn put_stock(&mut self, stocked: Stocked) {
+        self.put(stocked.key, Document::Stock(stocked.item));
     }
 
     fn event(
@@ -806,6 +824,9 @@ impl Engine {
         if place.lines.is_empty() {
             return Err(Error::invalid("lines", "an order needs at least one line"));
         }
+        // A reservation event per line (more when a line is split over locations), the
+        // order's and the payment's.
+        tx.events.reserve(place.lines.len() + 6);
         let mut cart_lines = Vec::with_capacity(place.lines.len());
         for (i, line) in place.lines.iter().enumerate() {
             let product = self.catalog.product(&line.sku)?.ok_or_else(|| {
@@ -924,7 +945,7 @@ impl Engine {
         skus.dedup();
         // (stock item, whether this order reserves from it), sku-major over the locations.
         let locations = &self.config.locations;
-        let mut items: Vec<(StockItem, bool)> = Vec::with_capacity(skus.len() * locations.len());
+        let mut items: Vec<(Stocked, bool)> = Vec::with_capacity(skus.len() * locations.len());
         for sku in &skus {
             for location in locations {
                 items.push((tx.stock(sku, location)?, false));
@@ -946,7 +967,7 @@ impl Engine {
             })
             .collect();
         let allocations = allocate(&demands, &self.config.locations, |sku, location| {
-            slot(sku, location).map(|i| &items[i].0)
+            slot(sku, location).map(|i| &items[i].0.item)
         })?;
 
         let mut order = Order {
@@ -1461,6 +1482,8 @@ impl Engine {
         let flow = self.flow(&order.flow)?.clone();
         flow.check(order.state, OrderAction::Ship)?;
         self.require_paid(&order, OrderAction::Ship)?;
+        // An event per stock item taken from, and the order's own.
+        tx.events.reserve(order.allocations.len() + 2);
         let wanted: Vec<(usize, i64)> = match lines {
             Some(lines) => {
                 let mut wanted = Vec::new();
@@ -2072,8 +2095,9 @@ impl Engine {
                 threshold,
             });
         }
-        tx.put_stock(item.clone());
-        Ok(CommandOutput::Stock(item))
+        let answer = item.item.clone();
+        tx.put_stock(item);
+        Ok(CommandOutput::Stock(answer))
     }
 
     /// Does all time-based work due at the engine clock's now: cancels unpaid orders whose

@@ -6,6 +6,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use smol_str::SmolStr;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
@@ -298,7 +299,7 @@ pub struct Shipment {
 /// shape for countries whose format is checked (US, CA, GB, DE, FR, NL, JP, AU).
 pub fn validate_address(address: &Address, field: &str) -> Result<()> {
     let f = |name: &str| format!("{field}.{name}");
-    let required = |value: &Option<String>, name: &str| -> Result<()> {
+    let required = |value: &Option<SmolStr>, name: &str| -> Result<()> {
         match value {
             Some(v) if !v.trim().is_empty() => Ok(()),
             _ => Err(Error::invalid(f(name), "is required")),
