@@ -3,6 +3,7 @@
 //! engine's work runs with the GIL released.
 
 mod convert;
+mod de;
 mod quote;
 
 use std::cell::RefCell;
@@ -13,6 +14,7 @@ use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
 use ordercore::json::{
     JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse, price_request,
 };
+use ordercore::pricing::{Cart, PricingContext};
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
     Versioned,
@@ -414,10 +416,13 @@ impl Pricer {
         context: Option<&Bound<'_, PyAny>>,
         default: &Bound<'_, PyAny>,
     ) -> PyResult<quote::Quote> {
-        let cart = convert::from_python(cart, default, "cart")?;
-        let context = match context {
-            Some(context) if !context.is_none() => {
-                Some(convert::from_python(context, default, "context")?)
+        let cart: Cart = de::from_python(cart, default, "cart")?;
+        // No context, or an empty one, prices now (as the JSON path does).
+        let context: Option<PricingContext> = match context {
+            Some(context)
+                if !context.is_none() && !context.cast::<PyDict>().is_ok_and(|d| d.is_empty()) =>
+            {
+                Some(de::from_python(context, default, "context")?)
             }
             _ => None,
         };

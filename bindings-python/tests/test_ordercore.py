@@ -290,6 +290,26 @@ def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
         quote["nope"]
     assert "65.97" in repr(quote)
 
+    # Subclasses and other shapes read as their base values: str and int subclasses, tuples for
+    # lists, any Mapping (through the JSON hook), a Decimal subclass.
+    import enum
+    import types
+
+    class Sku(str):
+        pass
+
+    class Units(enum.IntEnum):
+        THREE = 3
+
+    class Money(Decimal):
+        pass
+
+    odd = (types.MappingProxyType({"sku": Sku("A"), "unit_price": Money("19.99"), "quantity": Units.THREE,
+                                   "tags": ["x", "y"]}),)
+    again = pricer.quote(types.MappingProxyType({"currency": "USD", "address": {"country": "US"}, "lines": odd}),
+                         context)
+    assert again == quote
+
     def refused(cart, field, words):
         with pytest.raises(ordercore.ValidationError) as raised:
             pricer.quote(cart)
@@ -304,7 +324,10 @@ def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
     refused({"currency": "USD", "lines": [dict(line, unit_price=Decimal("NaN"))]}, "lines[0].unit_price", "NaN")
     looped: list = []
     looped.append(looped)
-    refused({"currency": "USD", "lines": looped}, "lines" + "[0]" * 64, "nested more than 64")
+    # Read lazily into the cart's shape: a list that contains itself is refused where it stops
+    # fitting (no endless descent), and unknown keys are not read at all, as in JSON.
+    refused({"currency": "USD", "lines": looped}, "lines[0][0]", "invalid type: sequence")
+    assert pricer.quote({"currency": "USD", "lines": [line], "extra": looped}).grand_total == Decimal("1.00")
     refused("not a cart", "cart", "invalid type")
     refused({"currency": "USD", "lines": [dict(line, sku="\udc80")]}, "lines[0].sku", "lone surrogate")
     refused({"currency": "USD", "lines": [dict(line, **{"\udc80": 1})]}, "lines[0]", "lone surrogate")

@@ -391,21 +391,15 @@ impl JsonPricer {
         self.pricer.price(&cart, &context)
     }
 
-    /// [`JsonPricer::quote_json`] for documents a binding has built as JSON values from native
-    /// objects (no JSON text in between); no context or an empty one prices now.
-    pub fn quote(
-        &self,
-        cart: &serde_json::Value,
-        context: Option<&serde_json::Value>,
-    ) -> Result<PriceBreakdown> {
-        let cart: Cart = from_value(cart, "cart")?;
-        let context: PricingContext = match context {
-            Some(value) if !value.is_null() && value.as_object().is_none_or(|o| !o.is_empty()) => {
-                from_value(value, "context")?
-            }
-            _ => PricingContext::at(SystemClock.now()),
-        };
-        self.pricer.price(&cart, &context)
+    /// [`JsonPricer::quote_json`] for a cart a binding has read from native objects (no JSON
+    /// text in between); without a context it is priced now, with no recorded promotion usage.
+    pub fn quote(&self, cart: &Cart, context: Option<&PricingContext>) -> Result<PriceBreakdown> {
+        match context {
+            Some(context) => self.pricer.price(cart, context),
+            None => self
+                .pricer
+                .price(cart, &PricingContext::at(SystemClock.now())),
+        }
     }
 }
 

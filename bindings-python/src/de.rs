@@ -1,0 +1,356 @@
+//! Python objects read straight into the core's types through serde: a `Deserializer` over
+//! dicts, lists, tuples, `str`, `int`, `bool`, `None`, `Decimal` (as its exact text) and
+//! `float` (as a number, which the core refuses where an amount belongs) — the values JSON has,
+//! read the way `serde_json` reads them, so every type and error message is the one the JSON
+//! path gives. No JSON value is built in between. Anything else goes once through `default`
+//! (the package's JSON hook: aware datetimes, other mappings); what is still left is
+//! `invalid_input` naming its path, like a wrong value.
+
+use std::fmt;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+
+use crate::convert::decimal_type;
+use crate::raise;
+
+/// Deeper documents are refused (a value that contains itself would never end).
+const MAX_DEPTH: usize = 64;
+
+/// `T` read from `object`; `what` names the document in errors about it as a whole.
+pub(crate) fn from_python<T: DeserializeOwned>(
+    object: &Bound<'_, PyAny>,
+    default: &Bound<'_, PyAny>,
+    what: &str,
+) -> PyResult<T> {
+    let decimal = decimal_type(object.py())?;
+    let reader = || PyDe {
+        object: object.clone(),
+        default,
+        decimal,
+        depth: 0,
+        may_default: true,
+    };
+    // Tracking paths costs on every field; a valid document (the usual case) skips it, and an
+    // invalid one is read again with tracking to name its field.
+    match T::deserialize(reader()) {
+        Ok(value) => return Ok(value),
+        Err(DeError::Raised(error)) => return Err(error),
+        Err(DeError::Message(_)) => {}
+    }
+    match serde_path_to_error::deserialize(reader()) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let path = field_path(error.path());
+            match error.into_inner() {
+                DeError::Raised(error) => Err(error),
+                DeError::Message(message) => {
+                    // The same naming as the JSON path: a document wrong as a whole is `what`.
+                    let field = if path.is_empty() {
+                        what.to_string()
+                    } else {
+                        path
+                    };
+                    Err(raise(ordercore::Error::InvalidInput { field, message }))
+                }
+            }
+        }
+    }
+}
+
+/// `lines[0].sku`, as serde_path_to_error shows a path, without the trailing `?` it adds
+/// for a key that could not be read (the error is then the map's: `lines[0]`).
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let known = match segments.last() {
+        Some(Segment::Unknown) => &segments[..segments.len() - 1],
+        _ => &segments[..],
+    };
+    let mut field = String::new();
+    for segment in known {
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(key);
+            }
+            Segment::Unknown => {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push('?');
+            }
+        }
+    }
+    field
+}
+
+/// Why reading failed: a value the target type does not take (its message), or an exception
+/// raised by Python while reading (passed on unchanged).
+#[derive(Debug)]
+pub(crate) enum DeError {
+    Message(String),
+    Raised(PyErr),
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeError::Message(message) => f.write_str(message),
+            DeError::Raised(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        DeError::Message(message.to_string())
+    }
+}
+
+impl From<PyErr> for DeError {
+    fn from(error: PyErr) -> Self {
+        DeError::Raised(error)
+    }
+}
+
+/// One Python value being read.
+struct PyDe<'a, 'py> {
+    object: Bound<'py, PyAny>,
+    default: &'a Bound<'py, PyAny>,
+    decimal: &'a Bound<'py, PyType>,
+    depth: usize,
+    /// Whether `default` may still be tried (once per value: what it answers must be plain).
+    may_default: bool,
+}
+
+impl<'a, 'py> PyDe<'a, 'py> {
+    fn child(&self, object: Bound<'py, PyAny>) -> Self {
+        PyDe {
+            object,
+            default: self.default,
+            decimal: self.decimal,
+            depth: self.depth + 1,
+            may_default: true,
+        }
+    }
+}
+
+unsafe extern "C" {
+    // Exported by CPython since 3.3 and part of the stable ABI since 3.10; pyo3 offers it only
+    // to abi3 builds for 3.10+. Without it a 3.9-compatible wheel must copy every `str` into a
+    // new `bytes` object to read it (a fifth of a 20-line quote's time).
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::ffi::c_char;
+}
+
+/// A `str`'s UTF-8 text, borrowed from the string (CPython keeps it there once made); a lone
+/// surrogate (which UTF-8 cannot hold) is refused like any other value JSON cannot carry.
+fn text<'s>(object: &'s Bound<'_, PyString>) -> Result<&'s str, DeError> {
+    let refused = || de::Error::custom("text with a lone surrogate is not valid Unicode");
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `object` is a live `str` and the GIL is held (it is a `Bound`). CPython answers
+    // the string's cached UTF-8 form, which lives as long as the string, or NULL with an
+    // exception set.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(object.as_ptr(), &mut size) };
+    if data.is_null() {
+        // The UnicodeEncodeError of a lone surrogate: answered as invalid input instead.
+        drop(PyErr::take(object.py()));
+        return Err(refused());
+    }
+    let length = usize::try_from(size).map_err(|_| refused())?;
+    // SAFETY: `data` points at `length` bytes owned by `object`, borrowed for as long as it.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), length) };
+    std::str::from_utf8(bytes).map_err(|_| refused())
+}
+
+impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.depth > MAX_DEPTH {
+            return Err(de::Error::custom(format!(
+                "nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        let object = &self.object;
+        if let Ok(string) = object.cast::<PyString>() {
+            return visitor.visit_str(text(string)?);
+        }
+        if let Ok(flag) = object.cast::<PyBool>() {
+            return visitor.visit_bool(flag.is_true());
+        }
+        if let Ok(integer) = object.cast::<PyInt>() {
+            // As serde_json holds numbers: non-negative ones unsigned.
+            if let Ok(value) = integer.extract::<u64>() {
+                return visitor.visit_u64(value);
+            }
+            if let Ok(value) = integer.extract::<i64>() {
+                return visitor.visit_i64(value);
+            }
+            return Err(de::Error::custom(format!(
+                "integer {integer} is out of range"
+            )));
+        }
+        if let Ok(dict) = object.cast::<PyDict>() {
+            return visitor.visit_map(DictAccess {
+                items: dict.iter(),
+                value: None,
+                parent: &self,
+            });
+        }
+        if let Ok(list) = object.cast::<PyList>() {
+            return visitor.visit_seq(ItemAccess {
+                items: list.iter().collect::<Vec<_>>().into_iter(),
+                parent: &self,
+            });
+        }
+        if let Ok(tuple) = object.cast::<PyTuple>() {
+            return visitor.visit_seq(ItemAccess {
+                items: tuple.iter().collect::<Vec<_>>().into_iter(),
+                parent: &self,
+            });
+        }
+        if object.is_none() {
+            return visitor.visit_unit();
+        }
+        if object.is_instance(self.decimal)? {
+            let string = object.str()?;
+            return visitor.visit_str(text(&string)?);
+        }
+        if let Ok(float) = object.cast::<PyFloat>() {
+            return visitor.visit_f64(float.value());
+        }
+        if self.may_default {
+            // The hook raises ValueError for what it does not know either.
+            if let Ok(converted) = self.default.call1((object,)) {
+                return PyDe {
+                    object: converted,
+                    may_default: false,
+                    ..self
+                }
+                .deserialize_any(visitor);
+            }
+        }
+        let name = object
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        Err(de::Error::custom(format!("unsupported type {name}")))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.object.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // A unit variant as its name, as in JSON; other shapes are read as a map and refused
+        // by the enum's own visitor if they do not fit.
+        if let Ok(string) = self.object.cast::<PyString>() {
+            let name = text(string)?.to_owned();
+            return visitor.visit_enum(name.into_deserializer());
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        // Unknown keys are ignored, as in JSON: their values are not read at all.
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// A dict's items, keys as strings.
+struct DictAccess<'p, 'a, 'py> {
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    value: Option<Bound<'py, PyAny>>,
+    parent: &'p PyDe<'a, 'py>,
+}
+
+impl<'de> de::MapAccess<'de> for DictAccess<'_, '_, '_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let Some((key, value)) = self.items.next() else {
+            return Ok(None);
+        };
+        let Ok(key) = key.cast::<PyString>() else {
+            return Err(de::Error::custom(format!("key {key} is not a string")));
+        };
+        self.value = Some(value);
+        let key = text(key)?;
+        seed.deserialize(de::value::StrDeserializer::<DeError>::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DeError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| DeError::Message("a value was read before its key".into()))?;
+        seed.deserialize(self.parent.child(value))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// A list's or tuple's items.
+struct ItemAccess<'p, 'a, 'py> {
+    items: std::vec::IntoIter<Bound<'py, PyAny>>,
+    parent: &'p PyDe<'a, 'py>,
+}
+
+impl<'de> de::SeqAccess<'de> for ItemAccess<'_, '_, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        match self.items.next() {
+            Some(item) => seed.deserialize(self.parent.child(item)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
