@@ -201,8 +201,10 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             )));
         }
         if let Ok(dict) = object.cast::<PyDict>() {
+            // Items taken first: reading a value may run Python code (a `Mapping` through the
+            // hook, a `Decimal` subclass's `__str__`) that changes this very dict.
             return visitor.visit_map(DictAccess {
-                items: dict.iter(),
+                items: dict.iter().collect::<Vec<_>>().into_iter(),
                 value: None,
                 parent: &self,
             });
@@ -291,7 +293,7 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
 
 /// A dict's items, keys as strings.
 struct DictAccess<'p, 'a, 'py> {
-    items: pyo3::types::iter::BoundDictIterator<'py>,
+    items: std::vec::IntoIter<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
     value: Option<Bound<'py, PyAny>>,
     parent: &'p PyDe<'a, 'py>,
 }

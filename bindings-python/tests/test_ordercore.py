@@ -310,6 +310,28 @@ def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
                          context)
     assert again == quote
 
+    # Python code run while reading (a Mapping through the JSON hook) may change the dict being
+    # read: the items were taken first, so this prices the cart as it was, with no crash.
+    from collections.abc import Mapping as MappingABC
+
+    changing: dict = {"currency": "USD", "lines": lines}
+
+    class Meddling(MappingABC):
+        def __getitem__(self, key):
+            return {"country": "US"}[key]
+
+        def __len__(self):
+            return 1
+
+        def __iter__(self):
+            changing["added"] = True
+            changing.pop("currency", None)
+            return iter(["country"])
+
+    changing["address"] = Meddling()
+    assert pricer.quote(changing, context).grand_total == quote.grand_total
+    assert "added" in changing
+
     def refused(cart, field, words):
         with pytest.raises(ordercore.ValidationError) as raised:
             pricer.quote(cart)
