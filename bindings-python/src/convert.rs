@@ -26,6 +26,7 @@ pub(crate) fn to_python<'py>(
         py,
         decimal,
         decimals: HashMap::new(),
+        keys: HashMap::new(),
     }
     .build(value, amount)
 }
@@ -37,6 +38,8 @@ struct Objects<'py, 'v> {
     py: Python<'py>,
     decimal: &'v Bound<'py, PyType>,
     decimals: HashMap<&'v str, Bound<'py, PyAny>>,
+    /// Keys repeat in every line of a breakdown: each becomes one `str` object, used by all.
+    keys: HashMap<&'v str, Bound<'py, PyString>>,
 }
 
 impl<'py, 'v> Objects<'py, 'v> {
@@ -70,7 +73,13 @@ impl<'py, 'v> Objects<'py, 'v> {
                 let dict = PyDict::new(py);
                 for (key, item) in map {
                     let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
-                    dict.set_item(key, self.build(item, is_amount)?)?;
+                    let value = self.build(item, is_amount)?;
+                    let name = self
+                        .keys
+                        .entry(key.as_str())
+                        .or_insert_with(|| PyString::new(py, key))
+                        .clone();
+                    dict.set_item(name, value)?;
                 }
                 dict.into_any()
             }
