@@ -689,12 +689,12 @@ impl Engine {
                 tx.actor
                     .require_staff(StaffDuty::Warehouse, "process_order")?;
                 let mut order = tx.order(order_id)?;
-                let flow = self.flow(&order.flow)?.clone();
+                let flow = self.flow(&order.flow)?;
                 flow.check(order.state, OrderAction::Process)?;
                 self.require_paid(&order, OrderAction::Process)?;
-                order.transition(&flow, OrderState::Processing, tx.actor, "process", tx.now);
+                order.transition(flow, OrderState::Processing, tx.actor, "process", tx.now);
                 tx.emit_order(&mut order, EventPayload::OrderProcessing);
-                self.schedule(&mut order, &flow);
+                self.schedule(&mut order, flow);
                 tx.put_order(order)
             }
             Command::ShipOrder { order_id, lines } => {
@@ -704,13 +704,13 @@ impl Engine {
                 tx.actor
                     .require_staff(StaffDuty::Warehouse, "deliver_order")?;
                 let mut order = tx.order(order_id)?;
-                let flow = self.flow(&order.flow)?.clone();
+                let flow = self.flow(&order.flow)?;
                 flow.check(order.state, OrderAction::Deliver)?;
                 let shipments: Vec<usize> = (0..order.shipments.len()).collect();
                 for index in shipments {
                     self.mark_delivered(&mut order, index, tx.now);
                 }
-                self.complete_delivery(tx, &mut order, &flow);
+                self.complete_delivery(tx, &mut order, flow);
                 tx.put_order(order)
             }
             Command::CancelOrder { order_id, reason } => {
@@ -807,9 +807,7 @@ impl Engine {
         key: Option<&str>,
         compensation: &mut Compensation,
     ) -> Result<Arc<Order>> {
-        let flow = self
-            .flow(place.flow.as_deref().unwrap_or(&self.config.default_flow))?
-            .clone();
+        let flow = self.flow(place.flow.as_deref().unwrap_or(&self.config.default_flow))?;
         if place.customer_id.trim().is_empty() {
             return Err(Error::invalid("customer_id", "must not be empty"));
         }
@@ -1072,8 +1070,8 @@ impl Engine {
                 tx.put_stock(item);
             }
         }
-        self.after_payment(tx, &mut order, &flow);
-        self.schedule(&mut order, &flow);
+        self.after_payment(tx, &mut order, flow);
+        self.schedule(&mut order, flow);
 
         // Count the uses of limited promotions and the customer's orders in the same change set.
         for mut usage in usages {
@@ -1272,7 +1270,7 @@ impl Engine {
         compensation: &mut Compensation,
     ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         flow.check(order.state, OrderAction::Pay)?;
         let covered: Decimal = order
             .payments
@@ -1305,8 +1303,8 @@ impl Engine {
             compensation,
         )?;
         order.payments.push(payment);
-        self.after_payment(tx, &mut order, &flow);
-        self.schedule(&mut order, &flow);
+        self.after_payment(tx, &mut order, flow);
+        self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
     }
 
@@ -1335,7 +1333,7 @@ impl Engine {
         tx.actor
             .require_staff(StaffDuty::Support, "capture_payment")?;
         let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         flow.check(order.state, OrderAction::Pay)?;
         let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
         let amount = match amount {
@@ -1349,8 +1347,8 @@ impl Engine {
             });
         }
         self.capture(tx, &mut order, amount)?;
-        self.after_payment(tx, &mut order, &flow);
-        self.schedule(&mut order, &flow);
+        self.after_payment(tx, &mut order, flow);
+        self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
     }
 
@@ -1479,7 +1477,7 @@ impl Engine {
     ) -> Result<Arc<Order>> {
         tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
         let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         flow.check(order.state, OrderAction::Ship)?;
         self.require_paid(&order, OrderAction::Ship)?;
         // An event per stock item taken from, and the order's own.
@@ -1572,7 +1570,7 @@ impl Engine {
             OrderState::PartiallyShipped
         };
         if order.state != to {
-            order.transition(&flow, to, tx.actor, "ship", tx.now);
+            order.transition(flow, to, tx.actor, "ship", tx.now);
         }
         tx.emit_order(
             &mut order,
@@ -1581,7 +1579,7 @@ impl Engine {
                 complete,
             },
         );
-        self.schedule(&mut order, &flow);
+        self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
     }
 
@@ -1612,7 +1610,7 @@ impl Engine {
     }
 
     fn cancel(&self, tx: &mut Tx<'_>, order: &mut Order, reason: &str) -> Result<()> {
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         flow.check(order.state, OrderAction::Cancel)?;
         self.release_stock(tx, order)?;
         for index in 0..order.payments.len() {
@@ -1643,7 +1641,7 @@ impl Engine {
         if refundable > Decimal::ZERO {
             self.refund(tx, order, refundable, None, "cancelled")?;
         }
-        order.transition(&flow, OrderState::Cancelled, tx.actor, reason, tx.now);
+        order.transition(flow, OrderState::Cancelled, tx.actor, reason, tx.now);
         order.reservation_expires_at = None;
         order.due_at = None;
         tx.emit_order(
@@ -1696,7 +1694,7 @@ impl Engine {
             return Ok(Arc::new(order)); // already applied: nothing written
         }
         order.processed_webhooks.push(dedupe);
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         let Some(index) = order
             .payments
             .iter()
@@ -1735,7 +1733,7 @@ impl Engine {
                         // Money that arrived for a cancelled order goes straight back.
                         self.refund(tx, &mut order, amount, None, "paid_after_cancellation")?;
                     } else {
-                        self.after_payment(tx, &mut order, &flow);
+                        self.after_payment(tx, &mut order, flow);
                     }
                 }
                 WebhookOutcome::Failed => {
@@ -1752,7 +1750,7 @@ impl Engine {
                 }
             }
         }
-        self.schedule(&mut order, &flow);
+        self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
     }
 
@@ -1794,7 +1792,7 @@ impl Engine {
             return Ok(Arc::new(order)); // already applied: nothing written
         }
         order.processed_webhooks.push(dedupe);
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         let Some(index) = order
             .shipments
             .iter()
@@ -1806,7 +1804,7 @@ impl Engine {
         match crate::shipping::shipment_transition(current, status) {
             ShipmentState::Delivered if current != ShipmentState::Delivered => {
                 self.mark_delivered(&mut order, index, tx.now);
-                self.complete_delivery(tx, &mut order, &flow);
+                self.complete_delivery(tx, &mut order, flow);
             }
             next => order.shipments[index].state = next,
         }
@@ -1825,7 +1823,7 @@ impl Engine {
             tx.actor
                 .require_staff(StaffDuty::Support, "request_return")?;
         }
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         flow.check(order.state, OrderAction::RequestReturn)?;
         let delivered_at = order
             .history
@@ -1947,7 +1945,7 @@ impl Engine {
             tx.actor
                 .require_staff(duty, &format!("{} a return", action.name()))?;
         }
-        let flow = self.flow(&order.flow)?.clone();
+        let flow = self.flow(&order.flow)?;
         let index = order
             .returns
             .iter()
@@ -2009,7 +2007,7 @@ impl Engine {
                     OrderState::PartiallyReturned
                 };
                 if order.state != to {
-                    order.transition(&flow, to, tx.actor, "return", tx.now);
+                    order.transition(flow, to, tx.actor, "return", tx.now);
                 }
                 tx.emit_order(
                     &mut order,
@@ -2119,7 +2117,7 @@ impl Engine {
                 let mut what = None;
                 let outcome = self.run(actor, &("tick", &id, now), None, |tx, _| {
                     let mut order = tx.order(&id)?;
-                    let flow = self.flow(&order.flow)?.clone();
+                    let flow = self.flow(&order.flow)?;
                     what = None;
                     if order.state == OrderState::Pending
                         && !Self::is_paid(&order)
@@ -2135,7 +2133,7 @@ impl Engine {
                             .is_some_and(|m| order.created_at + Duration::minutes(m) <= tx.now)
                     {
                         order.transition(
-                            &flow,
+                            flow,
                             OrderState::Processing,
                             tx.actor,
                             "scheduled",
@@ -2144,7 +2142,7 @@ impl Engine {
                         tx.emit_order(&mut order, EventPayload::OrderProcessing);
                         what = Some(false);
                     }
-                    self.schedule(&mut order, &flow);
+                    self.schedule(&mut order, flow);
                     if order.due_at.is_some_and(|d| d <= tx.now) {
                         order.due_at = None;
                     }
