@@ -113,7 +113,11 @@ fn document_text(env: &Env, value: Unknown<'_>, what: &str) -> ordercore::Result
         .call(value)
         .map_err(|e| invalid(format!("not serializable as JSON: {}", e.reason)))?
         .ok_or_else(|| invalid("expected an object, got a value JSON cannot hold".into()))?;
-    Ok(amounts_from_doubles(&text, what)?.into_owned())
+    // Text with no inexact number comes back borrowed: keep the string we have, no copy.
+    Ok(match amounts_from_doubles(&text, what)? {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(exact) => exact,
+    })
 }
 
 /// An argument that must be a string; `invalid_input` naming it otherwise.
