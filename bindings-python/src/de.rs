@@ -42,51 +42,16 @@ pub(crate) fn from_python<T: DeserializeOwned>(
     match serde_path_to_error::deserialize(reader()) {
         Ok(value) => Ok(value),
         Err(error) => {
-            let path = field_path(error.path());
+            // Named as the JSON path names it: a document wrong as a whole is `what`.
+            let field = ordercore::json::field_name(error.path(), what);
             match error.into_inner() {
                 DeError::Raised(error) => Err(error),
                 DeError::Message(message) => {
-                    // The same naming as the JSON path: a document wrong as a whole is `what`.
-                    let field = if path.is_empty() {
-                        what.to_string()
-                    } else {
-                        path
-                    };
                     Err(raise(ordercore::Error::InvalidInput { field, message }))
                 }
             }
         }
     }
-}
-
-/// `lines[0].sku`, as serde_path_to_error shows a path, without the trailing `?` it adds
-/// for a key that could not be read (the error is then the map's: `lines[0]`).
-fn field_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let segments: Vec<&Segment> = path.iter().collect();
-    let known = match segments.last() {
-        Some(Segment::Unknown) => &segments[..segments.len() - 1],
-        _ => &segments[..],
-    };
-    let mut field = String::new();
-    for segment in known {
-        match segment {
-            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !field.is_empty() {
-                    field.push('.');
-                }
-                field.push_str(key);
-            }
-            Segment::Unknown => {
-                if !field.is_empty() {
-                    field.push('.');
-                }
-                field.push('?');
-            }
-        }
-    }
-    field
 }
 
 /// Why reading failed: a value the target type does not take (its message), or an exception

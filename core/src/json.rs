@@ -138,25 +138,50 @@ pub fn parse<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     Ok(value)
 }
 
-/// [`parse`] for a document a binding has already built as a JSON value from native objects:
-/// the same errors, naming the same field paths.
-pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value, what: &str) -> Result<T> {
-    match T::deserialize(value) {
-        Ok(parsed) => Ok(parsed),
-        Err(_) => serde_path_to_error::deserialize(value).map_err(|e| path_error(e, what)),
-    }
-}
-
 fn path_error(error: serde_path_to_error::Error<serde_json::Error>, what: &str) -> Error {
-    let path = error.path().to_string();
+    let field = field_name(error.path(), what);
     let inner = error.into_inner();
     // Broken JSON is the document's fault as a whole; a wrong value is its field's.
-    let field = if inner.is_syntax() || inner.is_eof() || path.is_empty() || path == "." {
+    let field = if inner.is_syntax() || inner.is_eof() {
         what.to_string()
     } else {
-        path
+        field
     };
     Error::invalid(field, inner.to_string())
+}
+
+/// The field a deserialization error names: its path (`lines[0].sku`), or `what` (the whole
+/// document) when the path is empty. A trailing key that could not be read (serde_path_to_error's
+/// `?`) is left out: the error is then the map's. Bindings that read native objects through
+/// serde name fields with it too, so every language names them alike.
+pub fn field_name(path: &serde_path_to_error::Path, what: &str) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let known = match segments.split_last() {
+        Some((Segment::Unknown, rest)) => rest,
+        _ => &segments[..],
+    };
+    let mut field = String::new();
+    for segment in known {
+        let name = match segment {
+            Segment::Seq { index } => {
+                field.push_str(&format!("[{index}]"));
+                continue;
+            }
+            Segment::Map { key } => key.as_str(),
+            Segment::Enum { variant } => variant.as_str(),
+            Segment::Unknown => "?",
+        };
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(name);
+    }
+    if field.is_empty() {
+        what.to_string()
+    } else {
+        field
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
@@ -542,6 +567,40 @@ fn has_inexact_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_its_field_and_a_bad_key_names_its_map() {
+        use std::collections::BTreeMap;
+        #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Tee,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            lines: Vec<BTreeMap<Kind, u8>>,
+            #[serde(default)]
+            counts: BTreeMap<String, u8>,
+        }
+        let field = |text: &str| {
+            parse::<Doc>(text, "doc")
+                .unwrap_err()
+                .field()
+                .map(str::to_string)
+        };
+        let value = r#"{"lines": [], "counts": {"tee": "a"}}"#;
+        assert_eq!(field(value).as_deref(), Some("counts.tee"));
+        // A key that is not one of the map's: the error is the map's, not `lines[1].?`.
+        assert_eq!(
+            field(r#"{"lines": [{"tee": 2}, {"mug": 3}]}"#).as_deref(),
+            Some("lines[1]")
+        );
+        assert_eq!(field(r#"{"lines": 5}"#).as_deref(), Some("lines"));
+        assert_eq!(field(r#"{"lines": [}"#).as_deref(), Some("doc"));
+        let top = parse::<BTreeMap<Kind, u8>>(r#"{"mug": 1}"#, "doc").unwrap_err();
+        assert_eq!(top.field(), Some("doc"));
+    }
 
     const CONFIG: &str = r#"{
         "clock": "2026-06-01T12:00:00Z",
