@@ -117,9 +117,21 @@ impl Currency {
     }
 
     /// A count of minor units as an amount (`1234` → `12.34` USD).
+    #[inline]
     pub fn from_minor(&self, minor: i128, field: &str) -> Result<Decimal> {
-        Decimal::try_from_i128_with_scale(minor, self.minor_units())
-            .map_err(|_| Error::overflow(field))
+        // Built from its parts: `try_from_i128_with_scale` re-checks the scale (at most
+        // MAX_MINOR_UNITS here) on every call, and this runs ~20 times per priced line.
+        let magnitude = minor.unsigned_abs();
+        if magnitude >> 96 != 0 {
+            return Err(Error::overflow(field));
+        }
+        Ok(Decimal::from_parts(
+            magnitude as u32,
+            (magnitude >> 32) as u32,
+            (magnitude >> 64) as u32,
+            minor < 0,
+            self.minor_units(),
+        ))
     }
 }
 
@@ -444,6 +456,17 @@ pub(crate) fn div_floor(a: i128, b: i128) -> (i128, i128) {
 /// remainder / Hamilton method). A negative `total` is split as its absolute value and negated.
 /// Weights that sum to zero are an error unless `total` is zero.
 pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
+    let mut parts = Parts::new();
+    allocate_minor_into(total, weights, &mut parts)?;
+    Ok(parts.into_vec())
+}
+
+/// Allocation parts, on the stack for carts of usual size.
+pub(crate) type Parts = smallvec::SmallVec<[i128; 32]>;
+
+/// [`allocate_minor`] into a caller's buffer (cleared first): pricing allocates nothing for it.
+pub(crate) fn allocate_minor_into(total: i128, weights: &[i128], parts: &mut Parts) -> Result<()> {
+    parts.clear();
     if weights.iter().any(|w| *w < 0) {
         return Err(Error::invalid("weights", "weights must not be negative"));
     }
@@ -453,7 +476,8 @@ pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
         .ok_or_else(|| Error::overflow("weights"))?;
     if sum == 0 {
         if total == 0 {
-            return Ok(vec![0; weights.len()]);
+            parts.resize(weights.len(), 0);
+            return Ok(());
         }
         return Err(Error::invalid(
             "weights",
@@ -464,11 +488,14 @@ pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
     let magnitude = total
         .checked_abs()
         .ok_or_else(|| Error::overflow("total"))?;
-    let mut parts = Vec::with_capacity(weights.len());
-    // Remainders stay on the stack for carts of usual size.
-    let mut remainders: smallvec::SmallVec<[(i128, usize); 32]> =
-        smallvec::SmallVec::with_capacity(weights.len());
+    parts.reserve(weights.len());
     let mut assigned = 0i128;
+    // Each part's (remainder, position), ranked largest remainder first, ties to the earlier
+    // position. Below 2^64 (any real amount) both pack into one integer, kept on the stack, so
+    // ranking compares plain integers; wider remainders take the general path.
+    let packed = u64::try_from(sum).is_ok();
+    let mut keys: smallvec::SmallVec<[u128; 32]> = smallvec::SmallVec::new();
+    let mut wide: Vec<(i128, usize)> = Vec::new();
     for (index, weight) in weights.iter().enumerate() {
         let product = magnitude
             .checked_mul(*weight)
@@ -476,22 +503,35 @@ pub fn allocate_minor(total: i128, weights: &[i128]) -> Result<Vec<i128>> {
         let (part, remainder) = div_rem(product, sum);
         assigned += part;
         parts.push(part);
-        remainders.push((remainder, index));
+        if packed {
+            keys.push(((remainder as u128) << 64) | u128::from(u64::MAX - index as u64));
+        } else {
+            wide.push((remainder, index));
+        }
     }
     let left = (magnitude - assigned) as usize; // < weights.len(): each floor loses < 1
     if left > 0 {
-        // Largest remainder first; equal remainders keep position order.
-        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, index) in remainders.iter().take(left) {
-            parts[*index] += 1;
+        // Only which `left` parts rank first matters, not their order: a selection, not a sort.
+        if packed {
+            if left < keys.len() {
+                keys.select_nth_unstable_by(left - 1, |a, b| b.cmp(a));
+            }
+            for key in &keys[..left] {
+                parts[(u64::MAX - *key as u64) as usize] += 1;
+            }
+        } else {
+            wide.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (_, index) in &wide[..left] {
+                parts[*index] += 1;
+            }
         }
     }
     if sign < 0 {
-        for part in &mut parts {
+        for part in parts.iter_mut() {
             *part = -*part;
         }
     }
-    Ok(parts)
+    Ok(())
 }
 
 /// Splits `total` (exact in `currency`) over non-negative decimal `weights` so the parts sum
@@ -515,7 +555,7 @@ pub fn allocate(total: Decimal, weights: &[Decimal], currency: Currency) -> Resu
 /// An amount spread over the units of a line: every unit carries `amount`, and the first
 /// `plus_one_units` units carry one minor unit more. Kept in breakdowns so that a later refund of
 /// some units takes exactly their share, and refunding every unit sums to the whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitSplit {
     /// What each unit carries at least, at the currency's scale.
     pub amount: Decimal,
@@ -526,7 +566,12 @@ pub struct UnitSplit {
 impl UnitSplit {
     /// Splits `total` minor units over `units` equal units.
     pub(crate) fn of(total: i128, units: u64, currency: Currency) -> Result<Self> {
-        let (each, extra) = div_floor(total, i128::from(units.max(1)));
+        let (each, extra) = match (units, u64::try_from(total)) {
+            (0 | 1, _) => (total, 0),
+            // Unsigned 64-bit division: the common case, and the cheapest `div`.
+            (_, Ok(total)) => (i128::from(total / units), i128::from(total % units)),
+            _ => div_floor(total, i128::from(units)),
+        };
         Ok(UnitSplit {
             amount: currency.from_minor(each, "unit_split")?,
             plus_one_units: extra as u64,
@@ -627,7 +672,28 @@ pub mod amount_serde {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::str::FromStr;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Weights summing past 2^64 take the general path; scaling every weight by 2^60 keeps
+        /// the proportions, so both paths must hand out the same parts.
+        #[test]
+        fn allocation_is_the_same_past_64_bits(
+            total in -1_000_000i128..1_000_000,
+            weights in prop::collection::vec(0i128..1_000_000, 1..40),
+        ) {
+            prop_assume!(weights.iter().any(|w| *w > 0));
+            let narrow = allocate_minor(total, &weights).unwrap();
+            let scaled: Vec<i128> = weights.iter().map(|w| w << 60).collect();
+            prop_assume!(scaled.iter().sum::<i128>() > i128::from(u64::MAX));
+            let wide = allocate_minor(total, &scaled).unwrap();
+            prop_assert_eq!(&narrow, &wide);
+            prop_assert_eq!(narrow.iter().sum::<i128>(), total);
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
