@@ -79,6 +79,7 @@ impl Currency {
 
     /// Checks that `amount` needs no rounding in this currency (at most `minor_units`
     /// significant decimals) and returns it at full scale.
+    #[inline]
     pub fn exact(&self, amount: Decimal, field: &str) -> Result<Decimal> {
         let minor = self.minor_units();
         if amount.scale() == minor {
@@ -99,6 +100,7 @@ impl Currency {
 
     /// `amount` as a count of minor units (`12.34` USD → `1234`). The amount must already be
     /// exact in this currency.
+    #[inline]
     pub fn to_minor(&self, amount: Decimal, field: &str) -> Result<i128> {
         if amount.scale() == self.minor_units() {
             return Ok(amount.mantissa());
@@ -117,7 +119,7 @@ impl Currency {
     }
 
     /// A count of minor units as an amount (`1234` → `12.34` USD).
-    #[inline]
+    #[inline(always)]
     pub fn from_minor(&self, minor: i128, field: &str) -> Result<Decimal> {
         // Built from its parts: `try_from_i128_with_scale` re-checks the scale (at most
         // MAX_MINOR_UNITS here) on every call, and this runs ~20 times per priced line.
@@ -285,6 +287,7 @@ pub enum RoundingMode {
 impl RoundingMode {
     /// Rounds `numerator / denominator` to a whole number with this mode, exactly (no
     /// intermediate decimal with limited digits). `denominator` must not be zero.
+    #[inline]
     pub fn round_ratio(self, numerator: i128, denominator: i128) -> i128 {
         let (quotient, remainder) = div_rem(numerator, denominator);
         if remainder == 0 {
@@ -565,6 +568,7 @@ pub struct UnitSplit {
 
 impl UnitSplit {
     /// Splits `total` minor units over `units` equal units.
+    #[inline(always)]
     pub(crate) fn of(total: i128, units: u64, currency: Currency) -> Result<Self> {
         let (each, extra) = match (units, u64::try_from(total)) {
             (0 | 1, _) => (total, 0),

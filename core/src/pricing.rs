@@ -1183,6 +1183,7 @@ fn add_ratios(a: (i128, i128), b: (i128, i128)) -> Option<(i128, i128)> {
 
 /// `numerator / denominator` minor units as an amount, for explanations: exact when the
 /// denominator is a power of ten (tax-exclusive), else to 28 significant digits.
+#[inline(always)]
 fn exact_minor(numerator: i128, denominator: i128, currency: Currency) -> Result<Decimal> {
     let overflow = || Error::overflow("tax");
     let exact = if denominator == PERCENT_DENOMINATOR {
