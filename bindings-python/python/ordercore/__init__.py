@@ -222,7 +222,11 @@ class Pricer:
         converted to Python objects only where it is read — the fast path when a caller needs
         the totals and not every line's every figure. The cart's dicts are read directly (no
         JSON text in between); the same values are accepted and refused as by :meth:`price`."""
-        return Quote(_call(self._native.quote, cart, context, _json_default))
+        # The hot path: no helper frames (each Python call is ~0.1 µs of a ~15 µs quote).
+        try:
+            return Quote(self._native.quote(cart, context, _json_default))
+        except _native.NativeError as error:
+            raise _raise(error) from None
 
     def price_json(self, cart_json: Union[str, bytes], context_json: Union[str, bytes] = "") -> str:
         """:meth:`price` for JSON text: the cart's JSON in, the breakdown's JSON out (amounts as
@@ -234,6 +238,7 @@ class Pricer:
 
 
 _QUOTE_KEYS = tuple(_native.Quote.keys())
+_UNREAD = object()
 
 
 class Quote(Mapping[str, Any]):
@@ -250,11 +255,11 @@ class Quote(Mapping[str, Any]):
         self._read: Dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
-        try:
-            return self._read[key]
-        except KeyError:
+        # `get` rather than catching KeyError: the first read of every field would raise.
+        value = self._read.get(key, _UNREAD)
+        if value is _UNREAD:
             value = self._read[key] = self._native.field(key)
-            return value
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(_QUOTE_KEYS)
@@ -268,27 +273,32 @@ class Quote(Mapping[str, Any]):
     @property
     def subtotal(self) -> Decimal:
         """Σ line bases."""
-        return cast(Decimal, self["subtotal"])
+        value: Decimal = self["subtotal"]
+        return value
 
     @property
     def discount_total(self) -> Decimal:
         """Σ discounts on lines and shipping."""
-        return cast(Decimal, self["discount_total"])
+        value: Decimal = self["discount_total"]
+        return value
 
     @property
     def shipping_total(self) -> Decimal:
         """Shipping before discounts."""
-        return cast(Decimal, self["shipping_total"])
+        value: Decimal = self["shipping_total"]
+        return value
 
     @property
     def tax_total(self) -> Decimal:
         """Σ tax on lines and shipping."""
-        return cast(Decimal, self["tax_total"])
+        value: Decimal = self["tax_total"]
+        return value
 
     @property
     def grand_total(self) -> Decimal:
         """What the customer pays."""
-        return cast(Decimal, self["grand_total"])
+        value: Decimal = self["grand_total"]
+        return value
 
     def to_dict(self) -> PriceBreakdown:
         """The whole breakdown as :meth:`Pricer.price` returns it."""
