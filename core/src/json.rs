@@ -538,11 +538,25 @@ fn has_inexact_number(text: &str) -> bool {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => {
+                // Strings are most of a cart's text: jump to the next quote or escape.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    match bytes
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    {
+                        Some(found) if bytes[i + found] == b'"' => {
+                            i += found + 1;
+                            break;
+                        }
+                        Some(found) => i += found + 2,
+                        // Unterminated: nothing left to scan.
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                    }
                 }
-                i += 1;
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
@@ -787,6 +801,20 @@ mod tests {
         // A fraction where an integer belongs is left for the document's type to refuse.
         let quantity = amounts_from_doubles(r#"{"quantity": 1.5}"#, "c").unwrap();
         assert!(quantity.contains("1.5") && !quantity.contains(r#""1.5""#));
+    }
+
+    #[test]
+    fn the_number_scan_skips_strings_and_their_escapes() {
+        // Digits, dots and quotes inside strings are not numbers.
+        assert!(!has_inexact_number(r#"{"name": "a \" 1.5 \\", "amount": 2}"#));
+        assert!(!has_inexact_number(r#"{"a": "\\\"1e5\"", "b": [1, -2]}"#));
+        // An escaped backslash ends right before the closing quote: what follows is scanned.
+        assert!(has_inexact_number(r#"{"name": "x\\", "amount": 1.5}"#));
+        assert!(has_inexact_number(r#"{"amount": 1234567890123456}"#));
+        // Unterminated or cut text: no panic, and the parser refuses it afterwards.
+        assert!(!has_inexact_number(r#"{"name": "abc"#));
+        assert!(!has_inexact_number(r#"{"name": "abc\"#));
+        assert!(amounts_from_doubles(r#"{"name": "abc\"#, "c").is_ok());
     }
 
     #[test]
