@@ -806,7 +806,9 @@ mod tests {
     #[test]
     fn the_number_scan_skips_strings_and_their_escapes() {
         // Digits, dots and quotes inside strings are not numbers.
-        assert!(!has_inexact_number(r#"{"name": "a \" 1.5 \\", "amount": 2}"#));
+        assert!(!has_inexact_number(
+            r#"{"name": "a \" 1.5 \\", "amount": 2}"#
+        ));
         assert!(!has_inexact_number(r#"{"a": "\\\"1e5\"", "b": [1, -2]}"#));
         // An escaped backslash ends right before the closing quote: what follows is scanned.
         assert!(has_inexact_number(r#"{"name": "x\\", "amount": 1.5}"#));

@@ -694,13 +694,19 @@ impl Pricer {
             {
                 return Err(Error::invalid(field("weight"), "must not be negative"));
             }
-            let unit = currency
-                .exact(line.unit_price, "")
-                .and_then(|price| currency.to_minor(price, ""))
-                .map_err(|e| e.at(|| field("unit_price")))?;
+            // A price already at the currency's scale (the usual case) is its mantissa.
+            let unit = if line.unit_price.scale() == currency.minor_units() {
+                line.unit_price.mantissa()
+            } else {
+                currency
+                    .exact(line.unit_price, "")
+                    .and_then(|price| currency.to_minor(price, ""))
+                    .map_err(|e| e.at(|| field("unit_price")))?
+            };
+            // The base must fit a decimal's 96-bit mantissa.
             let base = unit
                 .checked_mul(i128::from(quantity))
-                .filter(|b| Decimal::try_from_i128_with_scale(*b, currency.minor_units()).is_ok())
+                .filter(|b| b.unsigned_abs() >> 96 == 0)
                 .ok_or_else(|| Error::overflow(field("unit_price")))?;
             charges.push(Charge {
                 line: Some(i),
