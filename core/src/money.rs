@@ -575,16 +575,8 @@ impl UnitSplit {
     /// Splits `total` minor units over `units` equal units.
     #[inline(always)]
     pub(crate) fn of(total: i128, units: u64, currency: Currency) -> Result<Self> {
-        let (each, extra) = match (units, u64::try_from(total)) {
-            (0 | 1, _) => (total, 0),
-            // Unsigned 64-bit division: the common case, and the cheapest `div`.
-            (_, Ok(total)) => match (u32::try_from(total), u32::try_from(units)) {
-                // As in `div_rem`: 32-bit division where it fits.
-                (Ok(total), Ok(units)) => (i128::from(total / units), i128::from(total % units)),
-                _ => (i128::from(total / units), i128::from(total % units)),
-            },
-            _ => div_floor(total, i128::from(units)),
-        };
+        // `div_rem`'s fast paths (one unit; 32- and 64-bit division) cover the usual splits.
+        let (each, extra) = div_floor(total, i128::from(units.max(1)));
         Ok(UnitSplit {
             amount: currency.from_minor(each, "unit_split")?,
             plus_one_units: extra as u64,
