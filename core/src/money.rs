@@ -616,8 +616,13 @@ pub mod amount_serde {
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-            let text = v.trim();
-            if text.contains(['e', 'E']) {
+            // Ends that are printable ASCII leave nothing to trim: the usual "19.99" skips the
+            // Unicode-aware trim (about half of reading an amount).
+            let bytes = v.as_bytes();
+            let bare = bytes.first().is_some_and(u8::is_ascii_graphic)
+                && bytes.last().is_some_and(u8::is_ascii_graphic);
+            let text = if bare { v } else { v.trim() };
+            if text.bytes().any(|b| b == b'e' || b == b'E') {
                 return Decimal::from_scientific(text)
                     .map_err(|_| E::custom(format!("{v:?} is not a decimal amount")));
             }
@@ -914,6 +919,22 @@ mod tests {
             .to_string();
         assert!(err.contains("floating-point amount"), "{err}");
         assert!(serde_json::from_str::<Wrapper>(r#"{"amount": "abc"}"#).is_err());
+        // Padding, ASCII or not, is trimmed whichever way the ends are checked.
+        for (text, expected) in [
+            (" 19.99", "19.99"),
+            ("19.99\n", "19.99"),
+            ("\u{a0}19.99\u{2003}", "19.99"),
+            ("\u{3000}-2.5E1", "-25"),
+            ("7", "7"),
+        ] {
+            let json = serde_json::json!({ "amount": text }).to_string();
+            let w: Wrapper = serde_json::from_str(&json).unwrap();
+            assert_eq!(w.amount, d(expected), "{text:?}");
+        }
+        for bad in ["", " ", "1 9", "19.99x", "\u{a0}"] {
+            let json = serde_json::json!({ "amount": bad }).to_string();
+            assert!(serde_json::from_str::<Wrapper>(&json).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

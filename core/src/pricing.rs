@@ -179,6 +179,7 @@ pub struct Customer {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PricingContext {
     /// When the cart is priced (validity windows).
+    #[serde(deserialize_with = "crate::clock::rfc3339::deserialize")]
     pub now: DateTime<Utc>,
     /// Uses so far, by promotion id.
     #[serde(default)]
