@@ -141,6 +141,53 @@ fn text<'s>(object: &'s Bound<'_, PyString>) -> Result<&'s str, DeError> {
     }
 }
 
+/// Which of the JSON-like built-in types a value is (subclasses included).
+enum Kind {
+    Str,
+    Bool,
+    Int,
+    Dict,
+    List,
+    Tuple,
+    Other,
+}
+
+impl Kind {
+    fn of(object: &Bound<'_, PyAny>) -> Kind {
+        // The exact built-in types first, one pointer comparison each: a cart is made of them,
+        // and the subclass checks below are a call into CPython per type in an abi3 module.
+        use pyo3::ffi;
+        let exact = object.get_type_ptr();
+        if exact == &raw mut ffi::PyUnicode_Type {
+            return Kind::Str;
+        }
+        if exact == &raw mut ffi::PyLong_Type {
+            return Kind::Int;
+        }
+        if exact == &raw mut ffi::PyDict_Type {
+            return Kind::Dict;
+        }
+        if exact == &raw mut ffi::PyList_Type {
+            return Kind::List;
+        }
+        if object.is_instance_of::<PyString>() {
+            Kind::Str
+        } else if object.is_instance_of::<PyBool>() {
+            Kind::Bool
+        } else if object.is_instance_of::<PyInt>() {
+            Kind::Int
+        } else if object.is_instance_of::<PyDict>() {
+            Kind::Dict
+        } else if object.is_instance_of::<PyList>() {
+            Kind::List
+        } else if object.is_instance_of::<PyTuple>() {
+            Kind::Tuple
+        } else {
+            Kind::Other
+        }
+    }
+}
+
 impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
     type Error = DeError;
 
@@ -151,44 +198,53 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             )));
         }
         let object = &self.object;
-        if let Ok(string) = object.cast::<PyString>() {
-            return visitor.visit_str(text(string)?);
-        }
-        if let Ok(flag) = object.cast::<PyBool>() {
-            return visitor.visit_bool(flag.is_true());
-        }
-        if let Ok(integer) = object.cast::<PyInt>() {
-            // As serde_json holds numbers: non-negative ones unsigned.
-            if let Ok(value) = integer.extract::<u64>() {
-                return visitor.visit_u64(value);
+        match Kind::of(object) {
+            // SAFETY (each `cast_unchecked`): `Kind::of` answered this very type.
+            Kind::Str => {
+                let string = unsafe { object.cast_unchecked::<PyString>() };
+                return visitor.visit_str(text(string)?);
             }
-            if let Ok(value) = integer.extract::<i64>() {
-                return visitor.visit_i64(value);
+            Kind::Bool => {
+                let flag = unsafe { object.cast_unchecked::<PyBool>() };
+                return visitor.visit_bool(flag.is_true());
             }
-            return Err(de::Error::custom(format!(
-                "integer {integer} is out of range"
-            )));
-        }
-        if let Ok(dict) = object.cast::<PyDict>() {
-            // Items taken first: reading a value may run Python code (a `Mapping` through the
-            // hook, a `Decimal` subclass's `__str__`) that changes this very dict.
-            return visitor.visit_map(DictAccess {
-                items: dict_items(dict).into_iter(),
-                value: None,
-                parent: &self,
-            });
-        }
-        if let Ok(list) = object.cast::<PyList>() {
-            return visitor.visit_seq(ItemAccess {
-                items: list.iter().collect::<Items<_>>().into_iter(),
-                parent: &self,
-            });
-        }
-        if let Ok(tuple) = object.cast::<PyTuple>() {
-            return visitor.visit_seq(ItemAccess {
-                items: tuple.iter().collect::<Items<_>>().into_iter(),
-                parent: &self,
-            });
+            Kind::Int => {
+                let integer = unsafe { object.cast_unchecked::<PyInt>() };
+                // As serde_json holds numbers: non-negative ones unsigned.
+                if let Ok(value) = integer.extract::<u64>() {
+                    return visitor.visit_u64(value);
+                }
+                if let Ok(value) = integer.extract::<i64>() {
+                    return visitor.visit_i64(value);
+                }
+                return Err(de::Error::custom(format!(
+                    "integer {integer} is out of range"
+                )));
+            }
+            Kind::Dict => {
+                // Items taken first: reading a value may run Python code (a `Mapping` through
+                // the hook, a `Decimal` subclass's `__str__`) that changes this very dict.
+                return visitor.visit_map(DictAccess {
+                    items: dict_items(unsafe { object.cast_unchecked::<PyDict>() }).into_iter(),
+                    value: None,
+                    parent: &self,
+                });
+            }
+            Kind::List => {
+                let list = unsafe { object.cast_unchecked::<PyList>() };
+                return visitor.visit_seq(ItemAccess {
+                    items: list.iter().collect::<Items<_>>().into_iter(),
+                    parent: &self,
+                });
+            }
+            Kind::Tuple => {
+                let tuple = unsafe { object.cast_unchecked::<PyTuple>() };
+                return visitor.visit_seq(ItemAccess {
+                    items: tuple.iter().collect::<Items<_>>().into_iter(),
+                    parent: &self,
+                });
+            }
+            Kind::Other => {}
         }
         if object.is_none() {
             return visitor.visit_unit();

@@ -46,6 +46,11 @@ fn output_error(error: serde_json::Error) -> PyErr {
     })
 }
 
+/// An amount as a `Decimal`.
+fn amount<'py>(py: Python<'py>, value: &ordercore::Decimal) -> PyResult<Bound<'py, PyAny>> {
+    decimal_type(py)?.call1((value.to_string(),))
+}
+
 fn value_of<T: Serialize>(field: &T) -> PyResult<serde_json::Value> {
     serde_json::to_value(field).map_err(output_error)
 }
@@ -62,13 +67,12 @@ impl Quote {
     fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         let b = &self.breakdown;
         let decimal = decimal_type(py)?;
-        let amount = |value: &ordercore::Decimal| decimal.call1((value.to_string(),));
         match key {
-            "subtotal" => amount(&b.subtotal),
-            "discount_total" => amount(&b.discount_total),
-            "shipping_total" => amount(&b.shipping_total),
-            "tax_total" => amount(&b.tax_total),
-            "grand_total" => amount(&b.grand_total),
+            "subtotal" => amount(py, &b.subtotal),
+            "discount_total" => amount(py, &b.discount_total),
+            "shipping_total" => amount(py, &b.shipping_total),
+            "tax_total" => amount(py, &b.tax_total),
+            "grand_total" => amount(py, &b.grand_total),
             "currency" => to_python(py, &value_of(&b.currency)?, false, decimal),
             "prices_include_tax" => {
                 to_python(py, &value_of(&b.prices_include_tax)?, false, decimal)
@@ -82,6 +86,36 @@ impl Quote {
             "not_applied" => to_python(py, &value_of(&b.not_applied)?, false, decimal),
             _ => Err(PyKeyError::new_err(key.to_string())),
         }
+    }
+
+    /// Σ line bases.
+    #[getter]
+    fn subtotal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        amount(py, &self.breakdown.subtotal)
+    }
+
+    /// Σ discounts on lines and shipping.
+    #[getter]
+    fn discount_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        amount(py, &self.breakdown.discount_total)
+    }
+
+    /// Shipping before discounts.
+    #[getter]
+    fn shipping_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        amount(py, &self.breakdown.shipping_total)
+    }
+
+    /// Σ tax on lines and shipping.
+    #[getter]
+    fn tax_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        amount(py, &self.breakdown.tax_total)
+    }
+
+    /// What the customer pays.
+    #[getter]
+    fn grand_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        amount(py, &self.breakdown.grand_total)
     }
 
     /// The whole breakdown as JSON text (amounts as decimal strings).

@@ -244,7 +244,7 @@ _UNREAD = object()
 class Quote(Mapping[str, Any]):
     """A priced cart (:meth:`Pricer.quote`): a read-only mapping with the keys and values of
     :meth:`Pricer.price`'s breakdown, converted from the native breakdown on first access and
-    kept. ``dict(quote)`` or :meth:`to_dict` gives the plain dict; :meth:`json` the JSON text
+    kept (the total properties make a fresh ``Decimal`` per read, straight from native code). ``dict(quote)`` or :meth:`to_dict` gives the plain dict; :meth:`json` the JSON text
     (amounts as strings) without building Python objects. Compares equal to the same breakdown
     as a dict."""
 
@@ -273,32 +273,27 @@ class Quote(Mapping[str, Any]):
     @property
     def subtotal(self) -> Decimal:
         """Σ line bases."""
-        value: Decimal = self["subtotal"]
-        return value
+        return self._native.subtotal
 
     @property
     def discount_total(self) -> Decimal:
         """Σ discounts on lines and shipping."""
-        value: Decimal = self["discount_total"]
-        return value
+        return self._native.discount_total
 
     @property
     def shipping_total(self) -> Decimal:
         """Shipping before discounts."""
-        value: Decimal = self["shipping_total"]
-        return value
+        return self._native.shipping_total
 
     @property
     def tax_total(self) -> Decimal:
         """Σ tax on lines and shipping."""
-        value: Decimal = self["tax_total"]
-        return value
+        return self._native.tax_total
 
     @property
     def grand_total(self) -> Decimal:
         """What the customer pays."""
-        value: Decimal = self["grand_total"]
-        return value
+        return self._native.grand_total
 
     def to_dict(self) -> PriceBreakdown:
         """The whole breakdown as :meth:`Pricer.price` returns it."""
