@@ -6,8 +6,8 @@
 //! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
 //! so deciding again never moves money twice.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -268,9 +268,10 @@ struct Tx<'e> {
     /// The host's idempotency key, folded into provider keys of captures and refunds.
     key: Option<&'e str>,
     now: DateTime<Utc>,
-    /// Ordered by key, so a change set's writes come in one fixed order (a SQL store then
-    /// locks rows in the same order in every process).
-    docs: BTreeMap<DocKey, Cached>,
+    /// Hashed: a command looks documents up far more often than it lists them, and an ordered
+    /// map compared whole keys at every step (a tenth of a 20-line lifecycle). The writes are
+    /// sorted once when the change set is made.
+    docs: HashMap<DocKey, Cached, foldhash::fast::RandomState>,
     events: Vec<DomainEvent>,
     /// Events committed even though the command fails (a declined payment attempt).
     failure_events: Vec<DomainEvent>,
@@ -283,7 +284,7 @@ impl<'e> Tx<'e> {
             actor,
             key,
             now,
-            docs: BTreeMap::new(),
+            docs: HashMap::default(),
             events: Vec::new(),
             failure_events: Vec::new(),
         }
@@ -414,7 +415,7 @@ impl<'e> Tx<'e> {
     }
 
     fn into_changes(self) -> ChangeSet {
-        let writes = self
+        let mut writes: Vec<Write> = self
             .docs
             .into_iter()
             .filter_map(|(key, cached)| match cached {
@@ -430,6 +431,9 @@ impl<'e> Tx<'e> {
                 _ => None,
             })
             .collect();
+        // Ordered by key, so a change set's writes come in one fixed order (a SQL store then
+        // locks rows in the same order in every process).
+        writes.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         ChangeSet {
             writes,
             events: self.events,

@@ -1229,3 +1229,85 @@ fn a_command_answers_the_order_exactly_as_it_was_committed() {
     assert_eq!(delivered.state, OrderState::Delivered);
     assert_eq!(*delivered, *shop.engine.get_order(&c, &placed.id).unwrap());
 }
+
+/// A store that keeps the key order of every change set's writes, over a memory store.
+struct RecordingStore {
+    inner: ordercore::store::MemoryStore,
+    orders: std::sync::Mutex<Vec<Vec<DocKey>>>,
+}
+
+impl Store for RecordingStore {
+    fn load(
+        &self,
+        key: &DocKey,
+    ) -> ordercore::Result<Option<ordercore::store::Versioned<ordercore::store::Document>>> {
+        self.inner.load(key)
+    }
+    fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
+        let keys = changes.writes.iter().map(|w| w.key.clone()).collect();
+        self.orders.lock().unwrap().push(keys);
+        self.inner.commit(changes)
+    }
+    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<ordercore::store::OrderPage> {
+        self.inner.find_orders(query)
+    }
+    fn idempotency(
+        &self,
+        key: &str,
+    ) -> ordercore::Result<Option<ordercore::store::IdempotencyRecord>> {
+        self.inner.idempotency(key)
+    }
+    fn pending_events(
+        &self,
+        limit: usize,
+    ) -> ordercore::Result<Vec<ordercore::store::OutboxEntry>> {
+        self.inner.pending_events(limit)
+    }
+    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
+        self.inner.mark_delivered(positions)
+    }
+}
+
+#[test]
+fn every_change_set_writes_its_documents_in_key_order() {
+    // SQL stores lock rows in the order of the writes: the same order in every process means
+    // two checkouts of the same skus cannot deadlock.
+    let store = std::sync::Arc::new(RecordingStore {
+        inner: ordercore::store::MemoryStore::new(),
+        orders: Default::default(),
+    });
+    let engine = ordercore::engine::Engine::builder()
+        .config(config())
+        .catalog(std::sync::Arc::new(ordercore::catalog::MemoryCatalog::new(
+            products(),
+        )))
+        .store(store.clone())
+        .build()
+        .unwrap();
+    for (sku, location) in [("C", "west"), ("A", "east"), ("B", "west"), ("B", "east")] {
+        engine
+            .set_stock(&admin(), sku, Some(location), 100)
+            .unwrap();
+    }
+    let order = engine
+        .place_order(
+            &customer("c9"),
+            place("c9", &[("C", 1), ("B", 150), ("A", 2), ("C", 3)]),
+            None,
+        )
+        .unwrap();
+    engine.ship_order(&admin(), &order.id, None, None).unwrap();
+    let orders = store.orders.lock().unwrap();
+    let placed = orders
+        .iter()
+        .find(|keys| keys.len() > 4)
+        .expect("the checkout's change set");
+    // The order, its customer record and every stock item it reserved from (B from both).
+    let kinds: Vec<DocKind> = placed.iter().map(|k| k.kind).collect();
+    assert!(kinds.contains(&DocKind::Order) && kinds.contains(&DocKind::Customer));
+    assert_eq!(kinds.iter().filter(|k| **k == DocKind::Stock).count(), 4);
+    for keys in orders.iter() {
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
+    assert!(orders.len() >= 6, "set stock ×4, place, ship");
+}
