@@ -68,11 +68,11 @@ impl Quote {
         let b = &self.breakdown;
         let decimal = decimal_type(py)?;
         match key {
-            "subtotal" => amount(py, &b.subtotal),
-            "discount_total" => amount(py, &b.discount_total),
-            "shipping_total" => amount(py, &b.shipping_total),
-            "tax_total" => amount(py, &b.tax_total),
-            "grand_total" => amount(py, &b.grand_total),
+            "subtotal" => self.subtotal(py),
+            "discount_total" => self.discount_total(py),
+            "shipping_total" => self.shipping_total(py),
+            "tax_total" => self.tax_total(py),
+            "grand_total" => self.grand_total(py),
             "currency" => to_python(py, &value_of(&b.currency)?, false, decimal),
             "prices_include_tax" => {
                 to_python(py, &value_of(&b.prices_include_tax)?, false, decimal)
