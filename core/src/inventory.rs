@@ -7,6 +7,8 @@
 //! Every change is a new version of the stock document, written compare-and-set in the same
 //! change set as the order, so two checkouts racing for the last unit cannot both win.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
@@ -107,7 +109,7 @@ pub struct Allocation {
 /// One line's demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Demand<'a> {
-    /// The line index.
+    /// The line index (one demand per line).
     pub line: usize,
     /// The sku.
     pub sku: &'a str,
@@ -129,13 +131,19 @@ pub fn allocate<'s>(
 ) -> Result<Vec<Allocation>> {
     let available =
         |sku: &str, location: &str| stock(sku, location).map_or(0, |s| s.available().max(0));
-    // Total demand per sku, in order of first appearance.
+    // Total demand per sku, in order of first appearance; each line's sku found by hashing
+    // (comparing every line's sku with every other made this quadratic in the lines).
     let mut totals: Vec<(&str, i64)> = Vec::new();
+    let mut sku_of_line: Vec<usize> = Vec::with_capacity(demands.len());
+    let mut places: HashMap<&str, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(demands.len(), Default::default());
     for demand in demands {
-        match totals.iter_mut().find(|(sku, _)| *sku == demand.sku) {
-            Some((_, total)) => *total += demand.quantity,
-            None => totals.push((demand.sku, demand.quantity)),
-        }
+        let place = *places.entry(demand.sku).or_insert_with(|| {
+            totals.push((demand.sku, 0));
+            totals.len() - 1
+        });
+        totals[place].1 += demand.quantity;
+        sku_of_line.push(place);
     }
     let one_place = locations.iter().find(|location| {
         totals
@@ -168,27 +176,32 @@ pub fn allocate<'s>(
         }
     }
     // Split: fill each line from the locations in priority order, sharing availability between
-    // lines of the same sku.
-    let mut left: Vec<(&str, &String, i64)> = Vec::new();
+    // lines of the same sku: `free` holds each sku's locations in a row, in priority order.
+    let mut free: Vec<i64> = Vec::with_capacity(totals.len() * locations.len());
     for (sku, _) in &totals {
-        for location in locations {
-            left.push((sku, location, available(sku, location)));
-        }
+        free.extend(locations.iter().map(|location| available(sku, location)));
     }
     let mut allocations = Vec::new();
-    for demand in demands {
+    for (demand, &place) in demands.iter().zip(&sku_of_line) {
         let mut needed = demand.quantity;
-        for (sku, location, free) in left.iter_mut() {
+        let row = &mut free[place * locations.len()..(place + 1) * locations.len()];
+        for (location, left) in locations.iter().zip(row.iter_mut()) {
             if needed == 0 {
                 break;
             }
-            if *sku != demand.sku || *free == 0 {
+            if *left == 0 {
                 continue;
             }
-            let take = needed.min(*free);
-            *free -= take;
+            let take = needed.min(*left);
+            *left -= take;
             needed -= take;
-            push(&mut allocations, demand, location, take);
+            allocations.push(Allocation {
+                line: demand.line,
+                sku: demand.sku.into(),
+                location: location.as_str().into(),
+                quantity: take,
+                shipped: 0,
+            });
         }
         if needed > 0 {
             let location = locations
@@ -199,26 +212,27 @@ pub fn allocate<'s>(
                     requested: demand.quantity,
                     available: demand.quantity - needed,
                 })?;
-            push(&mut allocations, demand, location, needed);
+            // The backordered rest joins the line's allocation there if it has one.
+            let line_start = allocations
+                .iter()
+                .rposition(|a: &Allocation| a.line != demand.line)
+                .map_or(0, |i| i + 1);
+            match allocations[line_start..]
+                .iter_mut()
+                .find(|a| *a.location == **location)
+            {
+                Some(existing) => existing.quantity += needed,
+                None => allocations.push(Allocation {
+                    line: demand.line,
+                    sku: demand.sku.into(),
+                    location: location.as_str().into(),
+                    quantity: needed,
+                    shipped: 0,
+                }),
+            }
         }
     }
     Ok(allocations)
-}
-
-fn push(allocations: &mut Vec<Allocation>, demand: &Demand<'_>, location: &str, quantity: i64) {
-    match allocations
-        .iter_mut()
-        .find(|a| a.line == demand.line && *a.location == *location)
-    {
-        Some(existing) => existing.quantity += quantity,
-        None => allocations.push(Allocation {
-            line: demand.line,
-            sku: demand.sku.into(),
-            location: location.into(),
-            quantity,
-            shipped: 0,
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -326,5 +340,140 @@ mod tests {
         assert!(s.commit(2).is_err());
         s.release(1);
         assert_eq!(s.available(), 7);
+    }
+
+    // The first, plainly quadratic version: the oracle the faster one must agree with.
+    fn reference_allocate<'s>(
+        demands: &[Demand<'_>],
+        locations: &[String],
+        stock: impl Fn(&str, &str) -> Option<&'s StockItem>,
+    ) -> Result<Vec<Allocation>> {
+        let available =
+            |sku: &str, location: &str| stock(sku, location).map_or(0, |s| s.available().max(0));
+        // Total demand per sku, in order of first appearance.
+        let mut totals: Vec<(&str, i64)> = Vec::new();
+        for demand in demands {
+            match totals.iter_mut().find(|(sku, _)| *sku == demand.sku) {
+                Some((_, total)) => *total += demand.quantity,
+                None => totals.push((demand.sku, demand.quantity)),
+            }
+        }
+        let one_place = locations.iter().find(|location| {
+            totals
+                .iter()
+                .all(|(sku, total)| available(sku, location) >= *total)
+        });
+        if let Some(location) = one_place {
+            return Ok(demands
+                .iter()
+                .map(|d| Allocation {
+                    line: d.line,
+                    sku: d.sku.into(),
+                    location: location.as_str().into(),
+                    quantity: d.quantity,
+                    shipped: 0,
+                })
+                .collect());
+        }
+        for (sku, total) in &totals {
+            let everywhere: i64 = locations.iter().map(|l| available(sku, l)).sum();
+            let backorder = locations
+                .iter()
+                .any(|l| stock(sku, l).is_some_and(|s| s.backorder));
+            if everywhere < *total && !backorder {
+                return Err(Error::InsufficientStock {
+                    sku: sku.to_string(),
+                    requested: *total,
+                    available: everywhere,
+                });
+            }
+        }
+        // Split: fill each line from the locations in priority order, sharing availability between
+        // lines of the same sku.
+        let mut left: Vec<(&str, &String, i64)> = Vec::new();
+        for (sku, _) in &totals {
+            for location in locations {
+                left.push((sku, location, available(sku, location)));
+            }
+        }
+        let mut allocations = Vec::new();
+        for demand in demands {
+            let mut needed = demand.quantity;
+            for (sku, location, free) in left.iter_mut() {
+                if needed == 0 {
+                    break;
+                }
+                if *sku != demand.sku || *free == 0 {
+                    continue;
+                }
+                let take = needed.min(*free);
+                *free -= take;
+                needed -= take;
+                reference_push(&mut allocations, demand, location, take);
+            }
+            if needed > 0 {
+                let location = locations
+                    .iter()
+                    .find(|l| stock(demand.sku, l).is_some_and(|s| s.backorder))
+                    .ok_or_else(|| Error::InsufficientStock {
+                        sku: demand.sku.to_string(),
+                        requested: demand.quantity,
+                        available: demand.quantity - needed,
+                    })?;
+                reference_push(&mut allocations, demand, location, needed);
+            }
+        }
+        Ok(allocations)
+    }
+
+    fn reference_push(
+        allocations: &mut Vec<Allocation>,
+        demand: &Demand<'_>,
+        location: &str,
+        quantity: i64,
+    ) {
+        match allocations
+            .iter_mut()
+            .find(|a| a.line == demand.line && *a.location == *location)
+        {
+            Some(existing) => existing.quantity += quantity,
+            None => allocations.push(Allocation {
+                line: demand.line,
+                sku: demand.sku.into(),
+                location: location.into(),
+                quantity,
+                shipped: 0,
+            }),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, failure_persistence: None, ..Default::default() })]
+
+        /// Random stock over three locations and random orders: the same allocations, or the
+        /// same error, as the oracle.
+        #[test]
+        fn allocation_agrees_with_the_plain_version(
+            stock in proptest::collection::vec((0usize..4, 0usize..3, 0i64..12, proptest::bool::weighted(0.2)), 0..12),
+            lines in proptest::collection::vec((0usize..4, 1i64..9), 1..10),
+        ) {
+            let skus = ["a", "b", "c", "d"];
+            let locations: Vec<String> = ["east", "west", "north"].iter().map(|l| l.to_string()).collect();
+            let mut items: HashMap<(String, String), StockItem> = HashMap::new();
+            for (sku, location, on_hand, backorder) in stock {
+                let (sku, location) = (skus[sku], locations[location].as_str());
+                items.insert((sku.into(), location.into()), item(sku, location, on_hand, backorder));
+            }
+            let demands: Vec<Demand> = lines
+                .iter()
+                .enumerate()
+                .map(|(line, (sku, quantity))| Demand { line, sku: skus[*sku], quantity: *quantity })
+                .collect();
+            let lookup = |s: &str, l: &str| items.get(&(s.to_string(), l.to_string()));
+            proptest::prop_assert_eq!(
+                allocate(&demands, &locations, lookup),
+                reference_allocate(&demands, &locations, lookup)
+            );
+        }
     }
 }
