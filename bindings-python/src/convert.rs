@@ -1,12 +1,18 @@
-//! JSON values as Python objects, for the paths that skip JSON text (decoding answers, quote
-//! fields). Translation only: which keys hold amounts comes from the core (`AMOUNT_FIELDS`).
-//! The other way, Python objects into the core's types, is `de`.
+//! JSON text as Python objects, for the paths that skip the `json` module (decoding answers,
+//! quote fields). Translation only: which keys hold amounts comes from the core
+//! (`AMOUNT_FIELDS`). The other way, Python objects into the core's types, is `de`.
+//!
+//! The objects are built while the text is parsed (a serde visitor), with no `serde_json::Value`
+//! in between: that tree's allocations and ordered maps cost more than the Python objects.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyType};
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::raise;
 
 static DECIMAL: pyo3::sync::PyOnceLock<Py<PyType>> = pyo3::sync::PyOnceLock::new();
 
@@ -15,74 +21,184 @@ pub(crate) fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL.import(py, "decimal", "Decimal")
 }
 
-/// A JSON value as Python objects; strings under amount keys become `decimal.Decimal`.
-pub(crate) fn to_python<'py>(
+/// JSON text as Python objects; strings under amount keys (or everywhere, with `amount` set for
+/// the top value) become `decimal.Decimal`. Text that is not JSON is `invalid_input` on `output`
+/// (it comes from the core, so that is a bug, not the caller's input).
+pub(crate) fn json_to_python<'py>(
     py: Python<'py>,
-    value: &Value,
+    text: &str,
     amount: bool,
-    decimal: &Bound<'py, PyType>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    Objects {
+    let mut objects = Objects {
         py,
-        decimal,
-        decimals: HashMap::new(),
-        keys: HashMap::new(),
+        decimal: decimal_type(py)?.clone(),
+        decimals: HashMap::default(),
+        keys: HashMap::default(),
+        failure: None,
+    };
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let built = Node {
+        objects: &mut objects,
+        amount,
     }
-    .build(value, amount)
+    .deserialize(&mut parser)
+    .and_then(|value| parser.end().map(|()| value));
+    built.map_err(|error| {
+        objects.failure.take().unwrap_or_else(|| {
+            raise(ordercore::Error::InvalidInput {
+                field: "output".into(),
+                message: error.to_string(),
+            })
+        })
+    })
 }
+
+type Map<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
 
 /// One conversion's state. Equal amounts share one `Decimal` (immutable, so sharing is safe):
 /// a breakdown repeats many (a line's net is its tax base, a rate's percentage is on every
-/// line), and building a `Decimal` from text is the costliest step here.
-struct Objects<'py, 'v> {
+/// line), and building a `Decimal` from text is the costliest step here. Keys repeat in every
+/// line: each becomes one `str` object, its amount-ness looked up once.
+struct Objects<'py> {
     py: Python<'py>,
-    decimal: &'v Bound<'py, PyType>,
-    decimals: HashMap<&'v str, Bound<'py, PyAny>>,
-    /// Keys repeat in every line of a breakdown: each becomes one `str` object, used by all.
-    keys: HashMap<&'v str, Bound<'py, PyString>>,
+    decimal: Bound<'py, PyType>,
+    decimals: Map<Bound<'py, PyAny>>,
+    keys: Map<(Bound<'py, PyString>, bool)>,
+    /// A Python error met while building, reported instead of serde's stand-in.
+    failure: Option<PyErr>,
 }
 
-impl<'py, 'v> Objects<'py, 'v> {
-    fn build(&mut self, value: &'v Value, amount: bool) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        Ok(match value {
-            Value::Null => py.None().into_bound(py),
-            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => i.into_pyobject(py)?.into_any(),
-                (_, Some(u)) => u.into_pyobject(py)?.into_any(),
-                _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-            },
-            Value::String(text) if amount => match self.decimals.get(text.as_str()) {
-                Some(known) => known.clone(),
-                None => {
-                    let made = self.decimal.call1((text.as_str(),))?;
-                    self.decimals.insert(text.as_str(), made.clone());
-                    made
-                }
-            },
-            Value::String(text) => PyString::new(py, text).into_any(),
-            Value::Array(items) => {
-                let list = PyList::empty(py);
-                for item in items {
-                    list.append(self.build(item, amount)?)?;
-                }
-                list.into_any()
-            }
-            Value::Object(map) => {
-                let dict = PyDict::new(py);
-                for (key, item) in map {
-                    let is_amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str());
-                    let value = self.build(item, is_amount)?;
-                    let name = self
-                        .keys
-                        .entry(key.as_str())
-                        .or_insert_with(|| PyString::new(py, key))
-                        .clone();
-                    dict.set_item(name, value)?;
-                }
-                dict.into_any()
-            }
+impl<'py> Objects<'py> {
+    /// A Python result in serde's terms: the error is kept for `json_to_python` to raise.
+    fn keep<T, E: de::Error>(&mut self, result: PyResult<T>) -> Result<T, E> {
+        result.map_err(|error| {
+            self.failure = Some(error);
+            E::custom("a Python error")
         })
+    }
+
+    fn decimal<E: de::Error>(&mut self, text: &str) -> Result<Bound<'py, PyAny>, E> {
+        if let Some(known) = self.decimals.get(text) {
+            return Ok(known.clone());
+        }
+        let made = self.decimal.call1((text,));
+        let made = self.keep(made)?;
+        self.decimals.insert(text.into(), made.clone());
+        Ok(made)
+    }
+
+    fn key(&mut self, text: &str) -> (Bound<'py, PyString>, bool) {
+        if let Some((name, amount)) = self.keys.get(text) {
+            return (name.clone(), *amount);
+        }
+        let name = PyString::new(self.py, text);
+        let amount = ordercore::json::AMOUNT_FIELDS.contains(&text);
+        self.keys.insert(text.into(), (name.clone(), amount));
+        (name, amount)
+    }
+}
+
+/// A value to build; `amount` says whether its strings are amounts.
+struct Node<'o, 'py> {
+    objects: &'o mut Objects<'py>,
+    amount: bool,
+}
+
+impl<'de, 'py> DeserializeSeed<'de> for Node<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for Node<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.objects.py.None().into_bound(self.objects.py))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.objects.py, value).to_owned().into_any())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        let Ok(number) = value.into_pyobject(self.objects.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        let Ok(number) = value.into_pyobject(self.objects.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        let Ok(number) = value.into_pyobject(self.objects.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        if self.amount {
+            self.objects.decimal(value)
+        } else {
+            Ok(PyString::new(self.objects.py, value).into_any())
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(Node {
+            objects: &mut *self.objects,
+            amount: self.amount,
+        })? {
+            items.push(item);
+        }
+        let list = PyList::new(self.objects.py, items);
+        Ok(self.objects.keep(list)?.into_any())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.objects.py);
+        while let Some((name, amount)) = map.next_key_seed(Key {
+            objects: &mut *self.objects,
+        })? {
+            let value = map.next_value_seed(Node {
+                objects: &mut *self.objects,
+                amount,
+            })?;
+            let stored = dict.set_item(name, value);
+            self.objects.keep(stored)?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// A map key: its `str` object and whether its values are amounts.
+struct Key<'o, 'py> {
+    objects: &'o mut Objects<'py>,
+}
+
+impl<'de, 'py> DeserializeSeed<'de> for Key<'_, 'py> {
+    type Value = (Bound<'py, PyString>, bool);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for Key<'_, 'py> {
+    type Value = (Bound<'py, PyString>, bool);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(self.objects.key(value))
     }
 }

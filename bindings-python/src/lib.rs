@@ -9,7 +9,7 @@ mod quote;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use convert::{decimal_type, to_python};
+use convert::json_to_python;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
 use ordercore::json::{
     JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse, price_request,
@@ -443,13 +443,7 @@ fn price(py: Python<'_>, request_json: &str) -> PyResult<String> {
 /// keys of `amount_fields()`): the package's decoder, done here because it is the hot path.
 #[pyfunction]
 fn decode<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    let value: serde_json::Value = py.detach(|| serde_json::from_str(text)).map_err(|e| {
-        raise(ordercore::Error::InvalidInput {
-            field: "output".into(),
-            message: e.to_string(),
-        })
-    })?;
-    to_python(py, &value, false, decimal_type(py)?)
+    json_to_python(py, text, false)
 }
 
 /// Every stable error code of the core.

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::convert::{decimal_type, to_python};
+use crate::convert::{decimal_type, json_to_python};
 use crate::raise;
 
 /// The breakdown's keys, in its JSON order (a test checks them against `price`'s dict).
@@ -51,8 +51,14 @@ fn amount<'py>(py: Python<'py>, value: &ordercore::Decimal) -> PyResult<Bound<'p
     decimal_type(py)?.call1((value.to_string(),))
 }
 
-fn value_of<T: Serialize>(field: &T) -> PyResult<serde_json::Value> {
-    serde_json::to_value(field).map_err(output_error)
+/// A part of the breakdown as Python objects (through its JSON text: serde_json writes it
+/// faster than a walk over the Rust values could call into Python).
+fn objects<'py, T: Serialize>(py: Python<'py>, field: &T) -> PyResult<Bound<'py, PyAny>> {
+    json_to_python(
+        py,
+        &serde_json::to_string(field).map_err(output_error)?,
+        false,
+    )
 }
 
 #[pymethods]
@@ -63,27 +69,29 @@ impl Quote {
         KEYS.to_vec()
     }
 
+    /// The whole breakdown as Python objects (what `Pricer.price` returns).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        objects(py, &self.breakdown)
+    }
+
     /// One top-level field as Python objects (amounts as `Decimal`); `KeyError` for others.
     fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         let b = &self.breakdown;
-        let decimal = decimal_type(py)?;
         match key {
             "subtotal" => self.subtotal(py),
             "discount_total" => self.discount_total(py),
             "shipping_total" => self.shipping_total(py),
             "tax_total" => self.tax_total(py),
             "grand_total" => self.grand_total(py),
-            "currency" => to_python(py, &value_of(&b.currency)?, false, decimal),
-            "prices_include_tax" => {
-                to_python(py, &value_of(&b.prices_include_tax)?, false, decimal)
-            }
-            "rounding" => to_python(py, &value_of(&b.rounding)?, false, decimal),
-            "tax_rounding" => to_python(py, &value_of(&b.tax_rounding)?, false, decimal),
-            "lines" => to_python(py, &value_of(&b.lines)?, false, decimal),
-            "shipping" => to_python(py, &value_of(&b.shipping)?, false, decimal),
-            "taxes" => to_python(py, &value_of(&b.taxes)?, false, decimal),
-            "promotions" => to_python(py, &value_of(&b.promotions)?, false, decimal),
-            "not_applied" => to_python(py, &value_of(&b.not_applied)?, false, decimal),
+            "currency" => objects(py, &b.currency),
+            "prices_include_tax" => objects(py, &b.prices_include_tax),
+            "rounding" => objects(py, &b.rounding),
+            "tax_rounding" => objects(py, &b.tax_rounding),
+            "lines" => objects(py, &b.lines),
+            "shipping" => objects(py, &b.shipping),
+            "taxes" => objects(py, &b.taxes),
+            "promotions" => objects(py, &b.promotions),
+            "not_applied" => objects(py, &b.not_applied),
             _ => Err(PyKeyError::new_err(key.to_string())),
         }
     }

@@ -274,7 +274,9 @@ def test_a_quote_is_the_same_breakdown_as_price(vector, case):
     assert quote.grand_total == breakdown["grand_total"] and isinstance(quote.tax_total, Decimal)
     assert (quote.subtotal, quote.discount_total, quote.shipping_total) == (
         breakdown["subtotal"], breakdown["discount_total"], breakdown["shipping_total"])
-    assert json.loads(quote.json()) == json.loads(pricer.price_json(json.dumps(cart), json.dumps(context or {})))
+    # `price` builds its objects natively; the JSON text path decodes the same breakdown.
+    text = pricer.price_json(json.dumps(cart), json.dumps(context or {}))
+    assert json.loads(quote.json()) == json.loads(text) and ordercore._loads(text) == breakdown
 
 
 def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
@@ -390,3 +392,24 @@ def test_every_command_and_query_has_a_method():
     reference = waiting["payments"][0]["provider_reference"]
     paid = pending.payment_webhook("fake", "evt-1", reference, "succeeded", order_id=waiting["id"])
     assert paid["payments"][0]["state"] == "captured"
+
+
+def test_decoding_an_answer_makes_amounts_decimal_and_keeps_everything_else():
+    import decimal
+
+    text = ('{"amount": "1.10", "refunds": [{"amount": "1.10", "note": "caf\\u00e9 \\"x\\""}], "quantity": 3,'
+            ' "big": 18446744073709551615, "neg": -2, "ratio": 0.5, "ok": true, "gone": null,'
+            ' "tags": ["1.10"], "discount": ["2", "3.000"], "nested": {"net": "-0.01"}}')
+    value = _native.decode(text)
+    assert value == {"amount": Decimal("1.10"), "refunds": [{"amount": Decimal("1.10"), "note": 'café "x"'}],
+                     "quantity": 3, "big": 2**64 - 1, "neg": -2, "ratio": 0.5, "ok": True, "gone": None,
+                     "tags": ["1.10"], "discount": [Decimal("2"), Decimal("3.000")], "nested": {"net": Decimal("-0.01")}}
+    assert str(value["discount"][1]) == "3.000", "an amount keeps its exponent"
+    assert value["amount"] is value["refunds"][0]["amount"], "equal amounts share one Decimal"
+    assert [type(v) for v in (value["quantity"], value["ratio"], value["tags"][0])] == [int, float, str]
+    for bad in ("", "{", '{"a": 1} x', "[1,]", '{"a" 1}'):
+        with pytest.raises(_native.NativeError) as raised:
+            _native.decode(bad)
+        assert json.loads(raised.value.args[0])["code"] == "invalid_input"
+    with pytest.raises(decimal.InvalidOperation):
+        _native.decode('{"amount": "not a number"}')  # a Python error comes out as itself

@@ -1,6 +1,6 @@
 """Type stubs of the native module (checked against the built module by mypy's stubtest)."""
 from decimal import Decimal
-from typing import Any, Callable, List, Optional, final
+from typing import Any, Callable, Dict, List, Optional, final
 
 __all__ = ["Engine", "NativeError", "Pricer", "Quote", "amount_fields", "decode", "error_codes", "price_request", "sign_webhook"]
 
@@ -32,6 +32,7 @@ class Quote:
     @staticmethod
     def keys() -> List[str]: ...
     def field(self, key: str) -> Any: ...
+    def to_dict(self) -> Dict[str, Any]: ...
     @property
     def subtotal(self) -> Decimal: ...
     @property
