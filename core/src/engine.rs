@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::event::{DomainEvent, EventPayload};
 use crate::ids::{IdGen, SequentialIds};
 use crate::inventory::{Demand, StockItem, allocate};
+use crate::money::amount_serde;
 use crate::order::{Order, OrderAction, OrderFlow, OrderLine, OrderState, Transition};
 use crate::payment::{
     FakePaymentGateway, GatewayOperation, GatewayOutcome, GatewayRequest, Payment, PaymentAction,
@@ -64,6 +65,7 @@ pub struct EngineConfig {
     /// Days after delivery during which returns may be requested.
     pub return_window_days: i64,
     /// Percent of the returned items' amount kept as a restocking fee.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub restocking_fee_percent: Decimal,
     /// Refund the shipping charge with the return that brings back the last units.
     pub refund_shipping_on_full_return: bool,

@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::money::amount_serde;
+
 /// One event: who it is about, when, its place in its aggregate's sequence, and what happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainEvent {
@@ -32,6 +34,7 @@ pub struct DomainEvent {
 pub enum EventPayload {
     /// An order was placed.
     OrderCreated {
+        #[serde(serialize_with = "amount_serde::serialize")]
         grand_total: Decimal,
         currency: String,
         state: String,
@@ -102,6 +105,7 @@ pub enum EventPayload {
     /// Money went back to the customer.
     RefundIssued {
         payment_id: String,
+        #[serde(serialize_with = "amount_serde::serialize")]
         amount: Decimal,
         return_id: Option<String>,
         /// Why: the staff's reason, `cancelled`, `return`, `paid_after_cancellation`.

@@ -323,6 +323,7 @@ impl RoundingMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Money {
     /// The amount, at the currency's scale.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// The currency.
     pub currency: Currency,
@@ -566,6 +567,7 @@ pub fn allocate(total: Decimal, weights: &[Decimal], currency: Currency) -> Resu
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitSplit {
     /// What each unit carries at least, at the currency's scale.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// How many units (from the first) carry one minor unit more.
     pub plus_one_units: u64,
@@ -649,9 +651,51 @@ pub mod amount_serde {
         deserializer.deserialize_any(AmountVisitor)
     }
 
-    /// Serializes an amount as a decimal string.
+    /// Serializes an amount as a decimal string: the text of `Decimal`'s `Display` (and of its
+    /// own serde support), written without its digit-by-digit division of 96-bit numbers.
     pub fn serialize<S: Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-        Serialize::serialize(amount, serializer)
+        let mut buffer = [0u8; TEXT_MAX];
+        match text(amount, &mut buffer) {
+            Some(text) => serializer.serialize_str(text),
+            None => Serialize::serialize(amount, serializer),
+        }
+    }
+
+    /// Room for a sign, 20 digits, a point and a leading `0` (≥ the 28 decimals of a scale).
+    pub(crate) const TEXT_MAX: usize = 32;
+
+    /// `amount.to_string()` into `buffer`, for a mantissa within `u64` (every real amount);
+    /// `None` for the others. Same text as `Display`: every decimal of the scale kept, `0.`
+    /// before a fraction, and the sign of a negative zero (`-0.00`).
+    pub(crate) fn text<'b>(amount: &Decimal, buffer: &'b mut [u8; TEXT_MAX]) -> Option<&'b str> {
+        let mut mantissa = u64::try_from(amount.mantissa().unsigned_abs()).ok()?;
+        let mut at = TEXT_MAX;
+        fn digit(buffer: &mut [u8], at: &mut usize, mantissa: &mut u64) {
+            *at -= 1;
+            buffer[*at] = b'0' + (*mantissa % 10) as u8;
+            *mantissa /= 10;
+        }
+        // The fraction: exactly `scale` digits, then the point.
+        let scale = amount.scale();
+        for _ in 0..scale {
+            digit(buffer, &mut at, &mut mantissa);
+        }
+        if scale > 0 {
+            at -= 1;
+            buffer[at] = b'.';
+        }
+        // The whole part: at least one digit.
+        loop {
+            digit(buffer, &mut at, &mut mantissa);
+            if mantissa == 0 {
+                break;
+            }
+        }
+        if amount.is_sign_negative() {
+            at -= 1;
+            buffer[at] = b'-';
+        }
+        std::str::from_utf8(&buffer[at..]).ok()
     }
 
     /// The same rules for an optional amount (`null` or missing is `None`).
@@ -687,6 +731,29 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The amount writer gives `Display`'s text (which the breakdowns' JSON used before),
+        /// zeros, negative zeros, every scale and mantissas past `u64` included; serde JSON too.
+        #[test]
+        fn amounts_are_written_as_display_writes_them(
+            mantissa in prop_oneof![Just(0i128), -1_000i128..1_000, any::<i64>().prop_map(i128::from),
+                (-(1i128 << 96) + 1)..(1i128 << 96)],
+            scale in 0u32..=28,
+            negative_zero in any::<bool>(),
+        ) {
+            let mut amount = Decimal::from_i128_with_scale(mantissa, scale);
+            if mantissa == 0 && negative_zero {
+                amount.set_sign_negative(true);
+            }
+            let mut buffer = [0u8; 32];
+            match amount_serde::text(&amount, &mut buffer) {
+                Some(text) => prop_assert_eq!(text, amount.to_string()),
+                None => prop_assert!(amount.mantissa().unsigned_abs() > u128::from(u64::MAX)),
+            }
+            #[derive(serde::Serialize)]
+            struct Field(#[serde(with = "amount_serde")] Decimal);
+            prop_assert_eq!(serde_json::to_string(&Field(amount)).unwrap(), format!("\"{amount}\""));
+        }
 
         /// Weights summing past 2^64 take the general path; scaling every weight by 2^60 keeps
         /// the proportions, so both paths must hand out the same parts.

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::money::amount_serde;
 
 /// How the customer pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -139,12 +140,16 @@ pub struct Payment {
     /// Where it stands.
     pub state: PaymentState,
     /// The amount asked for.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// Authorized so far.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub authorized: Decimal,
     /// Captured so far.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub captured: Decimal,
     /// Refunded so far.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub refunded: Decimal,
     /// The provider's reference (charge or intent id).
     pub provider_reference: Option<String>,
@@ -284,6 +289,7 @@ pub struct GatewayRequest {
     /// The customer.
     pub customer_id: String,
     /// Amount of this operation.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// ISO-4217 currency.
     pub currency: String,

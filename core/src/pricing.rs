@@ -212,14 +212,19 @@ pub struct PriceBreakdown {
     /// The shipping charge, if the cart had one.
     pub shipping: Option<ShippingBreakdown>,
     /// Σ line bases (gross when prices include tax).
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub subtotal: Decimal,
     /// Σ discounts on lines and shipping.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub discount_total: Decimal,
     /// Shipping before discounts.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub shipping_total: Decimal,
     /// Σ tax on lines and shipping.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub tax_total: Decimal,
     /// What the customer pays: Σ line totals + shipping total.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub grand_total: Decimal,
     /// Tax by rate.
     pub taxes: Vec<TaxSummary>,
@@ -245,20 +250,26 @@ pub struct LineBreakdown {
     /// Units.
     pub quantity: u64,
     /// Price of one unit.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub unit_price: Decimal,
     /// `unit_price × quantity`.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// The discounts on this line, in the order they applied.
     pub adjustments: Adjustments,
     /// Σ adjustments.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub discount: Decimal,
     /// The amount without tax, after discounts.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub net: Decimal,
     /// Tax by rate.
     pub tax_lines: TaxLines,
     /// Σ tax lines.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub tax: Decimal,
     /// What the customer pays for this line.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub total: Decimal,
     /// The discount spread over the units.
     pub discount_per_unit: UnitSplit,
@@ -270,18 +281,23 @@ pub struct ShippingBreakdown {
     /// The shipping method.
     pub method: String,
     /// The charge before discounts.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// Discounts on shipping.
     pub adjustments: Adjustments,
     /// Σ adjustments.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub discount: Decimal,
     /// The amount without tax, after discounts.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub net: Decimal,
     /// Tax by rate.
     pub tax_lines: TaxLines,
     /// Σ tax lines.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub tax: Decimal,
     /// What the customer pays for shipping.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub total: Decimal,
 }
 
@@ -292,8 +308,10 @@ pub struct Adjustment {
     pub promotion_id: SmolStr,
     /// What the promotion acted on here (the line's amount left before it, or the value of the
     /// discounted units for buy-x-get-y).
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// This line's share of the promotion's rounded amount.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
 }
 
@@ -303,12 +321,16 @@ pub struct TaxLine {
     /// The rate's id.
     pub rate_id: SmolStr,
     /// The rate in percent.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub percentage: Decimal,
     /// The taxable amount (net, or gross when prices include tax).
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// The tax before rounding.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub exact: Decimal,
     /// The tax.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// The tax spread over the units.
     pub per_unit: UnitSplit,
@@ -324,10 +346,13 @@ pub struct TaxSummary {
     /// Where it applies.
     pub jurisdiction: SmolStr,
     /// The rate in percent.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub percentage: Decimal,
     /// Σ taxable amounts.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// Σ tax.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
 }
 
@@ -339,10 +364,13 @@ pub struct AppliedPromotion {
     /// The coupon code, for a coupon.
     pub code: Option<SmolStr>,
     /// What it acted on in all.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// Its amount before rounding.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub exact: Decimal,
     /// Its amount, rounded once, then allocated over the lines.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
 }
 
@@ -361,12 +389,16 @@ pub struct NotApplied {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitAmounts {
     /// `unit_price × count`.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub base: Decimal,
     /// Their share of the line's discount.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub discount: Decimal,
     /// Their share of the line's tax.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub tax: Decimal,
     /// What was paid for them.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub total: Decimal,
 }
 

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::money::amount_serde;
 
 /// Where a return stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -208,12 +209,16 @@ pub struct ReturnRequest {
     /// What comes back.
     pub items: Vec<ReturnItem>,
     /// What was paid for the items (their discount and tax shares included).
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub items_amount: Decimal,
     /// Shipping refunded with this return (per policy).
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub shipping_amount: Decimal,
     /// Restocking fee kept back.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub restocking_fee: Decimal,
     /// What the customer gets back: items + shipping − fee.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub refund_amount: Decimal,
     /// When it was requested.
     pub requested_at: DateTime<Utc>,

@@ -35,6 +35,7 @@ pub struct ShippingRate {
     /// Service level.
     pub service: String,
     /// Price.
+    #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// Estimated transit days.
     pub estimated_days: Option<u32>,
