@@ -248,6 +248,56 @@ export interface Carrier {
 }
 
 /**
+ * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+ * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+ * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+ * the whole breakdown. (Written in JS, `ordercore.js`: see there why.)
+ */
+export declare class Quote {
+  private constructor()
+  /** ISO-4217 code of every amount. */
+  get currency(): string
+  /** Whether unit prices included tax. */
+  get prices_include_tax(): boolean
+  /** How amounts between two minor units were rounded (`half_up`, `half_even`). */
+  get rounding(): string
+  /** Whether tax was rounded per line or per order (`per_line`, `per_order`). */
+  get tax_rounding(): string
+  /** Σ line bases. */
+  get subtotal(): string
+  /** Σ discounts on lines and shipping. */
+  get discount_total(): string
+  /** Shipping before discounts. */
+  get shipping_total(): string
+  /** Σ tax on lines and shipping. */
+  get tax_total(): string
+  /** What the customer pays. */
+  get grand_total(): string
+  /** The priced lines (built on the first read, then kept). */
+  get lines(): PriceBreakdown['lines']
+  /** The priced shipping charge, or null (built on the first read, then kept). */
+  get shipping(): PriceBreakdown['shipping']
+  /** Tax by rate (built on the first read, then kept). */
+  get taxes(): PriceBreakdown['taxes']
+  /** The promotions applied (built on the first read, then kept). */
+  get promotions(): PriceBreakdown['promotions']
+  /** Promotions and codes considered but not applied, with the reason (built on the first read, then kept). */
+  get not_applied(): PriceBreakdown['not_applied']
+  /** The whole breakdown as new JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
+  toJSON(): PriceBreakdown
+  /** The whole breakdown as JSON text, without building JS objects. */
+  json(): string
+}
+
+export interface Pricer {
+  /**
+   * `price`, answering a `Quote`: the totals at once, the lists when read — the fast path when
+   * a caller needs the totals rather than every line's every figure.
+   */
+  quote(cart: Cart, context?: PricingContext): Quote
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -358,58 +408,11 @@ export declare class Pricer {
    */
   price(cart: Cart, context?: PricingContext): PriceBreakdown
   /**
-   * `price`, answering a `Quote`: the same breakdown kept natively, its totals read as
-   * strings and its lists converted only when read — the fast path when a caller needs the
-   * totals rather than every line's every figure.
-   */
-  quote(cart: Cart, context?: PricingContext): Quote
-  /**
    * `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with
    * no JS objects built on either side — for services that forward request bodies and send
    * the breakdown as a response body. Numbers follow the same exact-conversion rule.
    */
   priceJson(cartJson: string, contextJson?: string): string
-}
-
-/**
- * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
- * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
- * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
- * the whole breakdown.
- */
-export declare class Quote {
-  /** ISO-4217 code of every amount. */
-  get currency(): string
-  /** Whether unit prices included tax. */
-  get prices_include_tax(): boolean
-  /** How amounts between two minor units were rounded (`half_up`, `half_even`). */
-  get rounding(): string
-  /** Whether tax was rounded per line or per order (`per_line`, `per_order`). */
-  get tax_rounding(): string
-  /** Σ line bases. */
-  get subtotal(): string
-  /** Σ discounts on lines and shipping. */
-  get discount_total(): string
-  /** Shipping before discounts. */
-  get shipping_total(): string
-  /** Σ tax on lines and shipping. */
-  get tax_total(): string
-  /** What the customer pays. */
-  get grand_total(): string
-  /** The priced lines (built on the first read, then kept). */
-  get lines(): PriceBreakdown['lines']
-  /** The priced shipping charge, or null (built on the first read, then kept). */
-  get shipping(): PriceBreakdown['shipping']
-  /** Tax by rate (built on the first read, then kept). */
-  get taxes(): PriceBreakdown['taxes']
-  /** The promotions applied (built on the first read, then kept). */
-  get promotions(): PriceBreakdown['promotions']
-  /** Promotions and codes considered but not applied, with the reason (built on the first read, then kept). */
-  get not_applied(): PriceBreakdown['not_applied']
-  /** The whole breakdown as JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
-  toJSON(): PriceBreakdown
-  /** The whole breakdown as JSON text, without building JS objects. */
-  json(): string
 }
 
 /** The keys under which documents carry decimal amounts (as strings). */

@@ -837,7 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
 module.exports.Pricer = nativeBinding.Pricer
-module.exports.Quote = nativeBinding.Quote
 module.exports.amountFields = nativeBinding.amountFields
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.priceRequest = nativeBinding.priceRequest

@@ -246,3 +246,53 @@ export interface Carrier {
     MaybePromise<{ carrier: string; tracking_number: string; label_reference: string }>
   validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
 }
+
+/**
+ * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+ * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+ * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+ * the whole breakdown. (Written in JS, `ordercore.js`: see there why.)
+ */
+export declare class Quote {
+  private constructor()
+  /** ISO-4217 code of every amount. */
+  get currency(): string
+  /** Whether unit prices included tax. */
+  get prices_include_tax(): boolean
+  /** How amounts between two minor units were rounded (`half_up`, `half_even`). */
+  get rounding(): string
+  /** Whether tax was rounded per line or per order (`per_line`, `per_order`). */
+  get tax_rounding(): string
+  /** Σ line bases. */
+  get subtotal(): string
+  /** Σ discounts on lines and shipping. */
+  get discount_total(): string
+  /** Shipping before discounts. */
+  get shipping_total(): string
+  /** Σ tax on lines and shipping. */
+  get tax_total(): string
+  /** What the customer pays. */
+  get grand_total(): string
+  /** The priced lines (built on the first read, then kept). */
+  get lines(): PriceBreakdown['lines']
+  /** The priced shipping charge, or null (built on the first read, then kept). */
+  get shipping(): PriceBreakdown['shipping']
+  /** Tax by rate (built on the first read, then kept). */
+  get taxes(): PriceBreakdown['taxes']
+  /** The promotions applied (built on the first read, then kept). */
+  get promotions(): PriceBreakdown['promotions']
+  /** Promotions and codes considered but not applied, with the reason (built on the first read, then kept). */
+  get not_applied(): PriceBreakdown['not_applied']
+  /** The whole breakdown as new JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
+  toJSON(): PriceBreakdown
+  /** The whole breakdown as JSON text, without building JS objects. */
+  json(): string
+}
+
+export interface Pricer {
+  /**
+   * `price`, answering a `Quote`: the totals at once, the lists when read — the fast path when
+   * a caller needs the totals rather than every line's every figure.
+   */
+  quote(cart: Cart, context?: PricingContext): Quote
+}

@@ -9,7 +9,6 @@
 
 mod bridge;
 mod plugins;
-mod quote;
 mod store;
 
 use std::cell::RefCell;
@@ -21,6 +20,9 @@ use napi_derive::napi;
 use ordercore::json::{
     JsonConfig, JsonEngine, JsonPricer, Plugins, amounts_from_doubles, error_json, parse,
 };
+
+use ordercore::clock::{Clock, SystemClock};
+use ordercore::pricing::PricingContext;
 
 use crate::store::NodeStore;
 
@@ -118,6 +120,14 @@ fn document_text(env: &Env, value: Unknown<'_>, what: &str) -> ordercore::Result
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(exact) => exact,
     })
+}
+
+/// A unit enum's serde name (`half_up`, `per_line`).
+fn enum_name<T: serde::Serialize>(value: &T) -> ordercore::Result<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        _ => Err(invalid("output", "expected a named value".into())),
+    }
 }
 
 /// An argument that must be a string; `invalid_input` naming it otherwise.
@@ -652,25 +662,57 @@ impl Pricer {
         parse_json(env, &answer)
     }
 
-    /// `price`, answering a `Quote`: the same breakdown kept natively, its totals read as
-    /// strings and its lists converted only when read — the fast path when a caller needs the
-    /// totals rather than every line's every figure.
-    #[napi(catch_unwind, ts_args_type = "cart: Cart, context?: PricingContext")]
-    pub fn quote(
+    /// The native half of `quote` (the JS half, in `ordercore.js`, builds the `Quote`): the
+    /// cart's and context's JSON text (what `JSON.stringify` made of them) priced, answered as
+    /// one space-separated text — currency, prices_include_tax, rounding, tax_rounding, the five
+    /// totals and, when no context was given, the context it was priced in (`{"now": …}`), so
+    /// that reading the lists later prices the same cart at the same instant. One string
+    /// instead of an object or a wrapped native value: either costs more than the pricing
+    /// (measured in `benches/README.md`). Not part of the API, so no typings.
+    #[napi(js_name = "quoteTotals", catch_unwind, skip_typescript)]
+    pub fn quote_totals(
         &self,
         env: &Env,
-        cart: Unknown<'_>,
-        context: Option<Unknown<'_>>,
-    ) -> Result<quote::Quote> {
-        let quote = || -> ordercore::Result<ordercore::pricing::PriceBreakdown> {
-            let cart = document_text(env, cart, "cart")?;
-            let context = match present(context) {
-                Some(value) => document_text(env, value, "context")?,
-                None => String::new(),
+        cart_json: Unknown,
+        context_json: Unknown,
+    ) -> Result<String> {
+        let quote = || -> ordercore::Result<String> {
+            let cart = string_arg(cart_json, "cart")?;
+            let context = string_arg(context_json, "context")?;
+            let (context, made) = match context.trim() {
+                "" | "{}" => {
+                    let now = PricingContext::at(SystemClock.now());
+                    (
+                        serde_json::to_string(&now)
+                            .map_err(|e| invalid("context", e.to_string()))?,
+                        true,
+                    )
+                }
+                _ => (context, false),
             };
-            self.inner.quote_json(&cart, &context)
+            let breakdown = self.inner.quote_json(
+                &amounts_from_doubles(&cart, "cart")?,
+                &amounts_from_doubles(&context, "context")?,
+            )?;
+            let words = [
+                breakdown.currency.code().to_string(),
+                breakdown.prices_include_tax.to_string(),
+                enum_name(&breakdown.rounding)?,
+                enum_name(&breakdown.tax_rounding)?,
+                breakdown.subtotal.to_string(),
+                breakdown.discount_total.to_string(),
+                breakdown.shipping_total.to_string(),
+                breakdown.tax_total.to_string(),
+                breakdown.grand_total.to_string(),
+            ];
+            let mut text = words.join(" ");
+            if made {
+                text.push(' ');
+                text.push_str(&context);
+            }
+            Ok(text)
         };
-        quote().map(quote::Quote::new).map_err(|e| throw(env, e))
+        quote().map_err(|e| throw(env, e))
     }
 
     /// `price` for JSON text: the cart's (and context's) JSON in, the breakdown's JSON out, with

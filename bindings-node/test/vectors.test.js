@@ -60,3 +60,32 @@ for (const file of files) {
     })
   })
 }
+
+test('a quote without a context reads its lists as priced at the instant it was made', async () => {
+  // A promotion that ends a moment after the quote: the totals and the lists read after the
+  // end must agree (the lists are priced again, at the quote's own instant).
+  const until = new Date(Date.now() + 300).toISOString()
+  const pricer = new ordercore.Pricer({
+    promotions: [{ id: 'flash', name: 'Flash', target: { type: 'order' }, effect: { type: 'percentage', percentage: '10' }, conditions: { ends_at: until } }]
+  })
+  const cart = { currency: 'USD', lines: [{ sku: 'A', unit_price: '20.00', quantity: 1 }] }
+  const quote = pricer.quote(cart)
+  assert.ok(quote instanceof ordercore.Quote)
+  assert.equal(quote.grand_total, '18.00')
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  assert.equal(pricer.quote(cart).grand_total, '20.00', 'the promotion has ended')
+  assert.equal(quote.lines[0].total, '18.00')
+  assert.equal(quote.toJSON().grand_total, '18.00')
+  assert.equal(JSON.parse(quote.json()).discount_total, '2.00')
+})
+
+test('a quote of something JSON cannot hold throws the coded error price throws', () => {
+  const pricer = new ordercore.Pricer({})
+  for (const cart of [{ currency: 'USD', lines: [{ sku: 'A', unit_price: 1n, quantity: 1 }] }, undefined, () => 1]) {
+    let quoted, priced
+    try { pricer.quote(cart) } catch (error) { quoted = error }
+    try { pricer.price(cart) } catch (error) { priced = error }
+    assert.ok(quoted && priced)
+    assert.deepEqual([quoted.code, quoted.field, quoted.message], [priced.code, priced.field, priced.message])
+  }
+})

@@ -1,0 +1,85 @@
+'use strict'
+// The package's entry: the native addon (`index.js`, the loader napi-rs generates) plus the one
+// class written in JS, `Quote`. A quote is made on every cart a shop prices, so it is kept as
+// cheap as a plain object: the cart becomes JSON text here (V8's `JSON.stringify` called from
+// JS, not through Node-API), the addon answers the totals as one string, and no native value
+// is wrapped (wrapping and finalizing one costs more than pricing the cart; see
+// benches/README.md). The lists are built when first read, by pricing the same text again in
+// the same context — the core is deterministic, so it is the same breakdown.
+
+const native = require('./index.js')
+
+const { Pricer } = native
+
+/**
+ * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+ * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+ * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+ * the whole breakdown.
+ */
+class Quote {
+  #pricer
+  #cart
+  #context
+  #totals
+  #lists = null
+
+  /** @internal Made by `Pricer.quote`. */
+  constructor(pricer, cartJson, contextJson, totals) {
+    this.#pricer = pricer
+    this.#cart = cartJson
+    this.#context = contextJson
+    this.#totals = totals
+  }
+
+  get currency() { return this.#totals[0] }
+  get prices_include_tax() { return this.#totals[1] === 'true' }
+  get rounding() { return this.#totals[2] }
+  get tax_rounding() { return this.#totals[3] }
+  get subtotal() { return this.#totals[4] }
+  get discount_total() { return this.#totals[5] }
+  get shipping_total() { return this.#totals[6] }
+  get tax_total() { return this.#totals[7] }
+  get grand_total() { return this.#totals[8] }
+  get lines() { return this.#kept().lines }
+  get shipping() { return this.#kept().shipping }
+  get taxes() { return this.#kept().taxes }
+  get promotions() { return this.#kept().promotions }
+  get not_applied() { return this.#kept().not_applied }
+
+  /** The whole breakdown as new JS objects (what `Pricer.price` returns). */
+  toJSON() { return JSON.parse(this.json()) }
+
+  /** The whole breakdown as JSON text, without building JS objects. */
+  json() { return this.#pricer.priceJson(this.#cart, this.#context) }
+
+  #kept() {
+    if (this.#lists === null) this.#lists = this.toJSON()
+    return this.#lists
+  }
+}
+
+/**
+ * `price`, answering a `Quote`: the totals at once, the lists when read — the fast path when a
+ * caller needs the totals rather than every line's every figure.
+ */
+Pricer.prototype.quote = function quote(cart, context) {
+  let cartJson
+  let contextJson = ''
+  try {
+    cartJson = JSON.stringify(cart)
+    if (context != null) contextJson = JSON.stringify(context)
+  } catch {
+    cartJson = undefined
+  }
+  if (typeof cartJson !== 'string' || typeof contextJson !== 'string') {
+    // Not JSON (a cycle, a BigInt, a bare function…): `price` reads the same values the same
+    // way and throws the coded error that names the argument.
+    this.price(cart, context)
+    throw new TypeError('cart and context must be JSON documents')
+  }
+  const totals = this.quoteTotals(cartJson, contextJson).split(' ')
+  return new Quote(this, cartJson, totals.length > 9 ? totals[9] : contextJson, totals)
+}
+
+module.exports = { ...native, Quote }
