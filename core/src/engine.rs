@@ -286,7 +286,8 @@ impl<'e> Tx<'e> {
             actor,
             key,
             now,
-            docs: HashMap::default(),
+            // Room for a 20-line order's documents: growing the table rehashes all of them.
+            docs: HashMap::with_capacity_and_hasher(32, Default::default()),
             events: Vec::new(),
             failure_events: Vec::new(),
         }
