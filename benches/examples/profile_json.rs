@@ -1,6 +1,7 @@
 //! The bindings' pricing path on the 20-line vector cart, for profilers: `profile_json [runs]
 //! [quote|price]` — `quote` parses the cart's JSON text and prices it (what Node's
-//! `Pricer.quote` does after `JSON.stringify`), `price` also writes the breakdown's JSON text.
+//! `Pricer.quote` does after `JSON.stringify`), `price` also writes the breakdown's JSON text,
+//! `scan` only looks for inexact numbers in the cart's text (Node's step before parsing).
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/pricing/");
     let text = std::fs::read_to_string(format!("{root}generated_usd_20_lines_order_discount.json"))
@@ -15,10 +16,15 @@ fn main() {
     let (cart, context) = (vector["cart"].to_string(), vector["context"].to_string());
     let mut args = std::env::args().skip(1);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let price = args.next().as_deref() == Some("price");
+    let mode = args.next().unwrap_or_default();
+    let price = mode == "price";
     let mut bytes = 0;
     for _ in 0..runs {
-        bytes += if price {
+        bytes += if mode == "scan" {
+            ordercore::json::amounts_from_doubles(std::hint::black_box(&cart), "cart")
+                .map(|t| t.len())
+                .unwrap_or(0)
+        } else if price {
             pricer.price(&cart, &context).map(|t| t.len()).unwrap_or(0)
         } else {
             pricer
