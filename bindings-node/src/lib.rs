@@ -6,6 +6,9 @@
 //! shared test vectors and the other bindings. Numbers where amounts belong follow the core's
 //! exact-conversion rule (`ordercore::json::amounts_from_doubles`). Engine calls run on libuv's
 //! worker pool and answer Promises, so a host store may itself be asynchronous (see `store`).
+//!
+//! The package's entry is `ordercore.js`: the loader napi-rs generates (`index.js`) plus the
+//! one class written in JS, `Quote` (see there why).
 
 mod bridge;
 mod plugins;

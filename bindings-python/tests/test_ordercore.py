@@ -288,6 +288,9 @@ def test_a_quote_reads_native_values_and_refuses_what_price_refuses():
     quote = pricer.quote({"currency": "USD", "address": {"country": "US"}, "lines": lines}, context)
     assert quote.grand_total == Decimal("65.97") and quote["lines"][0]["tax"] == Decimal("6.00")
     assert quote["lines"] is quote["lines"], "a field read once is kept"
+    whole = quote.to_dict()
+    assert whole["lines"] is quote["lines"] and whole["taxes"] is quote["taxes"], "one object per field"
+    assert whole == pricer.price({"currency": "USD", "address": {"country": "US"}, "lines": lines}, context)
     with pytest.raises(KeyError):
         quote["nope"]
     assert "65.97" in repr(quote)

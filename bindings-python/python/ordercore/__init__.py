@@ -300,8 +300,13 @@ class Quote(Mapping[str, Any]):
         return self._native.grand_total
 
     def to_dict(self) -> PriceBreakdown:
-        """The whole breakdown as :meth:`Pricer.price` returns it."""
-        return cast(PriceBreakdown, {key: self[key] for key in _QUOTE_KEYS})
+        """The whole breakdown as :meth:`Pricer.price` returns it (fields already read are the
+        same objects)."""
+        if len(self._read) < len(_QUOTE_KEYS):
+            # The fields not read yet, converted in one native pass.
+            for key, value in self._native.to_dict().items():
+                self._read.setdefault(key, value)
+        return cast(PriceBreakdown, {key: self._read[key] for key in _QUOTE_KEYS})
 
     def json(self) -> str:
         """The whole breakdown as JSON text (amounts as decimal strings)."""
