@@ -24,9 +24,6 @@ use ordercore::json::{
     JsonConfig, JsonEngine, JsonPricer, Plugins, amounts_from_doubles, error_json, parse,
 };
 
-use ordercore::clock::{Clock, SystemClock};
-use ordercore::pricing::PricingContext;
-
 use crate::store::NodeStore;
 
 thread_local! {
@@ -682,20 +679,11 @@ impl Pricer {
         let quote = || -> ordercore::Result<String> {
             let cart = string_arg(cart_json, "cart")?;
             let context = string_arg(context_json, "context")?;
-            let (context, made) = match context.trim() {
-                "" | "{}" => {
-                    let now = PricingContext::at(SystemClock.now());
-                    (
-                        serde_json::to_string(&now)
-                            .map_err(|e| invalid("context", e.to_string()))?,
-                        true,
-                    )
-                }
-                _ => (context, false),
-            };
+            let fixed = JsonPricer::fixed_context(&context)?;
+            let made = matches!(fixed, std::borrow::Cow::Owned(_));
             let breakdown = self.inner.quote_json(
                 &amounts_from_doubles(&cart, "cart")?,
-                &amounts_from_doubles(&context, "context")?,
+                &amounts_from_doubles(&fixed, "context")?,
             )?;
             let words = [
                 breakdown.currency.code().to_string(),
@@ -711,7 +699,7 @@ impl Pricer {
             let mut text = words.join(" ");
             if made {
                 text.push(' ');
-                text.push_str(&context);
+                text.push_str(&fixed);
             }
             Ok(text)
         };

@@ -416,6 +416,17 @@ impl JsonPricer {
         self.pricer.price(&cart, &context)
     }
 
+    /// The context a cart is priced in, as JSON text: `context_json` itself, or for none (empty
+    /// or `{}`) now by the system clock with no recorded usage — what [`JsonPricer::price`]
+    /// would use. For bindings that price the same cart again later (Node's `Quote` builds its
+    /// lists that way): priced in this text both times, the two breakdowns are the same.
+    pub fn fixed_context(context_json: &str) -> Result<std::borrow::Cow<'_, str>> {
+        match context_json.trim() {
+            "" | "{}" => to_json(&PricingContext::at(SystemClock.now())).map(Into::into),
+            _ => Ok(context_json.into()),
+        }
+    }
+
     /// [`JsonPricer::quote_json`] for a cart a binding has read from native objects (no JSON
     /// text in between); without a context it is priced now, with no recorded promotion usage.
     pub fn quote(&self, cart: &Cart, context: Option<&PricingContext>) -> Result<PriceBreakdown> {
@@ -581,6 +592,21 @@ fn has_inexact_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_context_is_the_given_one_or_now() {
+        let given = r#"{"now":"2026-06-01T12:00:00Z","usage":{"p":{"total":1}}}"#;
+        assert!(
+            matches!(JsonPricer::fixed_context(given), Ok(std::borrow::Cow::Borrowed(t)) if t == given)
+        );
+        for none in ["", " ", "{}"] {
+            let before = SystemClock.now();
+            let fixed = JsonPricer::fixed_context(none).unwrap();
+            let context: PricingContext = parse(&fixed, "context").unwrap();
+            assert!(context.now >= before && context.now <= SystemClock.now());
+            assert!(context.usage.is_empty() && !fixed.contains(' '));
+        }
+    }
 
     #[test]
     fn an_error_names_its_field_and_a_bad_key_names_its_map() {
