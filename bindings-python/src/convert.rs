@@ -21,14 +21,10 @@ pub(crate) fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL.import(py, "decimal", "Decimal")
 }
 
-/// JSON text as Python objects; strings under amount keys (or everywhere, with `amount` set for
-/// the top value) become `decimal.Decimal`. Text that is not JSON is `invalid_input` on `output`
-/// (it comes from the core, so that is a bug, not the caller's input).
-pub(crate) fn json_to_python<'py>(
-    py: Python<'py>,
-    text: &str,
-    amount: bool,
-) -> PyResult<Bound<'py, PyAny>> {
+/// JSON text as Python objects; strings under amount keys become `decimal.Decimal`. Text that
+/// is not JSON is `invalid_input` on `output` (it comes from the core, so that is a bug, not the
+/// caller's input).
+pub(crate) fn json_to_python<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     let mut objects = Objects {
         py,
         decimal: decimal_type(py)?.clone(),
@@ -39,7 +35,7 @@ pub(crate) fn json_to_python<'py>(
     let mut parser = serde_json::Deserializer::from_str(text);
     let built = Node {
         objects: &mut objects,
-        amount,
+        amount: false,
     }
     .deserialize(&mut parser)
     .and_then(|value| parser.end().map(|()| value));

@@ -443,7 +443,7 @@ fn price(py: Python<'_>, request_json: &str) -> PyResult<String> {
 /// keys of `amount_fields()`): the package's decoder, done here because it is the hot path.
 #[pyfunction]
 fn decode<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    json_to_python(py, text, false)
+    json_to_python(py, text)
 }
 
 /// Every stable error code of the core.

@@ -54,11 +54,7 @@ fn amount<'py>(py: Python<'py>, value: &ordercore::Decimal) -> PyResult<Bound<'p
 /// A part of the breakdown as Python objects (through its JSON text: serde_json writes it
 /// faster than a walk over the Rust values could call into Python).
 fn objects<'py, T: Serialize>(py: Python<'py>, field: &T) -> PyResult<Bound<'py, PyAny>> {
-    json_to_python(
-        py,
-        &serde_json::to_string(field).map_err(output_error)?,
-        false,
-    )
+    json_to_python(py, &serde_json::to_string(field).map_err(output_error)?)
 }
 
 #[pymethods]
