@@ -1,6 +1,7 @@
 //! Who issues a command, and what they may do.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 
@@ -60,11 +61,11 @@ impl Actor {
     }
 
     /// Who the audit trail names.
-    pub fn label(&self) -> String {
+    pub fn label(&self) -> SmolStr {
         match self {
-            Actor::Customer { id } => format!("customer:{id}"),
-            Actor::Staff { id, role } => format!("staff:{id}:{}", role.name()),
-            Actor::System => "system".to_string(),
+            Actor::Customer { id } => crate::ids::join(&["customer:", id]),
+            Actor::Staff { id, role } => crate::ids::join(&["staff:", id, ":", role.name()]),
+            Actor::System => SmolStr::new_static("system"),
         }
     }
 
@@ -94,7 +95,7 @@ impl Actor {
         } else {
             Err(Error::Forbidden {
                 action: action.to_string(),
-                actor: self.label(),
+                actor: self.label().to_string(),
             })
         }
     }
@@ -109,7 +110,7 @@ impl Actor {
             } => Ok(()),
             _ => Err(Error::Forbidden {
                 action: action.to_string(),
-                actor: self.label(),
+                actor: self.label().to_string(),
             }),
         }
     }

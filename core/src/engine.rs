@@ -418,22 +418,24 @@ impl<'e> Tx<'e> {
     }
 
     fn into_changes(self) -> ChangeSet {
-        let mut writes: Vec<Write> = self
-            .docs
-            .into_iter()
-            .filter_map(|(key, cached)| match cached {
-                Cached {
-                    version,
-                    document: Some(document),
-                    dirty: true,
-                } => Some(Write {
-                    key,
-                    expected_version: version,
-                    document,
+        // Sized for every document read: collecting a filtered iterator grows one step at a time.
+        let mut writes: Vec<Write> = Vec::with_capacity(self.docs.len());
+        writes.extend(
+            self.docs
+                .into_iter()
+                .filter_map(|(key, cached)| match cached {
+                    Cached {
+                        version,
+                        document: Some(document),
+                        dirty: true,
+                    } => Some(Write {
+                        key,
+                        expected_version: version,
+                        document,
+                    }),
+                    _ => None,
                 }),
-                _ => None,
-            })
-            .collect();
+        );
         // Ordered by key, so a change set's writes come in one fixed order (a SQL store then
         // locks rows in the same order in every process).
         writes.sort_unstable_by(|a, b| a.key.cmp(&b.key));
@@ -822,7 +824,7 @@ impl Engine {
             if *id != place.customer_id {
                 return Err(Error::Forbidden {
                     action: "place_order for another customer".into(),
-                    actor: tx.actor.label(),
+                    actor: tx.actor.label().to_string(),
                 });
             }
         }
@@ -978,10 +980,10 @@ impl Engine {
         let mut order = Order {
             id: ids.order.clone(),
             customer_id: place.customer_id.as_str().into(),
-            flow: flow.name.clone(),
+            flow: SmolStr::new(&flow.name),
             state: OrderState::Pending,
-            state_label: flow.label(OrderState::Pending).to_string(),
-            currency: self.config.currency.clone(),
+            state_label: SmolStr::new(flow.label(OrderState::Pending)),
+            currency: SmolStr::new(&self.config.currency),
             lines: cart
                 .lines
                 .iter()
@@ -997,8 +999,8 @@ impl Engine {
                 .collect(),
             pricing: Arc::new(pricing),
             shipping_address: Some(place.shipping_address.clone()),
-            shipping_option: place.shipping_option.clone(),
-            coupon_codes: place.coupon_codes.clone(),
+            shipping_option: place.shipping_option.as_deref().map(SmolStr::new),
+            coupon_codes: place.coupon_codes.iter().map(SmolStr::new).collect(),
             allocations: allocations.clone(),
             payments: Vec::new(),
             shipments: Vec::new(),
@@ -1134,7 +1136,7 @@ impl Engine {
             order_id: order.id.to_string(),
             customer_id: order.customer_id.to_string(),
             amount,
-            currency: order.currency.clone(),
+            currency: order.currency.to_string(),
             method,
             provider_reference: None,
         };
@@ -1469,7 +1471,7 @@ impl Engine {
             order_id: order.id.to_string(),
             customer_id: order.customer_id.to_string(),
             amount,
-            currency: order.currency.clone(),
+            currency: order.currency.to_string(),
             method: payment.method,
             provider_reference: payment.provider_reference.clone(),
         }
@@ -1562,7 +1564,7 @@ impl Engine {
         order.shipments.push(Shipment {
             id: ids.shipment.to_string(),
             carrier: label.carrier,
-            service: option,
+            service: option.to_string(),
             tracking_number: label.tracking_number,
             label_reference: label.label_reference,
             lines: wanted,

@@ -36,8 +36,8 @@ pub enum EventPayload {
     OrderCreated {
         #[serde(serialize_with = "amount_serde::serialize")]
         grand_total: Decimal,
-        currency: String,
-        state: String,
+        currency: SmolStr,
+        state: SmolStr,
     },
     /// An order was paid in full (captured).
     OrderPaid { amount: Decimal },

@@ -13,11 +13,9 @@ pub trait IdGen: Send + Sync {
 /// `parts` joined into one id, inline (no allocation) up to 23 bytes: stock keys, aggregate
 /// names and ids are built for every line of every command.
 pub(crate) fn join(parts: &[&str]) -> SmolStr {
-    let mut id = smol_str::SmolStrBuilder::new();
-    for part in parts {
-        id.push_str(part);
-    }
-    id.finish()
+    // Collected by `SmolStr` itself: one stack buffer, no UTF-8 check of whole `str`s
+    // (`SmolStrBuilder` re-checks its state for every part).
+    parts.iter().copied().collect()
 }
 
 /// `prefix_000001`, `prefix_000002`, …: deterministic, so the same inputs give the same ids.
@@ -42,21 +40,14 @@ impl SequentialIds {
 impl IdGen for SequentialIds {
     fn next_id(&self, prefix: &str) -> SmolStr {
         let n = self.next.fetch_add(1, Ordering::Relaxed).max(1);
-        // `{prefix}_{node}_{n:06}` built by hand: ids are minted for every event.
-        let mut digits = [b'0'; 20];
-        let mut start = digits.len();
-        let mut rest = n;
-        while rest > 0 {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
-        let start = start.min(digits.len() - 6);
-        let number = std::str::from_utf8(&digits[start..]).unwrap_or("0");
+        // `{prefix}_{node}_{n:06}` joined without `format!`: ids are minted for every event.
+        let mut digits = itoa::Buffer::new();
+        let number = digits.format(n);
+        let padding = &"00000"[..6usize.saturating_sub(number.len()).min(5)];
         if self.node.is_empty() {
-            join(&[prefix, "_", number])
+            join(&[prefix, "_", padding, number])
         } else {
-            join(&[prefix, "_", &self.node, "_", number])
+            join(&[prefix, "_", &self.node, "_", padding, number])
         }
     }
 }
@@ -119,6 +110,16 @@ mod tests {
         assert_eq!(ids.next_id("ord"), "ord_000001");
         assert_eq!(ids.next_id("pay"), "pay_000002");
         assert_eq!(SequentialIds::new("n1").next_id("ord"), "ord_n1_000001");
+        // Ids past the inline length, and a node too long for the quick path, are whole too.
+        let node = "node-".repeat(14);
+        assert_eq!(
+            SequentialIds::new(&node).next_id("ord"),
+            format!("ord_{node}_000001")
+        );
+        let long = SequentialIds::new("eu-west-1-p7").next_id("shipment");
+        assert_eq!(long, "shipment_eu-west-1-p7_000001");
+        assert!(long.is_heap_allocated());
+        assert!(!SequentialIds::new("").next_id("evt").is_heap_allocated());
         // Past six digits the number grows; nothing is cut.
         for (n, id) in [
             (1_234_567, "evt_1234567"),

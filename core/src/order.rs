@@ -283,9 +283,9 @@ pub struct Transition {
     /// When.
     pub at: DateTime<Utc>,
     /// Who (`customer:c1`, `staff:s1:admin`, `system`).
-    pub actor: String,
+    pub actor: SmolStr,
     /// Why (the action, or a reason given).
-    pub reason: String,
+    pub reason: SmolStr,
 }
 
 /// An order: lines, prices, payments, shipments, returns, stock allocations, audit trail.
@@ -296,13 +296,13 @@ pub struct Order {
     /// The customer's id.
     pub customer_id: SmolStr,
     /// The flow it follows (by name; the engine's configuration holds the flows).
-    pub flow: String,
+    pub flow: SmolStr,
     /// Current state.
     pub state: OrderState,
     /// The state's display name in its flow.
-    pub state_label: String,
+    pub state_label: SmolStr,
     /// ISO-4217 currency.
-    pub currency: String,
+    pub currency: SmolStr,
     /// The lines.
     pub lines: Vec<OrderLine>,
     /// The price breakdown at placement (lines in the same order as `lines`). It never changes
@@ -311,9 +311,9 @@ pub struct Order {
     /// Where it ships.
     pub shipping_address: Option<Address>,
     /// The chosen shipping option.
-    pub shipping_option: Option<String>,
+    pub shipping_option: Option<SmolStr>,
     /// Coupon codes that applied.
-    pub coupon_codes: Vec<String>,
+    pub coupon_codes: Vec<SmolStr>,
     /// Where the stock is reserved or was taken from.
     pub allocations: Vec<Allocation>,
     /// Payments.
@@ -353,10 +353,10 @@ impl Order {
             to,
             at,
             actor: actor.label(),
-            reason: reason.to_string(),
+            reason: SmolStr::new(reason),
         });
         self.state = to;
-        self.state_label = flow.label(to).to_string();
+        self.state_label = SmolStr::new(flow.label(to));
     }
 
     /// Σ captured − Σ refunded over the payments.
