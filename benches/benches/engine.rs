@@ -38,7 +38,7 @@ fn lifecycle(c: &mut Criterion) {
                         let actor = Actor::customer(format!("c{t}"));
                         for i in 0..iterations / 2 + (iterations % 2) * (t as u64) {
                             let mut order = checkout(&format!("c{t}"), 1);
-                            order.lines[0].sku = format!("SKU-{:04}", i % 10);
+                            order.lines[0].sku = format!("SKU-{:04}", i % 10).into();
                             order.lines[0].quantity = 1;
                             engine.place_order(&actor, order, None).unwrap();
                         }

@@ -14,7 +14,7 @@ fn main() {
     let start = std::time::Instant::now();
     for i in 0..orders {
         let mut order = checkout("c1", 3);
-        order.customer_id = format!("c{}", i % 1000);
+        order.customer_id = format!("c{}", i % 1000).into();
         engine
             .place_order(&Actor::customer(order.customer_id.clone()), order, None)
             .unwrap();

@@ -20,7 +20,7 @@ use crate::store::{OrderPage, OrderQuery};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineInput {
     /// The sku.
-    pub sku: String,
+    pub sku: SmolStr,
     /// Units, at least 1.
     pub quantity: i64,
 }
@@ -45,7 +45,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceOrder {
     /// The customer (a customer actor may only place orders for itself).
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Customer groups, for promotions.
     #[serde(default)]
     pub customer_groups: Vec<String>,
@@ -55,10 +55,10 @@ pub struct PlaceOrder {
     pub shipping_address: Address,
     /// The shipping option id (from the carrier's rates); none for no shipping charge.
     #[serde(default)]
-    pub shipping_option: Option<String>,
+    pub shipping_option: Option<SmolStr>,
     /// Coupon codes; each must apply, or the order is refused with `coupon_rejected`.
     #[serde(default)]
-    pub coupon_codes: Vec<String>,
+    pub coupon_codes: Vec<SmolStr>,
     /// Payment at placement; without it the order waits for `pay_order`.
     #[serde(default)]
     pub payment: Option<PaymentInput>,

@@ -868,7 +868,7 @@ impl Engine {
                         )
                     })?;
                 Some(ShippingCharge {
-                    method: option.clone(),
+                    method: option.to_string(),
                     amount: rate.amount,
                     tax_class: Default::default(),
                 })
@@ -878,7 +878,7 @@ impl Engine {
         let customer = match tx.load(DocKey::new(DocKind::Customer, place.customer_id.as_str()))? {
             Some(Document::Customer(record)) => record.clone(),
             _ => CustomerRecord {
-                customer_id: place.customer_id.clone(),
+                customer_id: place.customer_id.to_string(),
                 orders_placed: 0,
             },
         };
@@ -886,9 +886,9 @@ impl Engine {
             currency: self.config.currency.clone(),
             lines: cart_lines,
             shipping,
-            coupon_codes: place.coupon_codes.clone(),
+            coupon_codes: place.coupon_codes.iter().map(|c| c.to_string()).collect(),
             customer: Customer {
-                id: Some(place.customer_id.clone()),
+                id: Some(place.customer_id.to_string()),
                 groups: place.customer_groups.clone(),
                 previous_orders: customer.orders_placed,
                 tax_exempt: false,
@@ -915,7 +915,7 @@ impl Engine {
                     total: usage.total,
                     by_customer: usage
                         .by_customer
-                        .get(&place.customer_id)
+                        .get(place.customer_id.as_str())
                         .copied()
                         .unwrap_or(0),
                 },
@@ -940,7 +940,7 @@ impl Engine {
                     })
                     .map_or("not_applied", |n| n.reason.code());
                 return Err(Error::CouponRejected {
-                    coupon: code.clone(),
+                    coupon: code.to_string(),
                     reason: reason.to_string(),
                 });
             }
@@ -999,8 +999,8 @@ impl Engine {
                 .collect(),
             pricing: Arc::new(pricing),
             shipping_address: Some(place.shipping_address.clone()),
-            shipping_option: place.shipping_option.as_deref().map(SmolStr::new),
-            coupon_codes: place.coupon_codes.iter().map(SmolStr::new).collect(),
+            shipping_option: place.shipping_option.clone(),
+            coupon_codes: place.coupon_codes.clone(),
             allocations: allocations.clone(),
             payments: Vec::new(),
             shipments: Vec::new(),

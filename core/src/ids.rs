@@ -13,8 +13,9 @@ pub trait IdGen: Send + Sync {
 /// `parts` joined into one id, inline (no allocation) up to 23 bytes: stock keys, aggregate
 /// names and ids are built for every line of every command.
 pub(crate) fn join(parts: &[&str]) -> SmolStr {
-    // Collected by `SmolStr` itself: one stack buffer, no UTF-8 check of whole `str`s
-    // (`SmolStrBuilder` re-checks its state for every part).
+    // Collected by `SmolStr` itself: one stack buffer and no UTF-8 check of whole `str`s
+    // (`SmolStrBuilder` re-checks its state for every part; copying into a buffer of our own
+    // needs `from_utf8`, which costs more than the copy).
     parts.iter().copied().collect()
 }
 
@@ -41,13 +42,17 @@ impl IdGen for SequentialIds {
     fn next_id(&self, prefix: &str) -> SmolStr {
         let n = self.next.fetch_add(1, Ordering::Relaxed).max(1);
         // `{prefix}_{node}_{n:06}` joined without `format!`: ids are minted for every event.
+        // Below a million, 1_000_000 + n written without its leading 1 is n padded to six digits.
         let mut digits = itoa::Buffer::new();
-        let number = digits.format(n);
-        let padding = &"00000"[..6usize.saturating_sub(number.len()).min(5)];
-        if self.node.is_empty() {
-            join(&[prefix, "_", padding, number])
+        let number = if n < 1_000_000 {
+            digits.format(n + 1_000_000).get(1..).unwrap_or_default()
         } else {
-            join(&[prefix, "_", &self.node, "_", padding, number])
+            digits.format(n)
+        };
+        if self.node.is_empty() {
+            join(&[prefix, "_", number])
+        } else {
+            join(&[prefix, "_", &self.node, "_", number])
         }
     }
 }

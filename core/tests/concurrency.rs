@@ -25,7 +25,7 @@ fn race(
                     let customer_id = format!("c{t}-{i}");
                     let mut p = place(&customer_id, &[("A", 1)]);
                     p.shipping_option = None;
-                    p.coupon_codes = coupon.map(|c| vec![c.to_string()]).unwrap_or_default();
+                    p.coupon_codes = coupon.map(|c| vec![c.into()]).unwrap_or_default();
                     match shop.engine.place_order(&customer(&customer_id), p, None) {
                         Ok(_) => {
                             wins.fetch_add(1, Ordering::Relaxed);

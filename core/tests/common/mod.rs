@@ -124,7 +124,7 @@ pub fn place(customer_id: &str, lines: &[(&str, i64)]) -> PlaceOrder {
         lines: lines
             .iter()
             .map(|(sku, quantity)| LineInput {
-                sku: sku.to_string(),
+                sku: (*sku).into(),
                 quantity: *quantity,
             })
             .collect(),
