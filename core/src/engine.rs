@@ -648,7 +648,7 @@ impl Engine {
             let undo = GatewayRequest {
                 operation,
                 idempotency_key: format!("{}:compensate", request.idempotency_key),
-                provider_reference: Some(reference.clone()),
+                provider_reference: Some(reference.as_str().into()),
                 ..request.clone()
             };
             // A failed undo leaves an authorization to lapse at the provider; nothing was committed.
@@ -1132,16 +1132,16 @@ impl Engine {
                 GatewayOperation::Authorize
             },
             idempotency_key: provider_key,
-            payment_id: payment_id.to_string(),
-            order_id: order.id.to_string(),
-            customer_id: order.customer_id.to_string(),
+            payment_id: payment_id.into(),
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
             amount,
-            currency: order.currency.to_string(),
+            currency: order.currency.clone(),
             method,
             provider_reference: None,
         };
         let mut payment = Payment {
-            id: payment_id.to_string(),
+            id: payment_id.into(),
             method,
             state: PaymentState::Pending,
             amount,
@@ -1158,7 +1158,7 @@ impl Engine {
         match self.gateway.execute(&request)? {
             GatewayOutcome::Approved { reference } => {
                 compensation.taken.push((request, reference.clone()));
-                payment.provider_reference = Some(reference);
+                payment.provider_reference = Some(reference.into());
                 payment.authorized = amount;
                 payment.state = PaymentState::Authorized;
                 tx.emit_order(
@@ -1181,7 +1181,7 @@ impl Engine {
             }
             GatewayOutcome::Pending { reference } => {
                 compensation.taken.push((request, reference.clone()));
-                payment.provider_reference = Some(reference);
+                payment.provider_reference = Some(reference.into());
             }
             GatewayOutcome::Declined { reason } => {
                 let event = tx.event(
@@ -1189,7 +1189,7 @@ impl Engine {
                     1,
                     Some(order),
                     EventPayload::PaymentFailed {
-                        payment_id: payment_id.to_string(),
+                        payment_id: payment_id.into(),
                         reason: reason.clone(),
                     },
                 );
@@ -1447,7 +1447,7 @@ impl Engine {
                 EventPayload::RefundIssued {
                     payment_id: id,
                     amount: take,
-                    return_id: return_id.map(str::to_string),
+                    return_id: return_id.map(SmolStr::new),
                     reason: reason.to_string(),
                 },
             );
@@ -1468,10 +1468,10 @@ impl Engine {
             operation,
             idempotency_key: payment.provider_key(operation, host_key),
             payment_id: payment.id.clone(),
-            order_id: order.id.to_string(),
-            customer_id: order.customer_id.to_string(),
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
             amount,
-            currency: order.currency.to_string(),
+            currency: order.currency.clone(),
             method: payment.method,
             provider_reference: payment.provider_reference.clone(),
         }
@@ -1562,9 +1562,9 @@ impl Engine {
             .carrier
             .create_label(&ids.shipment, &option, &address)?;
         order.shipments.push(Shipment {
-            id: ids.shipment.to_string(),
+            id: ids.shipment.clone(),
             carrier: label.carrier,
-            service: option.to_string(),
+            service: option,
             tracking_number: label.tracking_number,
             label_reference: label.label_reference,
             lines: wanted,
@@ -1584,7 +1584,7 @@ impl Engine {
         tx.emit_order(
             &mut order,
             EventPayload::OrderShipped {
-                shipment_id: ids.shipment.to_string(),
+                shipment_id: ids.shipment.clone(),
                 complete,
             },
         );
@@ -1910,7 +1910,7 @@ impl Engine {
         );
         let refund_amount = (items_amount + shipping_amount - fee).max(Decimal::ZERO);
         let request = ReturnRequest {
-            id: ids.ret.to_string(),
+            id: ids.ret.clone(),
             state: ReturnState::Requested,
             items,
             items_amount,
@@ -2021,7 +2021,7 @@ impl Engine {
                 tx.emit_order(
                     &mut order,
                     EventPayload::OrderReturned {
-                        return_id: return_id.to_string(),
+                        return_id: return_id.into(),
                         complete,
                     },
                 );
@@ -2038,7 +2038,7 @@ impl Engine {
         tx.emit_order(
             &mut order,
             EventPayload::ReturnUpdated {
-                return_id: return_id.to_string(),
+                return_id: return_id.into(),
                 state,
             },
         );

@@ -44,23 +44,35 @@ pub enum EventPayload {
     /// An order moved to processing.
     OrderProcessing,
     /// Units of an order were shipped; `complete` when nothing is left to ship.
-    OrderShipped { shipment_id: String, complete: bool },
+    OrderShipped {
+        shipment_id: SmolStr,
+        complete: bool,
+    },
     /// Every shipment of an order was delivered.
     OrderDelivered,
     /// An order was cancelled.
     OrderCancelled { reason: String },
     /// Units of a delivered order came back; `complete` when all did.
-    OrderReturned { return_id: String, complete: bool },
+    OrderReturned { return_id: SmolStr, complete: bool },
     /// A payment was authorized.
-    PaymentAuthorized { payment_id: String, amount: Decimal },
+    PaymentAuthorized {
+        payment_id: SmolStr,
+        amount: Decimal,
+    },
     /// A payment was captured (in part or in full).
-    PaymentCaptured { payment_id: String, amount: Decimal },
+    PaymentCaptured {
+        payment_id: SmolStr,
+        amount: Decimal,
+    },
     /// A payment was refunded (in part or in full).
-    PaymentRefunded { payment_id: String, amount: Decimal },
+    PaymentRefunded {
+        payment_id: SmolStr,
+        amount: Decimal,
+    },
     /// An authorization was released.
-    PaymentVoided { payment_id: String },
+    PaymentVoided { payment_id: SmolStr },
     /// A payment failed or was declined.
-    PaymentFailed { payment_id: String, reason: String },
+    PaymentFailed { payment_id: SmolStr, reason: String },
     /// Stock was reserved for an order line.
     StockReserved {
         sku: SmolStr,
@@ -99,15 +111,15 @@ pub enum EventPayload {
         threshold: i64,
     },
     /// A return was requested.
-    ReturnRequested { return_id: String },
+    ReturnRequested { return_id: SmolStr },
     /// A return changed state.
-    ReturnUpdated { return_id: String, state: String },
+    ReturnUpdated { return_id: SmolStr, state: String },
     /// Money went back to the customer.
     RefundIssued {
-        payment_id: String,
+        payment_id: SmolStr,
         #[serde(serialize_with = "amount_serde::serialize")]
         amount: Decimal,
-        return_id: Option<String>,
+        return_id: Option<SmolStr>,
         /// Why: the staff's reason, `cancelled`, `return`, `paid_after_cancellation`.
         reason: String,
     },

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
@@ -134,7 +135,7 @@ pub fn payment_allows(state: PaymentState, action: PaymentAction) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payment {
     /// Payment id.
-    pub id: String,
+    pub id: SmolStr,
     /// How.
     pub method: PaymentMethod,
     /// Where it stands.
@@ -152,7 +153,7 @@ pub struct Payment {
     #[serde(serialize_with = "amount_serde::serialize")]
     pub refunded: Decimal,
     /// The provider's reference (charge or intent id).
-    pub provider_reference: Option<String>,
+    pub provider_reference: Option<SmolStr>,
     /// Why it failed, if it did.
     pub failure_reason: Option<String>,
     /// Captured as soon as authorized (also when the authorization arrives by webhook).
@@ -283,20 +284,20 @@ pub struct GatewayRequest {
     /// the same key.
     pub idempotency_key: String,
     /// The payment.
-    pub payment_id: String,
+    pub payment_id: SmolStr,
     /// The order.
-    pub order_id: String,
+    pub order_id: SmolStr,
     /// The customer.
-    pub customer_id: String,
+    pub customer_id: SmolStr,
     /// Amount of this operation.
     #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
     /// ISO-4217 currency.
-    pub currency: String,
+    pub currency: SmolStr,
     /// Payment method.
     pub method: PaymentMethod,
     /// The provider's reference from the authorization, for later operations.
-    pub provider_reference: Option<String>,
+    pub provider_reference: Option<SmolStr>,
 }
 
 /// What the provider answered.
@@ -438,10 +439,10 @@ impl PaymentGateway for FakePaymentGateway {
         }
         let scripted = ledger.script.pop_front().unwrap_or(Scripted::Approve);
         ledger.next_reference += 1;
-        let reference = request
-            .provider_reference
-            .clone()
-            .unwrap_or_else(|| format!("fake_ch_{:06}", ledger.next_reference));
+        let reference = request.provider_reference.as_ref().map_or_else(
+            || format!("fake_ch_{:06}", ledger.next_reference),
+            |r| r.to_string(),
+        );
         let (outcome, answer) = match scripted {
             Scripted::Approve => {
                 let o = GatewayOutcome::Approved { reference };

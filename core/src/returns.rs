@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
@@ -203,7 +204,7 @@ pub struct ReturnItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReturnRequest {
     /// Return id.
-    pub id: String,
+    pub id: SmolStr,
     /// Where it stands.
     pub state: ReturnState,
     /// What comes back.

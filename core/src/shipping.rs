@@ -45,11 +45,11 @@ pub struct ShippingRate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     /// The carrier that carries it.
-    pub carrier: String,
+    pub carrier: SmolStr,
     /// Tracking number.
-    pub tracking_number: String,
+    pub tracking_number: SmolStr,
     /// Reference of the label document at the carrier.
-    pub label_reference: String,
+    pub label_reference: SmolStr,
 }
 
 /// A carrier: prices options, checks addresses, buys labels. Host adapters wrap real carriers;
@@ -211,11 +211,14 @@ impl Carrier for TableRateCarrier {
             .rates
             .iter()
             .find(|r| r.option_id == option_id)
-            .map_or_else(|| "carrier".to_string(), |r| r.carrier.clone());
+            .map_or(SmolStr::new_static("carrier"), |r| SmolStr::new(&r.carrier));
         Ok(Label {
             carrier,
-            tracking_number: format!("TRK-{}", shipment_id.to_ascii_uppercase()),
-            label_reference: format!("label/{option_id}/{shipment_id}"),
+            tracking_number: "TRK-"
+                .chars()
+                .chain(shipment_id.chars().map(|c| c.to_ascii_uppercase()))
+                .collect(),
+            label_reference: crate::ids::join(&["label/", option_id, "/", shipment_id]),
         })
     }
 }
@@ -277,15 +280,15 @@ pub fn shipment_transition(current: ShipmentState, status: ShipmentState) -> Shi
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shipment {
     /// Shipment id.
-    pub id: String,
+    pub id: SmolStr,
     /// Carrier name.
-    pub carrier: String,
+    pub carrier: SmolStr,
     /// Service / option id.
-    pub service: String,
+    pub service: SmolStr,
     /// Tracking number.
-    pub tracking_number: String,
+    pub tracking_number: SmolStr,
     /// Label reference.
-    pub label_reference: String,
+    pub label_reference: SmolStr,
     /// `(line index, units)` shipped.
     pub lines: Vec<(usize, i64)>,
     /// Where it stands.
@@ -458,6 +461,24 @@ mod tests {
             country: country.into(),
             ..Address::default()
         }
+    }
+
+    #[test]
+    fn table_rate_labels_name_the_option_carrier_and_shipment() {
+        let carrier = TableRateCarrier::standard();
+        let label = carrier
+            .create_label("shp_000042", "express", &address("DE", "10115"))
+            .unwrap();
+        assert_eq!(label.carrier, "post");
+        assert_eq!(label.tracking_number, "TRK-SHP_000042");
+        assert_eq!(label.label_reference, "label/express/shp_000042");
+        let long = "shp_eu-west-1-node-7_000042";
+        let label = carrier
+            .create_label(long, "pickup", &address("DE", "10115"))
+            .unwrap();
+        assert_eq!(label.carrier, "carrier");
+        assert_eq!(label.tracking_number, "TRK-SHP_EU-WEST-1-NODE-7_000042");
+        assert_eq!(label.label_reference, format!("label/pickup/{long}"));
     }
 
     #[test]

@@ -375,7 +375,9 @@ impl Store for MemoryStore {
             }
         }
         for write in changes.writes {
-            if let Document::Order(order) = &write.document {
+            // An order's place in the index (creation time, id) never changes: only new ones
+            // are added.
+            if let (Document::Order(order), 0) = (&write.document, write.expected_version) {
                 inner
                     .order_index
                     .insert((order.created_at, order.id.to_string()), ());

@@ -737,7 +737,7 @@ fn pending_payment_webhooks_are_deduplicated_and_never_move_backwards() {
     let webhook = |event_id: &str, outcome| Command::PaymentWebhook {
         provider: "fake".into(),
         event_id: event_id.into(),
-        reference: reference.clone(),
+        reference: reference.to_string(),
         outcome,
         reason: None,
         order_id: None,
@@ -803,7 +803,7 @@ fn tracking_updates_drive_delivery_without_regressing() {
     // The first update names the order; the others are found by tracking number.
     let update = |event_id: &str, status| Command::TrackingUpdate {
         event_id: event_id.into(),
-        tracking_number: tracking.clone(),
+        tracking_number: tracking.to_string(),
         status,
         order_id: (event_id == "t1").then(|| order.id.clone()),
     };
@@ -1021,7 +1021,7 @@ fn returns_follow_their_state_machine_and_window() {
     update_return(&shop, &order.id, &r.id, ReturnAction::MarkInTransit).unwrap();
     let receive = Command::UpdateReturn {
         order_id: order.id.clone(),
-        return_id: r.id.clone(),
+        return_id: r.id.to_string(),
         action: ReturnAction::Receive,
         received: vec![ReceivedLine {
             line: 0,

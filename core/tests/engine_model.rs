@@ -419,7 +419,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     admin(),
                     Command::UpdateReturn {
                         order_id: id,
-                        return_id: r.id.clone(),
+                        return_id: r.id.to_string(),
                         action,
                         received: vec![],
                     },
@@ -445,7 +445,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let command = Command::PaymentWebhook {
                     provider: "fake".into(),
                     event_id: format!("{}-{event}", p.id),
-                    reference: p.provider_reference.clone().unwrap_or_default(),
+                    reference: p
+                        .provider_reference
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string(),
                     outcome,
                     reason: None,
                     order_id: (event % 2 == 0).then(|| id.clone()),
@@ -563,7 +567,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let before = snapshot(&shop, target.as_deref());
         let pending_before: Vec<(String, PaymentState)> = all_orders(&shop)
             .iter()
-            .flat_map(|o| o.payments.iter().map(|p| (p.id.clone(), p.state)))
+            .flat_map(|o| o.payments.iter().map(|p| (p.id.to_string(), p.state)))
             .collect();
         model.keys += 1;
         let key = format!("op-{}", model.keys);

@@ -129,7 +129,7 @@ fn lifecycle(
     ] {
         let step = Command::UpdateReturn {
             order_id: order.id.clone(),
-            return_id: rma.id.clone(),
+            return_id: rma.id.to_string(),
             action,
             received: vec![],
         };
