@@ -402,14 +402,16 @@ impl<'e> Tx<'e> {
 
     fn emit_stock(
         &mut self,
-        item: &mut StockItem,
+        stocked: &mut Stocked,
         order: Option<&Order>,
         payload: impl FnOnce(SmolStr, SmolStr) -> EventPayload,
     ) {
+        let Stocked { key, item } = stocked;
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
-            crate::ids::join(&["stock/", &item.sku, "@", &item.location]),
+            // The document id is `sku@location` already.
+            crate::ids::join(&["stock/", &key.id]),
             item.event_sequence,
             order,
             payload,
