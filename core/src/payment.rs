@@ -353,7 +353,7 @@ pub enum Scripted {
 struct FakeLedger {
     script: VecDeque<Scripted>,
     /// Performed operations by idempotency key.
-    performed: HashMap<String, (GatewayRequest, GatewayOutcome)>,
+    performed: HashMap<String, (GatewayRequest, GatewayOutcome), foldhash::fast::RandomState>,
     calls: u64,
     next_reference: u64,
 }
