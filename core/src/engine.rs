@@ -1906,11 +1906,17 @@ impl Engine {
             }
             _ => Decimal::ZERO,
         };
-        let fee = currency.round(
-            items_amount * self.config.restocking_fee_percent / Decimal::ONE_HUNDRED,
-            self.config.pricing.rounding,
-        );
-        let refund_amount = (items_amount + shipping_amount - fee).max(Decimal::ZERO);
+        let overflow = || Error::overflow("restocking_fee_percent");
+        let fee = items_amount
+            .checked_mul(self.config.restocking_fee_percent)
+            .and_then(|fee| fee.checked_div(Decimal::ONE_HUNDRED))
+            .ok_or_else(overflow)?;
+        let fee = currency.round(fee, self.config.pricing.rounding);
+        let refund_amount = items_amount
+            .checked_add(shipping_amount)
+            .and_then(|amount| amount.checked_sub(fee))
+            .ok_or_else(overflow)?
+            .max(Decimal::ZERO);
         let request = ReturnRequest {
             id: ids.ret.clone(),
             state: ReturnState::Requested,
@@ -2277,12 +2283,30 @@ impl Engine {
         address: &crate::address::Address,
         lines: &[CartLine],
     ) -> Result<Vec<crate::shipping::ShippingRate>> {
+        // Checked here, before pricing checks the cart: the quantities come from the client,
+        // and a product of two decimals can overflow.
+        let max_quantity = self.pricer.config().limits.max_quantity;
         let mut subtotal = Decimal::ZERO;
         let mut weight = Decimal::ZERO;
-        for line in lines {
-            let quantity = Decimal::from(line.quantity.max(0));
-            subtotal += line.unit_price * quantity;
-            weight += line.weight.unwrap_or_default() * quantity;
+        for (i, line) in lines.iter().enumerate() {
+            let field = || format!("lines[{i}].quantity");
+            if line.quantity < 1 {
+                return Err(Error::invalid(field(), "must be at least 1"));
+            }
+            if line.quantity.unsigned_abs() > max_quantity {
+                return Err(Error::LimitExceeded {
+                    field: field(),
+                    limit: max_quantity,
+                });
+            }
+            let quantity = Decimal::from(line.quantity);
+            let add = |sum: Decimal, each: Decimal, what: &str| {
+                each.checked_mul(quantity)
+                    .and_then(|amount| sum.checked_add(amount))
+                    .ok_or_else(|| Error::overflow(format!("lines[{i}].{what}")))
+            };
+            subtotal = add(subtotal, line.unit_price, "unit_price")?;
+            weight = add(weight, line.weight.unwrap_or_default(), "weight")?;
         }
         self.carrier.rates(&RateRequest {
             address,

@@ -1311,3 +1311,56 @@ fn every_change_set_writes_its_documents_in_key_order() {
     }
     assert!(orders.len() >= 6, "set stock ×4, place, ship");
 }
+
+#[test]
+fn shipping_rates_check_quantities_and_overflow_instead_of_panicking() {
+    let shop = shop();
+    let rates = |lines: &[(&str, i64)]| {
+        shop.engine.query(
+            &customer("c1"),
+            &Query::ShippingRates {
+                address: address(),
+                lines: place("c1", lines).lines,
+            },
+        )
+    };
+    assert!(matches!(rates(&[("A", 2)]), Ok(QueryOutput::Rates(r)) if !r.is_empty()));
+    for (quantity, code) in [
+        (0, "invalid_input"),
+        (-3, "invalid_input"),
+        (i64::MAX, "limit_exceeded"),
+    ] {
+        let error = rates(&[("A", 1), ("B", quantity)]).unwrap_err();
+        assert_eq!(error.code(), code, "{quantity}");
+        assert_eq!(error.field(), Some("lines[1].quantity"), "{quantity}");
+    }
+    // Placing checks the same before pricing shipping.
+    let error = shop
+        .engine
+        .place_order(&customer("c1"), place("c1", &[("B", i64::MAX)]), None)
+        .unwrap_err();
+    assert_eq!(error.field(), Some("lines[0].quantity"));
+
+    // A catalog price near the largest decimal: price × quantity overflows, as an error.
+    let huge: Vec<ordercore::catalog::Product> = serde_json::from_value(serde_json::json!([
+        {"sku": "H", "name": "Huge", "unit_price": "70000000000000000000000000000", "weight": "1"}
+    ]))
+    .unwrap();
+    let engine = ordercore::engine::Engine::builder()
+        .config(config())
+        .catalog(std::sync::Arc::new(ordercore::catalog::MemoryCatalog::new(
+            huge,
+        )))
+        .build()
+        .unwrap();
+    let error = engine
+        .query(
+            &customer("c1"),
+            &Query::ShippingRates {
+                address: address(),
+                lines: place("c1", &[("H", 2)]).lines,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(error.code(), "amount_overflow");
+}
