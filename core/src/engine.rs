@@ -2004,7 +2004,7 @@ impl Engine {
                                 |a| a.location.clone(),
                             );
                         let mut stock = tx.stock(&order.lines[item.line].sku, &location)?;
-                        stock.on_hand += item.quantity;
+                        stock.on_hand = stock.on_hand.saturating_add(item.quantity);
                         tx.emit_stock(&mut stock, Some(&order), |sku, location| {
                             EventPayload::StockRestocked {
                                 sku,

@@ -55,6 +55,11 @@ pub fn promotions() -> Vec<Promotion> {
 }
 
 pub fn shop_with(config: EngineConfig) -> Shop {
+    shop_with_catalog(config, products())
+}
+
+#[allow(dead_code)] // Not every test crate sells more than `products()`.
+pub fn shop_with_catalog(config: EngineConfig, products: Vec<Product>) -> Shop {
     let store = Arc::new(MemoryStore::new());
     let gateway = Arc::new(FakePaymentGateway::new());
     let clock = Arc::new(FixedClock::new(t0()));
@@ -66,7 +71,7 @@ pub fn shop_with(config: EngineConfig) -> Shop {
         .config(config)
         .promotions(promotions())
         .tax(Arc::new(TaxTable::new(rules).unwrap()))
-        .catalog(Arc::new(MemoryCatalog::new(products())))
+        .catalog(Arc::new(MemoryCatalog::new(products)))
         .store(store.clone())
         .gateway(gateway.clone())
         .clock(clock.clone())
