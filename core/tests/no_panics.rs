@@ -1,5 +1,6 @@
 //! Whatever a client or a host sends — extreme quantities, amounts at the edge of the decimal
-//! range, unknown lines and ids, commands in any order — the engine answers `Ok` or a coded
+//! range, unknown lines and ids, commands in any order, from staff, customers or the system,
+//! with idempotency keys that repeat across requests — the engine answers `Ok` or a coded
 //! error and never panics (a panic would abort a Node process or cross the C ABI).
 
 mod common;
@@ -118,7 +119,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_request_panics(requests in proptest::collection::vec(request(), 1..40)) {
+    fn no_request_panics(
+        requests in proptest::collection::vec(
+            // The request, who sends it (staff, either customer, the system), and an
+            // idempotency key from a small set, so that keys repeat with other requests.
+            (request(), prop_oneof![6 => Just(0usize), 1 => Just(1), 1 => Just(2), 1 => Just(3)], proptest::option::of(0u8..3)),
+            1..40,
+        ),
+    ) {
+        let actors = [admin(), customer("c1"), customer("c2"), Actor::System];
         // The shop's catalog plus a product priced near the largest decimal.
         let mut catalog = products();
         catalog.extend(serde_json::from_value::<Vec<ordercore::catalog::Product>>(json!([
@@ -132,8 +141,10 @@ proptest! {
         let first = shop.engine.place_order(&customer("c1"), place("c1", &[("A", 2), ("B", 1)]), None);
         prop_assert!(first.is_ok());
         let mut placed: Vec<ordercore::SmolStr> = first.into_iter().map(|order| order.id.clone()).collect();
-        for request in &requests {
+        for (request, actor, key) in &requests {
             let request = resolve(request, &shop, &placed);
+            let actor = &actors[*actor];
+            let key = key.map(|n| format!("key-{n}"));
             let answer = catch_unwind(AssertUnwindSafe(|| {
                 if let Some(minutes) = request.get("tick").and_then(Value::as_i64) {
                     shop.clock.advance(chrono::Duration::minutes(minutes));
@@ -141,11 +152,11 @@ proptest! {
                     None
                 } else if request.get("query").is_some() {
                     let query = serde_json::from_value::<Query>(request.clone()).ok()?;
-                    let _ = shop.engine.query(&admin(), &query);
+                    let _ = shop.engine.query(actor, &query);
                     None
                 } else {
                     let command = serde_json::from_value::<Command>(request.clone()).ok()?;
-                    match shop.engine.execute(&admin(), &command, None) {
+                    match shop.engine.execute(actor, &command, key.as_deref()) {
                         Ok(CommandOutput::Order(order)) if matches!(command, Command::PlaceOrder(_)) => Some(order.id.clone()),
                         _ => None,
                     }
