@@ -1,7 +1,8 @@
 //! Whatever a client or a host sends — extreme quantities, amounts at the edge of the decimal
 //! range, unknown lines and ids, commands in any order, from staff, customers or the system,
 //! with idempotency keys that repeat across requests — the engine answers `Ok` or a coded
-//! error and never panics (a panic would abort a Node process or cross the C ABI).
+//! error and never panics (a panic would abort a Node process or cross the C ABI). The same
+//! holds for pricing any cart.
 
 mod common;
 
@@ -207,4 +208,88 @@ fn resolve(request: &Value, shop: &Shop, placed: &[ordercore::SmolStr]) -> Value
         request["order_id"] = json!(id.as_str());
     }
     request
+}
+
+fn price() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        6 => (0i64..100_000).prop_map(|cents| json!(format!("{}.{:02}", cents / 100, cents % 100))),
+        1 => Just(json!("0")),
+        1 => Just(json!("-0.01")),
+        1 => Just(json!("0.0000000000000000000000000001")),
+        1 => Just(json!("12.3456")),
+        1 => Just(json!("79228162514264337593543950335")),
+        1 => Just(json!("7922816251426433759354395033.5")),
+        1 => Just(json!(19.99)),
+    ]
+}
+
+/// A cart as JSON: lines with extreme prices, quantities and weights, optional shipping, any
+/// coupon, either currency scale, prices with or without tax.
+fn cart() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![3 => Just("USD"), 3 => Just("JPY"), 3 => Just("KWD"), 1 => Just("XXX")],
+        proptest::collection::vec(
+            (
+                prop_oneof![Just("A"), Just("B"), Just("C"), Just("")],
+                price(),
+                quantity(),
+                proptest::option::of(price()),
+            ),
+            0..6,
+        ),
+        proptest::option::of(price()),
+        proptest::collection::vec(
+            prop_oneof![Just("HALF"), Just("BIG"), Just("B2G1"), Just("nope")],
+            0..3,
+        ),
+        any::<bool>(),
+    )
+        .prop_map(|(currency, lines, shipping, coupons, inclusive)| {
+            let lines: Vec<Value> = lines
+                .into_iter()
+                .map(|(sku, unit_price, quantity, weight)| {
+                    json!({"sku": sku, "unit_price": unit_price, "quantity": quantity,
+                           "weight": weight, "category": "gear"})
+                })
+                .collect();
+            let shipping = shipping.map(|amount| json!({"method": "standard", "amount": amount}));
+            json!({"currency": currency, "lines": lines, "shipping": shipping,
+                   "coupon_codes": coupons, "prices_include_tax": inclusive,
+                   "address": address()})
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Pricing answers a breakdown or a coded error for any cart, with promotions and taxes at
+    /// their extremes (100% off, a fixed amount larger than any cart, buy-2-get-1, 100% tax).
+    #[test]
+    fn no_cart_panics(cart in cart(), rounding in prop_oneof![Just("half_up"), Just("half_even")]) {
+        let promotions: Vec<ordercore::promotion::Promotion> = serde_json::from_value(json!([
+            {"id": "all", "effect": {"type": "percentage", "percentage": "100"}},
+            {"id": "half", "code": "HALF", "effect": {"type": "percentage", "percentage": "50"},
+             "target": {"type": "lines", "categories": ["gear"]}},
+            {"id": "big", "code": "BIG", "currency": "USD", "effect": {"type": "fixed_amount", "amount": "79228162514264337593543950335"}},
+            {"id": "b2g1", "code": "B2G1", "effect": {"type": "buy_x_get_y", "buy": 2, "get": 1, "percentage": "100"}},
+            {"id": "ship", "effect": {"type": "percentage", "percentage": "100"}, "target": {"type": "shipping"}}
+        ])).unwrap_or_default();
+        let rules: Vec<ordercore::tax::TaxRule> = serde_json::from_value(json!([
+            {"id": "us", "name": "US", "country": "US", "percentage": "100"},
+            {"id": "ca", "name": "CA", "country": "US", "region": "CA", "percentage": "7.25", "combinable": true}
+        ])).unwrap_or_default();
+        let config: ordercore::pricing::PricingConfig =
+            serde_json::from_value(json!({"rounding": rounding})).unwrap_or_default();
+        let tax = ordercore::tax::TaxTable::new(rules).map(std::sync::Arc::new);
+        prop_assume!(tax.is_ok());
+        let Ok(tax) = tax else { return Ok(()) };
+        let pricer = ordercore::pricing::Pricer::new(config, promotions, tax);
+        prop_assert!(pricer.is_ok(), "{:?}", pricer.as_ref().err());
+        let Ok(pricer) = pricer else { return Ok(()) };
+        let answer = catch_unwind(AssertUnwindSafe(|| {
+            let cart = serde_json::from_value::<ordercore::pricing::Cart>(cart.clone()).ok()?;
+            Some(pricer.price(&cart, &ordercore::pricing::PricingContext::at(t0())).map(|_| ()))
+        }));
+        prop_assert!(answer.is_ok(), "panicked on {cart}");
+    }
 }
