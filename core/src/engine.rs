@@ -2285,20 +2285,11 @@ impl Engine {
     ) -> Result<Vec<crate::shipping::ShippingRate>> {
         // Checked here, before pricing checks the cart: the quantities come from the client,
         // and a product of two decimals can overflow.
-        let max_quantity = self.pricer.config().limits.max_quantity;
+        let limits = &self.pricer.config().limits;
         let mut subtotal = Decimal::ZERO;
         let mut weight = Decimal::ZERO;
         for (i, line) in lines.iter().enumerate() {
-            let field = || format!("lines[{i}].quantity");
-            if line.quantity < 1 {
-                return Err(Error::invalid(field(), "must be at least 1"));
-            }
-            if line.quantity.unsigned_abs() > max_quantity {
-                return Err(Error::LimitExceeded {
-                    field: field(),
-                    limit: max_quantity,
-                });
-            }
+            limits.check_quantity(line.quantity, || format!("lines[{i}].quantity"))?;
             let quantity = Decimal::from(line.quantity);
             let add = |sum: Decimal, each: Decimal, what: &str| {
                 each.checked_mul(quantity)

@@ -708,16 +708,8 @@ impl Pricer {
             for (t, tag) in line.tags.iter().enumerate() {
                 check_string(tag, limits, || format!("lines[{i}].tags[{t}]"), false)?;
             }
-            if line.quantity < 1 {
-                return Err(Error::invalid(field("quantity"), "must be at least 1"));
-            }
+            limits.check_quantity(line.quantity, || field("quantity"))?;
             let quantity = line.quantity as u64;
-            if quantity > limits.max_quantity {
-                return Err(Error::LimitExceeded {
-                    field: field("quantity"),
-                    limit: limits.max_quantity,
-                });
-            }
             if line.unit_price.is_sign_negative() && !line.unit_price.is_zero() {
                 return Err(Error::invalid(field("unit_price"), "must not be negative"));
             }
@@ -1145,6 +1137,22 @@ struct Settled {
     net: i128,
     tax: i128,
     total: i128,
+}
+
+impl Limits {
+    /// A line's units: at least 1 and at most `max_quantity` (errors name `field`).
+    pub(crate) fn check_quantity(&self, quantity: i64, field: impl Fn() -> String) -> Result<()> {
+        if quantity < 1 {
+            return Err(Error::invalid(field(), "must be at least 1"));
+        }
+        if quantity.unsigned_abs() > self.max_quantity {
+            return Err(Error::LimitExceeded {
+                field: field(),
+                limit: self.max_quantity,
+            });
+        }
+        Ok(())
+    }
 }
 
 fn check_string(
