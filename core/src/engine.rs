@@ -179,11 +179,30 @@ impl EngineBuilder {
         if !config.flows.iter().any(|f| f.name == config.default_flow) {
             return Err(Error::invalid("default_flow", "names no configured flow"));
         }
-        if config.reservation_ttl_minutes < 1 {
+        // Durations up to a century: beyond that, adding them to a date could leave the
+        // calendar (and `chrono` panics on a duration out of its range).
+        if !(1..=CENTURY_MINUTES).contains(&config.reservation_ttl_minutes) {
             return Err(Error::invalid(
                 "reservation_ttl_minutes",
-                "must be at least 1",
+                format!("must be 1 to {CENTURY_MINUTES} (a century)"),
             ));
+        }
+        if !(0..=CENTURY_DAYS).contains(&config.return_window_days) {
+            return Err(Error::invalid(
+                "return_window_days",
+                format!("must be 0 to {CENTURY_DAYS} (a century)"),
+            ));
+        }
+        for (i, flow) in config.flows.iter().enumerate() {
+            if flow
+                .auto_process_after_minutes
+                .is_some_and(|minutes| !(0..=CENTURY_MINUTES).contains(&minutes))
+            {
+                return Err(Error::invalid(
+                    format!("flows[{i}].auto_process_after_minutes"),
+                    format!("must be 0 to {CENTURY_MINUTES} (a century)"),
+                ));
+            }
         }
         let pricer = Pricer::new(config.pricing.clone(), self.promotions, self.tax)?;
         Ok(Engine {
@@ -198,6 +217,10 @@ impl EngineBuilder {
         })
     }
 }
+
+/// The longest configurable duration, in days and in minutes.
+const CENTURY_DAYS: i64 = 36_525;
+const CENTURY_MINUTES: i64 = CENTURY_DAYS * 24 * 60;
 
 /// The order engine. Cheap to share between threads (`Arc<Engine>`); every method is `&self`.
 pub struct Engine {
@@ -1241,8 +1264,10 @@ impl Engine {
         if Self::is_paid(order) {
             order.reservation_expires_at = None;
         } else if order.state == OrderState::Pending && order.reservation_expires_at.is_none() {
-            order.reservation_expires_at =
-                Some(tx.now + Duration::minutes(self.config.reservation_ttl_minutes));
+            // `None` only past the calendar's end (year 262,143): then nothing expires.
+            order.reservation_expires_at = tx
+                .now
+                .checked_add_signed(Duration::minutes(self.config.reservation_ttl_minutes));
         }
         if order.state == OrderState::Pending
             && order.captured() >= order.pricing.grand_total
@@ -1263,7 +1288,9 @@ impl Engine {
             if !Self::is_paid(order) {
                 due = order.reservation_expires_at;
             } else if let Some(minutes) = flow.auto_process_after_minutes {
-                due = Some(order.created_at + Duration::minutes(minutes));
+                due = order
+                    .created_at
+                    .checked_add_signed(Duration::minutes(minutes));
             }
         }
         order.due_at = due;
@@ -2147,7 +2174,8 @@ impl Engine {
                         && flow.processing_step
                         && flow
                             .auto_process_after_minutes
-                            .is_some_and(|m| order.created_at + Duration::minutes(m) <= tx.now)
+                            .and_then(|m| order.created_at.checked_add_signed(Duration::minutes(m)))
+                            .is_some_and(|due| due <= tx.now)
                     {
                         order.transition(
                             flow,

@@ -1364,3 +1364,46 @@ fn shipping_rates_check_quantities_and_overflow_instead_of_panicking() {
         .unwrap_err();
     assert_eq!(error.code(), "amount_overflow");
 }
+
+#[test]
+fn configured_durations_beyond_a_century_are_refused_by_field() {
+    type Change = dyn Fn(&mut ordercore::engine::EngineConfig);
+    let build = |change: &Change| {
+        let mut config = config();
+        change(&mut config);
+        ordercore::engine::Engine::builder()
+            .config(config)
+            .build()
+            .map(|_| ())
+    };
+    assert!(build(&|_| {}).is_ok());
+    assert!(build(&|c| c.reservation_ttl_minutes = 36_525 * 24 * 60).is_ok());
+    assert!(build(&|c| c.return_window_days = 0).is_ok());
+    let cases: [(&Change, &str); 6] = [
+        (
+            &|c| c.reservation_ttl_minutes = 0,
+            "reservation_ttl_minutes",
+        ),
+        (
+            &|c| c.reservation_ttl_minutes = i64::MAX,
+            "reservation_ttl_minutes",
+        ),
+        (&|c| c.return_window_days = -1, "return_window_days"),
+        (&|c| c.return_window_days = i64::MAX, "return_window_days"),
+        (
+            &|c| c.flows[1].auto_process_after_minutes = Some(i64::MAX),
+            "flows[1].auto_process_after_minutes",
+        ),
+        (
+            &|c| c.flows[1].auto_process_after_minutes = Some(-1),
+            "flows[1].auto_process_after_minutes",
+        ),
+    ];
+    for (change, field) in cases {
+        let error = build(change).unwrap_err();
+        assert_eq!(
+            (error.code(), error.field()),
+            ("invalid_input", Some(field))
+        );
+    }
+}
