@@ -44,10 +44,14 @@ impl FixedClock {
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = now;
     }
 
-    /// Moves the time forward by `by`.
+    /// Moves the time forward by `by` (stopping at the calendar's ends rather than panicking).
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        *now = now.checked_add_signed(by).unwrap_or(if by > Duration::zero() {
+            DateTime::<Utc>::MAX_UTC
+        } else {
+            DateTime::<Utc>::MIN_UTC
+        });
     }
 }
 
@@ -103,6 +107,19 @@ mod tests {
     /// What chrono's own serde reads (`DateTime<Utc>` as a field), for comparison.
     #[derive(Deserialize)]
     struct Chrono(DateTime<Utc>);
+
+    #[test]
+    fn a_fixed_clock_advances_and_stops_at_the_calendar_ends() {
+        let start: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
+        let clock = super::FixedClock::new(start);
+        clock.advance(chrono::Duration::minutes(90));
+        assert_eq!(super::Clock::now(&clock), start + chrono::Duration::minutes(90));
+        clock.advance(chrono::Duration::MAX);
+        assert_eq!(super::Clock::now(&clock), DateTime::<Utc>::MAX_UTC);
+        clock.advance(chrono::Duration::MIN);
+        clock.advance(chrono::Duration::MIN);
+        assert_eq!(super::Clock::now(&clock), DateTime::<Utc>::MIN_UTC);
+    }
 
     #[test]
     fn instants_read_as_chrono_reads_them_strict_or_relaxed() {
