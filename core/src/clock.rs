@@ -47,11 +47,13 @@ impl FixedClock {
     /// Moves the time forward by `by` (stopping at the calendar's ends rather than panicking).
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now = now.checked_add_signed(by).unwrap_or(if by > Duration::zero() {
-            DateTime::<Utc>::MAX_UTC
-        } else {
-            DateTime::<Utc>::MIN_UTC
-        });
+        *now = now
+            .checked_add_signed(by)
+            .unwrap_or(if by > Duration::zero() {
+                DateTime::<Utc>::MAX_UTC
+            } else {
+                DateTime::<Utc>::MIN_UTC
+            });
     }
 }
 
@@ -113,7 +115,10 @@ mod tests {
         let start: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
         let clock = super::FixedClock::new(start);
         clock.advance(chrono::Duration::minutes(90));
-        assert_eq!(super::Clock::now(&clock), start + chrono::Duration::minutes(90));
+        assert_eq!(
+            super::Clock::now(&clock),
+            start + chrono::Duration::minutes(90)
+        );
         clock.advance(chrono::Duration::MAX);
         assert_eq!(super::Clock::now(&clock), DateTime::<Utc>::MAX_UTC);
         clock.advance(chrono::Duration::MIN);
