@@ -845,6 +845,82 @@ mod tests {
         assert!(amounts_from_doubles(r#"{"name": "abc\"#, "c").is_ok());
     }
 
+    /// Whether a parsed document holds a number the scan must report (a fraction, an exponent
+    /// or more than 15 digits).
+    fn holds_inexact_number(value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Number(n) => n.is_f64() || n.to_string().trim_start_matches('-').len() > 15,
+            Value::Array(items) => items.iter().any(holds_inexact_number),
+            Value::Object(map) => map.values().any(holds_inexact_number),
+            _ => false,
+        }
+    }
+
+    fn json_document() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            (-1e6f64..1e6).prop_map(|f| json!(f)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| json!(f)),
+            // Doubles written with an exponent and no fraction (`1e21`, `5e-7`).
+            (1u8..10, prop_oneof![-300i32..-6, 16i32..300])
+                .prop_map(|(m, e)| json!(format!("{m}e{e}").parse::<f64>().unwrap_or(1.5))),
+            // Strings full of what the scan must skip: quotes, backslashes, digits, dots, e.
+            "[a-e0-9.\\\"\\-]{0,12}".prop_map(Value::String),
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("amount".to_string()),
+                        Just("unit_price".to_string()),
+                        "[a-z\\\"0-9.]{0,6}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3_000, failure_persistence: None, ..Default::default() })]
+
+        /// The quick scan never misses a number `amounts_from_doubles` must rewrite or refuse
+        /// (else a double would slip through as an amount), and no text — cut anywhere, or
+        /// arbitrary — makes the scan, the rewrite or a pricer panic.
+        #[test]
+        fn the_number_scan_misses_no_inexact_number_and_nothing_panics(
+            document in json_document(),
+            cut in 0usize..400,
+            noise in "[ -~]{0,60}",
+        ) {
+            let text = document.to_string();
+            if holds_inexact_number(&document) {
+                proptest::prop_assert!(has_inexact_number(&text), "{text}");
+            }
+            let pricer = JsonPricer::new("{}");
+            proptest::prop_assert!(pricer.is_ok());
+            let cut_text = text.get(..cut.min(text.len())).unwrap_or_default();
+            for candidate in [text.as_str(), cut_text, noise.as_str()] {
+                let _ = has_inexact_number(candidate);
+                let _ = amounts_from_doubles(candidate, "cart");
+                if let Ok(pricer) = &pricer {
+                    let _ = pricer.price(candidate, "");
+                }
+            }
+        }
+    }
+
     #[test]
     fn an_engine_prices_only_its_own_currency_and_scripts_its_fake_gateway() {
         let engine = JsonEngine::new(CONFIG).unwrap();
