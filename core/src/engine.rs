@@ -1933,16 +1933,15 @@ impl Engine {
             }
             _ => Decimal::ZERO,
         };
-        let overflow = || Error::overflow("restocking_fee_percent");
         let fee = items_amount
             .checked_mul(self.config.restocking_fee_percent)
             .and_then(|fee| fee.checked_div(Decimal::ONE_HUNDRED))
-            .ok_or_else(overflow)?;
+            .ok_or_else(|| Error::overflow("restocking_fee_percent"))?;
         let fee = currency.round(fee, self.config.pricing.rounding);
         let refund_amount = items_amount
             .checked_add(shipping_amount)
             .and_then(|amount| amount.checked_sub(fee))
-            .ok_or_else(overflow)?
+            .ok_or_else(|| Error::overflow("refund_amount"))?
             .max(Decimal::ZERO);
         let request = ReturnRequest {
             id: ids.ret.clone(),
