@@ -5,7 +5,7 @@
 //! [`ChangeSet`] in one transaction with `UPDATE … WHERE version = expected` per write.
 //! [`MemoryStore`] is the thread-safe default.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -309,11 +309,14 @@ struct MemoryInner {
     documents: HashMap<DocKey, Versioned<Document>, foldhash::fast::RandomState>,
     /// Orders by `(created_at, id)` for listing.
     order_index: BTreeMap<(DateTime<Utc>, String), ()>,
-    /// The outbox: position `p` (from 1) at index `p - 1`, with whether it was delivered.
-    outbox: Vec<(DomainEvent, bool)>,
-    /// Index of the oldest undelivered event: everything before it was delivered, so
-    /// `pending_events` does not rescan the delivered past.
-    first_pending: usize,
+    /// The outbox from its oldest undelivered event on, each with whether it was delivered
+    /// (out of order, behind an undelivered one). Delivered events are dropped once every
+    /// event before them is delivered too, so a store whose outbox is relayed stays the size
+    /// of what it holds, not of everything it ever committed.
+    outbox: VecDeque<(DomainEvent, bool)>,
+    /// How many events were dropped: `outbox[0]` is at position `dropped + 1` (positions
+    /// count from 1 and are never reused).
+    dropped: u64,
     idempotency: HashMap<String, IdempotencyRecord, foldhash::fast::RandomState>,
 }
 
@@ -337,7 +340,8 @@ impl MemoryStore {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Every event ever committed, in order (tests and demos).
+    /// The events still in the outbox, oldest first: every event committed since the oldest
+    /// undelivered one (all of them, if the outbox is never relayed — tests and demos).
     pub fn all_events(&self) -> Vec<DomainEvent> {
         self.read().outbox.iter().map(|(e, _)| e.clone()).collect()
     }
@@ -453,12 +457,11 @@ impl Store for MemoryStore {
         Ok(inner
             .outbox
             .iter()
-            .enumerate()
-            .skip(inner.first_pending)
-            .filter(|(_, (_, sent))| !sent)
+            .zip(inner.dropped + 1..)
+            .filter(|((_, sent), _)| !sent)
             .take(limit)
-            .map(|(index, (event, _))| OutboxEntry {
-                position: index as u64 + 1,
+            .map(|((event, _), position)| OutboxEntry {
+                position,
                 event: event.clone(),
             })
             .collect())
@@ -466,19 +469,21 @@ impl Store for MemoryStore {
 
     fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
         let mut inner = self.write();
+        let MemoryInner {
+            outbox, dropped, ..
+        } = &mut *inner;
         for &position in positions {
-            let index = usize::try_from(position.wrapping_sub(1)).unwrap_or(usize::MAX);
-            if let Some(entry) = inner.outbox.get_mut(index) {
+            // Positions before the outbox's start were delivered and dropped already.
+            let index = position
+                .checked_sub(*dropped + 1)
+                .and_then(|index| usize::try_from(index).ok());
+            if let Some(entry) = index.and_then(|index| outbox.get_mut(index)) {
                 entry.1 = true;
             }
         }
-        let MemoryInner {
-            outbox,
-            first_pending,
-            ..
-        } = &mut *inner;
-        while outbox.get(*first_pending).is_some_and(|(_, sent)| *sent) {
-            *first_pending += 1;
+        while outbox.front().is_some_and(|(_, sent)| *sent) {
+            outbox.pop_front();
+            *dropped += 1;
         }
         Ok(())
     }
@@ -544,12 +549,21 @@ mod tests {
             pending(&store, 10).iter().map(|p| p.0).collect::<Vec<_>>(),
             [4]
         );
-        assert!(store.mark_delivered(&[4, 4]).is_ok());
-        assert!(pending(&store, 10).is_empty());
         assert_eq!(
             store.all_events().len(),
-            4,
-            "delivered events stay in the log"
+            1,
+            "delivered events are dropped once everything before them was delivered"
         );
+        assert!(store.mark_delivered(&[4, 4]).is_ok());
+        assert!(pending(&store, 10).is_empty());
+        assert!(store.all_events().is_empty());
+        // Positions go on from where they were, and old ones acknowledged again change nothing.
+        let changes = ChangeSet {
+            events: vec![event(5)],
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(changes).is_ok());
+        assert!(store.mark_delivered(&[1, 2, 3, 4]).is_ok());
+        assert_eq!(pending(&store, 10), [(5, "evt_5".to_string())]);
     }
 }
