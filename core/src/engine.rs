@@ -461,9 +461,7 @@ impl<'e> Tx<'e> {
                     _ => None,
                 }),
         );
-        // Ordered by key, so a change set's writes come in one fixed order (a SQL store then
-        // locks rows in the same order in every process).
-        writes.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        crate::store::sort_by_key(&mut writes);
         ChangeSet {
             writes,
             events: self.events,
@@ -1026,7 +1024,7 @@ impl Engine {
             shipping_address: Some(place.shipping_address.clone()),
             shipping_option: place.shipping_option.clone(),
             coupon_codes: place.coupon_codes.clone(),
-            allocations: allocations.clone(),
+            allocations,
             payments: Vec::new(),
             shipments: Vec::new(),
             returns: Vec::new(),
@@ -1073,7 +1071,7 @@ impl Engine {
             }
         }
 
-        for allocation in &allocations {
+        for allocation in &order.allocations {
             let Some(i) = slot(&allocation.sku, &allocation.location) else {
                 continue;
             };
@@ -2324,7 +2322,9 @@ impl Engine {
                     .ok_or_else(|| Error::overflow(format!("lines[{i}].{what}")))
             };
             subtotal = add(subtotal, line.unit_price, "unit_price")?;
-            weight = add(weight, line.weight.unwrap_or_default(), "weight")?;
+            if let Some(each) = line.weight {
+                weight = add(weight, each, "weight")?;
+            }
         }
         self.carrier.rates(&RateRequest {
             address,

@@ -204,6 +204,44 @@ pub struct Write {
     pub document: Document,
 }
 
+/// Sorts `writes` by key, the order a change set's writes come in (so a SQL store locks rows
+/// in the same order in every process). Keys are compared by a 16-byte prefix first (the kind,
+/// then the id's first 15 bytes) and in full only when the prefixes tie; the writes are moved
+/// once, into place, rather than at every step: sorting the writes themselves, each ≈ 150 bytes,
+/// comparing whole keys, was a sixteenth of a 20-line lifecycle.
+pub(crate) fn sort_by_key(writes: &mut [Write]) {
+    let mut order: smallvec::SmallVec<[(u128, u32); 32]> = writes
+        .iter()
+        .zip(0u32..)
+        .map(|(write, i)| (key_prefix(&write.key), i))
+        .collect();
+    order.sort_unstable_by(|(a, i), (b, j)| {
+        a.cmp(b)
+            .then_with(|| writes[*i as usize].key.cmp(&writes[*j as usize].key))
+    });
+    // `order[k].1` is where the write that belongs at `k` was. Writes before `k` are in place;
+    // one taken from before `k` was swapped to where `order` then says, followed until past `k`.
+    for k in 0..order.len() {
+        let mut from = order[k].1;
+        while (from as usize) < k {
+            from = order[from as usize].1;
+        }
+        order[k].1 = from;
+        writes.swap(k, from as usize);
+    }
+}
+
+/// The kind and the id's first 15 bytes, big-endian and zero-padded: of two keys whose
+/// prefixes differ, the one with the smaller prefix is the smaller key.
+fn key_prefix(key: &DocKey) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes[0] = key.kind as u8;
+    let id = key.id.as_bytes();
+    let n = id.len().min(15);
+    bytes[1..=n].copy_from_slice(&id[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 /// What the first execution of an idempotent command answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -565,5 +603,40 @@ mod tests {
         assert!(store.commit(changes).is_ok());
         assert!(store.mark_delivered(&[1, 2, 3, 4]).is_ok());
         assert_eq!(pending(&store, 10), [(5, "evt_5".to_string())]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, failure_persistence: None, ..Default::default() })]
+
+        /// Keys of every kind, with ids that share long prefixes, end early or hold NUL bytes
+        /// (which tie with the padding): the same order as sorting by the whole key.
+        #[test]
+        fn writes_are_sorted_by_whole_key(
+            keys in proptest::collection::vec((0u8..4, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
+        ) {
+            let kinds = [DocKind::Order, DocKind::Stock, DocKind::PromotionUsage, DocKind::Customer];
+            let mut writes: Vec<Write> = keys
+                .iter()
+                .zip(0u64..)
+                .map(|((kind, id), n)| Write {
+                    key: DocKey::new(kinds[usize::from(*kind)], id.as_str()),
+                    expected_version: n,
+                    document: Document::Stock(crate::inventory::StockItem::new(id, "")),
+                })
+                .collect();
+            let mut expected = writes.clone();
+            expected.sort_by(|a, b| a.key.cmp(&b.key));
+            sort_by_key(&mut writes);
+            let key_list = |writes: &[Write]| writes.iter().map(|w| w.key.clone()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(key_list(&writes), key_list(&expected));
+            // Each write moved whole: its document and version came with its key.
+            for write in &writes {
+                let Document::Stock(item) = &write.document else { unreachable!() };
+                proptest::prop_assert_eq!(&*item.sku, &*write.key.id);
+            }
+            let mut versions: Vec<u64> = writes.iter().map(|w| w.expected_version).collect();
+            versions.sort_unstable();
+            proptest::prop_assert_eq!(versions, (0..keys.len() as u64).collect::<Vec<_>>());
+        }
     }
 }
