@@ -293,10 +293,13 @@ struct Tx<'e> {
     /// The host's idempotency key, folded into provider keys of captures and refunds.
     key: Option<&'e str>,
     now: DateTime<Utc>,
-    /// Hashed: a command looks documents up far more often than it lists them, and an ordered
-    /// map compared whole keys at every step (a tenth of a 20-line lifecycle). The writes are
-    /// sorted once when the change set is made.
-    docs: HashMap<DocKey, Cached, foldhash::fast::RandomState>,
+    /// Every document read or written, in the order first used. Found through `index`
+    /// (hashed: a command looks documents up far more often than it lists them, and an ordered
+    /// map compared whole keys at every step, a tenth of a 20-line lifecycle); kept apart from
+    /// it so the hashed entries stay small and the writes are moved once, in key order, when
+    /// the change set is made.
+    docs: Vec<(DocKey, Cached)>,
+    index: HashMap<DocKey, u32, foldhash::fast::RandomState>,
     events: Vec<DomainEvent>,
     /// Events committed even though the command fails (a declined payment attempt).
     failure_events: Vec<DomainEvent>,
@@ -310,19 +313,19 @@ impl<'e> Tx<'e> {
             key,
             now,
             // Room for a 20-line order's documents: growing the table rehashes all of them.
-            docs: HashMap::with_capacity_and_hasher(32, Default::default()),
+            docs: Vec::with_capacity(32),
+            index: HashMap::with_capacity_and_hasher(32, Default::default()),
             events: Vec::new(),
             failure_events: Vec::new(),
         }
     }
 
-    /// The cached entry of `key`, loaded from the store on first use.
-    fn cached(&mut self, key: DocKey) -> Result<&mut Cached> {
-        let store = &self.engine.store;
-        Ok(match self.docs.entry(key) {
-            Entry::Occupied(entry) => entry.into_mut(),
+    /// The place of `key` in `docs`, loaded from the store on first use.
+    fn slot(&mut self, key: DocKey) -> Result<usize> {
+        Ok(match self.index.entry(key) {
+            Entry::Occupied(entry) => *entry.get() as usize,
             Entry::Vacant(entry) => {
-                let cached = match store.load(entry.key())? {
+                let cached = match self.engine.store.load(entry.key())? {
                     Some(v) => Cached {
                         version: v.version,
                         document: Some(v.value),
@@ -334,9 +337,18 @@ impl<'e> Tx<'e> {
                         dirty: false,
                     },
                 };
-                entry.insert(cached)
+                let at = self.docs.len();
+                self.docs.push((entry.key().clone(), cached));
+                entry.insert(at as u32);
+                at
             }
         })
+    }
+
+    /// The cached entry of `key`, loaded from the store on first use.
+    fn cached(&mut self, key: DocKey) -> Result<&mut Cached> {
+        let at = self.slot(key)?;
+        Ok(&mut self.docs[at].1)
     }
 
     fn load(&mut self, key: DocKey) -> Result<Option<&Document>> {
@@ -344,11 +356,21 @@ impl<'e> Tx<'e> {
     }
 
     fn put(&mut self, key: DocKey, document: Document) {
-        let cached = self.docs.entry(key).or_insert(Cached {
-            version: 0,
-            document: None,
-            dirty: false,
-        });
+        let at = match self.index.entry(key) {
+            Entry::Occupied(entry) => *entry.get() as usize,
+            Entry::Vacant(entry) => {
+                let at = self.docs.len();
+                let absent = Cached {
+                    version: 0,
+                    document: None,
+                    dirty: false,
+                };
+                self.docs.push((entry.key().clone(), absent));
+                entry.insert(at as u32);
+                at
+            }
+        };
+        let cached = &mut self.docs[at].1;
         cached.document = Some(document);
         cached.dirty = true;
     }
@@ -442,26 +464,26 @@ impl<'e> Tx<'e> {
         self.events.push(event);
     }
 
-    fn into_changes(self) -> ChangeSet {
-        // Sized for every document read: collecting a filtered iterator grows one step at a time.
-        let mut writes: Vec<Write> = Vec::with_capacity(self.docs.len());
-        writes.extend(
-            self.docs
-                .into_iter()
-                .filter_map(|(key, cached)| match cached {
-                    Cached {
-                        version,
-                        document: Some(document),
-                        dirty: true,
-                    } => Some(Write {
-                        key,
-                        expected_version: version,
-                        document,
-                    }),
-                    _ => None,
-                }),
-        );
-        crate::store::sort_by_key(&mut writes);
+    fn into_changes(mut self) -> ChangeSet {
+        // In key order, so a change set's writes come in one fixed order (a SQL store then locks
+        // rows in the same order in every process).
+        let order = crate::store::key_order(&self.docs, |(key, cached)| {
+            (cached.dirty && cached.document.is_some()).then_some(key)
+        });
+        let writes = order
+            .into_iter()
+            .filter_map(|at| {
+                let (key, cached) = &mut self.docs[at as usize];
+                Some(Write {
+                    key: DocKey {
+                        kind: key.kind,
+                        id: std::mem::take(&mut key.id),
+                    },
+                    expected_version: cached.version,
+                    document: cached.document.take()?,
+                })
+            })
+            .collect();
         ChangeSet {
             writes,
             events: self.events,
