@@ -991,35 +991,39 @@ impl Engine {
             }
         }
 
-        // Stock: where every line comes from, checked as a whole.
-        let mut skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
-        skus.sort_unstable();
-        skus.dedup();
-        // (stock item, whether this order reserves from it), sku-major over the locations.
-        let locations = &self.config.locations;
-        let mut items: Vec<(Stocked, bool)> = Vec::with_capacity(skus.len() * locations.len());
-        for sku in &skus {
-            for location in locations {
-                items.push((tx.stock(sku, location)?, false));
-            }
-        }
-        let slot = |sku: &str, location: &str| {
-            let s = skus.binary_search(&sku).ok()?;
-            let l = locations.iter().position(|known| known == location)?;
-            Some(s * locations.len() + l)
-        };
+        // Stock: where every line comes from, checked as a whole. Each sku has a row (numbered
+        // in order of first appearance) in a table of its items over the locations.
+        let mut rows: HashMap<&str, usize, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(cart.lines.len(), Default::default());
         let demands: Vec<Demand> = cart
             .lines
             .iter()
             .enumerate()
-            .map(|(i, l)| Demand {
-                line: i,
-                sku: &l.sku,
-                quantity: l.quantity,
+            .map(|(i, l)| {
+                let next = rows.len();
+                Demand {
+                    line: i,
+                    sku: &l.sku,
+                    row: *rows.entry(&*l.sku).or_insert(next),
+                    quantity: l.quantity,
+                }
             })
             .collect();
-        let allocations = allocate(&demands, &self.config.locations, |sku, location| {
-            slot(sku, location).map(|i| &items[i].0.item)
+        // (stock item, whether this order reserves from it), row-major over the locations.
+        let locations = &self.config.locations;
+        let mut items: Vec<(Stocked, bool)> = Vec::with_capacity(rows.len() * locations.len());
+        for demand in &demands {
+            // A sku's first line: its row is the next one.
+            if demand.row * locations.len() == items.len() {
+                for location in locations {
+                    items.push((tx.stock(demand.sku, location)?, false));
+                }
+            }
+        }
+        let allocations = allocate(&demands, locations, |row, location| {
+            items
+                .get(row * locations.len() + location)
+                .map(|(stocked, _)| &stocked.item)
         })?;
 
         let mut order = Order {
@@ -1094,10 +1098,16 @@ impl Engine {
         }
 
         for allocation in &order.allocations {
-            let Some(i) = slot(&allocation.sku, &allocation.location) else {
+            let (Some(demand), Some(location)) = (
+                demands.get(allocation.line),
+                locations.iter().position(|l| *l == *allocation.location),
+            ) else {
                 continue;
             };
-            let (item, reserved) = &mut items[i];
+            let Some((item, reserved)) = items.get_mut(demand.row * locations.len() + location)
+            else {
+                continue;
+            };
             *reserved = true;
             let before = item.available();
             item.reserve(allocation.quantity);
