@@ -470,20 +470,19 @@ impl<'e> Tx<'e> {
         let order = crate::store::key_order(&self.docs, |(key, cached)| {
             (cached.dirty && cached.document.is_some()).then_some(key)
         });
-        let writes = order
-            .into_iter()
-            .filter_map(|at| {
-                let (key, cached) = &mut self.docs[at as usize];
-                Some(Write {
-                    key: DocKey {
-                        kind: key.kind,
-                        id: std::mem::take(&mut key.id),
-                    },
-                    expected_version: cached.version,
-                    document: cached.document.take()?,
-                })
+        // Sized first: collecting a filtered iterator grows one step at a time.
+        let mut writes = Vec::with_capacity(order.len());
+        writes.extend(order.into_iter().filter_map(|at| {
+            let (key, cached) = &mut self.docs[at as usize];
+            Some(Write {
+                key: DocKey {
+                    kind: key.kind,
+                    id: std::mem::take(&mut key.id),
+                },
+                expected_version: cached.version,
+                document: cached.document.take()?,
             })
-            .collect();
+        }));
         ChangeSet {
             writes,
             events: self.events,
