@@ -1003,7 +1003,8 @@ impl Pricer {
     ) -> Result<PriceBreakdown> {
         let dec = |minor: i128| currency.from_minor(minor, "total");
         let inclusive = cart.prices_include_tax;
-        let mut summary: Vec<(i128, i128)> = vec![(0, 0); rates.len()];
+        // On the stack for the usual few rates (one allocation less per cart).
+        let mut summary: SmallVec<[(i128, i128); 8]> = smallvec::smallvec![(0, 0); rates.len()];
         let (mut subtotal, mut discount_total, mut tax_total, mut grand_total) =
             (0i128, 0i128, 0i128, 0i128);
 
