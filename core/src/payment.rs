@@ -349,11 +349,20 @@ pub enum Scripted {
     TransientError,
 }
 
+/// What the fake provider remembers of an operation (not the whole request: a ledger entry
+/// per payment operation, kept for the gateway's life).
+#[derive(Debug)]
+struct Performed {
+    operation: GatewayOperation,
+    amount: Decimal,
+    outcome: GatewayOutcome,
+}
+
 #[derive(Debug, Default)]
 struct FakeLedger {
     script: VecDeque<Scripted>,
-    /// Performed operations by idempotency key.
-    performed: HashMap<String, (GatewayRequest, GatewayOutcome), foldhash::fast::RandomState>,
+    /// Performed operations by idempotency key: what a retry must match, and the answer.
+    performed: HashMap<String, Performed, foldhash::fast::RandomState>,
     calls: u64,
     next_reference: u64,
 }
@@ -402,7 +411,7 @@ impl FakePaymentGateway {
         self.lock()
             .performed
             .values()
-            .filter(|(_, o)| matches!(o, GatewayOutcome::Approved { .. }))
+            .filter(|p| matches!(p.outcome, GatewayOutcome::Approved { .. }))
             .count()
     }
 
@@ -415,8 +424,8 @@ impl FakePaymentGateway {
         self.lock()
             .performed
             .values()
-            .filter(|(r, o)| wanted(r.operation) && matches!(o, GatewayOutcome::Approved { .. }))
-            .map(|(r, _)| r.amount)
+            .filter(|p| wanted(p.operation) && matches!(p.outcome, GatewayOutcome::Approved { .. }))
+            .map(|p| p.amount)
             .sum()
     }
 }
@@ -425,7 +434,7 @@ impl PaymentGateway for FakePaymentGateway {
     fn execute(&self, request: &GatewayRequest) -> Result<GatewayOutcome> {
         let mut ledger = self.lock();
         ledger.calls += 1;
-        if let Some((first, outcome)) = ledger.performed.get(&request.idempotency_key) {
+        if let Some(first) = ledger.performed.get(&request.idempotency_key) {
             if first.amount != request.amount || first.operation != request.operation {
                 return Err(Error::Provider {
                     component: "payment_gateway".into(),
@@ -435,7 +444,7 @@ impl PaymentGateway for FakePaymentGateway {
                     ),
                 });
             }
-            return Ok(outcome.clone());
+            return Ok(first.outcome.clone());
         }
         let scripted = ledger.script.pop_front().unwrap_or(Scripted::Approve);
         ledger.next_reference += 1;
@@ -480,9 +489,14 @@ impl PaymentGateway for FakePaymentGateway {
             ),
         };
         if let Some(outcome) = outcome {
-            ledger
-                .performed
-                .insert(request.idempotency_key.clone(), (request.clone(), outcome));
+            ledger.performed.insert(
+                request.idempotency_key.clone(),
+                Performed {
+                    operation: request.operation,
+                    amount: request.amount,
+                    outcome,
+                },
+            );
         }
         answer
     }
