@@ -759,8 +759,7 @@ impl Engine {
                 let mut order = tx.order(order_id)?;
                 let flow = self.flow(&order.flow)?;
                 flow.check(order.state, OrderAction::Deliver)?;
-                let shipments: Vec<usize> = (0..order.shipments.len()).collect();
-                for index in shipments {
+                for index in 0..order.shipments.len() {
                     self.mark_delivered(&mut order, index, tx.now);
                 }
                 self.complete_delivery(tx, &mut order, flow);
@@ -1568,13 +1567,16 @@ impl Engine {
                 }
                 wanted
             }
-            None => order
-                .lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.quantity > l.shipped)
-                .map(|(i, l)| (i, l.quantity - l.shipped))
-                .collect(),
+            None => {
+                // Sized first: collecting a filtered iterator grows one step at a time.
+                let mut wanted = Vec::with_capacity(order.lines.len());
+                wanted.extend(
+                    (order.lines.iter().enumerate())
+                        .filter(|(_, l)| l.quantity > l.shipped)
+                        .map(|(i, l)| (i, l.quantity - l.shipped)),
+                );
+                wanted
+            }
         };
         if wanted.is_empty() {
             return Err(Error::invalid("lines", "nothing left to ship"));
