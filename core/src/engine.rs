@@ -257,9 +257,10 @@ struct Compensation {
     taken: Vec<(GatewayRequest, String)>,
 }
 
-/// A stock item being changed, with its document key (built once per command and item).
+/// A stock item being changed, with the place of its document in the command's list (found
+/// once per command and item: writing it back hashes nothing).
 struct Stocked {
-    key: DocKey,
+    at: usize,
     item: StockItem,
 }
 
@@ -404,16 +405,18 @@ impl<'e> Tx<'e> {
     }
 
     fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
-        let key = DocKey::new(DocKind::Stock, StockItem::key(sku, location));
-        let item = match self.load(key.clone())? {
+        let at = self.slot(DocKey::new(DocKind::Stock, StockItem::key(sku, location)))?;
+        let item = match &self.docs[at].1.document {
             Some(Document::Stock(item)) => item.clone(),
             _ => StockItem::new(sku, location),
         };
-        Ok(Stocked { key, item })
+        Ok(Stocked { at, item })
     }
 
     fn put_stock(&mut self, stocked: Stocked) {
-        self.put(stocked.key, Document::Stock(stocked.item));
+        let cached = &mut self.docs[stocked.at].1;
+        cached.document = Some(Document::Stock(stocked.item));
+        cached.dirty = true;
     }
 
     fn event(
@@ -451,12 +454,12 @@ impl<'e> Tx<'e> {
         order: Option<&Order>,
         payload: impl FnOnce(SmolStr, SmolStr) -> EventPayload,
     ) {
-        let Stocked { key, item } = stocked;
+        let Stocked { at, item } = stocked;
         item.event_sequence += 1;
         let payload = payload(item.sku.clone(), item.location.clone());
         let event = self.event(
             // The document id is `sku@location` already.
-            crate::ids::join(&["stock/", &key.id]),
+            crate::ids::join(&["stock/", &self.docs[*at].0.id]),
             item.event_sequence,
             order,
             payload,
