@@ -46,7 +46,9 @@ pub trait Catalog: Send + Sync {
 /// An in-memory catalog.
 #[derive(Debug, Default)]
 pub struct MemoryCatalog {
-    products: HashMap<SmolStr, Arc<Product>>,
+    /// foldhash instead of SipHash: a lookup per order line, keys not chosen by an attacker
+    /// (the host loads its own catalog), still seeded per map.
+    products: HashMap<SmolStr, Arc<Product>, foldhash::fast::RandomState>,
 }
 
 impl MemoryCatalog {

@@ -475,7 +475,7 @@ impl<'e> Tx<'e> {
         });
         // Sized first: collecting a filtered iterator grows one step at a time.
         let mut writes = Vec::with_capacity(order.len());
-        writes.extend(order.into_iter().filter_map(|at| {
+        writes.extend(order.filter_map(|(_, at)| {
             let (key, cached) = &mut self.docs[at as usize];
             Some(Write {
                 key: DocKey {

@@ -234,16 +234,20 @@ pub(crate) struct Prepared {
     pub code: Option<SmolStr>,
 }
 
+type Hasher = foldhash::fast::RandomState;
+
 /// A validated, indexed set of promotions. Automatic promotions that target lines are indexed
 /// by sku, category and tag, so pricing a cart looks only at promotions that can touch it.
 #[derive(Debug, Default)]
 pub(crate) struct PromotionSet {
     /// In stacking order: priority descending, then id ascending.
     promotions: Vec<Prepared>,
-    by_code: HashMap<String, u32>,
-    by_sku: HashMap<String, Vec<u32>>,
-    by_category: HashMap<String, Vec<u32>>,
-    by_tag: HashMap<String, Vec<u32>>,
+    /// foldhash instead of SipHash (a lookup per line, sku, category and tag of every cart;
+    /// the keys are the host's own promotions), still seeded per map.
+    by_code: HashMap<String, u32, Hasher>,
+    by_sku: HashMap<String, Vec<u32>, Hasher>,
+    by_category: HashMap<String, Vec<u32>, Hasher>,
+    by_tag: HashMap<String, Vec<u32>, Hasher>,
     /// Automatic promotions on the order or shipping: candidates for every cart.
     global: Vec<u32>,
 }
@@ -312,7 +316,7 @@ impl PromotionSet {
         let mut positions: Vec<u32> =
             Vec::with_capacity(self.global.len() + cart.coupon_codes.len());
         positions.extend_from_slice(&self.global);
-        let mut push_hits = |index: &HashMap<String, Vec<u32>>, key: &str| {
+        let mut push_hits = |index: &HashMap<String, Vec<u32>, Hasher>, key: &str| {
             if let Some(hits) = index.get(key) {
                 positions.extend_from_slice(hits);
             }

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -45,7 +46,7 @@ impl DocKind {
 }
 
 /// Identifies a document.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DocKey {
     /// Its kind.
     pub kind: DocKind,
@@ -60,6 +61,16 @@ impl DocKey {
             kind,
             id: id.into(),
         }
+    }
+}
+
+// By hand and inline: hashed on every load and write of every command, and the derived
+// version went through `SmolStr`'s `Hash`, which the compiler stopped inlining.
+impl Hash for DocKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u8(self.kind as u8);
+        self.id.as_str().hash(state);
     }
 }
 
@@ -204,14 +215,14 @@ pub struct Write {
     pub document: Document,
 }
 
-/// The places of the `items` that have a key, in key order: the order a change set's writes
+/// The places of the `items` that have a key (with their key prefixes), in key order: the order a change set's writes
 /// come in. Keys are compared by a 16-byte prefix first (the kind, then the id's first 15
 /// bytes) and in full only when the prefixes tie; sorting places rather than the items, each
 /// ≈ 150 bytes, and comparing whole keys at every step was a sixteenth of a 20-line lifecycle.
 pub(crate) fn key_order<T>(
     items: &[T],
     key: impl Fn(&T) -> Option<&DocKey>,
-) -> smallvec::SmallVec<[u32; 32]> {
+) -> smallvec::IntoIter<[(u128, u32); 32]> {
     let mut order: smallvec::SmallVec<[(u128, u32); 32]> = items
         .iter()
         .zip(0u32..)
@@ -221,7 +232,7 @@ pub(crate) fn key_order<T>(
         a.cmp(b)
             .then_with(|| key(&items[*i as usize]).cmp(&key(&items[*j as usize])))
     });
-    order.into_iter().map(|(_, at)| at).collect()
+    order.into_iter()
 }
 
 /// The kind and the id's first 15 bytes, big-endian and zero-padded: of two keys whose
@@ -626,7 +637,7 @@ mod tests {
                 writes.iter().filter(|w| w.expected_version % 3 != 0).cloned().collect();
             expected.sort_by(|a, b| a.key.cmp(&b.key));
             let order = key_order(&writes, |w| (w.expected_version % 3 != 0).then_some(&w.key));
-            let writes: Vec<Write> = order.iter().map(|&at| writes[at as usize].clone()).collect();
+            let writes: Vec<Write> = order.map(|(_, at)| writes[at as usize].clone()).collect();
             let key_list = |writes: &[Write]| writes.iter().map(|w| w.key.clone()).collect::<Vec<_>>();
             proptest::prop_assert_eq!(key_list(&writes), key_list(&expected));
             // Each keyed write's place once.
