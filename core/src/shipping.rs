@@ -29,11 +29,11 @@ pub struct RateRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingRate {
     /// Id the customer selects.
-    pub option_id: String,
+    pub option_id: SmolStr,
     /// Carrier name.
-    pub carrier: String,
+    pub carrier: SmolStr,
     /// Service level.
-    pub service: String,
+    pub service: SmolStr,
     /// Price.
     #[serde(serialize_with = "amount_serde::serialize")]
     pub amount: Decimal,
@@ -97,11 +97,11 @@ pub struct WeightBand {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableRate {
     /// Option id.
-    pub option_id: String,
+    pub option_id: SmolStr,
     /// Carrier name.
-    pub carrier: String,
+    pub carrier: SmolStr,
     /// Service level.
-    pub service: String,
+    pub service: SmolStr,
     /// Countries served (ISO alpha-2); empty serves all.
     #[serde(default)]
     pub countries: Vec<String>,
@@ -211,7 +211,7 @@ impl Carrier for TableRateCarrier {
             .rates
             .iter()
             .find(|r| r.option_id == option_id)
-            .map_or(SmolStr::new_static("carrier"), |r| SmolStr::new(&r.carrier));
+            .map_or(SmolStr::new_static("carrier"), |r| r.carrier.clone());
         Ok(Label {
             carrier,
             tracking_number: "TRK-"
@@ -535,7 +535,7 @@ mod tests {
                 weight: Decimal::from(2),
             })
             .unwrap();
-        let amounts: Vec<(String, Decimal)> = rates
+        let amounts: Vec<(SmolStr, Decimal)> = rates
             .iter()
             .map(|r| (r.option_id.clone(), r.amount))
             .collect();
