@@ -612,6 +612,81 @@ mod tests {
         assert_eq!(pending(&store, 10), [(5, "evt_5".to_string())]);
     }
 
+    fn stock(sku: &str, on_hand: i64) -> Document {
+        Document::Stock(crate::inventory::StockItem {
+            on_hand,
+            ..crate::inventory::StockItem::new(sku, "main")
+        })
+    }
+
+    fn write(sku: &str, expected_version: u64, on_hand: i64) -> Write {
+        Write {
+            key: DocKey::new(DocKind::Stock, sku),
+            expected_version,
+            document: stock(sku, on_hand),
+        }
+    }
+
+    fn on_hand(store: &MemoryStore, sku: &str) -> Option<(u64, i64)> {
+        match store.load(&DocKey::new(DocKind::Stock, sku)) {
+            Ok(Some(Versioned {
+                version,
+                value: Document::Stock(item),
+            })) => Some((version, item.on_hand)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_change_set_that_conflicts_anywhere_changes_nothing() {
+        let store = MemoryStore::new();
+        let first = ChangeSet {
+            writes: vec![write("a", 0, 5), write("b", 0, 7)],
+            idempotency: Some(IdempotencyRecord {
+                key: "k1".into(),
+                fingerprint: String::new(),
+                outcome: Ok(serde_json::Value::Null),
+                at: DateTime::<Utc>::default(),
+            }),
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(first).is_ok());
+        // "b" is stale: "a" and the new "c" are not written either.
+        let stale = ChangeSet {
+            writes: vec![write("a", 1, 4), write("c", 0, 1), write("b", 0, 6)],
+            events: vec![event(1)],
+            ..ChangeSet::default()
+        };
+        let error = store.commit(stale).err().map(|e| e.code());
+        assert_eq!(error, Some("version_conflict"));
+        // Every write fits, but the idempotency key was used: nothing is written either.
+        let replayed = ChangeSet {
+            writes: vec![write("a", 1, 3), write("d", 0, 1)],
+            idempotency: Some(IdempotencyRecord {
+                key: "k1".into(),
+                fingerprint: String::new(),
+                outcome: Ok(serde_json::Value::Null),
+                at: DateTime::<Utc>::default(),
+            }),
+            ..ChangeSet::default()
+        };
+        let error = store.commit(replayed).err().map(|e| e.code());
+        assert_eq!(error, Some("idempotency_conflict"));
+        assert_eq!(on_hand(&store, "a"), Some((1, 5)));
+        assert_eq!(on_hand(&store, "b"), Some((1, 7)));
+        assert_eq!(on_hand(&store, "c"), None);
+        assert_eq!(on_hand(&store, "d"), None);
+        assert!(store.all_events().is_empty());
+        // And a change set that fits applies whole.
+        let next = ChangeSet {
+            writes: vec![write("a", 1, 2), write("c", 0, 1)],
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(next).is_ok());
+        assert_eq!(on_hand(&store, "a"), Some((2, 2)));
+        assert_eq!(on_hand(&store, "c"), Some((1, 1)));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, failure_persistence: None, ..Default::default() })]
 
