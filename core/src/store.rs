@@ -262,7 +262,8 @@ pub struct IdempotencyRecord {
 /// Everything one command changes, applied all or nothing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChangeSet {
-    /// Document writes, each guarded by its expected version.
+    /// Document writes, each guarded by its expected version, in key order (kind, then id):
+    /// a SQL store that locks their rows in this order cannot deadlock against another process.
     pub writes: Vec<Write>,
     /// Events for the outbox.
     pub events: Vec<DomainEvent>,
