@@ -277,6 +277,18 @@ impl std::ops::DerefMut for Stocked {
     }
 }
 
+/// Adds a document first used by a command to its list and index; answers its place.
+fn remember(
+    docs: &mut Vec<(DocKey, Cached)>,
+    entry: std::collections::hash_map::VacantEntry<'_, DocKey, u32>,
+    cached: Cached,
+) -> usize {
+    let at = docs.len();
+    docs.push((entry.key().clone(), cached));
+    entry.insert(at as u32);
+    at
+}
+
 /// A document as a command sees it.
 struct Cached {
     /// The version it was loaded at (0: it did not exist).
@@ -338,10 +350,7 @@ impl<'e> Tx<'e> {
                         dirty: false,
                     },
                 };
-                let at = self.docs.len();
-                self.docs.push((entry.key().clone(), cached));
-                entry.insert(at as u32);
-                at
+                remember(&mut self.docs, entry, cached)
             }
         })
     }
@@ -360,15 +369,12 @@ impl<'e> Tx<'e> {
         let at = match self.index.entry(key) {
             Entry::Occupied(entry) => *entry.get() as usize,
             Entry::Vacant(entry) => {
-                let at = self.docs.len();
                 let absent = Cached {
                     version: 0,
                     document: None,
                     dirty: false,
                 };
-                self.docs.push((entry.key().clone(), absent));
-                entry.insert(at as u32);
-                at
+                remember(&mut self.docs, entry, absent)
             }
         };
         let cached = &mut self.docs[at].1;

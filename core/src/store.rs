@@ -628,6 +628,15 @@ mod tests {
         }
     }
 
+    fn record(key: &str) -> IdempotencyRecord {
+        IdempotencyRecord {
+            key: key.into(),
+            fingerprint: String::new(),
+            outcome: Ok(serde_json::Value::Null),
+            at: DateTime::<Utc>::default(),
+        }
+    }
+
     fn on_hand(store: &MemoryStore, sku: &str) -> Option<(u64, i64)> {
         match store.load(&DocKey::new(DocKind::Stock, sku)) {
             Ok(Some(Versioned {
@@ -643,12 +652,7 @@ mod tests {
         let store = MemoryStore::new();
         let first = ChangeSet {
             writes: vec![write("a", 0, 5), write("b", 0, 7)],
-            idempotency: Some(IdempotencyRecord {
-                key: "k1".into(),
-                fingerprint: String::new(),
-                outcome: Ok(serde_json::Value::Null),
-                at: DateTime::<Utc>::default(),
-            }),
+            idempotency: Some(record("k1")),
             ..ChangeSet::default()
         };
         assert!(store.commit(first).is_ok());
@@ -663,12 +667,7 @@ mod tests {
         // Every write fits, but the idempotency key was used: nothing is written either.
         let replayed = ChangeSet {
             writes: vec![write("a", 1, 3), write("d", 0, 1)],
-            idempotency: Some(IdempotencyRecord {
-                key: "k1".into(),
-                fingerprint: String::new(),
-                outcome: Ok(serde_json::Value::Null),
-                at: DateTime::<Utc>::default(),
-            }),
+            idempotency: Some(record("k1")),
             ..ChangeSet::default()
         };
         let error = store.commit(replayed).err().map(|e| e.code());
