@@ -196,8 +196,8 @@ pub fn allocate<'s>(
     let mut allocations = Vec::new();
     for demand in demands {
         let mut needed = demand.quantity;
-        let row = &mut free[demand.row * locations.len()..(demand.row + 1) * locations.len()];
-        for (location, left) in locations.iter().zip(row.iter_mut()) {
+        let here = &mut free[demand.row * locations.len()..(demand.row + 1) * locations.len()];
+        for (location, left) in locations.iter().zip(here.iter_mut()) {
             if needed == 0 {
                 break;
             }
