@@ -161,8 +161,10 @@ extern "C" {
 // The library version (static; do not free).
 const char *oc_version(void);
 
-// The stable code string of a status (`"insufficient_stock"`); static, do not free.
-const char *oc_status_name(enum OcStatus status);
+// The stable code string of a status (`"insufficient_stock"`); static, do not free. The
+// status is taken as a plain integer: C may hand over any value, and one that is no status
+// answers `"unknown_status"` (reading it as the enum would be undefined behaviour).
+const char *oc_status_name(int32_t status);
 
 // Creates an engine from a JSON configuration (`"{}"` for all defaults; see
 // `ordercore::json::JsonConfig`). On success `*out_engine` is the handle; on failure

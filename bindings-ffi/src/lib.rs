@@ -69,6 +69,33 @@ pub enum OcStatus {
 }
 
 impl OcStatus {
+    /// Every status, for reading an integer back.
+    const ALL: [OcStatus; 23] = [
+        OcStatus::Ok,
+        OcStatus::InvalidInput,
+        OcStatus::UnknownCurrency,
+        OcStatus::CurrencyMismatch,
+        OcStatus::TooManyDecimals,
+        OcStatus::AmountOverflow,
+        OcStatus::LimitExceeded,
+        OcStatus::NotFound,
+        OcStatus::Forbidden,
+        OcStatus::InvalidTransition,
+        OcStatus::InsufficientStock,
+        OcStatus::VersionConflict,
+        OcStatus::IdempotencyConflict,
+        OcStatus::PaymentDeclined,
+        OcStatus::GatewayUnavailable,
+        OcStatus::RefundExceedsCaptured,
+        OcStatus::CaptureExceedsAuthorized,
+        OcStatus::CouponRejected,
+        OcStatus::InvalidSignature,
+        OcStatus::ProviderError,
+        OcStatus::NullPointer,
+        OcStatus::InvalidUtf8,
+        OcStatus::Panic,
+    ];
+
     fn of(error: &Error) -> OcStatus {
         match error.code() {
             "invalid_input" => OcStatus::InvalidInput,
@@ -227,10 +254,16 @@ pub extern "C" fn oc_version() -> *const c_char {
     c"ordercore 0.1.0".as_ptr()
 }
 
-/// The stable code string of a status (`"insufficient_stock"`); static, do not free.
+/// The stable code string of a status (`"insufficient_stock"`); static, do not free. The
+/// status is taken as a plain integer: C may hand over any value, and one that is no status
+/// answers `"unknown_status"` (reading it as the enum would be undefined behaviour).
 #[unsafe(no_mangle)]
-pub extern "C" fn oc_status_name(status: OcStatus) -> *const c_char {
-    status.name().as_ptr()
+pub extern "C" fn oc_status_name(status: i32) -> *const c_char {
+    OcStatus::ALL
+        .into_iter()
+        .find(|known| *known as i32 == status)
+        .map_or(c"unknown_status", OcStatus::name)
+        .as_ptr()
 }
 
 /// Creates an engine from a JSON configuration (`"{}"` for all defaults; see

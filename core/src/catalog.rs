@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::money::Currency;
 use crate::money::amount_serde;
 use crate::tax::TaxClass;
 
@@ -60,6 +61,32 @@ impl MemoryCatalog {
                 .map(|p| (p.sku.clone(), Arc::new(p)))
                 .collect(),
         }
+    }
+}
+
+/// A price the engine can charge in `currency`: not negative, and exact in its minor unit
+/// (checked when the engine is built, so a bad price is one error naming it, not every
+/// checkout failing later).
+pub fn check_price(amount: Decimal, currency: Currency, field: &str) -> Result<()> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(Error::invalid(field, format!("{amount} is negative")));
+    }
+    currency.exact(amount, field).map(|_| ())
+}
+
+impl MemoryCatalog {
+    /// Like [`MemoryCatalog::new`], refusing a product whose price is negative or not exact in
+    /// `currency` (`invalid_input` / `too_many_decimals` / `amount_overflow` naming
+    /// `products[i].unit_price`).
+    pub fn checked(products: Vec<Product>, currency: Currency) -> Result<Self> {
+        for (i, product) in products.iter().enumerate() {
+            check_price(
+                product.unit_price,
+                currency,
+                &format!("products[{i}].unit_price"),
+            )?;
+        }
+        Ok(Self::new(products))
     }
 }
 

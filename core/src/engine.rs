@@ -34,7 +34,9 @@ use crate::pricing::{
     Cart, CartLine, Customer, Pricer, PricingConfig, PricingContext, ShippingCharge,
 };
 use crate::promotion::{Promotion, Usage};
-use crate::returns::{ItemCondition, ReturnAction, ReturnItem, ReturnRequest, ReturnState};
+use crate::returns::{
+    ItemCondition, ReturnAction, ReturnItem, ReturnRequest, ReturnState, free_units,
+};
 use crate::shipping::{
     Carrier, RateRequest, Shipment, ShipmentState, TableRateCarrier, validate_address,
 };
@@ -186,6 +188,10 @@ impl EngineBuilder {
                 "reservation_ttl_minutes",
                 format!("must be 1 to {CENTURY_MINUTES} (a century)"),
             ));
+        }
+        // Above 100% the fee would swallow the items' refund and the shipping refund with it.
+        if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&config.restocking_fee_percent) {
+            return Err(Error::invalid("restocking_fee_percent", "must be 0 to 100"));
         }
         if !(0..=CENTURY_DAYS).contains(&config.return_window_days) {
             return Err(Error::invalid(
@@ -413,7 +419,10 @@ impl<'e> Tx<'e> {
     fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
         let at = self.slot(DocKey::new(DocKind::Stock, StockItem::key(sku, location)))?;
         let item = match &self.docs[at].1.document {
-            Some(Document::Stock(item)) => item.clone(),
+            Some(Document::Stock(item)) => {
+                item.check_stored()?;
+                item.clone()
+            }
             _ => StockItem::new(sku, location),
         };
         Ok(Stocked { at, item })
@@ -737,8 +746,7 @@ impl Engine {
                 tx.actor
                     .require_staff(StaffDuty::Support, "refund_payment")?;
                 let mut order = tx.order(order_id)?;
-                self.flow(&order.flow)?
-                    .check(order.state, OrderAction::Refund)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Refund)?;
                 let amount = match amount {
                     Some(amount) => self.requested_amount(&order, *amount)?,
                     None => order.payments.iter().map(Payment::refundable).sum(),
@@ -752,8 +760,8 @@ impl Engine {
                     .require_staff(StaffDuty::Warehouse, "process_order")?;
                 let mut order = tx.order(order_id)?;
                 let flow = self.flow(&order.flow)?;
-                flow.check(order.state, OrderAction::Process)?;
-                self.require_paid(&order, OrderAction::Process)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Process)?;
+                self.require_paid(&order, tx.actor, OrderAction::Process)?;
                 order.transition(flow, OrderState::Processing, tx.actor, "process", tx.now);
                 tx.emit_order(&mut order, EventPayload::OrderProcessing);
                 self.schedule(&mut order, flow);
@@ -767,7 +775,7 @@ impl Engine {
                     .require_staff(StaffDuty::Warehouse, "deliver_order")?;
                 let mut order = tx.order(order_id)?;
                 let flow = self.flow(&order.flow)?;
-                flow.check(order.state, OrderAction::Deliver)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Deliver)?;
                 for index in 0..order.shipments.len() {
                     self.mark_delivered(&mut order, index, tx.now);
                 }
@@ -845,6 +853,7 @@ impl Engine {
                     item.on_hand = *on_hand;
                     item.backorder = *backorder;
                     item.low_stock_threshold = *low_stock_threshold;
+                    Ok(())
                 });
             }
             Command::AdjustStock {
@@ -853,7 +862,10 @@ impl Engine {
                 delta,
             } => {
                 return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
-                    item.on_hand = item.on_hand.saturating_add(*delta)
+                    item.on_hand = item.on_hand.checked_add(*delta).ok_or_else(|| {
+                        Error::invalid("delta", "on hand would pass the largest count")
+                    })?;
+                    Ok(())
                 });
             }
         };
@@ -883,6 +895,8 @@ impl Engine {
         if place.lines.is_empty() {
             return Err(Error::invalid("lines", "an order needs at least one line"));
         }
+        (self.pricer.config().limits)
+            .check_cart_size(place.lines.len(), place.coupon_codes.len())?;
         // A reservation event per line (more when a line is split over locations), the
         // order's and the payment's.
         tx.events.reserve(place.lines.len() + 6);
@@ -1207,9 +1221,11 @@ impl Engine {
             method,
             state: PaymentState::Pending,
             amount,
-            authorized: Decimal::ZERO,
-            captured: Decimal::ZERO,
-            refunded: Decimal::ZERO,
+            // Zero at the currency's scale, as every amount of a document is.
+            authorized: Decimal::new(0, amount.scale()),
+            captured: Decimal::new(0, amount.scale()),
+            refunded: Decimal::new(0, amount.scale()),
+            released: Decimal::new(0, amount.scale()),
             provider_reference: None,
             failure_reason: None,
             capture,
@@ -1262,43 +1278,51 @@ impl Engine {
         Ok(payment)
     }
 
-    fn is_paid(order: &Order) -> bool {
-        let covered: Decimal = order
-            .payments
-            .iter()
-            .filter(|p| {
-                matches!(
-                    p.state,
-                    PaymentState::Authorized
-                        | PaymentState::Captured
-                        | PaymentState::PartiallyRefunded
-                        | PaymentState::Refunded
-                )
-            })
-            .map(|p| p.authorized)
-            .sum();
-        covered >= order.pricing.grand_total
+    /// `invalid_transition` for `action` on `order` in `state` (a label such as `paid` where the
+    /// flow's state allows the action but the order's money does not), listing what `actor`
+    /// can do instead.
+    fn refusal(
+        &self,
+        order: &Order,
+        actor: &Actor,
+        action: OrderAction,
+        state: &str,
+    ) -> Result<Error> {
+        Ok(Error::InvalidTransition {
+            entity: "order".into(),
+            state: state.into(),
+            action: action.name().into(),
+            allowed: (self.available_actions(order, actor)?.into_iter())
+                .map(|a| a.name().to_string())
+                .collect(),
+        })
     }
 
-    fn require_paid(&self, order: &Order, action: OrderAction) -> Result<()> {
-        if Self::is_paid(order) {
+    /// Whether `actor` may capture authorized money (support staff and admins).
+    fn may_capture(actor: &Actor) -> bool {
+        actor.require_staff(StaffDuty::Support, "").is_ok()
+    }
+
+    /// `invalid_transition` unless the order's flow allows `action` in its state; the error
+    /// lists what `actor` can do instead (`available_actions`).
+    fn require_allowed(&self, order: &Order, actor: &Actor, action: OrderAction) -> Result<()> {
+        if self.flow(&order.flow)?.allows(order.state, action) {
             return Ok(());
         }
-        Err(Error::InvalidTransition {
-            entity: "order".into(),
-            state: "unpaid".into(),
-            action: action.name().into(),
-            allowed: vec![
-                OrderAction::Pay.name().into(),
-                OrderAction::Cancel.name().into(),
-            ],
-        })
+        Err(self.refusal(order, actor, action, order.state.name())?)
+    }
+
+    fn require_paid(&self, order: &Order, actor: &Actor, action: OrderAction) -> Result<()> {
+        if order.is_paid() {
+            return Ok(());
+        }
+        Err(self.refusal(order, actor, action, "unpaid")?)
     }
 
     /// After money moved: confirm a pending order that is now fully captured (where the flow
     /// confirms on payment) and stop its reservation clock once it is paid.
     fn after_payment(&self, tx: &mut Tx<'_>, order: &mut Order, flow: &OrderFlow) {
-        if Self::is_paid(order) {
+        if order.is_paid() {
             order.reservation_expires_at = None;
         } else if order.state == OrderState::Pending && order.reservation_expires_at.is_none() {
             // `None` only past the calendar's end (year 262,143): then nothing expires.
@@ -1308,7 +1332,7 @@ impl Engine {
         }
         if order.state == OrderState::Pending
             && order.captured() >= order.pricing.grand_total
-            && (Self::is_paid(order) || order.pricing.grand_total.is_zero())
+            && (order.is_paid() || order.pricing.grand_total.is_zero())
         {
             let amount = order.captured();
             tx.emit_order(order, EventPayload::OrderPaid { amount });
@@ -1322,7 +1346,7 @@ impl Engine {
     fn schedule(&self, order: &mut Order, flow: &OrderFlow) {
         let mut due = None;
         if order.state == OrderState::Pending {
-            if !Self::is_paid(order) {
+            if !order.is_paid() {
                 due = order.reservation_expires_at;
             } else if let Some(minutes) = flow.auto_process_after_minutes {
                 due = order
@@ -1346,22 +1370,18 @@ impl Engine {
     ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?;
-        flow.check(order.state, OrderAction::Pay)?;
-        let covered: Decimal = order
-            .payments
-            .iter()
-            .filter(|p| !matches!(p.state, PaymentState::Failed | PaymentState::Voided))
-            .map(|p| {
-                if p.state == PaymentState::Pending {
-                    p.amount
-                } else {
-                    p.authorized
-                }
-            })
-            .sum();
-        let outstanding = order.pricing.grand_total - covered;
+        self.require_allowed(&order, tx.actor, OrderAction::Pay)?;
+        let outstanding = order.outstanding();
         if outstanding <= Decimal::ZERO {
-            return Err(Error::invalid("order_id", "nothing left to pay"));
+            // Covered by an authorization: for staff, paying is taking (capturing) it.
+            let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+            if capturable.is_zero() || !Self::may_capture(tx.actor) {
+                return Err(self.refusal(&order, tx.actor, OrderAction::Pay, "paid")?);
+            }
+            self.capture(tx, &mut order, capturable)?;
+            self.after_payment(tx, &mut order, flow);
+            self.schedule(&mut order, flow);
+            return Ok(tx.put_order(order));
         }
         let provider_key = match key {
             Some(key) => format!("pay:{key}:authorize"),
@@ -1409,7 +1429,7 @@ impl Engine {
             .require_staff(StaffDuty::Support, "capture_payment")?;
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?;
-        flow.check(order.state, OrderAction::Pay)?;
+        self.require_allowed(&order, tx.actor, OrderAction::Pay)?;
         let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
         let amount = match amount {
             Some(amount) => self.requested_amount(&order, amount)?,
@@ -1553,18 +1573,26 @@ impl Engine {
         tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?;
-        flow.check(order.state, OrderAction::Ship)?;
-        self.require_paid(&order, OrderAction::Ship)?;
+        self.require_allowed(&order, tx.actor, OrderAction::Ship)?;
+        self.require_paid(&order, tx.actor, OrderAction::Ship)?;
         // An event per stock item taken from, and the order's own.
         tx.events.reserve(order.allocations.len() + 2);
         let wanted: Vec<(usize, i64)> = match lines {
             Some(lines) => {
-                let mut wanted = Vec::new();
+                let mut wanted: Vec<(usize, i64)> = Vec::with_capacity(lines.len());
                 for (i, line) in lines.iter().enumerate() {
                     let field = || format!("lines[{i}]");
                     let Some(order_line) = order.lines.get(line.line) else {
                         return Err(Error::invalid(format!("{}.line", field()), "no such line"));
                     };
+                    // Each line once: two entries for one line would each pass the check
+                    // against what is left, and together ship more than was ordered.
+                    if wanted.iter().any(|(seen, _)| *seen == line.line) {
+                        return Err(Error::invalid(
+                            format!("{}.line", field()),
+                            format!("line {} is listed twice", line.line),
+                        ));
+                    }
                     if line.quantity < 1 || line.quantity > order_line.quantity - order_line.shipped
                     {
                         return Err(Error::invalid(
@@ -1689,31 +1717,10 @@ impl Engine {
 
     fn cancel(&self, tx: &mut Tx<'_>, order: &mut Order, reason: &str) -> Result<()> {
         let flow = self.flow(&order.flow)?;
-        flow.check(order.state, OrderAction::Cancel)?;
+        self.require_allowed(order, tx.actor, OrderAction::Cancel)?;
         self.release_stock(tx, order)?;
         for index in 0..order.payments.len() {
-            let payment = order.payments[index].clone();
-            match payment.state {
-                PaymentState::Authorized | PaymentState::Pending => {
-                    let request = self.request(
-                        tx.key,
-                        order,
-                        &payment,
-                        GatewayOperation::Void,
-                        payment.authorized.max(payment.amount),
-                    );
-                    self.gateway.execute(&request)?;
-                    order.payments[index].state = PaymentState::Voided;
-                    tx.emit_order(
-                        order,
-                        EventPayload::PaymentVoided {
-                            payment_id: payment.id.clone(),
-                        },
-                    );
-                }
-                PaymentState::Captured | PaymentState::PartiallyRefunded => {}
-                _ => {}
-            }
+            self.void_rest(tx, order, index, false)?;
         }
         let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
         if refundable > Decimal::ZERO {
@@ -1728,6 +1735,42 @@ impl Engine {
                 reason: reason.to_string(),
             },
         );
+        Ok(())
+    }
+
+    /// Releases at the provider what payment `index` still holds uncaptured: a pending
+    /// payment's whole amount, or the rest of a (partly captured) authorization — no hold is
+    /// left on the card of a closed order.
+    /// `again`: the payment was voided once already (its first void lost a race with the
+    /// provider), so this void needs a provider key of its own.
+    fn void_rest(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        index: usize,
+        again: bool,
+    ) -> Result<()> {
+        let payment = &order.payments[index];
+        let amount = match payment.state {
+            PaymentState::Pending => payment.amount,
+            _ => payment.capturable(),
+        };
+        if amount <= Decimal::ZERO || payment.check(PaymentAction::Void).is_err() {
+            return Ok(());
+        }
+        let mut request = self.request(tx.key, order, payment, GatewayOperation::Void, amount);
+        if again {
+            request.idempotency_key.push_str(":again");
+        }
+        self.gateway.execute(&request)?;
+        let payment = &mut order.payments[index];
+        if payment.state == PaymentState::Pending {
+            payment.state = PaymentState::Voided;
+        } else {
+            payment.apply_release(amount)?;
+        }
+        let payment_id = payment.id.clone();
+        tx.emit_order(order, EventPayload::PaymentVoided { payment_id });
         Ok(())
     }
 
@@ -1780,56 +1823,69 @@ impl Engine {
         else {
             return Err(Error::not_found("payment", reference));
         };
-        // Only a pending payment moves; anything else is a duplicate or stale event.
-        if order.payments[index].state == PaymentState::Pending {
-            let id = order.payments[index].id.clone();
-            let amount = order.payments[index].amount;
-            match outcome {
-                WebhookOutcome::Succeeded => {
-                    order.payments[index].authorized = amount;
-                    order.payments[index].state = PaymentState::Authorized;
-                    tx.emit_order(
-                        &mut order,
-                        EventPayload::PaymentAuthorized {
-                            payment_id: id.clone(),
-                            amount,
-                        },
-                    );
-                    if order.payments[index].capture {
-                        order.payments[index].apply_capture(amount)?;
-                        tx.emit_order(
-                            &mut order,
-                            EventPayload::PaymentCaptured {
-                                payment_id: id,
-                                amount,
-                            },
-                        );
-                    }
-                    if order.state == OrderState::Cancelled
-                        && order.payments[index].captured > Decimal::ZERO
-                    {
-                        // Money that arrived for a cancelled order goes straight back.
-                        self.refund(tx, &mut order, amount, None, "paid_after_cancellation")?;
-                    } else {
-                        self.after_payment(tx, &mut order, flow);
-                    }
-                }
-                WebhookOutcome::Failed => {
-                    order.payments[index].state = PaymentState::Failed;
-                    order.payments[index].failure_reason =
-                        Some(reason.unwrap_or("failed").to_string());
-                    tx.emit_order(
-                        &mut order,
-                        EventPayload::PaymentFailed {
-                            payment_id: id,
-                            reason: reason.unwrap_or("failed").to_string(),
-                        },
-                    );
-                }
+        let id = order.payments[index].id.clone();
+        match (order.payments[index].state, outcome) {
+            (PaymentState::Pending, WebhookOutcome::Succeeded) => {
+                self.payment_succeeded(tx, &mut order, index, flow)?
             }
+            // The provider took the money after the order's void: the void lost the race, and
+            // the money goes back at once.
+            (PaymentState::Voided, WebhookOutcome::Succeeded) => {
+                self.payment_succeeded(tx, &mut order, index, flow)?
+            }
+            (PaymentState::Pending, WebhookOutcome::Failed) => {
+                let reason = reason.unwrap_or("failed").to_string();
+                order.payments[index].state = PaymentState::Failed;
+                order.payments[index].failure_reason = Some(reason.clone());
+                let failed = EventPayload::PaymentFailed {
+                    payment_id: id,
+                    reason,
+                };
+                tx.emit_order(&mut order, failed);
+            }
+            // Anything else is a duplicate or stale event.
+            _ => {}
         }
         self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
+    }
+
+    /// Records a provider's asynchronous success of payment `index`. Money that arrives for a
+    /// cancelled order goes straight back: a capture is refunded, an authorization released.
+    fn payment_succeeded(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        index: usize,
+        flow: &OrderFlow,
+    ) -> Result<()> {
+        let was_voided = order.payments[index].state == PaymentState::Voided;
+        let payment = &mut order.payments[index];
+        let (id, amount) = (payment.id.clone(), payment.amount);
+        payment.apply_success()?;
+        let capture = payment.capture;
+        let authorized = EventPayload::PaymentAuthorized {
+            payment_id: id.clone(),
+            amount,
+        };
+        tx.emit_order(order, authorized);
+        if capture {
+            order.payments[index].apply_capture(amount)?;
+            let captured = EventPayload::PaymentCaptured {
+                payment_id: id,
+                amount,
+            };
+            tx.emit_order(order, captured);
+        }
+        if order.state != OrderState::Cancelled {
+            self.after_payment(tx, order, flow);
+            return Ok(());
+        }
+        let captured = order.payments[index].refundable();
+        if captured > Decimal::ZERO {
+            self.refund(tx, order, captured, None, "paid_after_cancellation")?;
+        }
+        self.void_rest(tx, order, index, was_voided)
     }
 
     /// Finds the order of a payment reference: webhooks name the provider's reference only.
@@ -1901,8 +1957,7 @@ impl Engine {
             tx.actor
                 .require_staff(StaffDuty::Support, "request_return")?;
         }
-        let flow = self.flow(&order.flow)?;
-        flow.check(order.state, OrderAction::RequestReturn)?;
+        self.require_allowed(&order, tx.actor, OrderAction::RequestReturn)?;
         let delivered_at = order
             .history
             .iter()
@@ -1926,8 +1981,9 @@ impl Engine {
             .pricing
             .currencies
             .resolve(&order.currency, "currency")?;
-        let mut items = Vec::new();
-        let mut items_amount = Decimal::ZERO;
+        let zero = Decimal::new(0, currency.minor_units());
+        let mut items: Vec<ReturnItem> = Vec::new();
+        let mut items_amount = zero;
         for (i, line) in lines.iter().enumerate() {
             let Some(order_line) = order.lines.get(line.line) else {
                 return Err(Error::invalid(format!("lines[{i}].line"), "no such line"));
@@ -1939,21 +1995,27 @@ impl Engine {
                     format!("must be 1 to {open} (delivered and not yet returned)"),
                 ));
             }
-            let first_unit = (order_line.returned + order_line.return_requested) as u64;
-            let amounts = order.pricing.lines[line.line].units(
-                first_unit,
-                line.quantity as u64,
-                order.pricing.prices_include_tax,
-            )?;
-            items_amount += amounts.total;
+            let live = (order.returns.iter())
+                .filter(|r| !r.state.is_withdrawn())
+                .flat_map(|r| r.items.iter())
+                .chain(items.iter());
+            let runs = free_units(live, line.line, line.quantity as u64);
+            for (first_unit, units) in runs {
+                let amounts = order.pricing.lines[line.line].units(
+                    first_unit,
+                    units,
+                    order.pricing.prices_include_tax,
+                )?;
+                items_amount += amounts.total;
+                items.push(ReturnItem {
+                    line: line.line,
+                    quantity: units as i64,
+                    reason: line.reason,
+                    condition: None,
+                    first_unit,
+                });
+            }
             order.lines[line.line].return_requested += line.quantity;
-            items.push(ReturnItem {
-                line: line.line,
-                quantity: line.quantity,
-                reason: line.reason,
-                condition: None,
-                first_unit,
-            });
         }
         let everything_back = order
             .lines
@@ -1962,7 +2024,7 @@ impl Engine {
         let already_refunded_shipping = order
             .returns
             .iter()
-            .any(|r| r.shipping_amount > Decimal::ZERO && r.state.is_open());
+            .any(|r| r.shipping_amount > Decimal::ZERO && !r.state.is_withdrawn());
         let shipping_amount = match &order.pricing.shipping {
             Some(s)
                 if self.config.refund_shipping_on_full_return
@@ -1971,7 +2033,7 @@ impl Engine {
             {
                 s.total
             }
-            _ => Decimal::ZERO,
+            _ => zero,
         };
         let fee = items_amount
             .checked_mul(self.config.restocking_fee_percent)
@@ -1991,6 +2053,7 @@ impl Engine {
             shipping_amount,
             restocking_fee: fee,
             refund_amount,
+            refunded: zero,
             requested_at: tx.now,
             history: Vec::new(),
         };
@@ -2056,30 +2119,9 @@ impl Engine {
             ReturnAction::Process => {
                 let items = order.returns[index].items.clone();
                 for item in &items {
-                    if item
-                        .condition
-                        .unwrap_or(ItemCondition::Sellable)
-                        .is_sellable()
-                    {
-                        let location = order
-                            .allocations
-                            .iter()
-                            .find(|a| a.line == item.line && a.shipped > 0)
-                            .map_or_else(
-                                || SmolStr::new(&self.config.locations[0]),
-                                |a| a.location.clone(),
-                            );
-                        let mut stock = tx.stock(&order.lines[item.line].sku, &location)?;
-                        stock.on_hand = stock.on_hand.saturating_add(item.quantity);
-                        tx.emit_stock(&mut stock, Some(&order), |sku, location| {
-                            EventPayload::StockRestocked {
-                                sku,
-                                location,
-                                quantity: item.quantity,
-                            }
-                        });
-                        tx.put_stock(stock);
-                    }
+                    let sellable =
+                        (item.condition.unwrap_or(ItemCondition::Sellable)).is_sellable();
+                    self.take_back(tx, &mut order, item.line, item.quantity, sellable)?;
                     order.lines[item.line].return_requested -= item.quantity;
                     order.lines[item.line].returned += item.quantity;
                 }
@@ -2101,9 +2143,13 @@ impl Engine {
                 );
             }
             ReturnAction::Refund => {
-                let amount = order.returns[index].refund_amount;
+                // Refunds made outside returns are not attributed to units: a return pays its
+                // units' amount, or what the order still holds when that is less.
+                let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+                let amount = order.returns[index].refund_amount.min(refundable);
                 if amount > Decimal::ZERO {
                     self.refund(tx, &mut order, amount, Some(return_id), "return")?;
+                    order.returns[index].refunded = amount;
                 }
             }
             ReturnAction::Approve | ReturnAction::SchedulePickup | ReturnAction::MarkInTransit => {}
@@ -2119,12 +2165,50 @@ impl Engine {
         Ok(tx.put_order(order))
     }
 
+    /// Takes `quantity` returned units of `line` back to the locations they shipped from
+    /// (in allocation order), restocking them there when `sellable`.
+    fn take_back(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        line: usize,
+        quantity: i64,
+        sellable: bool,
+    ) -> Result<()> {
+        let mut left = quantity;
+        for a in 0..order.allocations.len() {
+            let allocation = &order.allocations[a];
+            let out = allocation.shipped - allocation.returned;
+            if left == 0 || allocation.line != line || out <= 0 {
+                continue;
+            }
+            let take = left.min(out);
+            order.allocations[a].returned += take;
+            left -= take;
+            if !sellable {
+                continue;
+            }
+            let allocation = &order.allocations[a];
+            let mut stock = tx.stock(&allocation.sku, &allocation.location)?;
+            stock.on_hand = stock.on_hand.saturating_add(take);
+            tx.emit_stock(&mut stock, Some(order), |sku, location| {
+                EventPayload::StockRestocked {
+                    sku,
+                    location,
+                    quantity: take,
+                }
+            });
+            tx.put_stock(stock);
+        }
+        Ok(())
+    }
+
     fn decide_set_stock(
         &self,
         tx: &mut Tx<'_>,
         sku: &str,
         location: Option<&str>,
-        change: impl FnOnce(&mut StockItem),
+        change: impl FnOnce(&mut StockItem) -> Result<()>,
     ) -> Result<CommandOutput> {
         tx.actor
             .require_staff(StaffDuty::Warehouse, "change stock")?;
@@ -2140,7 +2224,7 @@ impl Engine {
         }
         let mut item = tx.stock(sku, location)?;
         let before = item.available();
-        change(&mut item);
+        change(&mut item)?;
         if item.on_hand < 0 {
             return Err(Error::invalid("on_hand", "must not be negative"));
         }
@@ -2203,13 +2287,13 @@ impl Engine {
                     let flow = self.flow(&order.flow)?;
                     what = None;
                     if order.state == OrderState::Pending
-                        && !Self::is_paid(&order)
+                        && !order.is_paid()
                         && order.reservation_expires_at.is_some_and(|t| t <= tx.now)
                     {
                         self.cancel(tx, &mut order, "reservation_expired")?;
                         what = Some(true);
                     } else if order.state == OrderState::Pending
-                        && Self::is_paid(&order)
+                        && order.is_paid()
                         && flow.processing_step
                         && flow
                             .auto_process_after_minutes
@@ -2326,9 +2410,11 @@ impl Engine {
             .allowed_actions(order.state)
             .into_iter()
             .filter(|action| match action {
+                // Paying asks for what no payment covers yet; capturing what is authorized is
+                // `capture_payment`, offered while something is capturable.
                 OrderAction::Pay => {
-                    !Self::is_paid(order)
-                        || (capturable > Decimal::ZERO && !matches!(actor, Actor::Customer { .. }))
+                    order.outstanding() > Decimal::ZERO
+                        || (capturable > Decimal::ZERO && Self::may_capture(actor))
                 }
                 OrderAction::Cancel | OrderAction::RequestReturn => {
                     matches!(actor, Actor::Customer { .. })
@@ -2339,7 +2425,7 @@ impl Engine {
                         && actor.require_staff(StaffDuty::Support, "").is_ok()
                 }
                 OrderAction::Process | OrderAction::Ship | OrderAction::Deliver => {
-                    Self::is_paid(order) && actor.require_staff(StaffDuty::Warehouse, "").is_ok()
+                    order.is_paid() && actor.require_staff(StaffDuty::Warehouse, "").is_ok()
                 }
             })
             .collect())

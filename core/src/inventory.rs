@@ -52,6 +52,22 @@ impl StockItem {
         crate::ids::join(&[sku, "@", location])
     }
 
+    /// A store fault unless the counts are ones the engine could have written: none negative,
+    /// and, without backorder, no more reserved than on hand. A row edited by hand to
+    /// `reserved = -9` would otherwise let more units sell than exist.
+    pub fn check_stored(&self) -> Result<()> {
+        if self.on_hand < 0 || self.reserved < 0 || (!self.backorder && self.available() < 0) {
+            return Err(Error::Provider {
+                component: "store".into(),
+                message: format!(
+                    "stock {}@{} has impossible counts (on hand {}, reserved {})",
+                    self.sku, self.location, self.on_hand, self.reserved
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// On hand minus reserved.
     pub fn available(&self) -> i64 {
         self.on_hand - self.reserved
@@ -103,6 +119,9 @@ pub struct Allocation {
     pub quantity: i64,
     /// Units already shipped from here.
     pub shipped: i64,
+    /// Shipped units that came back from the customer (restocked here when sellable).
+    #[serde(default)]
+    pub returned: i64,
 }
 
 /// One line's demand.
@@ -172,6 +191,7 @@ pub fn allocate<'s>(
                 location: location.clone(),
                 quantity: d.quantity,
                 shipped: 0,
+                returned: 0,
             })
             .collect());
     }
@@ -213,6 +233,7 @@ pub fn allocate<'s>(
                 location: location.as_str().into(),
                 quantity: take,
                 shipped: 0,
+                returned: 0,
             });
         }
         if needed > 0 {
@@ -240,6 +261,7 @@ pub fn allocate<'s>(
                     location: location.as_str().into(),
                     quantity: needed,
                     shipped: 0,
+                    returned: 0,
                 }),
             }
         }
@@ -401,6 +423,7 @@ mod tests {
                     location: location.as_str().into(),
                     quantity: d.quantity,
                     shipped: 0,
+                    returned: 0,
                 })
                 .collect());
         }
@@ -472,6 +495,7 @@ mod tests {
                 location: location.into(),
                 quantity,
                 shipped: 0,
+                returned: 0,
             }),
         }
     }

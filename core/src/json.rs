@@ -44,6 +44,7 @@ pub const AMOUNT_FIELDS: &[&str] = &[
     "percentage",
     "refund_amount",
     "refunded",
+    "released",
     "restocking_fee",
     "shipping_amount",
     "shipping_total",
@@ -241,6 +242,17 @@ impl JsonEngine {
             Some(seed) => Arc::new(UuidIds::new(seed)),
             None => Arc::new(SequentialIds::new("")),
         };
+        let currency = (config.engine.pricing.currencies)
+            .resolve(&config.engine.currency, "engine.currency")?;
+        let catalog = MemoryCatalog::checked(config.products, currency)?;
+        let carrier = match plugins.carrier {
+            Some(carrier) => carrier,
+            None => {
+                let table = config.carrier.unwrap_or_else(TableRateCarrier::standard);
+                table.check(currency)?;
+                Arc::new(table)
+            }
+        };
         let mut builder = Engine::builder()
             .config(config.engine)
             .promotions(config.promotions)
@@ -248,11 +260,8 @@ impl JsonEngine {
                 Some(tax) => tax,
                 None => Arc::new(TaxTable::new(config.tax_rules)?),
             })
-            .catalog(Arc::new(MemoryCatalog::new(config.products)))
-            .carrier(match plugins.carrier {
-                Some(carrier) => carrier,
-                None => Arc::new(config.carrier.unwrap_or_else(TableRateCarrier::standard)),
-            })
+            .catalog(Arc::new(catalog))
+            .carrier(carrier)
             .clock(clock)
             .ids(ids);
         if let Some(gateway) = plugins.gateway {

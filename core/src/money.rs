@@ -95,6 +95,12 @@ impl Currency {
         }
         let mut exact = amount;
         exact.rescale(minor);
+        // `rescale` stops short of the scale when the padded mantissa would pass 96 bits
+        // (`12345678901234567890123456789` cannot carry two decimals); its mantissa read at the
+        // currency's scale would then be a hundredth of the amount.
+        if exact.scale() != minor {
+            return Err(Error::overflow(field));
+        }
         Ok(exact)
     }
 
@@ -107,6 +113,9 @@ impl Currency {
         }
         let mut scaled = amount;
         scaled.rescale(self.minor_units());
+        if scaled.scale() != self.minor_units() {
+            return Err(Error::overflow(field)); // too large to carry the minor unit
+        }
         if scaled != amount {
             return Err(Error::TooManyDecimals {
                 field: field.to_string(),
@@ -873,6 +882,19 @@ mod tests {
         assert!(Currency::new("usd", 2).is_err());
         assert!(Currency::new("USDC", 2).is_err());
         assert!(Currency::new("ABC", 9).is_err());
+    }
+
+    #[test]
+    fn amounts_too_large_for_the_minor_unit_overflow_instead_of_shrinking() {
+        let usd = Currency::new("USD", 2).unwrap();
+        let huge = d("12345678901234567890123456789");
+        assert_eq!(
+            usd.exact(huge, "unit_price"),
+            Err(Error::overflow("unit_price"))
+        );
+        assert_eq!(usd.to_minor(huge, "x"), Err(Error::overflow("x")));
+        let jpy = Currency::new("JPY", 0).unwrap();
+        assert_eq!(jpy.exact(huge, "unit_price"), Ok(huge));
     }
 
     #[test]

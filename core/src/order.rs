@@ -17,7 +17,7 @@ use crate::actor::Actor;
 use crate::address::Address;
 use crate::error::{Error, Result};
 use crate::inventory::Allocation;
-use crate::payment::Payment;
+use crate::payment::{Payment, PaymentState};
 use crate::pricing::PriceBreakdown;
 use crate::returns::ReturnRequest;
 use crate::shipping::Shipment;
@@ -372,5 +372,42 @@ impl Order {
     /// Σ refunded over the payments.
     pub fn refunded(&self) -> Decimal {
         self.payments.iter().map(|p| p.refunded).sum()
+    }
+
+    /// Money the order holds: what is captured and not refunded, plus what is still authorized
+    /// and capturable. A refunded payment no longer counts for what it once authorized.
+    pub fn held(&self) -> Decimal {
+        self.payments.iter().map(|p| p.net_held()).sum()
+    }
+
+    /// What no payment covers yet: nothing for a paid order, else the grand total less the
+    /// money held and the amounts of payments still awaiting the provider's answer.
+    pub fn outstanding(&self) -> Decimal {
+        if self.is_paid() {
+            return Decimal::ZERO;
+        }
+        let awaiting: Decimal = (self.payments.iter())
+            .filter(|p| p.state == PaymentState::Pending)
+            .map(|p| p.amount)
+            .sum();
+        (self.pricing.grand_total - self.held() - awaiting).max(Decimal::ZERO)
+    }
+
+    /// Whether the order is paid: its authorizations cover the grand total and it still holds
+    /// money. A refund made before shipping is a concession on a paid order; once everything
+    /// is refunded and nothing is left to capture, the order is unpaid again (it cannot ship
+    /// on money that went back).
+    pub fn is_paid(&self) -> bool {
+        let authorized: Decimal = (self.payments.iter())
+            .filter(|p| {
+                !matches!(
+                    p.state,
+                    PaymentState::Pending | PaymentState::Failed | PaymentState::Voided
+                )
+            })
+            .map(|p| p.authorized - p.released)
+            .sum();
+        let total = self.pricing.grand_total;
+        authorized >= total && (self.held() > Decimal::ZERO || total.is_zero())
     }
 }

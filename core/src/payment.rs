@@ -124,10 +124,13 @@ impl PaymentAction {
 pub fn payment_allows(state: PaymentState, action: PaymentAction) -> bool {
     use PaymentState::*;
     match action {
-        PaymentAction::Capture => matches!(state, Authorized | Captured),
+        PaymentAction::Capture => matches!(state, Authorized | Captured | PartiallyRefunded),
         PaymentAction::Refund => matches!(state, Captured | PartiallyRefunded),
-        PaymentAction::Void => matches!(state, Authorized | Pending),
-        PaymentAction::Succeed | PaymentAction::Fail => state == Pending,
+        // A partly captured authorization releases what it still holds (amount checks on top).
+        PaymentAction::Void => matches!(state, Authorized | Pending | Captured | PartiallyRefunded),
+        // A success after a void: the provider took the money anyway (the void lost the race).
+        PaymentAction::Succeed => matches!(state, Pending | Voided),
+        PaymentAction::Fail => state == Pending,
     }
 }
 
@@ -152,6 +155,10 @@ pub struct Payment {
     /// Refunded so far.
     #[serde(serialize_with = "amount_serde::serialize")]
     pub refunded: Decimal,
+    /// Authorized, never captured, and released (voided) at the provider: the rest of a partly
+    /// captured authorization when its order is cancelled.
+    #[serde(default, serialize_with = "amount_serde::serialize")]
+    pub released: Decimal,
     /// The provider's reference (charge or intent id).
     pub provider_reference: Option<SmolStr>,
     /// Why it failed, if it did.
@@ -188,12 +195,18 @@ impl Payment {
     pub fn capturable(&self) -> Decimal {
         if matches!(
             self.state,
-            PaymentState::Authorized | PaymentState::Captured
+            PaymentState::Authorized | PaymentState::Captured | PaymentState::PartiallyRefunded
         ) {
-            self.authorized - self.captured
+            self.authorized - self.captured - self.released
         } else {
             Decimal::ZERO
         }
+    }
+
+    /// Money this payment holds for its order: captured and not refunded, plus what is still
+    /// capturable (nothing for a pending, failed or voided payment).
+    pub fn net_held(&self) -> Decimal {
+        self.refundable() + self.capturable()
     }
 
     /// Captured minus refunded.
@@ -212,7 +225,38 @@ impl Payment {
         }
         self.captured += amount;
         self.captures += 1;
-        self.state = PaymentState::Captured;
+        // A refund already made stays visible: capturing more does not undo it.
+        if self.refunded.is_zero() {
+            self.state = PaymentState::Captured;
+        }
+        Ok(())
+    }
+
+    /// Records the provider's asynchronous success: the whole amount is authorized (captured
+    /// next where the payment captures on authorization).
+    pub(crate) fn apply_success(&mut self) -> Result<()> {
+        self.check(PaymentAction::Succeed)?;
+        self.authorized = self.amount;
+        self.released = Decimal::new(0, self.amount.scale());
+        self.state = PaymentState::Authorized;
+        Ok(())
+    }
+
+    /// Records that the provider released `amount` of what was authorized and not captured.
+    pub(crate) fn apply_release(&mut self, amount: Decimal) -> Result<()> {
+        self.check(PaymentAction::Void)?;
+        if amount <= Decimal::ZERO || amount > self.capturable() {
+            return Err(Error::CaptureExceedsAuthorized {
+                requested: amount.to_string(),
+                capturable: self.capturable().to_string(),
+            });
+        }
+        self.released += amount;
+        if self.captured.is_zero() {
+            self.state = PaymentState::Voided;
+        } else if self.refunded == self.captured {
+            self.state = PaymentState::Refunded;
+        }
         Ok(())
     }
 
@@ -404,6 +448,11 @@ impl FakePaymentGateway {
     /// Total refunded by the provider.
     pub fn refunded_total(&self) -> Decimal {
         self.sum(|op| op == GatewayOperation::Refund)
+    }
+
+    /// Total released by voids (authorizations and the rest of partly captured ones).
+    pub fn voided_total(&self) -> Decimal {
+        self.sum(|op| op == GatewayOperation::Void)
     }
 
     /// Operations performed (distinct idempotency keys that were approved).

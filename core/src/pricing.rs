@@ -670,18 +670,7 @@ impl Pricer {
 
     fn validate<'a>(&self, cart: &'a Cart, currency: Currency) -> Result<Vec<Charge<'a>>> {
         let limits = &self.config.limits;
-        if cart.lines.len() > limits.max_lines {
-            return Err(Error::LimitExceeded {
-                field: "lines".into(),
-                limit: limits.max_lines as u64,
-            });
-        }
-        if cart.coupon_codes.len() > limits.max_coupon_codes {
-            return Err(Error::LimitExceeded {
-                field: "coupon_codes".into(),
-                limit: limits.max_coupon_codes as u64,
-            });
-        }
+        limits.check_cart_size(cart.lines.len(), cart.coupon_codes.len())?;
         for (i, code) in cart.coupon_codes.iter().enumerate() {
             check_string(code, limits, || format!("coupon_codes[{i}]"), false)?;
         }
@@ -1141,6 +1130,23 @@ struct Settled {
 }
 
 impl Limits {
+    /// Counts of a cart's lines and coupon codes, checked before anything looks at them one by
+    /// one (a client's 100,000 codes must not cost a containment check each).
+    pub(crate) fn check_cart_size(&self, lines: usize, coupon_codes: usize) -> Result<()> {
+        for (count, limit, field) in [
+            (lines, self.max_lines, "lines"),
+            (coupon_codes, self.max_coupon_codes, "coupon_codes"),
+        ] {
+            if count > limit {
+                return Err(Error::LimitExceeded {
+                    field: field.into(),
+                    limit: limit as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A line's units: at least 1 and at most `max_quantity` (errors name `field`).
     pub(crate) fn check_quantity(&self, quantity: i64, field: impl Fn() -> String) -> Result<()> {
         if quantity < 1 {

@@ -101,6 +101,11 @@ impl ReturnState {
         }
     }
 
+    /// Whether the return was withdrawn or refused: it holds no units and pays nothing.
+    pub fn is_withdrawn(self) -> bool {
+        matches!(self, ReturnState::Rejected | ReturnState::Cancelled)
+    }
+
     /// Whether the return is still open (its units count as requested).
     pub fn is_open(self) -> bool {
         !matches!(
@@ -221,6 +226,10 @@ pub struct ReturnRequest {
     /// What the customer gets back: items + shipping − fee.
     #[serde(serialize_with = "amount_serde::serialize")]
     pub refund_amount: Decimal,
+    /// What was paid out when it was refunded: `refund_amount`, or less when refunds made
+    /// outside returns left less of the order's money to give back.
+    #[serde(default, serialize_with = "amount_serde::serialize")]
+    pub refunded: Decimal,
     /// When it was requested.
     pub requested_at: DateTime<Utc>,
     /// State changes: `(from, to, at, actor)`.
@@ -249,5 +258,58 @@ impl ReturnRequest {
         self.history.push((self.state, next, at, actor.to_string()));
         self.state = next;
         Ok(())
+    }
+}
+
+/// The units of line `line` a new return takes: the first `count` that no live return (one
+/// neither rejected nor cancelled) holds, as `(first unit, units)` runs. A withdrawn return's
+/// units are free again, so a later return takes them rather than a unit already refunded.
+pub(crate) fn free_units<'a>(
+    live: impl Iterator<Item = &'a ReturnItem>,
+    line: usize,
+    count: u64,
+) -> Vec<(u64, u64)> {
+    let mut taken: Vec<(u64, u64)> = live
+        .filter(|item| item.line == line)
+        .map(|item| (item.first_unit, item.quantity.max(0) as u64))
+        .collect();
+    taken.sort_unstable();
+    let mut runs = Vec::new();
+    let (mut next, mut left) = (0u64, count);
+    for (first, units) in taken.into_iter().chain([(u64::MAX, 0)]) {
+        if left == 0 {
+            break;
+        }
+        let gap = first.saturating_sub(next).min(left);
+        if gap > 0 {
+            runs.push((next, gap));
+            left -= gap;
+        }
+        next = next.max(first.saturating_add(units));
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(line: usize, first_unit: u64, quantity: i64) -> ReturnItem {
+        ReturnItem {
+            line,
+            quantity,
+            reason: ReturnReason::Other,
+            condition: None,
+            first_unit,
+        }
+    }
+
+    #[test]
+    fn a_new_return_takes_the_first_units_no_live_return_holds() {
+        let live = [item(0, 1, 1), item(0, 3, 2), item(1, 0, 5)];
+        assert_eq!(free_units(live.iter(), 0, 1), [(0, 1)]);
+        assert_eq!(free_units(live.iter(), 0, 3), [(0, 1), (2, 1), (5, 1)]);
+        assert_eq!(free_units(live.iter(), 1, 2), [(5, 2)]);
+        assert_eq!(free_units([].iter(), 2, 4), [(0, 4)]);
     }
 }

@@ -167,6 +167,28 @@ impl TableRateCarrier {
     }
 }
 
+impl TableRateCarrier {
+    /// Refuses a rate the engine could not charge in `currency` (negative or with more
+    /// decimals than it has), naming `carrier.rates[i]…`.
+    pub fn check(&self, currency: crate::money::Currency) -> Result<()> {
+        for (i, rate) in self.rates.iter().enumerate() {
+            let field = |rest: &str| format!("carrier.rates[{i}].{rest}");
+            match &rate.table {
+                RateTable::Flat { amount } => {
+                    crate::catalog::check_price(*amount, currency, &field("table.amount"))?
+                }
+                RateTable::WeightBands { bands } => {
+                    for (j, band) in bands.iter().enumerate() {
+                        let at = field(&format!("table.bands[{j}].amount"));
+                        crate::catalog::check_price(band.amount, currency, &at)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Carrier for TableRateCarrier {
     fn rates(&self, request: &RateRequest<'_>) -> Result<Vec<ShippingRate>> {
         let mut rates = Vec::new();

@@ -415,7 +415,24 @@ fn partial_shipment_is_a_state_and_cancel_is_refused_after_shipping() {
                 (state.as_str(), action.as_str()),
                 ("partially_shipped", "cancel")
             );
+            // What this actor can do instead: the customer cannot ship.
+            let available = shop
+                .engine
+                .available_actions(&order, &customer("c1"))
+                .unwrap();
+            let names: Vec<String> = available.iter().map(|a| a.name().to_string()).collect();
+            assert_eq!(allowed, names);
+            assert!(!allowed.contains(&"ship".to_string()));
+        }
+        other => panic!("expected invalid_transition, got {other:?}"),
+    }
+    match shop.engine.cancel_order(&admin(), &order.id, None, None) {
+        Err(Error::InvalidTransition { allowed, .. }) => {
             assert!(allowed.contains(&"ship".to_string()));
+            assert!(
+                !allowed.contains(&"pay".to_string()),
+                "nothing is left to pay"
+            );
         }
         other => panic!("expected invalid_transition, got {other:?}"),
     }
@@ -932,7 +949,7 @@ fn paying_later_stops_the_reservation_clock() {
             None,
         )
         .unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), "invalid_transition", "nothing is left to pay");
 }
 
 #[test]

@@ -271,7 +271,7 @@ proptest! {
             {"id": "all", "effect": {"type": "percentage", "percentage": "100"}},
             {"id": "half", "code": "HALF", "effect": {"type": "percentage", "percentage": "50"},
              "target": {"type": "lines", "categories": ["gear"]}},
-            {"id": "big", "code": "BIG", "currency": "USD", "effect": {"type": "fixed_amount", "amount": "79228162514264337593543950335"}},
+            {"id": "big", "code": "BIG", "currency": "USD", "effect": {"type": "fixed_amount", "amount": "792281625142643375935439503.35"}},
             {"id": "b2g1", "code": "B2G1", "effect": {"type": "buy_x_get_y", "buy": 2, "get": 1, "percentage": "100"}},
             {"id": "ship", "effect": {"type": "percentage", "percentage": "100"}, "target": {"type": "shipping"}}
         ])).unwrap_or_default();

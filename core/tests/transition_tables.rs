@@ -125,11 +125,11 @@ fn payment_state_machine() {
     let expected: &[(&str, &[&str])] = &[
         ("pending", &["void", "succeed", "fail"]),
         ("authorized", &["capture", "void"]),
-        ("captured", &["capture", "refund"]),
-        ("partially_refunded", &["refund"]),
+        ("captured", &["capture", "refund", "void"]),
+        ("partially_refunded", &["capture", "refund", "void"]),
         ("refunded", &[]),
         ("failed", &[]),
-        ("voided", &[]),
+        ("voided", &["succeed"]),
     ];
     for (state, (name, allowed)) in PAYMENT_STATES.iter().zip(expected) {
         assert_eq!(state.name(), *name);

@@ -229,6 +229,10 @@ static void test_error_statuses(void) {
     CHECK(out && strstr(out, "\"code\":\"insufficient_stock\"") && strstr(out, "\"available\":1"), "error document");
     oc_string_free(out);
     CHECK(strcmp(oc_status_name(OC_STATUS_INSUFFICIENT_STOCK), "insufficient_stock") == 0, "status name");
+    /* Any integer is answered, never undefined behaviour: no status is 55 or -1. */
+    CHECK(strcmp(oc_status_name(55), "unknown_status") == 0, "unknown status 55");
+    CHECK(strcmp(oc_status_name(-1), "unknown_status") == 0, "unknown status -1");
+    CHECK(strcmp(oc_status_name(OC_STATUS_PANIC), "panic") == 0, "status name of the last status");
     snprintf(command, sizeof command, PLACE_FMT, "c1", "B", 0);
     CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_INVALID_INPUT && strstr(out, "lines[0].quantity"),
           "invalid quantity names the field");

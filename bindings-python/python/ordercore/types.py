@@ -133,6 +133,7 @@ class Payment(TypedDict, total=False):
     authorized: Amount
     captured: Amount
     refunded: Amount
+    released: Amount
     provider_reference: Optional[str]
 
 

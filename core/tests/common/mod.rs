@@ -60,6 +60,14 @@ pub fn shop_with(config: EngineConfig) -> Shop {
 
 #[allow(dead_code)] // Not every test crate sells more than `products()`.
 pub fn shop_with_catalog(config: EngineConfig, products: Vec<Product>) -> Shop {
+    shop_with_promotions(config, products, promotions())
+}
+
+pub fn shop_with_promotions(
+    config: EngineConfig,
+    products: Vec<Product>,
+    promotions: Vec<Promotion>,
+) -> Shop {
     let store = Arc::new(MemoryStore::new());
     let gateway = Arc::new(FakePaymentGateway::new());
     let clock = Arc::new(FixedClock::new(t0()));
@@ -69,7 +77,7 @@ pub fn shop_with_catalog(config: EngineConfig, products: Vec<Product>) -> Shop {
     .unwrap();
     let engine = Engine::builder()
         .config(config)
-        .promotions(promotions())
+        .promotions(promotions)
         .tax(Arc::new(TaxTable::new(rules).unwrap()))
         .catalog(Arc::new(MemoryCatalog::new(products)))
         .store(store.clone())

@@ -51,10 +51,18 @@ def connect(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling begins a transaction only before DML, so a
+            # SAVEPOINT could open outside one and its RELEASE commit a refused change set's
+            # inserts. Hand transactions to SQLAlchemy: it emits BEGIN itself (below).
+            connection.isolation_level = None
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
