@@ -41,8 +41,8 @@ use crate::shipping::{
     Carrier, RateRequest, Shipment, ShipmentState, TableRateCarrier, validate_address,
 };
 use crate::store::{
-    ChangeSet, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord, MemoryStore,
-    PromotionUsage, Store, Write,
+    ChangeSet, CheckoutAttempt, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord,
+    MemoryStore, PromotionUsage, Store, Write,
 };
 use crate::tax::{TaxProvider, TaxTable};
 
@@ -257,12 +257,6 @@ struct PreparedIds {
     ret: SmolStr,
 }
 
-/// Gateway operations taken while deciding a command, undone if the command does not commit.
-#[derive(Debug, Default)]
-struct Compensation {
-    taken: Vec<(GatewayRequest, String)>,
-}
-
 /// A stock item being changed, with the place of its document in the command's list (found
 /// once per command and item: writing it back hashes nothing).
 struct Stocked {
@@ -320,8 +314,9 @@ struct Tx<'e> {
     docs: Vec<(DocKey, Cached)>,
     index: HashMap<DocKey, u32, foldhash::fast::RandomState>,
     events: Vec<DomainEvent>,
-    /// Events committed even though the command fails (a declined payment attempt).
-    failure_events: Vec<DomainEvent>,
+    /// The command's answer when it is an error that still commits its changes (a declined
+    /// payment is recorded on the order).
+    refusal: Option<Error>,
 }
 
 impl<'e> Tx<'e> {
@@ -335,7 +330,7 @@ impl<'e> Tx<'e> {
             docs: Vec::with_capacity(32),
             index: HashMap::with_capacity_and_hasher(32, Default::default()),
             events: Vec::new(),
-            failure_events: Vec::new(),
+            refusal: None,
         }
     }
 
@@ -517,6 +512,42 @@ fn fingerprint<T: Serialize>(value: &T) -> Result<String> {
         .collect())
 }
 
+/// Which answers of a commit are final, and so stored under the host's idempotency key.
+#[derive(Debug, Clone, Copy)]
+enum Record {
+    /// Every answer (errors that are accidents aside).
+    Answer,
+    /// Only errors: a success is a first step (a secured checkout), answered by a later commit.
+    Errors,
+}
+
+impl Record {
+    /// The outcome to store for `answer`, if any.
+    fn of<T: Serialize>(
+        self,
+        answer: &Result<T>,
+    ) -> Result<Option<std::result::Result<serde_json::Value, Error>>> {
+        Ok(match (self, answer) {
+            (Record::Answer, Ok(output)) => Some(Ok(serde_json::to_value(output)
+                .map_err(|e| Error::invalid("output", e.to_string()))?)),
+            (Record::Errors, Ok(_)) => None,
+            (_, Err(error)) => is_recordable(error).then(|| Err(error.clone())),
+        })
+    }
+}
+
+/// The key under which `actor`'s idempotency key `key` is stored (its record, and the
+/// checkout it secured): a digest, so that any key fits a host's key column and keys of
+/// different actors never meet.
+fn actor_key(actor: &Actor, key: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(actor.label().as_bytes())
+        .chain_update([0u8])
+        .chain_update(key.as_bytes())
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Errors that are answers (replayed for the same idempotency key) rather than accidents.
 fn is_recordable(error: &Error) -> bool {
     !matches!(
@@ -587,134 +618,189 @@ impl Engine {
         command: &Command,
         idempotency_key: Option<&str>,
     ) -> Result<CommandOutput> {
+        let Some(host_key) = idempotency_key else {
+            return self.dispatch(actor, command, None);
+        };
+        if host_key.is_empty() || host_key.len() > 255 {
+            return Err(Error::invalid("idempotency_key", "must be 1 to 255 bytes"));
+        }
+        // Keys belong to their actor (as Stripe's belong to an account): the record is stored
+        // under a digest of both, so one customer's `checkout-1` never meets another's.
+        let stored = actor_key(actor, host_key);
+        let fingerprint = fingerprint(&(actor, command))?;
+        let replayed = |record| replay(record, &fingerprint, host_key);
+        if let Some(record) = self.store.idempotency(&stored)? {
+            return replayed(record);
+        }
+        match self.dispatch(actor, command, Some((&stored, &fingerprint))) {
+            // Another process committed the same key first: answer what it answered.
+            Err(Error::IdempotencyConflict { .. }) => match self.store.idempotency(&stored)? {
+                Some(record) => replayed(record),
+                None => Err(Error::IdempotencyConflict {
+                    key: host_key.to_string(),
+                }),
+            },
+            answer => answer,
+        }
+    }
+
+    /// Decides and commits `command`: the two-commit checkout for placing with payment and
+    /// paying, one change set for everything else.
+    fn dispatch(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        key: Option<(&str, &str)>,
+    ) -> Result<CommandOutput> {
         let mut ids = PreparedIds::default();
         match command {
-            Command::PlaceOrder(_) => {
+            Command::PlaceOrder(place) if place.payment.is_some() => {
                 ids.order = self.ids.next_id("ord");
                 ids.payment = self.ids.next_id("pay");
+                self.checkout(actor, key, &ids, true, |tx| {
+                    self.decide_place_order(tx, place, &ids)
+                })
             }
-            Command::PayOrder { .. } => ids.payment = self.ids.next_id("pay"),
-            Command::ShipOrder { .. } => ids.shipment = self.ids.next_id("shp"),
-            Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
-            _ => {}
+            Command::PayOrder {
+                order_id,
+                method,
+                capture,
+            } => {
+                ids.payment = self.ids.next_id("pay");
+                self.checkout(actor, key, &ids, false, |tx| {
+                    self.decide_pay_order(tx, order_id, *method, *capture, &ids)
+                })
+            }
+            _ => {
+                match command {
+                    Command::PlaceOrder(_) => ids.order = self.ids.next_id("ord"),
+                    Command::ShipOrder { .. } => ids.shipment = self.ids.next_id("shp"),
+                    Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
+                    _ => {}
+                }
+                self.run(actor, key, Record::Answer, |tx| {
+                    self.decide(tx, command, &ids)
+                })
+            }
         }
-        self.run(
-            actor,
-            &(actor, command),
-            idempotency_key,
-            |tx, compensation| self.decide(tx, command, &ids, idempotency_key, compensation),
-        )
+    }
+
+    /// Places an order with payment, or pays one, in two commits around the gateway call:
+    /// first the order, its stock and a payment awaiting the provider's answer (nothing is
+    /// charged before they are secured, so losing a race for the last unit charges no one);
+    /// then the answer. A retry with the same key finds the secured attempt and asks the
+    /// provider again under the same provider key, which replays its first answer
+    /// (`docs/engine.md`, "Faults").
+    fn checkout(
+        &self,
+        actor: &Actor,
+        key: Option<(&str, &str)>,
+        ids: &PreparedIds,
+        placing: bool,
+        mut secure: impl FnMut(&mut Tx<'_>) -> Result<Arc<Order>>,
+    ) -> Result<CommandOutput> {
+        let attempt_key = key.map(|(key, _)| DocKey::new(DocKind::Checkout, key));
+        let attempt = self.run(actor, key, Record::Errors, |tx| {
+            if let Some(attempt_key) = &attempt_key {
+                if let Some(Document::Checkout(attempt)) = tx.load(attempt_key.clone())? {
+                    return Ok(attempt.clone()); // secured by an earlier try
+                }
+            }
+            let order = secure(tx)?;
+            let attempt = CheckoutAttempt {
+                order_id: order.id.clone(),
+                payment_id: ids.payment.clone(),
+            };
+            if let Some(attempt_key) = &attempt_key {
+                tx.put(attempt_key.clone(), Document::Checkout(attempt.clone()));
+            }
+            Ok(attempt)
+        })?;
+        let answer = self.ask_gateway(&attempt)?;
+        self.run(actor, key, Record::Answer, |tx| {
+            let mut order = tx.order(&attempt.order_id)?;
+            let flow = self.flow(&order.flow)?;
+            let index = order
+                .payments
+                .iter()
+                .position(|p| p.id == attempt.payment_id);
+            if let (Some(index), Some(answer)) = (index, &answer) {
+                self.settle(tx, &mut order, index, answer, flow, placing)?;
+                if let Some(reason) = &order.payments[index].failure_reason {
+                    tx.refusal = Some(Error::PaymentDeclined {
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            Ok(CommandOutput::Order(tx.put_order(order)))
+        })
+    }
+
+    /// The provider's answer for the attempt's payment if it still awaits one (asked under the
+    /// payment's own provider key, so asking again replays the first answer); `None` when the
+    /// answer is recorded already or no payment was needed.
+    fn ask_gateway(&self, attempt: &CheckoutAttempt) -> Result<Option<GatewayOutcome>> {
+        let order = self.get_order(&Actor::System, &attempt.order_id)?;
+        match order.payments.iter().find(|p| p.id == attempt.payment_id) {
+            Some(payment) if payment.awaits_answer() => {
+                let request = self.authorization(&order, payment);
+                Ok(Some(self.gateway.execute(&request)?))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The retry loop shared by every command: decide, commit, retry on conflict, record.
+    /// `key` is the host's idempotency key with the command's fingerprint; `record` says
+    /// which answers are final and stored under it.
     fn run<T, F>(
         &self,
         actor: &Actor,
-        request: &T,
-        idempotency_key: Option<&str>,
+        key: Option<(&str, &str)>,
+        record: Record,
         mut decide: F,
-    ) -> Result<CommandOutput>
+    ) -> Result<T>
     where
         T: Serialize,
-        F: FnMut(&mut Tx<'_>, &mut Compensation) -> Result<CommandOutput>,
+        F: FnMut(&mut Tx<'_>) -> Result<T>,
     {
-        let fingerprint = match idempotency_key {
-            Some(key) => {
-                if key.is_empty() || key.len() > 255 {
-                    return Err(Error::invalid("idempotency_key", "must be 1 to 255 bytes"));
-                }
-                let fingerprint = fingerprint(request)?;
-                if let Some(record) = self.store.idempotency(key)? {
-                    return replay(record, &fingerprint, key);
-                }
-                Some(fingerprint)
-            }
-            None => None,
-        };
         let now = self.clock.now();
-        let mut compensation = Compensation::default();
         let mut attempt = 0;
         loop {
-            let mut tx = Tx::new(self, actor, idempotency_key, now);
-            match decide(&mut tx, &mut compensation) {
-                Ok(output) => {
-                    let mut changes = tx.into_changes();
-                    if let (Some(key), Some(fingerprint)) = (idempotency_key, &fingerprint) {
-                        let value = serde_json::to_value(&output)
-                            .map_err(|e| Error::invalid("output", e.to_string()))?;
-                        changes.idempotency = Some(IdempotencyRecord {
-                            key: key.to_string(),
-                            fingerprint: fingerprint.clone(),
-                            outcome: Ok(value),
-                            at: now,
-                        });
-                    }
-                    match self.store.commit(changes) {
-                        Ok(()) => return Ok(output),
-                        Err(Error::VersionConflict { .. }) if attempt < self.config.max_retries => {
-                            attempt += 1
-                        }
-                        Err(Error::IdempotencyConflict { .. }) if idempotency_key.is_some() => {
-                            // Another process ran the same key first: answer what it answered.
-                            self.compensate(&compensation);
-                            let key = idempotency_key.unwrap_or_default();
-                            return match self.store.idempotency(key)? {
-                                Some(record) => {
-                                    replay(record, fingerprint.as_deref().unwrap_or_default(), key)
-                                }
-                                None => Err(Error::IdempotencyConflict {
-                                    key: key.to_string(),
-                                }),
-                            };
-                        }
-                        Err(error) => {
-                            self.compensate(&compensation);
-                            return Err(error);
-                        }
-                    }
-                }
-                Err(error) => {
-                    self.compensate(&compensation);
-                    let mut changes = ChangeSet {
-                        events: std::mem::take(&mut tx.failure_events),
-                        ..ChangeSet::default()
-                    };
-                    if let (Some(key), Some(fingerprint), true) =
-                        (idempotency_key, &fingerprint, is_recordable(&error))
-                    {
-                        changes.idempotency = Some(IdempotencyRecord {
-                            key: key.to_string(),
-                            fingerprint: fingerprint.clone(),
-                            outcome: Err(error.clone()),
-                            at: now,
-                        });
-                    }
-                    if !changes.events.is_empty() || changes.idempotency.is_some() {
-                        // Best effort: a concurrent run of the same key may have recorded first.
-                        let _ = self.store.commit(changes);
-                    }
-                    return Err(error);
-                }
+            let mut tx = Tx::new(self, actor, key.map(|(key, _)| key), now);
+            let decided = decide(&mut tx);
+            let refusal = tx.refusal.take();
+            let mut changes = match &decided {
+                Ok(_) => tx.into_changes(),
+                Err(_) => ChangeSet::default(),
+            };
+            let answer = match (decided, refusal) {
+                (Ok(_), Some(error)) | (Err(error), _) => Err(error),
+                (Ok(output), None) => Ok(output),
+            };
+            if let Some((key, fingerprint)) = key {
+                changes.idempotency = record.of(&answer)?.map(|outcome| IdempotencyRecord {
+                    key: key.to_string(),
+                    fingerprint: fingerprint.to_string(),
+                    outcome,
+                    at: now,
+                });
             }
-        }
-    }
-
-    /// Undoes gateway operations of a command that did not commit.
-    fn compensate(&self, compensation: &Compensation) {
-        for (request, reference) in &compensation.taken {
-            let operation = match request.operation {
-                GatewayOperation::Authorize => GatewayOperation::Void,
-                GatewayOperation::AuthorizeAndCapture => GatewayOperation::Refund,
-                _ => continue,
-            };
-            let undo = GatewayRequest {
-                operation,
-                idempotency_key: format!("{}:compensate", request.idempotency_key),
-                provider_reference: Some(reference.as_str().into()),
-                ..request.clone()
-            };
-            // A failed undo leaves an authorization to lapse at the provider; nothing was committed.
-            let _ = self.gateway.execute(&undo);
+            let only_record = changes.writes.is_empty() && changes.events.is_empty();
+            if only_record && changes.idempotency.is_none() {
+                return answer;
+            }
+            match self.store.commit(changes) {
+                Ok(()) => return answer,
+                Err(Error::VersionConflict { .. }) if attempt < self.config.max_retries => {
+                    attempt += 1
+                }
+                // Another process ran the same key first: `execute` answers what it answered.
+                Err(error @ Error::IdempotencyConflict { .. }) => return Err(error),
+                // The record of an error answer is best effort; the answer stands.
+                Err(_) if only_record => return answer,
+                Err(error) => return Err(error),
+            }
         }
     }
 
@@ -723,18 +809,15 @@ impl Engine {
         tx: &mut Tx<'_>,
         command: &Command,
         ids: &PreparedIds,
-        key: Option<&str>,
-        compensation: &mut Compensation,
     ) -> Result<CommandOutput> {
         let order = match command {
-            Command::PlaceOrder(place) => {
-                self.decide_place_order(tx, place, ids, key, compensation)?
-            }
+            // With a payment these go through `checkout`; here only their first commit.
+            Command::PlaceOrder(place) => self.decide_place_order(tx, place, ids)?,
             Command::PayOrder {
                 order_id,
                 method,
                 capture,
-            } => self.decide_pay_order(tx, order_id, *method, *capture, ids, key, compensation)?,
+            } => self.decide_pay_order(tx, order_id, *method, *capture, ids)?,
             Command::CapturePayment { order_id, amount } => {
                 self.decide_capture_payment(tx, order_id, *amount)?
             }
@@ -877,8 +960,6 @@ impl Engine {
         tx: &mut Tx<'_>,
         place: &PlaceOrder,
         ids: &PreparedIds,
-        key: Option<&str>,
-        compensation: &mut Compensation,
     ) -> Result<Arc<Order>> {
         let flow = self.flow(place.flow.as_deref().unwrap_or(&self.config.default_flow))?;
         if place.customer_id.trim().is_empty() {
@@ -1097,24 +1178,12 @@ impl Engine {
         };
         tx.emit_order(&mut order, created);
 
-        // Payment before anything is written: a decline leaves nothing but its record.
+        // The payment awaits the provider's answer: `checkout` asks once this is committed.
         if let Some(payment) = &place.payment {
             if total > Decimal::ZERO {
-                let provider_key = match key {
-                    Some(key) => format!("checkout:{key}:authorize"),
-                    None => format!("{}:authorize", ids.payment),
-                };
-                let payment = self.take_payment(
-                    tx,
-                    &mut order,
-                    &ids.payment,
-                    payment.method,
-                    payment.capture,
-                    total,
-                    provider_key,
-                    compensation,
-                )?;
-                order.payments.push(payment);
+                let awaiting =
+                    Payment::awaiting(&ids.payment, payment.method, payment.capture, total, tx.now);
+                order.payments.push(awaiting);
             }
         }
 
@@ -1187,95 +1256,69 @@ impl Engine {
         Ok(tx.put_order(order))
     }
 
-    /// Asks the gateway for money; records the attempt. A decline is an error after recording a
-    /// `payment_failed` event that is committed even though the command fails.
-    #[allow(clippy::too_many_arguments)]
-    fn take_payment(
+    /// The authorization request of an awaiting payment, under the payment's own provider key
+    /// (`{payment}:authorize`): the same on every retry, whoever retries.
+    fn authorization(&self, order: &Order, payment: &Payment) -> GatewayRequest {
+        let operation = if payment.capture {
+            GatewayOperation::AuthorizeAndCapture
+        } else {
+            GatewayOperation::Authorize
+        };
+        GatewayRequest {
+            operation,
+            idempotency_key: payment.provider_key(operation, None),
+            payment_id: payment.id.clone(),
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            amount: payment.amount,
+            currency: order.currency.clone(),
+            method: payment.method,
+            provider_reference: None,
+        }
+    }
+
+    /// Records the provider's answer to payment `index`'s authorization. A decline when
+    /// `placing` (the payment placed the order) closes the order: its stock and coupon uses go
+    /// back. A decline of a later payment leaves the order waiting for another one.
+    fn settle(
         &self,
         tx: &mut Tx<'_>,
         order: &mut Order,
-        payment_id: &str,
-        method: PaymentMethod,
-        capture: bool,
-        amount: Decimal,
-        provider_key: String,
-        compensation: &mut Compensation,
-    ) -> Result<Payment> {
-        let request = GatewayRequest {
-            operation: if capture {
-                GatewayOperation::AuthorizeAndCapture
-            } else {
-                GatewayOperation::Authorize
-            },
-            idempotency_key: provider_key,
-            payment_id: payment_id.into(),
-            order_id: order.id.clone(),
-            customer_id: order.customer_id.clone(),
-            amount,
-            currency: order.currency.clone(),
-            method,
-            provider_reference: None,
-        };
-        let mut payment = Payment {
-            id: payment_id.into(),
-            method,
-            state: PaymentState::Pending,
-            amount,
-            // Zero at the currency's scale, as every amount of a document is.
-            authorized: Decimal::new(0, amount.scale()),
-            captured: Decimal::new(0, amount.scale()),
-            refunded: Decimal::new(0, amount.scale()),
-            released: Decimal::new(0, amount.scale()),
-            provider_reference: None,
-            failure_reason: None,
-            capture,
-            captures: 0,
-            refunds: 0,
-            created_at: tx.now,
-        };
-        match self.gateway.execute(&request)? {
-            GatewayOutcome::Approved { reference } => {
-                compensation.taken.push((request, reference.clone()));
-                payment.provider_reference = Some(reference.into());
-                payment.authorized = amount;
-                payment.state = PaymentState::Authorized;
-                tx.emit_order(
-                    order,
-                    EventPayload::PaymentAuthorized {
-                        payment_id: payment.id.clone(),
-                        amount,
-                    },
-                );
-                if capture {
-                    payment.apply_capture(amount)?;
-                    tx.emit_order(
-                        order,
-                        EventPayload::PaymentCaptured {
-                            payment_id: payment.id.clone(),
-                            amount,
-                        },
-                    );
+        index: usize,
+        answer: &GatewayOutcome,
+        flow: &OrderFlow,
+        placing: bool,
+    ) -> Result<()> {
+        let payment = &order.payments[index];
+        let awaiting = payment.awaits_answer();
+        match answer {
+            GatewayOutcome::Approved { reference }
+                if awaiting || payment.state == PaymentState::Voided =>
+            {
+                order.payments[index].provider_reference = Some(reference.as_str().into());
+                self.payment_succeeded(tx, order, index, flow)?;
+            }
+            GatewayOutcome::Pending { reference } if awaiting => {
+                order.payments[index].provider_reference = Some(reference.as_str().into());
+            }
+            GatewayOutcome::Declined { reason } if awaiting => {
+                let payment = &mut order.payments[index];
+                payment.state = PaymentState::Failed;
+                payment.failure_reason = Some(reason.clone());
+                let failed = EventPayload::PaymentFailed {
+                    payment_id: payment.id.clone(),
+                    reason: reason.clone(),
+                };
+                tx.emit_order(order, failed);
+                if placing && order.state == OrderState::Pending {
+                    self.close(tx, order, "payment_declined", true)?;
                 }
             }
-            GatewayOutcome::Pending { reference } => {
-                compensation.taken.push((request, reference.clone()));
-                payment.provider_reference = Some(reference.into());
-            }
-            GatewayOutcome::Declined { reason } => {
-                let event = tx.event(
-                    crate::ids::join(&["payment/", payment_id]),
-                    1,
-                    Some(order),
-                    EventPayload::PaymentFailed {
-                        payment_id: payment_id.into(),
-                        reason: reason.clone(),
-                    },
-                );
-                tx.failure_events.push(event);
-                return Err(Error::PaymentDeclined { reason });
-            }
+            // Answered already (a retry, a webhook or the scheduler got there first).
+            _ => {}
         }
-        Ok(payment)
+        self.schedule(order, flow);
+        Ok(())
     }
 
     /// `invalid_transition` for `action` on `order` in `state` (a label such as `paid` where the
@@ -1365,8 +1408,6 @@ impl Engine {
         method: PaymentMethod,
         capture: bool,
         ids: &PreparedIds,
-        key: Option<&str>,
-        compensation: &mut Compensation,
     ) -> Result<Arc<Order>> {
         let mut order = tx.order(order_id)?;
         let flow = self.flow(&order.flow)?;
@@ -1383,21 +1424,9 @@ impl Engine {
             self.schedule(&mut order, flow);
             return Ok(tx.put_order(order));
         }
-        let provider_key = match key {
-            Some(key) => format!("pay:{key}:authorize"),
-            None => format!("{}:authorize", ids.payment),
-        };
-        let payment = self.take_payment(
-            tx,
-            &mut order,
-            &ids.payment,
-            method,
-            capture,
-            outstanding,
-            provider_key,
-            compensation,
-        )?;
-        order.payments.push(payment);
+        // The payment awaits the provider's answer: `checkout` asks once this is committed.
+        let awaiting = Payment::awaiting(&ids.payment, method, capture, outstanding, tx.now);
+        order.payments.push(awaiting);
         self.after_payment(tx, &mut order, flow);
         self.schedule(&mut order, flow);
         Ok(tx.put_order(order))
@@ -1716,8 +1745,21 @@ impl Engine {
     }
 
     fn cancel(&self, tx: &mut Tx<'_>, order: &mut Order, reason: &str) -> Result<()> {
-        let flow = self.flow(&order.flow)?;
         self.require_allowed(order, tx.actor, OrderAction::Cancel)?;
+        self.close(tx, order, reason, false)
+    }
+
+    /// Cancels `order` whatever its flow says (the caller checked): its stock is released, its
+    /// payments voided or refunded, its coupon uses given back. `declined`: its first payment
+    /// was declined, so it does not count as an order the customer placed either.
+    fn close(
+        &self,
+        tx: &mut Tx<'_>,
+        order: &mut Order,
+        reason: &str,
+        declined: bool,
+    ) -> Result<()> {
+        let flow = self.flow(&order.flow)?;
         self.release_stock(tx, order)?;
         for index in 0..order.payments.len() {
             self.void_rest(tx, order, index, false)?;
@@ -1725,6 +1767,15 @@ impl Engine {
         let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
         if refundable > Decimal::ZERO {
             self.refund(tx, order, refundable, None, "cancelled")?;
+        }
+        self.give_back_promotion_uses(tx, order)?;
+        if declined {
+            let key = DocKey::new(DocKind::Customer, &*order.customer_id);
+            if let Some(Document::Customer(record)) = tx.load(key.clone())? {
+                let mut record = record.clone();
+                record.orders_placed = record.orders_placed.saturating_sub(1);
+                tx.put(key, Document::Customer(record));
+            }
         }
         order.transition(flow, OrderState::Cancelled, tx.actor, reason, tx.now);
         order.reservation_expires_at = None;
@@ -1735,6 +1786,24 @@ impl Engine {
                 reason: reason.to_string(),
             },
         );
+        Ok(())
+    }
+
+    /// Takes back the uses a cancelled order counted of promotions with usage limits: an order
+    /// that was never fulfilled did not use its coupon.
+    fn give_back_promotion_uses(&self, tx: &mut Tx<'_>, order: &Order) -> Result<()> {
+        for applied in &order.pricing.promotions {
+            let key = DocKey::new(DocKind::PromotionUsage, &*applied.promotion_id);
+            let Some(Document::PromotionUsage(usage)) = tx.load(key.clone())? else {
+                continue; // no limits: nothing was counted
+            };
+            let mut usage = usage.clone();
+            usage.total = usage.total.saturating_sub(1);
+            if let Some(uses) = usage.by_customer.get_mut(order.customer_id.as_str()) {
+                *uses = uses.saturating_sub(1);
+            }
+            tx.put(key, Document::PromotionUsage(usage));
+        }
         Ok(())
     }
 
@@ -2282,14 +2351,17 @@ impl Engine {
             for due in &page.orders {
                 let id = due.id.to_string();
                 let mut what = None;
-                let outcome = self.run(actor, &("tick", &id, now), None, |tx, _| {
+                let outcome = self.run(actor, None, Record::Answer, |tx| {
                     let mut order = tx.order(&id)?;
                     let flow = self.flow(&order.flow)?;
                     what = None;
-                    if order.state == OrderState::Pending
+                    let expired = order.state == OrderState::Pending
                         && !order.is_paid()
-                        && order.reservation_expires_at.is_some_and(|t| t <= tx.now)
-                    {
+                        && order.reservation_expires_at.is_some_and(|t| t <= tx.now);
+                    if expired {
+                        self.settle_abandoned(tx, &mut order, flow)?;
+                    }
+                    if expired && order.state == OrderState::Pending && !order.is_paid() {
                         self.cancel(tx, &mut order, "reservation_expired")?;
                         what = Some(true);
                     } else if order.state == OrderState::Pending
@@ -2332,6 +2404,21 @@ impl Engine {
             }
         }
         Ok(report)
+    }
+
+    /// Asks the provider for the answers a checkout never recorded (its process stopped
+    /// between the two commits, and no retry came): under the same provider keys, so a charge
+    /// that happened is found, not made again. A paid order then stays; a declined one closes.
+    fn settle_abandoned(&self, tx: &mut Tx<'_>, order: &mut Order, flow: &OrderFlow) -> Result<()> {
+        for index in 0..order.payments.len() {
+            if order.payments[index].awaits_answer() {
+                let request = self.authorization(order, &order.payments[index]);
+                let answer = self.gateway.execute(&request)?;
+                // Expired anyway: the scheduler cancels what stays unpaid.
+                self.settle(tx, order, index, &answer, flow, false)?;
+            }
+        }
+        Ok(())
     }
 
     /// Answers a query as `actor`. Customers see only their own orders.

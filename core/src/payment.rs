@@ -174,6 +174,40 @@ pub struct Payment {
 }
 
 impl Payment {
+    /// A payment of `amount` asked of the provider, its answer not recorded yet.
+    pub(crate) fn awaiting(
+        id: &str,
+        method: PaymentMethod,
+        capture: bool,
+        amount: Decimal,
+        now: DateTime<Utc>,
+    ) -> Payment {
+        // Zero at the currency's scale (the amount's), as every amount of a document is.
+        let zero = Decimal::new(0, amount.scale());
+        Payment {
+            id: id.into(),
+            method,
+            state: PaymentState::Pending,
+            amount,
+            authorized: zero,
+            captured: zero,
+            refunded: zero,
+            released: zero,
+            provider_reference: None,
+            failure_reason: None,
+            capture,
+            captures: 0,
+            refunds: 0,
+            created_at: now,
+        }
+    }
+
+    /// Whether the provider's answer to the authorization is not recorded yet: pending with
+    /// no provider reference (a pending payment with one awaits the provider's webhook).
+    pub fn awaits_answer(&self) -> bool {
+        self.state == PaymentState::Pending && self.provider_reference.is_none()
+    }
+
     /// `invalid_transition` unless `action` is allowed now.
     pub fn check(&self, action: PaymentAction) -> Result<()> {
         if payment_allows(self.state, action) {

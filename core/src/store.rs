@@ -31,6 +31,8 @@ pub enum DocKind {
     PromotionUsage,
     /// A [`CustomerRecord`], id = customer id.
     Customer,
+    /// A [`CheckoutAttempt`], id = a digest of the actor and the host's idempotency key.
+    Checkout,
 }
 
 impl DocKind {
@@ -41,6 +43,7 @@ impl DocKind {
             DocKind::Stock => "stock",
             DocKind::PromotionUsage => "promotion_usage",
             DocKind::Customer => "customer",
+            DocKind::Checkout => "checkout",
         }
     }
 }
@@ -100,6 +103,16 @@ pub struct CustomerRecord {
     pub orders_placed: u64,
 }
 
+/// A checkout (placing with payment, or paying) whose order and payment were secured under a
+/// host's idempotency key: a retry with the key finds them and asks the provider again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutAttempt {
+    /// The order.
+    pub order_id: SmolStr,
+    /// The payment awaiting the provider's answer.
+    pub payment_id: SmolStr,
+}
+
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
@@ -113,6 +126,8 @@ pub enum Document {
     PromotionUsage(PromotionUsage),
     /// A customer.
     Customer(CustomerRecord),
+    /// A checkout secured and awaiting the provider's answer.
+    Checkout(CheckoutAttempt),
 }
 
 impl Document {
@@ -123,6 +138,7 @@ impl Document {
             Document::Stock(_) => DocKind::Stock,
             Document::PromotionUsage(_) => DocKind::PromotionUsage,
             Document::Customer(_) => DocKind::Customer,
+            Document::Checkout(_) => DocKind::Checkout,
         }
     }
 }

@@ -636,15 +636,23 @@ fn timeout_after_success_never_charges_twice() {
         .place_order(&c, place("c1", &[("B", 1)]), Some("k"))
         .unwrap_err();
     assert_eq!(err.code(), "gateway_unavailable");
-    assert_eq!(shop.store.count(DocKind::Order), 0, "nothing persisted");
-    assert_eq!(shop.level("B", "east"), (100, 0));
-    // The provider did charge; the retry with the same key reuses the provider key.
+    // The order and its stock were secured before the provider was asked; its payment awaits
+    // the answer.
+    let orders = shop.store.find_orders(&OrderQuery::default()).unwrap();
+    assert_eq!(orders.orders.len(), 1);
+    assert!(orders.orders[0].payments[0].awaits_answer());
+    assert_eq!(shop.level("B", "east"), (100, 1));
+    // The provider did charge; the retry with the same key finds the secured order and asks
+    // again under the same provider key, which replays the charge.
     let order = shop
         .engine
         .place_order(&c, place("c1", &[("B", 1)]), Some("k"))
         .unwrap();
+    assert_eq!(order.id, orders.orders[0].id);
+    assert_eq!(order.state, OrderState::Confirmed);
     assert_eq!(shop.gateway.captured_total(), order.pricing.grand_total);
     assert_eq!(shop.gateway.performed(), 1);
+    assert_eq!(shop.level("B", "east"), (100, 1), "reserved once");
 
     // The same for a refund: the timeout leaves the order untouched, the retry reuses the key.
     shop.gateway.script([Scripted::TimeoutAfterSuccess]);
@@ -684,7 +692,7 @@ fn timeout_after_success_never_charges_twice() {
 }
 
 #[test]
-fn a_declined_payment_persists_only_the_failed_attempt() {
+fn a_declined_payment_closes_the_order_and_gives_everything_back() {
     let shop = shop();
     let mut p = place("c1", &[("A", 2)]);
     p.coupon_codes = vec!["SAVE5".into()];
@@ -693,7 +701,7 @@ fn a_declined_payment_persists_only_the_failed_attempt() {
     }]);
     let err = shop
         .engine
-        .place_order(&customer("c1"), p.clone(), None)
+        .place_order(&customer("c1"), p.clone(), Some("try-1"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -701,25 +709,40 @@ fn a_declined_payment_persists_only_the_failed_attempt() {
             reason: "insufficient_funds".into()
         }
     );
-    assert_eq!(shop.store.count(DocKind::Order), 0);
-    assert_eq!(
-        shop.store.count(DocKind::PromotionUsage),
-        0,
-        "coupon use not counted"
-    );
+    // The order was secured first; the decline cancels it and gives back its stock and
+    // coupon use.
+    let orders = shop
+        .store
+        .find_orders(&OrderQuery::default())
+        .unwrap()
+        .orders;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].state, OrderState::Cancelled);
+    assert_eq!(orders[0].payments[0].state, PaymentState::Failed);
     assert_eq!(shop.level("A", "east"), (100, 0), "nothing reserved");
-    assert_eq!(
-        shop.event_names().last().map(String::as_str),
-        Some("payment_failed")
-    );
-    // The next attempt succeeds and counts one use.
-    shop.engine.place_order(&customer("c1"), p, None).unwrap();
-    let usage = shop
+    let uses = |shop: &Shop| match shop
         .store
         .load(&DocKey::new(DocKind::PromotionUsage, "save5"))
         .unwrap()
+        .map(|v| v.value)
+    {
+        Some(ordercore::store::Document::PromotionUsage(u)) => u.total,
+        _ => 0,
+    };
+    assert_eq!(uses(&shop), 0, "coupon use given back");
+    let names = shop.event_names();
+    assert!(names.contains(&"payment_failed".to_string()));
+    assert_eq!(names.last().map(String::as_str), Some("order_cancelled"));
+    // The same key replays the decline; the next attempt succeeds and counts one use.
+    let again = shop
+        .engine
+        .place_order(&customer("c1"), p.clone(), Some("try-1"))
+        .unwrap_err();
+    assert_eq!(again, err);
+    shop.engine
+        .place_order(&customer("c1"), p, Some("try-2"))
         .unwrap();
-    assert_eq!(usage.version, 1);
+    assert_eq!(uses(&shop), 1);
 }
 
 #[test]

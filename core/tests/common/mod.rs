@@ -193,3 +193,126 @@ impl Shop {
             .collect()
     }
 }
+
+/// A store fault, injected at a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    /// No fault: the commit goes through.
+    Pass,
+    /// The database is unreachable: nothing is written.
+    FailBeforeWrite,
+    /// The commit lands, but its acknowledgement is lost (the connection drops).
+    LoseAcknowledgement,
+    /// Another process wrote first.
+    Conflict,
+}
+
+/// A memory store whose commits fail as scripted: the faults a host's database shows.
+#[derive(Default)]
+pub struct FaultyStore {
+    pub inner: MemoryStore,
+    script: std::sync::Mutex<std::collections::VecDeque<StoreFault>>,
+}
+
+impl FaultyStore {
+    /// Queues faults for the next commits (one per commit).
+    pub fn script(&self, faults: impl IntoIterator<Item = StoreFault>) {
+        self.script.lock().unwrap().extend(faults);
+    }
+
+    fn down() -> ordercore::Error {
+        ordercore::Error::Provider {
+            component: "store".into(),
+            message: "connection lost".into(),
+        }
+    }
+}
+
+impl ordercore::store::Store for FaultyStore {
+    fn load(
+        &self,
+        key: &ordercore::store::DocKey,
+    ) -> ordercore::Result<Option<ordercore::store::Versioned<ordercore::store::Document>>> {
+        self.inner.load(key)
+    }
+
+    fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
+        let fault = self.script.lock().unwrap().pop_front();
+        match fault {
+            None | Some(StoreFault::Pass) => self.inner.commit(changes),
+            Some(StoreFault::FailBeforeWrite) => Err(Self::down()),
+            Some(StoreFault::LoseAcknowledgement) => {
+                self.inner.commit(changes)?;
+                Err(Self::down())
+            }
+            Some(StoreFault::Conflict) => Err(ordercore::Error::VersionConflict {
+                key: "injected".into(),
+            }),
+        }
+    }
+
+    fn find_orders(
+        &self,
+        query: &ordercore::store::OrderQuery,
+    ) -> ordercore::Result<ordercore::store::OrderPage> {
+        self.inner.find_orders(query)
+    }
+
+    fn idempotency(
+        &self,
+        key: &str,
+    ) -> ordercore::Result<Option<ordercore::store::IdempotencyRecord>> {
+        self.inner.idempotency(key)
+    }
+
+    fn pending_events(
+        &self,
+        limit: usize,
+    ) -> ordercore::Result<Vec<ordercore::store::OutboxEntry>> {
+        self.inner.pending_events(limit)
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
+        self.inner.mark_delivered(positions)
+    }
+}
+
+/// The test shop on a [`FaultyStore`].
+pub struct FaultyShop {
+    pub engine: Arc<Engine>,
+    pub store: Arc<FaultyStore>,
+    pub gateway: Arc<FakePaymentGateway>,
+    pub clock: Arc<FixedClock>,
+}
+
+pub fn faulty_shop() -> FaultyShop {
+    let store = Arc::new(FaultyStore::default());
+    let gateway = Arc::new(FakePaymentGateway::new());
+    let clock = Arc::new(FixedClock::new(t0()));
+    let engine = Engine::builder()
+        .config(config())
+        .catalog(Arc::new(MemoryCatalog::new(products())))
+        .store(store.clone())
+        .gateway(gateway.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::new("")))
+        .build()
+        .unwrap();
+    let shop = FaultyShop {
+        engine: Arc::new(engine),
+        store,
+        gateway,
+        clock,
+    };
+    for sku in ["A", "B", "C"] {
+        let command = Command::SetStock {
+            sku: sku.into(),
+            location: Some("east".into()),
+            on_hand: 100,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        shop.engine.execute(&admin(), &command, None).unwrap();
+    }
+    shop
+}
