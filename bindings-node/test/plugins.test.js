@@ -60,8 +60,14 @@ for (const async of [false, true]) {
     await assert.rejects(e.execute(C1, order()), (err) => err instanceof CardNetworkDown)
     const placed = (await e.execute(C1, order(), 'retry-me')).value
     assert.equal(placed.state_label, 'paid')
+    // The order whose gateway threw was secured before the gateway was asked: it holds its
+    // stock, its payment awaiting an answer, until a retry or the scheduler settles it.
+    const orders = (await e.query(ADMIN, { query: 'list_orders' })).value.orders
+    const waiting = orders.filter((o) => o.payments.length && o.payments[0].state === 'pending')
+    assert.equal(waiting.length, 1)
+    assert.equal(waiting[0].payments[0].provider_reference, null)
     const stock = await e.query(ADMIN, { query: 'stock_levels', sku: 'A' })
-    assert.equal(stock.value[0].reserved, 2, 'only the order that was paid holds stock')
+    assert.equal(stock.value[0].reserved, 4, 'the paid order and the one awaiting its answer')
   })
 
   test(`a ${kind} JS tax service and carrier price, label and check addresses`, async () => {

@@ -98,7 +98,12 @@ def test_gateway_declines_unavailability_and_exceptions():
         e.place_order(C1, place())
     order = e.place_order(C1, place(), idempotency_key="retry-me")
     assert order["state_label"] == "paid"
-    assert e.query(ADMIN, {"query": "stock_levels", "sku": "A"})["value"][0]["reserved"] == 2
+    # The order whose gateway raised was secured before the gateway was asked: it holds its
+    # stock, its payment awaiting an answer, until a retry or the scheduler settles it.
+    orders = e.query(ADMIN, {"query": "list_orders"})["value"]["orders"]
+    waiting = [o for o in orders if o["payments"] and o["payments"][0]["state"] == "pending"]
+    assert len(waiting) == 1 and waiting[0]["payments"][0]["provider_reference"] is None
+    assert e.query(ADMIN, {"query": "stock_levels", "sku": "A"})["value"][0]["reserved"] == 4
 
 
 def test_a_python_tax_service_prices_the_order():
