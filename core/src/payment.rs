@@ -432,8 +432,22 @@ pub enum Scripted {
 #[derive(Debug)]
 struct Performed {
     operation: GatewayOperation,
+    payment_id: SmolStr,
     amount: Decimal,
     outcome: GatewayOutcome,
+}
+
+/// What the fake provider did for one payment: the approved operations' amounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentLedger {
+    /// Authorized (with or without capture).
+    pub authorized: Decimal,
+    /// Captured (authorize-and-capture and captures).
+    pub captured: Decimal,
+    /// Refunded.
+    pub refunded: Decimal,
+    /// Released by voids.
+    pub voided: Decimal,
 }
 
 #[derive(Debug, Default)]
@@ -487,6 +501,28 @@ impl FakePaymentGateway {
     /// Total released by voids (authorizations and the rest of partly captured ones).
     pub fn voided_total(&self) -> Decimal {
         self.sum(|op| op == GatewayOperation::Void)
+    }
+
+    /// The approved operations per payment id: what an auditor compares with the orders.
+    pub fn ledger_by_payment(&self) -> HashMap<SmolStr, PaymentLedger> {
+        let mut ledgers: HashMap<SmolStr, PaymentLedger> = HashMap::new();
+        for p in self.lock().performed.values() {
+            if !matches!(p.outcome, GatewayOutcome::Approved { .. }) {
+                continue;
+            }
+            let ledger = ledgers.entry(p.payment_id.clone()).or_default();
+            match p.operation {
+                GatewayOperation::Authorize => ledger.authorized += p.amount,
+                GatewayOperation::AuthorizeAndCapture => {
+                    ledger.authorized += p.amount;
+                    ledger.captured += p.amount;
+                }
+                GatewayOperation::Capture => ledger.captured += p.amount,
+                GatewayOperation::Refund => ledger.refunded += p.amount,
+                GatewayOperation::Void => ledger.voided += p.amount,
+            }
+        }
+        ledgers
     }
 
     /// Operations performed (distinct idempotency keys that were approved).
@@ -576,6 +612,7 @@ impl PaymentGateway for FakePaymentGateway {
                 request.idempotency_key.clone(),
                 Performed {
                     operation: request.operation,
+                    payment_id: request.payment_id.clone(),
                     amount: request.amount,
                     outcome,
                 },

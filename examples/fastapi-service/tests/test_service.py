@@ -265,7 +265,7 @@ def test_eight_processes_race_four_hundred_checkouts_for_fifty_units(database_ur
         # The database holds exactly the orders HTTP answered 201 for: a refused commit left nothing.
         stored, more = store.find_orders(customer_id=None, state=None, due_before=None, after_created_at=None,
                                          after_id=None, limit=1000)
-        assert not more and {json.loads(body)["id"] for body in stored} == ids
+        assert not more and {json.loads(body)["body"]["id"] for body in stored} == ids
     finally:
         for http in clients:
             http.close()
