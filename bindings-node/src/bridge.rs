@@ -23,12 +23,13 @@ use crate::keep_host_exception;
 
 /// What a JS store method answered: a value, or a Promise of one.
 enum HostAnswer {
-    Ready(Value),
+    Ready(HostValue),
     Pending(Promise<HostValue>),
 }
 
-/// A JS value as JSON; `undefined` reads as `null`.
-struct HostValue(Value);
+/// A JS value as JSON (`undefined` reads as `null`), or why it has no JSON form (a Symbol, a
+/// function, a thenable object): an unreadable answer, not an exception of the host's.
+struct HostValue(std::result::Result<Value, String>);
 
 impl FromNapiValue for HostValue {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
@@ -36,10 +37,15 @@ impl FromNapiValue for HostValue {
         // SAFETY: `env` and `value` come from N-API for this call.
         check_status!(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
         if kind == sys::ValueType::napi_undefined || kind == sys::ValueType::napi_null {
-            return Ok(HostValue(Value::Null));
+            return Ok(HostValue(Ok(Value::Null)));
         }
         // SAFETY: as above.
-        Ok(HostValue(unsafe { Value::from_napi_value(env, value) }?))
+        match unsafe { Value::from_napi_value(env, value) } {
+            Ok(value) => Ok(HostValue(Ok(value))),
+            // A getter that threw while the answer was read: the host's own exception.
+            Err(error) if error.status == Status::PendingException => Err(error),
+            Err(error) => Ok(HostValue(Err(error.reason))),
+        }
     }
 }
 
@@ -55,9 +61,9 @@ impl FromNapiValue for HostAnswer {
             }?))
         } else {
             // SAFETY: as above.
-            Ok(HostAnswer::Ready(
-                unsafe { HostValue::from_napi_value(env, value) }?.0,
-            ))
+            Ok(HostAnswer::Ready(unsafe {
+                HostValue::from_napi_value(env, value)
+            }?))
         }
     }
 }
@@ -167,16 +173,17 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
         let settled = match answer {
             Ok(HostAnswer::Ready(value)) => Ok(value),
             // Its late settlement, if any, is dropped with the Promise's receiving end.
-            Ok(HostAnswer::Pending(promise)) => {
-                block_on(promise, deadline).ok_or_else(late)?.map(|v| v.0)
-            }
+            Ok(HostAnswer::Pending(promise)) => block_on(promise, deadline).ok_or_else(late)?,
             Err(error) => Err(error),
         };
-        settled.map_err(|error| {
+        let value = settled.map_err(|error| {
             let message = format!("{name} failed: {}", error.reason);
             keep_host_exception(error);
             provider(component, message)
-        })
+        })?;
+        value
+            .0
+            .map_err(|detail| self.unreadable("value (it has no JSON form)", detail))
     }
 
     /// `provider_error`: the method answered something that does not read as `what`.

@@ -50,6 +50,23 @@ for (const async of [false, true]) {
     assert.notEqual(gateway.requests[0].idempotency_key, gateway.requests[1].idempotency_key)
   })
 
+  test(`a ${kind} JS gateway answering a value with no JSON form is a provider_error, not a napi error`, async () => {
+    const thenable = { then () { throw new Error('not a real Promise') } }
+    for (const answer of [Symbol('approved'), thenable, () => 'approved']) {
+      const e = await engine({ gateway: stripeish(async, answer) })
+      await assert.rejects(e.execute(C1, order(), 'k'), (err) => {
+        if (async && answer === thenable) {
+          // A Promise resolved with a thenable adopts it: the rejection is the host's own error.
+          assert.equal(err.message, 'not a real Promise')
+          return true
+        }
+        assert.equal(err.code, 'provider_error')
+        assert.match(err.message, /no JSON form/)
+        return true
+      })
+    }
+  })
+
   test(`a ${kind} JS gateway's declines, unavailability and exceptions`, async () => {
     class CardNetworkDown extends Error {}
     const e = await engine({

@@ -178,15 +178,53 @@ def _json_default(value: Any) -> Any:
     raise ValueError(value)
 
 
+def _invalid(field: str, message: str, code: str = "invalid_input") -> ValidationError:
+    return ValidationError({"code": code, "field": field, "message": f"{field}: {message}"})
+
+
 def _dumps(value: Any, what: str) -> str:
     """JSON text of a document, at C speed. Floats go through as JSON numbers and the core
     refuses them where they stand (naming the field); anything else JSON cannot hold is refused
-    here, naming its path."""
+    here, naming its path. A document nested past Python's recursion limit, or containing
+    itself, is refused as the package's own error, never a ``RecursionError``."""
     try:
         return _json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
-    except (ValueError, TypeError):
+    except RecursionError:
+        raise _invalid(what, "nested too deeply", "limit_exceeded") from None
+    except (ValueError, TypeError) as error:
+        if "ircular reference" in str(error):
+            raise _invalid(what, "contains itself (a circular reference)") from None
+    try:
         # The slow, path-tracking encoder says exactly what and where.
         return _json.dumps(_encode(value, what if not isinstance(value, Mapping) else ""), separators=(",", ":"))
+    except RecursionError:
+        raise _invalid(what, "nested too deeply", "limit_exceeded") from None
+
+
+def _text(value: Union[str, bytes], field: str) -> str:
+    """Text given as ``str`` or UTF-8 ``bytes``; anything else is refused naming ``field``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _invalid(field, f"not valid UTF-8 (byte {error.start})") from None
+    raise _invalid(field, f"expected text, got {type(value).__name__}")
+
+
+def _key(idempotency_key: Optional[str]) -> Optional[str]:
+    """An idempotency key: ``None`` or a string (the core checks its length)."""
+    if idempotency_key is None or isinstance(idempotency_key, str):
+        return idempotency_key
+    raise _invalid("idempotency_key", f"expected a string, got {type(idempotency_key).__name__}")
+
+
+def _count(value: Any, field: str, most: int = 2**63 - 1) -> int:
+    """A whole number from 0 to ``most`` (``bool`` is not one)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most:
+        return value
+    raise _invalid(field, f"expected a whole number from 0 to {most}, got {value!r}")
 
 
 def _loads(text: str) -> Any:
@@ -236,9 +274,7 @@ class Pricer:
         """:meth:`price` for JSON text: the cart's JSON in, the breakdown's JSON out (amounts as
         decimal strings) — no Python objects built on either side. For services that receive
         the cart as a request body and send the breakdown as a response body."""
-        text = cart_json.decode("utf-8") if isinstance(cart_json, bytes) else cart_json
-        context = context_json.decode("utf-8") if isinstance(context_json, bytes) else context_json
-        return _call(self._native.price, text, context)
+        return _call(self._native.price, _text(cart_json, "cart_json"), _text(context_json, "context_json"))
 
 
 _QUOTE_KEYS = tuple(_native.Quote.keys())
@@ -315,7 +351,7 @@ class Quote(Mapping[str, Any]):
 
 def sign_webhook(secret: str, payload: Union[str, bytes], timestamp: int) -> str:
     """The signature :meth:`Engine.verify_webhook` expects (for tests and internal senders)."""
-    return _native.sign_webhook(secret, payload.decode("utf-8") if isinstance(payload, bytes) else payload, timestamp)
+    return _native.sign_webhook(_text(secret, "secret"), _text(payload, "payload"), _count(timestamp, "timestamp"))
 
 
 def price_request(request: Mapping[str, Any]) -> PriceBreakdown:
@@ -437,7 +473,8 @@ class Engine:
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
         (``{"type": "order", "value": {...}}``)."""
-        return cast(Json, _loads(_call(self._native.execute, _dumps(actor, "actor"), _dumps(command, "command"), idempotency_key)))
+        return cast(Json, _loads(_call(self._native.execute, _dumps(actor, "actor"), _dumps(command, "command"),
+                                       _key(idempotency_key))))
 
     def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
@@ -453,11 +490,12 @@ class Engine:
 
     def pending_events(self, limit: int = 100) -> List[OutboxEntry]:
         """Undelivered outbox events, oldest first."""
-        return cast(List[OutboxEntry], _loads(_call(self._native.pending_events, limit)))
+        return cast(List[OutboxEntry], _loads(_call(self._native.pending_events, _count(limit, "limit", 10_000))))
 
     def mark_delivered(self, positions: Sequence[int]) -> None:
         """Marks outbox events delivered."""
-        _call(self._native.mark_delivered, _json.dumps(list(positions)))
+        checked = [_count(p, f"positions[{i}]") for i, p in enumerate(positions)]
+        _call(self._native.mark_delivered, _json.dumps(checked))
 
     def set_clock(self, at: Union[str, _dt.datetime]) -> None:
         """Moves the fixed clock (engines configured with ``clock``)."""
@@ -467,8 +505,8 @@ class Engine:
         """Checks a webhook signed as ``hex(HMAC-SHA256(secret, f"{timestamp}.{payload}"))``
         with ``timestamp`` (Unix seconds) within five minutes of the engine's clock; raises
         :class:`InvalidSignature` otherwise."""
-        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-        _call(self._native.verify_webhook, secret, text, timestamp, signature)
+        _call(self._native.verify_webhook, _text(secret, "secret"), _text(payload, "payload"),
+              _count(timestamp, "timestamp"), _text(signature, "signature"))
 
     # Convenience wrappers over execute/query for the common commands.
     def place_order(self, actor: Actor, order: Union[PlaceOrderInput, Mapping[str, Any]],
@@ -553,16 +591,20 @@ class Engine:
                            idempotency_key)
 
     def set_stock(self, actor: Actor, sku: str, on_hand: int, location: Optional[str] = None,
-                  backorder: bool = False, low_stock_threshold: Optional[int] = None) -> "types.StockItem":
+                  backorder: bool = False, low_stock_threshold: Optional[int] = None,
+                  idempotency_key: Optional[str] = None) -> "types.StockItem":
         """Sets a stock item (staff)."""
         command = {"command": "set_stock", "sku": sku, "on_hand": on_hand, "location": location,
                    "backorder": backorder, "low_stock_threshold": low_stock_threshold}
-        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None})["value"])
+        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None},
+                                                  idempotency_key)["value"])
 
-    def adjust_stock(self, actor: Actor, sku: str, delta: int, location: Optional[str] = None) -> "types.StockItem":
+    def adjust_stock(self, actor: Actor, sku: str, delta: int, location: Optional[str] = None,
+                     idempotency_key: Optional[str] = None) -> "types.StockItem":
         """Adds to (or with a negative ``delta`` removes from) on hand (staff)."""
         command = {"command": "adjust_stock", "sku": sku, "delta": delta, "location": location}
-        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None})["value"])
+        return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None},
+                                                  idempotency_key)["value"])
 
     def list_orders(self, actor: Actor, customer_id: Optional[str] = None, state: Optional[types.OrderState] = None,
                     limit: Optional[int] = None, after: Optional[str] = None) -> "types.OrderPage":

@@ -1,0 +1,109 @@
+"""Hostile input from Python code: every case the safety review found raising a bare Python
+exception (RecursionError, OverflowError, TypeError, UnicodeDecodeError) now raises the package's
+own error class naming the field, and money-relevant reproductions give the right answer."""
+from decimal import Decimal
+
+import pytest
+
+import ordercore
+
+from test_ordercore import ADDRESS, place, shop
+
+ADMIN = ordercore.staff("ops")
+C1 = ordercore.customer("c1")
+
+
+def nested(depth):
+    document = {}
+    for _ in range(depth):
+        document = {"x": document}
+    return document
+
+
+def test_documents_nested_past_the_recursion_limit_or_containing_themselves_are_refused():
+    engine = shop()
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.execute(C1, {"command": "place_order", "extra": nested(10_000)})
+    assert raised.value.code == "limit_exceeded" and raised.value.field == "command"
+    cyclic = {"command": "place_order"}
+    cyclic["self"] = cyclic
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.execute(C1, cyclic)
+    assert raised.value.field == "command"
+    with pytest.raises(ordercore.ValidationError):
+        ordercore.price_request(nested(10_000))
+
+
+@pytest.mark.parametrize("limit", [-1, 2**64, 1.5, True, "10"])
+def test_pending_events_takes_a_count(limit):
+    with pytest.raises(ordercore.ValidationError) as raised:
+        shop().pending_events(limit)
+    assert raised.value.field == "limit"
+
+
+def test_mark_delivered_takes_counts():
+    with pytest.raises(ordercore.ValidationError) as raised:
+        shop().mark_delivered([1, -1])
+    assert raised.value.field == "positions[1]"
+
+
+@pytest.mark.parametrize("key", [7, b"k", ["k"]])
+def test_an_idempotency_key_is_a_string(key):
+    with pytest.raises(ordercore.ValidationError) as raised:
+        shop().place_order(C1, place(), idempotency_key=key)
+    assert raised.value.field == "idempotency_key"
+
+
+def test_json_bytes_that_are_not_utf8_are_refused_naming_the_argument():
+    pricer = ordercore.Pricer()
+    with pytest.raises(ordercore.ValidationError) as raised:
+        pricer.price_json(b'{"currency": "USD", "lines": [\xff]}')
+    assert raised.value.field == "cart_json"
+    with pytest.raises(ordercore.ValidationError) as raised:
+        shop().verify_webhook("s", b"\xfe\xff", 0, "sig")
+    assert raised.value.field == "payload"
+
+
+def test_stock_commands_take_idempotency_keys():
+    engine = shop()
+    first = engine.adjust_stock(ADMIN, "A", 5, idempotency_key="restock-1")
+    again = engine.adjust_stock(ADMIN, "A", 5, idempotency_key="restock-1")
+    assert first == again and engine.stock_levels(ADMIN, "A")[0]["on_hand"] == 15
+    engine.set_stock(ADMIN, "A", 3, idempotency_key="count-1")
+    assert engine.stock_levels(ADMIN, "A")[0]["on_hand"] == 3
+
+
+def test_a_line_listed_twice_in_a_shipment_is_refused():
+    engine = shop()
+    order = engine.place_order(C1, place(quantity=2))
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.ship_order(ADMIN, order["id"], lines=[{"line": 0, "quantity": 2}, {"line": 0, "quantity": 2}])
+    assert raised.value.field == "lines[1].line"
+    assert engine.stock_levels(ADMIN, "A")[0]["on_hand"] == 10
+
+
+def test_a_price_past_the_decimal_range_overflows():
+    huge = "12345678901234567890123456789"
+    with pytest.raises(ordercore.ValidationError) as raised:
+        ordercore.Engine({"products": [{"sku": "X", "unit_price": huge}]})
+    assert raised.value.code == "amount_overflow" and raised.value.field == "products[0].unit_price"
+    cart = {"currency": "USD", "lines": [{"sku": "X", "unit_price": Decimal(huge), "quantity": 1}]}
+    with pytest.raises(ordercore.ValidationError) as raised:
+        ordercore.Pricer().price(cart)
+    assert raised.value.code == "amount_overflow"
+
+
+def test_a_fully_refunded_order_cannot_ship():
+    engine = shop()
+    order = engine.place_order(C1, place())
+    engine.refund_payment(ADMIN, order["id"])
+    with pytest.raises(ordercore.InvalidTransition) as raised:
+        engine.ship_order(ADMIN, order["id"])
+    assert raised.value.details["state"] == "unpaid"
+
+
+def test_keys_belong_to_their_actor():
+    engine = shop()
+    first = engine.place_order(C1, place(quantity=1), idempotency_key="checkout-1")
+    other = engine.place_order(ordercore.customer("c2"), place(quantity=1, customer="c2"), idempotency_key="checkout-1")
+    assert first["id"] != other["id"] and other["state_label"] == "paid"
