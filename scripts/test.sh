@@ -67,7 +67,7 @@ pylog=$(mktemp)
 .venv/bin/python -m pytest -q -p no:cacheprovider bindings-python/tests | tee "$pylog"
 py_passed=$(grep -oE '^[0-9]+ passed' "$pylog" | awk '{print $1}')
 
-step "FastAPI service (examples/fastapi-service): on a SQLite file and on PostgreSQL, 4 processes racing"
+step "FastAPI service (examples/fastapi-service): on a SQLite file and on PostgreSQL, 8 processes racing"
 .venv/bin/pip install -q --disable-pip-version-check -r examples/fastapi-service/requirements.txt
 svlog=$(mktemp)
 (cd examples/fastapi-service && ../../.venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests) \

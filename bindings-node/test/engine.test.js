@@ -210,3 +210,17 @@ test('every command and query has a camelCase method resolving to the answer\'s 
   const paid = await pending.paymentWebhook({ type: 'system' }, { provider: 'fake', event_id: 'e1', reference: waiting.payments[0].provider_reference, outcome: 'succeeded', order_id: waiting.id })
   assert.equal(paid.payments[0].state, 'captured')
 })
+
+test('strings past the limits table reject with limit_exceeded naming the field', async () => {
+  const engine = await shop()
+  const big = 'x'.repeat(1_000_000)
+  await rejects(engine.execute(C1, placeOrder(2, 'c1', { shipping_address: { ...ADDRESS, name: big } })), 'limit_exceeded',
+    (e) => assert.equal(e.field, 'shipping_address.name'))
+  await rejects(engine.execute({ type: 'customer', id: big }, placeOrder()), 'limit_exceeded',
+    (e) => assert.equal(e.field, 'actor.id'))
+  await rejects(engine.execute(ADMIN, { command: 'set_stock', sku: big, on_hand: 1 }), 'limit_exceeded',
+    (e) => assert.equal(e.field, 'sku'))
+  const order = (await engine.execute(C1, placeOrder())).value
+  await rejects(engine.execute(C1, { command: 'cancel_order', order_id: order.id, reason: big }), 'limit_exceeded',
+    (e) => assert.equal(e.field, 'reason'))
+})

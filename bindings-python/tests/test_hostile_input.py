@@ -107,3 +107,28 @@ def test_keys_belong_to_their_actor():
     first = engine.place_order(C1, place(quantity=1), idempotency_key="checkout-1")
     other = engine.place_order(ordercore.customer("c2"), place(quantity=1, customer="c2"), idempotency_key="checkout-1")
     assert first["id"] != other["id"] and other["state_label"] == "paid"
+
+
+def test_strings_past_the_limits_table_are_refused_naming_the_field():
+    engine = shop()
+    big = "x" * 1_000_000
+    cases = [
+        (C1, {**place(), "shipping_address": {**ADDRESS, "name": big}}, "shipping_address.name"),
+        (ordercore.customer(big), place(customer=big), "actor.id"),
+    ]
+    for actor, order, field in cases:
+        with pytest.raises(ordercore.ValidationError) as raised:
+            engine.place_order(actor, order)
+        assert (raised.value.code, raised.value.field) == ("limit_exceeded", field)
+    order = engine.place_order(C1, place())
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.cancel_order(C1, order["id"], reason=big)
+    assert raised.value.field == "reason"
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.set_stock(ADMIN, big, 1)
+    assert raised.value.field == "sku"
+    webhook = {"command": "payment_webhook", "provider": "stripe", "event_id": big, "reference": "r",
+               "outcome": "succeeded"}
+    with pytest.raises(ordercore.ValidationError) as raised:
+        engine.execute(ordercore.SYSTEM, webhook)
+    assert raised.value.field == "event_id"

@@ -618,6 +618,9 @@ impl Engine {
         command: &Command,
         idempotency_key: Option<&str>,
     ) -> Result<CommandOutput> {
+        let limits = &self.pricer.config().limits;
+        crate::limits::check_actor(actor, limits)?;
+        crate::limits::check_command(command, limits)?;
         let Some(host_key) = idempotency_key else {
             return self.dispatch(actor, command, None);
         };
@@ -2423,6 +2426,9 @@ impl Engine {
 
     /// Answers a query as `actor`. Customers see only their own orders.
     pub fn query(&self, actor: &Actor, query: &Query) -> Result<QueryOutput> {
+        let limits = &self.pricer.config().limits;
+        crate::limits::check_actor(actor, limits)?;
+        crate::limits::check_query(query, limits)?;
         match query {
             Query::GetOrder { order_id } => {
                 Ok(QueryOutput::Order(self.get_order(actor, order_id)?))

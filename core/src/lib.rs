@@ -55,6 +55,7 @@ pub mod host;
 pub mod ids;
 pub mod inventory;
 pub mod json;
+pub mod limits;
 pub mod money;
 pub mod order;
 pub mod payment;

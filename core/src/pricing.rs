@@ -61,8 +61,10 @@ pub struct Limits {
     pub max_lines: usize,
     /// Units per line.
     pub max_quantity: u64,
-    /// Bytes per string (sku, name, code, category, tag).
+    /// Bytes per string (ids, skus, names, codes, address fields, references).
     pub max_string_len: usize,
+    /// Bytes of free text (cancel, refund and webhook reasons).
+    pub max_text_len: usize,
     /// Coupon codes per cart.
     pub max_coupon_codes: usize,
     /// Tags per line.
@@ -75,6 +77,7 @@ impl Default for Limits {
             max_lines: 1_000,
             max_quantity: 1_000_000,
             max_string_len: 200,
+            max_text_len: 1_000,
             max_coupon_codes: 20,
             max_tags: 50,
         }

@@ -99,9 +99,15 @@ fn a_line_listed_twice_in_a_shipment_is_refused_and_ships_nothing() {
     let err = ship(&shop, &order.id, &[(0, 2), (0, 2)]).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "lines[1].line"));
+    // Past the lines limit the list is refused before any entry is looked at.
     let many = vec![(0, 1); 100_000];
     assert_eq!(
         ship(&shop, &order.id, &many).unwrap_err().code(),
+        "limit_exceeded"
+    );
+    let few = vec![(0, 1); 3];
+    assert_eq!(
+        ship(&shop, &order.id, &few).unwrap_err().code(),
         "invalid_input"
     );
     assert_eq!(shop.level("A", "east"), (100, 2), "nothing left stock");
@@ -534,5 +540,33 @@ fn configuration_that_cannot_work_is_refused_when_the_engine_is_built() {
     assert!(
         matches!(&err, Error::TooManyDecimals { field, .. } if field == "carrier.rates[0].table.amount"),
         "{err:?}"
+    );
+}
+
+#[test]
+fn cancelling_an_order_gives_its_coupon_use_back() {
+    let shop = shop();
+    let mut p = place("c1", &[("A", 2)]);
+    p.coupon_codes = vec!["SAVE5".into()];
+    let uses = |shop: &Shop| match shop
+        .store
+        .load(&DocKey::new(DocKind::PromotionUsage, "save5"))
+        .unwrap()
+        .map(|v| v.value)
+    {
+        Some(Document::PromotionUsage(usage)) => {
+            (usage.total, usage.by_customer.get("c1").copied())
+        }
+        _ => (0, None),
+    };
+    let order = shop.engine.place_order(&customer("c1"), p, None).unwrap();
+    assert_eq!(uses(&shop), (1, Some(1)));
+    shop.engine
+        .cancel_order(&customer("c1"), &order.id, None, None)
+        .unwrap();
+    assert_eq!(
+        uses(&shop),
+        (0, Some(0)),
+        "a cancelled order did not use its coupon"
     );
 }

@@ -246,6 +246,20 @@ static void test_error_statuses(void) {
               OC_STATUS_INVALID_INPUT && strstr(out, "floating-point"),
           "floats refused");
     oc_string_free(out);
+    /* A megabyte of SKU: refused by the limits table, naming the field. */
+    const char *prefix = "{\"command\":\"set_stock\",\"on_hand\":1,\"sku\":\"";
+    size_t big = 1000000, head = strlen(prefix);
+    char *stock = malloc(head + big + 3);
+    if (stock) {
+        memcpy(stock, prefix, head);
+        memset(stock + head, 'x', big);
+        memcpy(stock + head + big, "\"}", 3);
+        CHECK(oc_execute(engine, "{\"type\":\"staff\",\"id\":\"ops\",\"role\":\"admin\"}", stock, NULL, &out) ==
+                  OC_STATUS_LIMIT_EXCEEDED && strstr(out, "\"field\":\"sku\""),
+              "a megabyte sku is limit_exceeded naming sku");
+        oc_string_free(out);
+        free(stock);
+    }
     oc_engine_free(engine);
 }
 

@@ -1,0 +1,263 @@
+//! Bounded input: every string, list and count an actor, a command or a query carries is checked
+//! against the one limits table ([`Limits`], configured as `pricing.limits`) before the engine
+//! looks at it, so no client can have a megabyte stored as an address name or make the engine
+//! walk a hundred thousand entries. An error is `limit_exceeded` naming the field.
+//!
+//! | what | limit |
+//! |---|---|
+//! | ids, skus, names, codes, address fields, provider references, event ids | `max_string_len` bytes (200) |
+//! | free text: cancel, refund and webhook reasons | `max_text_len` bytes (1,000) |
+//! | lines of an order, a shipment, a return, a receipt, a rates query | `max_lines` (1,000) |
+//! | coupon codes | `max_coupon_codes` (20) |
+//! | customer groups, tags | `max_tags` (50) |
+//! | units per line | `max_quantity` (1,000,000) |
+//! | JSON nesting | 128 levels (the JSON reader's own limit) |
+
+use crate::actor::Actor;
+use crate::address::Address;
+use crate::command::{Command, LineInput, Query};
+use crate::error::{Error, Result};
+use crate::pricing::Limits;
+
+/// Checks one document's strings and lists against `limits`.
+struct Bounds<'a> {
+    limits: &'a Limits,
+}
+
+impl Bounds<'_> {
+    fn text(&self, value: &str, field: impl FnOnce() -> String) -> Result<()> {
+        self.at_most(value.len(), self.limits.max_string_len, field)
+    }
+
+    fn free_text(&self, value: Option<&str>, field: &str) -> Result<()> {
+        let len = value.map_or(0, str::len);
+        self.at_most(len, self.limits.max_text_len, || field.to_string())
+    }
+
+    fn at_most(&self, count: usize, limit: usize, field: impl FnOnce() -> String) -> Result<()> {
+        if count <= limit {
+            return Ok(());
+        }
+        Err(Error::LimitExceeded {
+            field: field(),
+            limit: limit as u64,
+        })
+    }
+
+    fn lines(&self, count: usize, field: &str) -> Result<()> {
+        self.at_most(count, self.limits.max_lines, || field.to_string())
+    }
+
+    fn address(&self, address: &Address, field: &str) -> Result<()> {
+        let parts = [
+            ("name", address.name.as_deref()),
+            ("line1", address.line1.as_deref()),
+            ("line2", address.line2.as_deref()),
+            ("city", address.city.as_deref()),
+            ("region", address.region.as_deref()),
+            ("postal_code", address.postal_code.as_deref()),
+            ("country", Some(address.country.as_str())),
+        ];
+        for (part, value) in parts {
+            self.text(value.unwrap_or_default(), || format!("{field}.{part}"))?;
+        }
+        Ok(())
+    }
+
+    fn line_inputs(&self, lines: &[LineInput]) -> Result<()> {
+        self.lines(lines.len(), "lines")?;
+        for (i, line) in lines.iter().enumerate() {
+            self.text(&line.sku, || format!("lines[{i}].sku"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The actor's id.
+pub fn check_actor(actor: &Actor, limits: &Limits) -> Result<()> {
+    let bounds = Bounds { limits };
+    match actor {
+        Actor::Customer { id } | Actor::Staff { id, .. } => bounds.text(id, || "actor.id".into()),
+        Actor::System => Ok(()),
+    }
+}
+
+/// Every string and list of `command`.
+pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
+    let bounds = Bounds { limits };
+    match command {
+        Command::PlaceOrder(place) => {
+            bounds.text(&place.customer_id, || "customer_id".into())?;
+            bounds.at_most(place.customer_groups.len(), limits.max_tags, || {
+                "customer_groups".into()
+            })?;
+            for (i, group) in place.customer_groups.iter().enumerate() {
+                bounds.text(group, || format!("customer_groups[{i}]"))?;
+            }
+            bounds.line_inputs(&place.lines)?;
+            bounds.address(&place.shipping_address, "shipping_address")?;
+            bounds.text(place.shipping_option.as_deref().unwrap_or_default(), || {
+                "shipping_option".into()
+            })?;
+            bounds.at_most(place.coupon_codes.len(), limits.max_coupon_codes, || {
+                "coupon_codes".into()
+            })?;
+            for (i, code) in place.coupon_codes.iter().enumerate() {
+                bounds.text(code, || format!("coupon_codes[{i}]"))?;
+            }
+            bounds.text(place.flow.as_deref().unwrap_or_default(), || "flow".into())
+        }
+        Command::PayOrder { order_id, .. }
+        | Command::CapturePayment { order_id, .. }
+        | Command::ProcessOrder { order_id }
+        | Command::DeliverOrder { order_id } => bounds.text(order_id, || "order_id".into()),
+        Command::RefundPayment {
+            order_id, reason, ..
+        }
+        | Command::CancelOrder { order_id, reason } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.free_text(reason.as_deref(), "reason")
+        }
+        Command::ShipOrder { order_id, lines } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.lines(lines.as_ref().map_or(0, Vec::len), "lines")
+        }
+        Command::PaymentWebhook {
+            provider,
+            event_id,
+            reference,
+            reason,
+            order_id,
+            ..
+        } => {
+            bounds.text(provider, || "provider".into())?;
+            bounds.text(event_id, || "event_id".into())?;
+            bounds.text(reference, || "reference".into())?;
+            bounds.free_text(reason.as_deref(), "reason")?;
+            bounds.text(order_id.as_deref().unwrap_or_default(), || {
+                "order_id".into()
+            })
+        }
+        Command::TrackingUpdate {
+            event_id,
+            tracking_number,
+            order_id,
+            ..
+        } => {
+            bounds.text(event_id, || "event_id".into())?;
+            bounds.text(tracking_number, || "tracking_number".into())?;
+            bounds.text(order_id.as_deref().unwrap_or_default(), || {
+                "order_id".into()
+            })
+        }
+        Command::RequestReturn { order_id, lines } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.lines(lines.len(), "lines")
+        }
+        Command::UpdateReturn {
+            order_id,
+            return_id,
+            received,
+            ..
+        } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.text(return_id, || "return_id".into())?;
+            bounds.lines(received.len(), "received")
+        }
+        Command::SetStock { sku, location, .. } | Command::AdjustStock { sku, location, .. } => {
+            bounds.text(sku, || "sku".into())?;
+            bounds.text(location.as_deref().unwrap_or_default(), || {
+                "location".into()
+            })
+        }
+    }
+}
+
+/// Every string and list of `query`.
+pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
+    let bounds = Bounds { limits };
+    match query {
+        Query::GetOrder { order_id }
+        | Query::ListReturns { order_id }
+        | Query::AvailableActions { order_id } => bounds.text(order_id, || "order_id".into()),
+        Query::ListOrders(filter) => {
+            bounds.text(filter.customer_id.as_deref().unwrap_or_default(), || {
+                "customer_id".into()
+            })?;
+            // A cursor is a time and an order id.
+            let cursor = filter.after.as_deref().unwrap_or_default();
+            bounds.at_most(cursor.len(), limits.max_string_len * 2, || "after".into())
+        }
+        Query::StockLevels { sku } => bounds.text(sku, || "sku".into()),
+        Query::ShippingRates { address, lines } => {
+            bounds.address(address, "address")?;
+            bounds.line_inputs(lines)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn a_string_past_the_limit_is_refused_naming_its_field() {
+        let long = "x".repeat(201);
+        let command: Command = serde_json::from_value(serde_json::json!({
+            "command": "place_order", "customer_id": "c1",
+            "lines": [{"sku": "A", "quantity": 1}],
+            "shipping_address": {"name": long, "country": "US"}
+        }))
+        .unwrap();
+        assert_eq!(
+            check_command(&command, &limits()),
+            Err(Error::LimitExceeded {
+                field: "shipping_address.name".into(),
+                limit: 200
+            })
+        );
+        let cancel = Command::CancelOrder {
+            order_id: "o".into(),
+            reason: Some("y".repeat(1_001)),
+        };
+        assert!(matches!(
+            check_command(&cancel, &limits()),
+            Err(Error::LimitExceeded { field, .. }) if field == "reason"
+        ));
+        let actor = Actor::customer("z".repeat(201));
+        assert!(check_actor(&actor, &limits()).is_err());
+        let stock = Command::SetStock {
+            sku: "s".repeat(201),
+            location: None,
+            on_hand: 1,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        assert!(matches!(
+            check_command(&stock, &limits()),
+            Err(Error::LimitExceeded { field, .. }) if field == "sku"
+        ));
+    }
+
+    #[test]
+    fn lists_past_the_limit_are_refused() {
+        let ship = Command::ShipOrder {
+            order_id: "o".into(),
+            lines: Some(vec![
+                crate::command::ShipLine {
+                    line: 0,
+                    quantity: 1
+                };
+                1_001
+            ]),
+        };
+        assert!(matches!(
+            check_command(&ship, &limits()),
+            Err(Error::LimitExceeded { field, limit: 1_000 }) if field == "lines"
+        ));
+    }
+}
