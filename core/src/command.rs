@@ -22,6 +22,7 @@ pub struct LineInput {
     /// The sku.
     pub sku: SmolStr,
     /// Units, at least 1.
+    #[serde(deserialize_with = "units")]
     pub quantity: i64,
 }
 
@@ -34,6 +35,34 @@ pub struct PaymentInput {
     /// Capture at once (default) or only authorize.
     #[serde(default = "yes")]
     pub capture: bool,
+}
+
+/// A count of units: any JSON integer, held to `i64`'s range, so that a client's `2^63` is
+/// refused by the engine's quantity check naming its line (`lines[0].quantity`), not by the
+/// JSON reader naming the whole command.
+fn units<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Units;
+    impl serde::de::Visitor<'_> for Units {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number of units")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            Ok(i64::try_from(v).unwrap_or(i64::MAX))
+        }
+        // JSON integers past 64 bits arrive as floats; fractions are no count.
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            if v.is_finite() && v.fract() == 0.0 {
+                Ok(v.clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+            } else {
+                Err(E::custom(format!("{v} is not a whole number of units")))
+            }
+        }
+    }
+    deserializer.deserialize_any(Units)
 }
 
 fn yes() -> bool {
@@ -73,6 +102,7 @@ pub struct ShipLine {
     /// Line index.
     pub line: usize,
     /// Units.
+    #[serde(deserialize_with = "units")]
     pub quantity: i64,
 }
 
@@ -82,6 +112,7 @@ pub struct ReturnLine {
     /// Line index.
     pub line: usize,
     /// Units.
+    #[serde(deserialize_with = "units")]
     pub quantity: i64,
     /// Why.
     pub reason: ReturnReason,

@@ -570,3 +570,20 @@ fn cancelling_an_order_gives_its_coupon_use_back() {
         "a cancelled order did not use its coupon"
     );
 }
+
+#[test]
+fn a_quantity_past_the_integer_range_names_its_line() {
+    let engine = ordercore::json::JsonEngine::new(
+        &json!({"products": [{"sku": "A", "unit_price": "1.00"}]}).to_string(),
+    )
+    .unwrap();
+    let actor = json!({"type": "customer", "id": "c1"}).to_string();
+    // 2^63, one past i64: the JSON reader would name the whole command.
+    let command = r#"{"command": "place_order", "customer_id": "c1",
+        "lines": [{"sku": "A", "quantity": 9223372036854775808}],
+        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "SF",
+            "postal_code": "94103", "country": "US"}}"#;
+    let err = engine.execute(&actor, command, None).unwrap_err();
+    assert_eq!(err.code(), "limit_exceeded", "{err:?}");
+    assert_eq!(err.field(), Some("lines[0].quantity"));
+}
