@@ -48,6 +48,23 @@ c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
 
+step "fuzz: the JSON façade under AFL++ (cargo-afl, installed if missing) for ${FUZZ_SECONDS:=30} s from the seed corpus"
+# cargo-afl builds AFL++ when it is installed; the instrumented build has a target dir of its own.
+if ! cargo afl --version >/dev/null 2>&1; then
+  cargo install -q --locked cargo-afl@0.18.2
+fi
+python3 fuzz/make_seeds.py >/dev/null
+(cd fuzz && CARGO_TARGET_DIR=../target/fuzz cargo afl build -q --release)
+fuzz_out=target/fuzz-out
+rm -rf "$fuzz_out"
+AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
+  cargo afl fuzz -i fuzz/seeds/facade -o "$fuzz_out" -V "$FUZZ_SECONDS" target/fuzz/release/facade >/dev/null 2>&1
+grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs)' "$fuzz_out/default/fuzzer_stats"
+crashes=$(find "$fuzz_out/default/crashes" -type f -name 'id:*' | wc -l)
+[ "$crashes" = "0" ] || { ls "$fuzz_out/default/crashes"; echo "the fuzzer found $crashes crashing inputs"; exit 1; }
+echo "fuzz: 1 passed, 0 failed"
+fuzz_passed=1
+
 step "a throwaway PostgreSQL for the service suites (Debian's server, installed if missing)"
 source scripts/postgres.sh
 trap pg_stop EXIT
@@ -119,4 +136,4 @@ grep -qE '^# skipped 0' "$slog" || { echo "node service tests were skipped"; exi
 service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
 node_passed=$((node_passed + service_passed))
 
-echo "total: $((passed + c_passed + py_passed + node_passed)) passed, 0 failed"
+echo "total: $((passed + c_passed + fuzz_passed + py_passed + node_passed)) passed, 0 failed"

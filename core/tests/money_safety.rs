@@ -205,49 +205,37 @@ fn adjusting_stock_past_the_largest_count_is_refused() {
     assert_eq!(shop.level("A", "east"), (i64::MAX, 0));
 }
 
-#[test]
-fn impossible_stock_from_the_store_is_a_store_fault_never_cached() {
-    let shop = shop();
+/// Changes the stored `A@east` row behind the engine's back, as a hand edit of a database would.
+fn edit_stock(shop: &Shop, edit: impl FnOnce(&mut ordercore::inventory::StockItem)) {
     let key = DocKey::new(DocKind::Stock, "A@east");
     let stored = shop.store.load(&key).unwrap().unwrap();
     let Document::Stock(mut item) = stored.value else {
-        panic!()
+        panic!("A@east is a stock row")
     };
-    item.on_hand = 10;
-    item.reserved = -9;
+    edit(&mut item);
     let write = Write {
-        key: key.clone(),
+        key,
         expected_version: stored.version,
         document: Document::Stock(item),
     };
-    shop.store
-        .commit(ChangeSet {
-            writes: vec![write],
-            ..ChangeSet::default()
-        })
-        .unwrap();
+    let changes = ChangeSet {
+        writes: vec![write],
+        ..ChangeSet::default()
+    };
+    shop.store.commit(changes).unwrap();
+}
+
+#[test]
+fn impossible_stock_from_the_store_is_a_store_fault_never_cached() {
+    let shop = shop();
+    edit_stock(&shop, |item| item.reserved = -9);
     let err = shop
         .engine
         .place_order(&customer("c1"), place("c1", &[("A", 5)]), Some("k"))
         .unwrap_err();
     assert_eq!(err.code(), "provider_error");
     // Once the row is repaired, the same key runs the command: the fault was not cached.
-    let stored = shop.store.load(&key).unwrap().unwrap();
-    let Document::Stock(mut item) = stored.value else {
-        panic!()
-    };
-    item.reserved = 0;
-    let write = Write {
-        key,
-        expected_version: stored.version,
-        document: Document::Stock(item),
-    };
-    shop.store
-        .commit(ChangeSet {
-            writes: vec![write],
-            ..ChangeSet::default()
-        })
-        .unwrap();
+    edit_stock(&shop, |item| item.reserved = 0);
     let order = shop
         .engine
         .place_order(&customer("c1"), place("c1", &[("A", 5)]), Some("k"))
@@ -258,11 +246,7 @@ fn impossible_stock_from_the_store_is_a_store_fault_never_cached() {
 #[test]
 fn pay_on_a_paid_order_is_an_invalid_transition_listing_what_the_actor_can_do() {
     let shop = shop();
-    let mut p = place("c1", &[("A", 1)]);
-    p.payment = Some(PaymentInput {
-        method: Default::default(),
-        capture: false,
-    });
+    let p = place_authorizing("c1", &[("A", 1)]);
     let order = shop.engine.place_order(&customer("c1"), p, None).unwrap();
     let actions = shop
         .engine
@@ -365,11 +349,7 @@ fn shipping_is_refunded_once_even_after_a_rejected_return() {
 #[test]
 fn a_partial_refund_leaves_the_rest_of_an_authorization_capturable() {
     let shop = shop();
-    let mut p = place("c1", &[("A", 5)]);
-    p.payment = Some(PaymentInput {
-        method: Default::default(),
-        capture: false,
-    });
+    let mut p = place_authorizing("c1", &[("A", 5)]);
     p.flow = Some("scheduled".into());
     let order = shop.engine.place_order(&customer("c1"), p, None).unwrap();
     let total = order.pricing.grand_total;
@@ -402,11 +382,7 @@ fn a_partial_refund_leaves_the_rest_of_an_authorization_capturable() {
 #[test]
 fn cancel_releases_the_rest_of_a_partly_captured_authorization() {
     let shop = shop();
-    let mut p = place("c1", &[("A", 5)]);
-    p.payment = Some(PaymentInput {
-        method: Default::default(),
-        capture: false,
-    });
+    let p = place_authorizing("c1", &[("A", 5)]);
     let order = shop.engine.place_order(&customer("c1"), p, None).unwrap();
     let total = order.pricing.grand_total;
     shop.engine

@@ -71,27 +71,47 @@ pub fn shop_with_promotions(
     let store = Arc::new(MemoryStore::new());
     let gateway = Arc::new(FakePaymentGateway::new());
     let clock = Arc::new(FixedClock::new(t0()));
-    let rules: Vec<TaxRule> = serde_json::from_value(
-        json!([{"id": "us", "name": "US tax", "country": "US", "percentage": "10"}]),
-    )
-    .unwrap();
-    let engine = Engine::builder()
-        .config(config)
-        .promotions(promotions)
-        .tax(Arc::new(TaxTable::new(rules).unwrap()))
-        .catalog(Arc::new(MemoryCatalog::new(products)))
-        .store(store.clone())
-        .gateway(gateway.clone())
-        .clock(clock.clone())
-        .ids(Arc::new(SequentialIds::new("")))
-        .build()
-        .unwrap();
+    let engine = engine_on(
+        config,
+        products,
+        promotions,
+        store.clone(),
+        &gateway,
+        &clock,
+    );
     Shop {
         engine: Arc::new(engine),
         store,
         gateway,
         clock,
     }
+}
+
+/// The test shop's engine on `store`: its catalog and promotions, 10% US tax, the fake
+/// gateway, a fixed clock and sequential ids.
+pub fn engine_on(
+    config: EngineConfig,
+    products: Vec<Product>,
+    promotions: Vec<Promotion>,
+    store: Arc<dyn ordercore::store::Store>,
+    gateway: &Arc<FakePaymentGateway>,
+    clock: &Arc<FixedClock>,
+) -> Engine {
+    let rules: Vec<TaxRule> = serde_json::from_value(
+        json!([{"id": "us", "name": "US tax", "country": "US", "percentage": "10"}]),
+    )
+    .unwrap();
+    Engine::builder()
+        .config(config)
+        .promotions(promotions)
+        .tax(Arc::new(TaxTable::new(rules).unwrap()))
+        .catalog(Arc::new(MemoryCatalog::new(products)))
+        .store(store)
+        .gateway(gateway.clone())
+        .clock(clock.clone())
+        .ids(Arc::new(SequentialIds::new("")))
+        .build()
+        .unwrap()
 }
 
 pub fn config() -> EngineConfig {
@@ -149,6 +169,17 @@ pub fn place(customer_id: &str, lines: &[(&str, i64)]) -> PlaceOrder {
             capture: true,
         }),
         flow: None,
+    }
+}
+
+/// [`place`] with a payment that is only authorized (captured later).
+pub fn place_authorizing(customer_id: &str, lines: &[(&str, i64)]) -> PlaceOrder {
+    PlaceOrder {
+        payment: Some(PaymentInput {
+            method: Default::default(),
+            capture: false,
+        }),
+        ..place(customer_id, lines)
     }
 }
 
@@ -289,30 +320,21 @@ pub fn faulty_shop() -> FaultyShop {
     let store = Arc::new(FaultyStore::default());
     let gateway = Arc::new(FakePaymentGateway::new());
     let clock = Arc::new(FixedClock::new(t0()));
-    let engine = Engine::builder()
-        .config(config())
-        .catalog(Arc::new(MemoryCatalog::new(products())))
-        .store(store.clone())
-        .gateway(gateway.clone())
-        .clock(clock.clone())
-        .ids(Arc::new(SequentialIds::new("")))
-        .build()
-        .unwrap();
-    let shop = FaultyShop {
+    let engine = engine_on(
+        config(),
+        products(),
+        promotions(),
+        store.clone(),
+        &gateway,
+        &clock,
+    );
+    for sku in ["A", "B", "C"] {
+        engine.set_stock(&admin(), sku, Some("east"), 100).unwrap();
+    }
+    FaultyShop {
         engine: Arc::new(engine),
         store,
         gateway,
         clock,
-    };
-    for sku in ["A", "B", "C"] {
-        let command = Command::SetStock {
-            sku: sku.into(),
-            location: Some("east".into()),
-            on_hand: 100,
-            backorder: false,
-            low_stock_threshold: None,
-        };
-        shop.engine.execute(&admin(), &command, None).unwrap();
     }
-    shop
 }
