@@ -19,7 +19,7 @@ export type OrderState =
   | 'pending' | 'confirmed' | 'processing' | 'partially_shipped' | 'shipped'
   | 'delivered' | 'partially_returned' | 'returned' | 'cancelled'
 export type OrderAction =
-  | 'pay' | 'process' | 'ship' | 'deliver' | 'cancel' | 'request_return' | 'refund'
+  | 'pay' | 'process' | 'ship' | 'deliver' | 'cancel' | 'request_return' | 'refund' | 'cancel_unshipped'
 export type PaymentMethod = 'card' | 'debit_card' | 'paypal' | 'apple_pay' | 'google_pay' | 'other'
 export type ShipmentState = 'shipped' | 'in_transit' | 'delivered' | 'exception'
 export type ReturnReason =
@@ -66,6 +66,7 @@ export type Command =
   | { command: 'ship_order'; order_id: string; lines?: Array<{ line: number; quantity: number }> | null }
   | { command: 'deliver_order'; order_id: string }
   | { command: 'cancel_order'; order_id: string; reason?: string | null }
+  | { command: 'cancel_unshipped'; order_id: string; reason?: string | null }
   | {
       command: 'payment_webhook'; provider: string; event_id: string; reference: string
       outcome: 'succeeded' | 'failed'; reason?: string | null; order_id?: string | null

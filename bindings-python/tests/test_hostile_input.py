@@ -132,3 +132,15 @@ def test_strings_past_the_limits_table_are_refused_naming_the_field():
     with pytest.raises(ordercore.ValidationError) as raised:
         engine.execute(ordercore.SYSTEM, webhook)
     assert raised.value.field == "event_id"
+
+
+def test_the_unshipped_rest_of_a_partly_shipped_order_is_cancelled_and_refunded():
+    engine = shop()
+    order = engine.place_order(C1, place(quantity=3))
+    engine.ship_order(ADMIN, order["id"], lines=[{"line": 0, "quantity": 1}])
+    assert "cancel_unshipped" in engine.available_actions(ADMIN, order["id"])
+    order = engine.cancel_unshipped(ADMIN, order["id"], reason="backordered")
+    assert order["state"] == "shipped" and order["lines"][0]["cancelled"] == 2
+    # Two of three units at 10.00 + 10% tax come back; shipping stays paid.
+    assert order["payments"][0]["refunded"] == Decimal("22.00")
+    assert engine.stock_levels(ADMIN, "A")[0]["reserved"] == 0

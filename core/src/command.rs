@@ -199,6 +199,15 @@ pub enum Command {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// Cancel what a partly shipped order has not shipped (support staff): its stock is
+    /// released and what those units cost refunded; the order is then shipped.
+    CancelUnshipped {
+        /// The order.
+        order_id: SmolStr,
+        /// Why (kept in the audit trail).
+        #[serde(default)]
+        reason: Option<String>,
+    },
     /// A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`.
     PaymentWebhook {
         /// Provider name.
@@ -290,6 +299,7 @@ impl Command {
             Command::ShipOrder { .. } => "ship_order",
             Command::DeliverOrder { .. } => "deliver_order",
             Command::CancelOrder { .. } => "cancel_order",
+            Command::CancelUnshipped { .. } => "cancel_unshipped",
             Command::PaymentWebhook { .. } => "payment_webhook",
             Command::TrackingUpdate { .. } => "tracking_update",
             Command::RequestReturn { .. } => "request_return",

@@ -877,6 +877,10 @@ impl Engine {
                 self.cancel(tx, &mut order, &reason)?;
                 tx.put_order(order)
             }
+            Command::CancelUnshipped { order_id, reason } => {
+                let reason = reason.as_deref().unwrap_or("unshipped_cancelled");
+                self.cancel_unshipped(tx, order_id, reason)?
+            }
             Command::PaymentWebhook {
                 provider,
                 event_id,
@@ -1149,6 +1153,7 @@ impl Engine {
                     delivered: 0,
                     returned: 0,
                     return_requested: 0,
+                    cancelled: 0,
                 })
                 .collect(),
             pricing: Arc::new(pricing),
@@ -1625,11 +1630,10 @@ impl Engine {
                             format!("line {} is listed twice", line.line),
                         ));
                     }
-                    if line.quantity < 1 || line.quantity > order_line.quantity - order_line.shipped
-                    {
+                    if line.quantity < 1 || line.quantity > order_line.unshipped() {
                         return Err(Error::invalid(
                             format!("{}.quantity", field()),
-                            format!("must be 1 to {}", order_line.quantity - order_line.shipped),
+                            format!("must be 1 to {}", order_line.unshipped()),
                         ));
                     }
                     wanted.push((line.line, line.quantity));
@@ -1641,8 +1645,8 @@ impl Engine {
                 let mut wanted = Vec::with_capacity(order.lines.len());
                 wanted.extend(
                     (order.lines.iter().enumerate())
-                        .filter(|(_, l)| l.quantity > l.shipped)
-                        .map(|(i, l)| (i, l.quantity - l.shipped)),
+                        .filter(|(_, l)| l.unshipped() > 0)
+                        .map(|(i, l)| (i, l.unshipped())),
                 );
                 wanted
             }
@@ -1701,7 +1705,7 @@ impl Engine {
             shipped_at: tx.now,
             delivered_at: None,
         });
-        let complete = order.lines.iter().all(|l| l.shipped == l.quantity);
+        let complete = order.lines.iter().all(|l| l.unshipped() == 0);
         let to = if complete {
             OrderState::Shipped
         } else {
@@ -1739,8 +1743,7 @@ impl Engine {
 
     /// Moves a shipped order to delivered once every shipment arrived.
     fn complete_delivery(&self, tx: &mut Tx<'_>, order: &mut Order, flow: &OrderFlow) {
-        if order.state == OrderState::Shipped
-            && order.lines.iter().all(|l| l.delivered == l.quantity)
+        if order.state == OrderState::Shipped && order.lines.iter().all(|l| l.delivered == l.kept())
         {
             order.transition(flow, OrderState::Delivered, tx.actor, "deliver", tx.now);
             tx.emit_order(order, EventPayload::OrderDelivered);
@@ -1808,6 +1811,56 @@ impl Engine {
             tx.put(key, Document::PromotionUsage(usage));
         }
         Ok(())
+    }
+
+    /// Cancels what a partly shipped order has not shipped: its stock is released and the
+    /// customer refunded exactly what those units cost (their discount and tax shares, from the
+    /// breakdown's per-unit splits; shipping stays paid, the order did ship), and the order is
+    /// shipped — delivered already if every shipment arrived. The cancelled units are each
+    /// line's last ones, so returns (which take the first free units) never reach them.
+    fn cancel_unshipped(
+        &self,
+        tx: &mut Tx<'_>,
+        order_id: &str,
+        reason: &str,
+    ) -> Result<Arc<Order>> {
+        tx.actor
+            .require_staff(StaffDuty::Support, "cancel_unshipped")?;
+        let mut order = tx.order(order_id)?;
+        self.require_allowed(&order, tx.actor, OrderAction::CancelUnshipped)?;
+        let flow = self.flow(&order.flow)?;
+        let (mut units, mut amount) = (0, Decimal::ZERO);
+        for (i, line) in order.lines.iter_mut().enumerate() {
+            let rest = line.unshipped();
+            if rest > 0 {
+                let first = line.shipped as u64;
+                let include_tax = order.pricing.prices_include_tax;
+                amount += order.pricing.lines[i]
+                    .units(first, rest as u64, include_tax)?
+                    .total;
+                units += rest;
+                line.cancelled += rest;
+            }
+        }
+        self.release_stock(tx, &mut order)?;
+        let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+        let refunded = amount.min(refundable);
+        if refunded > Decimal::ZERO {
+            self.refund(tx, &mut order, refunded, None, reason)?;
+        }
+        // Nothing is left to capture once what remains has shipped.
+        for index in 0..order.payments.len() {
+            self.void_rest(tx, &mut order, index, false)?;
+        }
+        order.transition(flow, OrderState::Shipped, tx.actor, reason, tx.now);
+        let cancelled = EventPayload::UnshippedCancelled {
+            units,
+            refunded,
+            reason: reason.to_string(),
+        };
+        tx.emit_order(&mut order, cancelled);
+        self.complete_delivery(tx, &mut order, flow);
+        Ok(tx.put_order(order))
     }
 
     /// Releases at the provider what payment `index` still holds uncaptured: a pending
@@ -2092,7 +2145,7 @@ impl Engine {
         let everything_back = order
             .lines
             .iter()
-            .all(|l| l.returned + l.return_requested == l.quantity);
+            .all(|l| l.returned + l.return_requested == l.kept());
         let already_refunded_shipping = order
             .returns
             .iter()
@@ -2197,7 +2250,7 @@ impl Engine {
                     order.lines[item.line].return_requested -= item.quantity;
                     order.lines[item.line].returned += item.quantity;
                 }
-                let complete = order.lines.iter().all(|l| l.returned == l.quantity);
+                let complete = order.lines.iter().all(|l| l.returned == l.kept());
                 let to = if complete {
                     OrderState::Returned
                 } else {
@@ -2520,6 +2573,7 @@ impl Engine {
                 OrderAction::Process | OrderAction::Ship | OrderAction::Deliver => {
                     order.is_paid() && actor.require_staff(StaffDuty::Warehouse, "").is_ok()
                 }
+                OrderAction::CancelUnshipped => actor.require_staff(StaffDuty::Support, "").is_ok(),
             })
             .collect())
     }

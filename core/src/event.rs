@@ -52,6 +52,13 @@ pub enum EventPayload {
     OrderDelivered,
     /// An order was cancelled.
     OrderCancelled { reason: String },
+    /// What a partly shipped order had not shipped was cancelled; the order is shipped.
+    UnshippedCancelled {
+        units: i64,
+        #[serde(serialize_with = "amount_serde::serialize")]
+        refunded: Decimal,
+        reason: String,
+    },
     /// Units of a delivered order came back; `complete` when all did.
     OrderReturned { return_id: SmolStr, complete: bool },
     /// A payment was authorized.
@@ -135,6 +142,7 @@ impl EventPayload {
             EventPayload::OrderShipped { .. } => "order_shipped",
             EventPayload::OrderDelivered => "order_delivered",
             EventPayload::OrderCancelled { .. } => "order_cancelled",
+            EventPayload::UnshippedCancelled { .. } => "unshipped_cancelled",
             EventPayload::OrderReturned { .. } => "order_returned",
             EventPayload::PaymentAuthorized { .. } => "payment_authorized",
             EventPayload::PaymentCaptured { .. } => "payment_captured",

@@ -114,7 +114,8 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         Command::RefundPayment {
             order_id, reason, ..
         }
-        | Command::CancelOrder { order_id, reason } => {
+        | Command::CancelOrder { order_id, reason }
+        | Command::CancelUnshipped { order_id, reason } => {
             bounds.text(order_id, || "order_id".into())?;
             bounds.free_text(reason.as_deref(), "reason")
         }

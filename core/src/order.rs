@@ -95,10 +95,12 @@ pub enum OrderAction {
     RequestReturn,
     /// Refund captured money.
     Refund,
+    /// Cancel what a partly shipped order has not shipped (releases its stock, refunds it).
+    CancelUnshipped,
 }
 
 /// Every action, for tables and tests.
-pub const ORDER_ACTIONS: [OrderAction; 7] = [
+pub const ORDER_ACTIONS: [OrderAction; 8] = [
     OrderAction::Pay,
     OrderAction::Process,
     OrderAction::Ship,
@@ -106,6 +108,7 @@ pub const ORDER_ACTIONS: [OrderAction; 7] = [
     OrderAction::Cancel,
     OrderAction::RequestReturn,
     OrderAction::Refund,
+    OrderAction::CancelUnshipped,
 ];
 
 impl OrderAction {
@@ -118,6 +121,7 @@ impl OrderAction {
             OrderAction::Deliver => "deliver",
             OrderAction::Cancel => "cancel",
             OrderAction::RequestReturn => "request_return",
+            OrderAction::CancelUnshipped => "cancel_unshipped",
             OrderAction::Refund => "refund",
         }
     }
@@ -225,6 +229,7 @@ impl OrderFlow {
             }
             OrderAction::RequestReturn => matches!(state, Delivered | PartiallyReturned),
             OrderAction::Refund => !matches!(state, Pending),
+            OrderAction::CancelUnshipped => state == PartiallyShipped,
         }
     }
 
@@ -271,6 +276,21 @@ pub struct OrderLine {
     pub returned: i64,
     /// Units in open return requests.
     pub return_requested: i64,
+    /// Units cancelled before they shipped (`cancel_unshipped`).
+    #[serde(default)]
+    pub cancelled: i64,
+}
+
+impl OrderLine {
+    /// Units the order keeps: ordered less cancelled.
+    pub fn kept(&self) -> i64 {
+        self.quantity - self.cancelled
+    }
+
+    /// Units still to ship.
+    pub fn unshipped(&self) -> i64 {
+        self.kept() - self.shipped
+    }
 }
 
 /// One entry of the audit trail.

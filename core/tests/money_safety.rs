@@ -563,3 +563,62 @@ fn a_quantity_past_the_integer_range_names_its_line() {
     assert_eq!(err.code(), "limit_exceeded", "{err:?}");
     assert_eq!(err.field(), Some("lines[0].quantity"));
 }
+
+#[test]
+fn the_unshipped_rest_of_a_partly_shipped_order_can_be_cancelled_and_refunded_exactly() {
+    let shop = b2g1_shop(config());
+    shop.stock("B", "east", 10);
+    let order = placed(&shop, &[("A", 3), ("B", 2)]);
+    let order = ship(&shop, &order.id, &[(0, 1)]).unwrap();
+    assert_eq!(order.state, OrderState::PartiallyShipped);
+    let offered = shop.engine.available_actions(&order, &admin()).unwrap();
+    assert!(offered.iter().any(|a| a.name() == "cancel_unshipped"));
+    let customer_may = shop
+        .engine
+        .available_actions(&order, &customer("c1"))
+        .unwrap();
+    assert!(!customer_may.iter().any(|a| a.name() == "cancel_unshipped"));
+
+    let command = Command::CancelUnshipped {
+        order_id: order.id.clone(),
+        reason: Some("backordered".into()),
+    };
+    let denied = shop.engine.execute(&customer("c1"), &command, None);
+    assert_eq!(denied.unwrap_err().code(), "forbidden");
+    let order = shop
+        .engine
+        .execute(&admin(), &command, None)
+        .unwrap()
+        .into_order()
+        .unwrap();
+    // Two units of A and both of B never shipped: exactly what they cost comes back (A's last
+    // units carry the buy-2-get-1 discount; tax included), shipping stays paid.
+    let a = &order.pricing.lines[0];
+    let b = &order.pricing.lines[1];
+    let expected = a.units(1, 2, false).unwrap().total + b.total;
+    assert_eq!(order.refunded(), expected);
+    assert_eq!(shop.gateway.refunded_total(), expected);
+    assert_eq!((order.lines[0].cancelled, order.lines[1].cancelled), (2, 2));
+    assert_eq!(order.state, OrderState::Shipped);
+    assert_eq!(shop.level("A", "east"), (9, 0), "released, one shipped");
+    assert_eq!(shop.level("B", "east"), (10, 0));
+    // The rest of the order carries on: delivered, and its one unit returned and refunded.
+    let order = shop
+        .engine
+        .deliver_order(&admin(), &order.id, None)
+        .unwrap();
+    assert_eq!(order.state, OrderState::Delivered);
+    let r = request_return(&shop, &order.id, 0, 1);
+    let order = refund_return(&shop, &order.id, &r);
+    assert_eq!(
+        order.state,
+        OrderState::Returned,
+        "everything kept came back"
+    );
+    assert_eq!(
+        order.refunded(),
+        order.pricing.grand_total - order.pricing.shipping.as_ref().unwrap().total
+            + order.returns[0].shipping_amount
+    );
+    assert!(order.refunded() <= order.captured());
+}

@@ -246,6 +246,13 @@ impl Sim {
                 },
             ),
             OrderAction::Deliver => (admin(), Command::DeliverOrder { order_id }),
+            OrderAction::CancelUnshipped => (
+                admin(),
+                Command::CancelUnshipped {
+                    order_id,
+                    reason: None,
+                },
+            ),
             _ => {
                 let line = self.rng.below(order.lines.len() as u64) as usize;
                 let lines = vec![ReturnLine {

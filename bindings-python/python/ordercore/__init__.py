@@ -560,6 +560,13 @@ class Engine:
         return self._order(actor, {"command": "cancel_order", "order_id": order_id, "reason": reason},
                            idempotency_key)
 
+    def cancel_unshipped(self, actor: Actor, order_id: str, reason: Optional[str] = None,
+                         idempotency_key: Optional[str] = None) -> "types.Order":
+        """Cancels what a partly shipped order has not shipped (support staff): releases its
+        stock and refunds exactly what those units cost; the order is then shipped."""
+        return self._order(actor, {"command": "cancel_unshipped", "order_id": order_id, "reason": reason},
+                           idempotency_key)
+
     def payment_webhook(self, provider: str, event_id: str, reference: str,
                         outcome: Literal["succeeded", "failed"], reason: Optional[str] = None,
                         order_id: Optional[str] = None) -> "types.Order":

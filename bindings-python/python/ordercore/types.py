@@ -15,7 +15,7 @@ AmountInput = Union[Decimal, int, str]
 
 OrderState = Literal["pending", "confirmed", "processing", "partially_shipped", "shipped", "delivered",
                      "partially_returned", "returned", "cancelled"]
-OrderAction = Literal["pay", "process", "ship", "deliver", "cancel", "request_return", "refund"]
+OrderAction = Literal["pay", "process", "ship", "deliver", "cancel", "request_return", "refund", "cancel_unshipped"]
 PaymentMethod = Literal["card", "debit_card", "paypal", "apple_pay", "google_pay", "other"]
 ReturnReason = Literal["defective", "wrong_item", "not_as_described", "no_longer_needed", "damaged_in_transit", "other"]
 ReturnAction = Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive", "process", "refund", "cancel"]
