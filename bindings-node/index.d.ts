@@ -329,6 +329,7 @@ export declare class Engine {
   deliverOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'deliver_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
   /** r" Cancels an order. */
   cancelOrder(actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_order' }>, 'command'>, idempotencyKey?: string): Promise<Order>
+  /** r" Cancels what a partly shipped order has not shipped, refunding those units. */
   cancelUnshipped(actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_unshipped' }>, 'command'>, idempotencyKey?: string): Promise<Order>
   /** r" A payment provider's asynchronous result (as the system actor). */
   paymentWebhook(actor: Actor, fields: Omit<Extract<Command, { command: 'payment_webhook' }>, 'command'>, idempotencyKey?: string): Promise<Order>

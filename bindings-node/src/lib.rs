@@ -386,6 +386,7 @@ named_methods! {
     "command" deliver_order "deliver_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'deliver_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
     /// Cancels an order.
     "command" cancel_order "cancel_order" "actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_order' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
+    /// Cancels what a partly shipped order has not shipped, refunding those units.
     "command" cancel_unshipped "cancel_unshipped" "actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_unshipped' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
     /// A payment provider's asynchronous result (as the system actor).
     "command" payment_webhook "payment_webhook" "actor: Actor, fields: Omit<Extract<Command, { command: 'payment_webhook' }>, 'command'>, idempotencyKey?: string" "Promise<Order>";
