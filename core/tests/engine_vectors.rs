@@ -1,0 +1,218 @@
+//! The shared engine scenarios (`tests/vectors/engine/*.json`, format in
+//! `tests/vectors/README.md`) replayed through the JSON façade — the same files the Python and
+//! Node suites replay, so all languages check the same behaviour.
+
+use std::path::PathBuf;
+
+use ordercore::Decimal;
+use ordercore::json::JsonEngine;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One scenario: an engine configuration, then steps with what each must answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    name: String,
+    #[allow(dead_code)] // for the reader
+    description: String,
+    /// A `JsonConfig` document.
+    engine: Value,
+    /// The configuration is refused with this error (and there are no steps).
+    #[serde(default)]
+    build_error: Option<ErrorExpect>,
+    #[serde(default)]
+    steps: Vec<Step>,
+}
+
+/// One step: a command, a query, a scheduler tick or a clock move, as an actor.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    #[serde(default)]
+    #[allow(dead_code)] // for the reader
+    note: Option<String>,
+    /// Staff with the admin role when absent.
+    #[serde(default)]
+    actor: Option<Value>,
+    #[serde(default)]
+    command: Option<Value>,
+    #[serde(default)]
+    query: Option<Value>,
+    #[serde(default)]
+    tick: bool,
+    /// Moves the engine's fixed clock to this instant.
+    #[serde(default)]
+    clock: Option<String>,
+    /// The idempotency key of a command.
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    expect: Option<Expect>,
+    /// Names for parts of the answer's value (JSON pointers: `{"order": "/id"}`); a later
+    /// string `"$order"` in a command, query or expectation stands for it.
+    #[serde(default)]
+    save: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum Expect {
+    /// The answer's value contains this (a subset; amounts compared as decimals).
+    Ok(Value),
+    Error(ErrorExpect),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorExpect {
+    code: String,
+    #[serde(default)]
+    field: Option<String>,
+    /// The error document contains this.
+    #[serde(default)]
+    details: Option<Value>,
+}
+
+type Saved = std::collections::BTreeMap<String, Value>;
+
+/// `value` with every string `"$name"` replaced by what was saved under `name`.
+fn substitute(value: &Value, saved: &Saved) -> Value {
+    match value {
+        Value::String(text) => text
+            .strip_prefix('$')
+            .and_then(|name| saved.get(name))
+            .cloned()
+            .unwrap_or_else(|| value.clone()),
+        Value::Array(items) => items.iter().map(|v| substitute(v, saved)).collect(),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, saved)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn admin() -> Value {
+    serde_json::json!({"type": "staff", "id": "ops", "role": "admin"})
+}
+
+/// Whether `actual` contains `expected`: objects by their expected keys, arrays element by
+/// element (same length), decimal strings by value (`"5"` is `"5.00"`).
+fn contains(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(have)) => want.iter().try_for_each(|(k, v)| {
+            let at = format!("{path}.{k}");
+            contains(v, have.get(k).unwrap_or(&Value::Null), &at)
+        }),
+        (Value::Array(want), Value::Array(have)) if want.len() == have.len() => want
+            .iter()
+            .zip(have)
+            .enumerate()
+            .try_for_each(|(i, (w, h))| contains(w, h, &format!("{path}[{i}]"))),
+        (Value::String(want), Value::String(have)) if want != have => {
+            match (want.parse::<Decimal>(), have.parse::<Decimal>()) {
+                (Ok(w), Ok(h)) if w == h => Ok(()),
+                _ => Err(format!("{path}: expected {want:?}, got {have:?}")),
+            }
+        }
+        _ if expected == actual => Ok(()),
+        _ => Err(format!("{path}: expected {expected}, got {actual}")),
+    }
+}
+
+fn check_error(expected: &ErrorExpect, error: &ordercore::Error) -> Result<(), String> {
+    let document = serde_json::to_value(error).map_err(|e| e.to_string())?;
+    let mut want = expected.details.clone().unwrap_or(serde_json::json!({}));
+    want["code"] = expected.code.clone().into();
+    if let Some(field) = &expected.field {
+        want["field"] = field.clone().into();
+    }
+    contains(&want, &document, "error")
+}
+
+fn run_step(engine: &JsonEngine, step: &Step, saved: &mut Saved) -> Result<(), String> {
+    if let Some(at) = &step.clock {
+        engine.set_clock(at).map_err(|e| e.to_string())?;
+    }
+    let actor = substitute(&step.actor.clone().unwrap_or_else(admin), saved).to_string();
+    let document = |v: &Value| substitute(v, saved).to_string();
+    let answer = match (&step.command, &step.query) {
+        (Some(command), _) => engine.execute(&actor, &document(command), step.key.as_deref()),
+        (None, Some(query)) => engine.query(&actor, &document(query)),
+        (None, None) if step.tick => engine.tick(&actor),
+        (None, None) => return Ok(()),
+    };
+    let value = match answer {
+        Ok(text) => {
+            let answer: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            // Commands and queries answer `{type, value}`; a tick answers its report.
+            Ok(answer.get("value").cloned().unwrap_or(answer))
+        }
+        Err(error) => Err(error),
+    };
+    match (&step.expect, &value) {
+        (None | Some(Expect::Ok(_)), Err(error)) => return Err(format!("unexpected {error:?}")),
+        (Some(Expect::Ok(want)), Ok(value)) => contains(&substitute(want, saved), value, "$")?,
+        (Some(Expect::Error(want)), Err(error)) => check_error(want, error)?,
+        (Some(Expect::Error(want)), Ok(value)) => {
+            return Err(format!("expected {}, got {value}", want.code));
+        }
+        (None, Ok(_)) => {}
+    }
+    if let Ok(value) = &value {
+        for (name, pointer) in &step.save {
+            let part = value
+                .pointer(pointer)
+                .ok_or_else(|| format!("nothing at {pointer}"))?;
+            saved.insert(name.clone(), part.clone());
+        }
+    }
+    Ok(())
+}
+
+fn scenarios() -> Vec<(PathBuf, Scenario)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/engine");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/vectors/engine")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let scenario =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path, scenario)
+        })
+        .collect()
+}
+
+#[test]
+fn every_engine_scenario_answers_as_written() {
+    let all = scenarios();
+    assert!(!all.is_empty(), "no scenarios found");
+    let mut failures = Vec::new();
+    for (path, scenario) in &all {
+        let built = JsonEngine::new(&scenario.engine.to_string());
+        let outcome = match (&scenario.build_error, built) {
+            (Some(want), Err(error)) => check_error(want, &error),
+            (Some(want), Ok(_)) => Err(format!("expected the build to fail with {}", want.code)),
+            (None, Err(error)) => Err(format!("the engine did not build: {error:?}")),
+            (None, Ok(engine)) => {
+                let mut saved = Saved::new();
+                scenario.steps.iter().enumerate().try_for_each(|(i, step)| {
+                    run_step(&engine, step, &mut saved).map_err(|e| format!("step {i}: {e}"))
+                })
+            }
+        };
+        if let Err(message) = outcome {
+            failures.push(format!("{} ({}): {message}", scenario.name, path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    println!("engine scenarios: {} replayed", all.len());
+}
