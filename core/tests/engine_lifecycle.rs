@@ -1270,52 +1270,11 @@ fn a_command_answers_the_order_exactly_as_it_was_committed() {
     assert_eq!(*delivered, *shop.engine.get_order(&c, &placed.id).unwrap());
 }
 
-/// A store that keeps the key order of every change set's writes, over a memory store.
-struct RecordingStore {
-    inner: ordercore::store::MemoryStore,
-    orders: std::sync::Mutex<Vec<Vec<DocKey>>>,
-}
-
-impl Store for RecordingStore {
-    fn load(
-        &self,
-        key: &DocKey,
-    ) -> ordercore::Result<Option<ordercore::store::Versioned<ordercore::store::Document>>> {
-        self.inner.load(key)
-    }
-    fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
-        let keys = changes.writes.iter().map(|w| w.key.clone()).collect();
-        self.orders.lock().unwrap().push(keys);
-        self.inner.commit(changes)
-    }
-    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<ordercore::store::OrderPage> {
-        self.inner.find_orders(query)
-    }
-    fn idempotency(
-        &self,
-        key: &str,
-    ) -> ordercore::Result<Option<ordercore::store::IdempotencyRecord>> {
-        self.inner.idempotency(key)
-    }
-    fn pending_events(
-        &self,
-        limit: usize,
-    ) -> ordercore::Result<Vec<ordercore::store::OutboxEntry>> {
-        self.inner.pending_events(limit)
-    }
-    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
-        self.inner.mark_delivered(positions)
-    }
-}
-
 #[test]
 fn every_change_set_writes_its_documents_in_key_order() {
     // SQL stores lock rows in the order of the writes: the same order in every process means
     // two checkouts of the same skus cannot deadlock.
-    let store = std::sync::Arc::new(RecordingStore {
-        inner: ordercore::store::MemoryStore::new(),
-        orders: Default::default(),
-    });
+    let store = std::sync::Arc::new(FaultyStore::default());
     let engine = ordercore::engine::Engine::builder()
         .config(config())
         .catalog(std::sync::Arc::new(ordercore::catalog::MemoryCatalog::new(
@@ -1337,7 +1296,7 @@ fn every_change_set_writes_its_documents_in_key_order() {
         )
         .unwrap();
     engine.ship_order(&admin(), &order.id, None, None).unwrap();
-    let orders = store.orders.lock().unwrap();
+    let orders = store.applied.lock().unwrap();
     let placed = orders
         .iter()
         .find(|keys| keys.len() > 4)

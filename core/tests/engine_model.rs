@@ -23,7 +23,7 @@ use ordercore::command::{
     Command, PaymentInput, Query, QueryOutput, ReturnLine, ShipLine, WebhookOutcome,
 };
 use ordercore::order::{Order, OrderAction, OrderState};
-use ordercore::payment::{PaymentState, Scripted};
+use ordercore::payment::PaymentState;
 use ordercore::returns::{RETURN_ACTIONS, ReturnAction, ReturnReason};
 use ordercore::store::{DocKey, DocKind, OrderQuery, Store};
 use proptest::prelude::*;
@@ -543,16 +543,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
             }
             Op::Fault { kind } => {
-                let scripted = match kind {
-                    0 => Scripted::Decline {
-                        reason: "card_declined".into(),
-                    },
-                    1 => Scripted::Pending,
-                    2 => Scripted::TimeoutAfterSuccess,
-                    3 => Scripted::TransientError,
-                    _ => Scripted::Approve,
-                };
-                shop.gateway.script([scripted]);
+                shop.gateway.script([provider_fault(u64::from(kind))]);
                 continue;
             }
         };

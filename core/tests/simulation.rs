@@ -29,7 +29,7 @@ use ordercore::Decimal;
 use ordercore::actor::Actor;
 use ordercore::command::{Command, PaymentInput, ReturnLine, ShipLine, WebhookOutcome};
 use ordercore::order::{Order, OrderState};
-use ordercore::payment::{PaymentState, Scripted};
+use ordercore::payment::PaymentState;
 use ordercore::returns::{RETURN_ACTIONS, ReturnAction, ReturnReason, ReturnState};
 use ordercore::store::{OrderQuery, Store};
 
@@ -309,15 +309,7 @@ impl Sim {
     /// Scripts the provider's and the store's next answers.
     fn inject_faults(&mut self) {
         if self.rng.chance(15) {
-            let scripted = match self.rng.below(5) {
-                0 => Scripted::Decline {
-                    reason: "card_declined".into(),
-                },
-                1 => Scripted::Pending,
-                2 => Scripted::TimeoutAfterSuccess,
-                3 => Scripted::TransientError,
-                _ => Scripted::Approve,
-            };
+            let scripted = provider_fault(self.rng.below(5));
             self.shop.gateway.script([scripted]);
         }
         if self.rng.chance(15) {

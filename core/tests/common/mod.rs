@@ -225,6 +225,21 @@ impl Shop {
     }
 }
 
+/// The fake provider's answer number `kind`: 0 declines, 1 answers later (pending), 2 times
+/// out after doing it, 3 fails without doing it, anything else approves.
+pub fn provider_fault(kind: u64) -> ordercore::payment::Scripted {
+    use ordercore::payment::Scripted;
+    match kind {
+        0 => Scripted::Decline {
+            reason: "card_declined".into(),
+        },
+        1 => Scripted::Pending,
+        2 => Scripted::TimeoutAfterSuccess,
+        3 => Scripted::TransientError,
+        _ => Scripted::Approve,
+    }
+}
+
 /// A store fault, injected at a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreFault {
@@ -238,11 +253,13 @@ pub enum StoreFault {
     Conflict,
 }
 
-/// A memory store whose commits fail as scripted: the faults a host's database shows.
+/// A memory store whose commits fail as scripted (the faults a host's database shows), and
+/// which keeps the keys of every change set it applied, in their order.
 #[derive(Default)]
 pub struct FaultyStore {
     pub inner: MemoryStore,
     script: std::sync::Mutex<std::collections::VecDeque<StoreFault>>,
+    pub applied: std::sync::Mutex<Vec<Vec<ordercore::store::DocKey>>>,
 }
 
 impl FaultyStore {
@@ -269,6 +286,13 @@ impl ordercore::store::Store for FaultyStore {
 
     fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
         let fault = self.script.lock().unwrap().pop_front();
+        if !matches!(
+            fault,
+            Some(StoreFault::FailBeforeWrite | StoreFault::Conflict)
+        ) {
+            let keys = changes.writes.iter().map(|w| w.key.clone()).collect();
+            self.applied.lock().unwrap().push(keys);
+        }
         match fault {
             None | Some(StoreFault::Pass) => self.inner.commit(changes),
             Some(StoreFault::FailBeforeWrite) => Err(Self::down()),
