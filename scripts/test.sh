@@ -47,6 +47,15 @@ LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=fu
 c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
+echo "the shared engine scenarios through the C ABI (cJSON from Debian), under valgrind"
+if [ ! -f /usr/include/cjson/cJSON.h ]; then
+  (apt-get update -qq && apt-get install -y -qq libcjson-dev) >/dev/null
+fi
+gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DSCENARIOS_DIR="\"$PWD/tests/vectors/engine\"" \
+  tests/c/test_engine_vectors.c -L target/debug -lordercore_c -lcjson -lpthread -ldl -lm -o target/c-engine-vectors
+LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect target/c-engine-vectors | tee "$clog"
+c_passed=$((c_passed + $(grep -oE '^c engine scenarios: [0-9]+ passed' "$clog" | awk '{print $4}')))
 
 step "fuzz: the JSON façade under AFL++ (cargo-afl, installed if missing) for ${FUZZ_SECONDS:=30} s from the seed corpus"
 # cargo-afl builds AFL++ when it is installed; the instrumented build has a target dir of its own.
