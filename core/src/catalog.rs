@@ -77,9 +77,14 @@ pub fn check_price(amount: Decimal, currency: Currency, field: &str) -> Result<(
 impl MemoryCatalog {
     /// Like [`MemoryCatalog::new`], refusing a product whose price is negative or not exact in
     /// `currency` (`invalid_input` / `too_many_decimals` / `amount_overflow` naming
-    /// `products[i].unit_price`).
-    pub fn checked(products: Vec<Product>, currency: Currency) -> Result<Self> {
+    /// `products[i].unit_price`), or whose strings and tags pass `limits`.
+    pub fn checked(
+        products: Vec<Product>,
+        currency: Currency,
+        limits: &crate::pricing::Limits,
+    ) -> Result<Self> {
         for (i, product) in products.iter().enumerate() {
+            crate::limits::check_product(product, i, limits)?;
             check_price(
                 product.unit_price,
                 currency,

@@ -1433,6 +1433,8 @@ impl Engine {
             return Ok(tx.put_order(order));
         }
         // The payment awaits the provider's answer: `checkout` asks once this is committed.
+        // Once goods have left, nothing later captures an authorization: take the money now.
+        let capture = capture || order.lines.iter().any(|l| l.shipped > 0);
         let awaiting = Payment::awaiting(&ids.payment, method, capture, outstanding, tx.now);
         order.payments.push(awaiting);
         self.after_payment(tx, &mut order, flow);
@@ -1654,8 +1656,9 @@ impl Engine {
         if wanted.is_empty() {
             return Err(Error::invalid("lines", "nothing left to ship"));
         }
-        // Money before goods: capture what is still only authorized.
-        let to_capture = order.pricing.grand_total - order.captured();
+        // Money before goods: capture what is still only authorized, up to what the order
+        // does not yet hold (money refunded before shipping is not counted as held).
+        let to_capture = order.pricing.grand_total - (order.captured() - order.refunded());
         if to_capture > Decimal::ZERO {
             let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
             self.capture(tx, &mut order, to_capture.min(capturable))?;

@@ -244,7 +244,8 @@ impl JsonEngine {
         };
         let currency = (config.engine.pricing.currencies)
             .resolve(&config.engine.currency, "engine.currency")?;
-        let catalog = MemoryCatalog::checked(config.products, currency)?;
+        let limits = &config.engine.pricing.limits;
+        let catalog = MemoryCatalog::checked(config.products, currency, limits)?;
         let carrier = match plugins.carrier {
             Some(carrier) => carrier,
             None => {

@@ -12,6 +12,9 @@
 //! | customer groups, tags | `max_tags` (50) |
 //! | units per line | `max_quantity` (1,000,000) |
 //! | JSON nesting | 128 levels (the JSON reader's own limit) |
+//!
+//! The configuration's catalog is checked the same way when a `JsonEngine` is built
+//! (`products[i].sku`, `.name`, `.category`, `.tags`).
 
 use crate::actor::Actor;
 use crate::address::Address;
@@ -172,6 +175,29 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
             })
         }
     }
+}
+
+/// A catalog product's strings and tags (configuration: `products[i]…`).
+pub fn check_product(
+    product: &crate::catalog::Product,
+    i: usize,
+    limits: &Limits,
+) -> Result<()> {
+    let bounds = Bounds { limits };
+    let field = |part: &str| format!("products[{i}].{part}");
+    if product.sku.trim().is_empty() {
+        return Err(Error::invalid(field("sku"), "must not be empty"));
+    }
+    bounds.text(&product.sku, || field("sku"))?;
+    bounds.text(&product.name, || field("name"))?;
+    bounds.text(product.category.as_deref().unwrap_or_default(), || {
+        field("category")
+    })?;
+    bounds.at_most(product.tags.len(), limits.max_tags, || field("tags"))?;
+    for (t, tag) in product.tags.iter().enumerate() {
+        bounds.text(tag, || field(&format!("tags[{t}]")))?;
+    }
+    Ok(())
 }
 
 /// Every string and list of `query`.

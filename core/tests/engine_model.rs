@@ -234,6 +234,9 @@ fn check_invariants(shop: &Shop, model: &Model) -> Result<(), TestCaseError> {
         if order.state == OrderState::Cancelled {
             prop_assert!(order.allocations.iter().all(|a| a.quantity == a.shipped));
         }
+        if let Err(broken) = audit_order(order) {
+            prop_assert!(false, "{}", broken);
+        }
     }
     let ledger =
         shop.gateway.captured_total() - shop.gateway.refunded_total() + model.webhook_captured;

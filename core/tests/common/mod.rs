@@ -362,3 +362,86 @@ pub fn faulty_shop() -> FaultyShop {
         clock,
     }
 }
+
+/// The invariants of one order the auditors (model-based test, simulation) check after every
+/// step: goods (nothing shipped beyond ordered, returned beyond delivered, restocked at a
+/// location beyond what shipped from it), refunds (≤ captured, each unit and the shipping
+/// at most once) and holds (a cancelled order holds nothing; a finished one nothing capturable).
+pub fn audit_order(order: &ordercore::order::Order) -> Result<(), String> {
+    audit_goods(order)?;
+    audit_refunds(order)?;
+    audit_holds(order)
+}
+
+fn audit_holds(order: &ordercore::order::Order) -> Result<(), String> {
+    use ordercore::order::OrderState;
+    let finished = matches!(
+        order.state,
+        OrderState::Cancelled | OrderState::Shipped | OrderState::Delivered | OrderState::Returned
+    );
+    let capturable: ordercore::Decimal = order.payments.iter().map(|p| p.capturable()).sum();
+    if finished && !capturable.is_zero() {
+        return Err(format!(
+            "{} ({:?}) still holds {capturable} uncaptured",
+            order.id, order.state
+        ));
+    }
+    if order.state == OrderState::Cancelled && !order.held().is_zero() {
+        return Err(format!("cancelled {} holds {}", order.id, order.held()));
+    }
+    Ok(())
+}
+
+fn audit_goods(order: &ordercore::order::Order) -> Result<(), String> {
+    for (i, line) in order.lines.iter().enumerate() {
+        if line.shipped > line.quantity || line.delivered > line.shipped {
+            return Err(format!(
+                "{} line {i}: shipped {} of {}",
+                order.id, line.shipped, line.quantity
+            ));
+        }
+        if line.returned + line.return_requested > line.delivered {
+            return Err(format!("{} line {i}: returned beyond delivered", order.id));
+        }
+    }
+    for a in &order.allocations {
+        if a.shipped > a.quantity.max(a.shipped) || a.returned > a.shipped {
+            return Err(format!(
+                "{} at {}: restocked beyond shipped",
+                order.id, a.location
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn audit_refunds(order: &ordercore::order::Order) -> Result<(), String> {
+    if order.refunded() > order.captured() {
+        return Err(format!("{} refunded more than captured", order.id));
+    }
+    let live = || order.returns.iter().filter(|r| !r.state.is_withdrawn());
+    if live()
+        .filter(|r| r.shipping_amount > ordercore::Decimal::ZERO)
+        .count()
+        > 1
+    {
+        return Err(format!("{}: shipping refunded twice", order.id));
+    }
+    let mut units: Vec<(usize, u64)> = live()
+        .flat_map(|r| r.items.iter())
+        .flat_map(|item| {
+            (item.first_unit..item.first_unit + item.quantity as u64).map(move |u| (item.line, u))
+        })
+        .collect();
+    let count = units.len();
+    units.sort_unstable();
+    units.dedup();
+    if units.len() != count {
+        return Err(format!("{}: a unit in two live returns", order.id));
+    }
+    let paid_out: ordercore::Decimal = order.returns.iter().map(|r| r.refunded).sum();
+    if paid_out > order.captured() {
+        return Err(format!("{}: returns paid {paid_out}", order.id));
+    }
+    Ok(())
+}
