@@ -703,16 +703,25 @@ impl Engine {
         mut secure: impl FnMut(&mut Tx<'_>) -> Result<Arc<Order>>,
     ) -> Result<CommandOutput> {
         let attempt_key = key.map(|(key, _)| DocKey::new(DocKind::Checkout, key));
+        let fingerprint = key.map_or("", |(_, fingerprint)| fingerprint);
         let attempt = self.run(actor, key, Record::Errors, |tx| {
             if let Some(attempt_key) = &attempt_key {
                 if let Some(Document::Checkout(attempt)) = tx.load(attempt_key.clone())? {
-                    return Ok(attempt.clone()); // secured by an earlier try
+                    // Secured by an earlier try of this command; the key with another command
+                    // is a conflict (`execute` names the host's key).
+                    if attempt.fingerprint != fingerprint {
+                        return Err(Error::IdempotencyConflict {
+                            key: attempt_key.id.to_string(),
+                        });
+                    }
+                    return Ok(attempt.clone());
                 }
             }
             let order = secure(tx)?;
             let attempt = CheckoutAttempt {
                 order_id: order.id.clone(),
                 payment_id: ids.payment.clone(),
+                fingerprint: fingerprint.to_string(),
             };
             if let Some(attempt_key) = &attempt_key {
                 tx.put(attempt_key.clone(), Document::Checkout(attempt.clone()));

@@ -178,11 +178,7 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
 }
 
 /// A catalog product's strings and tags (configuration: `products[i]…`).
-pub fn check_product(
-    product: &crate::catalog::Product,
-    i: usize,
-    limits: &Limits,
-) -> Result<()> {
+pub fn check_product(product: &crate::catalog::Product, i: usize, limits: &Limits) -> Result<()> {
     let bounds = Bounds { limits };
     let field = |part: &str| format!("products[{i}].{part}");
     if product.sku.trim().is_empty() {

@@ -111,6 +111,10 @@ pub struct CheckoutAttempt {
     pub order_id: SmolStr,
     /// The payment awaiting the provider's answer.
     pub payment_id: SmolStr,
+    /// The command's fingerprint: the same key with another command is a conflict, not a
+    /// resumption of this checkout.
+    #[serde(default)]
+    pub fingerprint: String,
 }
 
 /// A stored document.

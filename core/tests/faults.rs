@@ -207,3 +207,23 @@ fn two_customers_using_the_same_key_never_share_a_provider_key() {
     assert_eq!(again.id, second.id);
     money_agrees(&shop);
 }
+
+#[test]
+fn the_key_of_a_secured_checkout_with_another_command_is_a_conflict_not_a_resumption() {
+    let shop = faulty_shop();
+    shop.store
+        .script([StoreFault::Pass, StoreFault::FailBeforeWrite]);
+    checkout(&shop, "k").unwrap_err();
+    let other = shop
+        .engine
+        .place_order(&customer("c1"), place("c1", &[("A", 3)]), Some("k"))
+        .unwrap_err();
+    assert_eq!(
+        other,
+        ordercore::Error::IdempotencyConflict { key: "k".into() }
+    );
+    let order = checkout(&shop, "k").unwrap();
+    assert_eq!(order.lines[0].sku, "B");
+    assert_eq!(orders(&shop).len(), 1);
+    money_agrees(&shop);
+}
