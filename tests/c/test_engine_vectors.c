@@ -37,6 +37,14 @@ static const cJSON *lookup_saved(const char *name) {
 }
 
 static void save(const char *name, const cJSON *value) {
+    /* A name saved again stands for the newer value. */
+    for (int i = 0; i < saved_count; i++) {
+        if (strcmp(saved_names[i], name) == 0) {
+            cJSON_Delete(saved_values[i]);
+            saved_values[i] = cJSON_Duplicate(value, 1);
+            return;
+        }
+    }
     if (saved_count == MAX_SAVED) return;
     size_t n = strlen(name) + 1;
     saved_names[saved_count] = malloc(n);
