@@ -490,7 +490,7 @@ class Engine:
 
     def pending_events(self, limit: int = 100) -> List[OutboxEntry]:
         """Undelivered outbox events, oldest first."""
-        return cast(List[OutboxEntry], _loads(_call(self._native.pending_events, _count(limit, "limit", 10_000))))
+        return cast(List[OutboxEntry], _loads(_call(self._native.pending_events, _count(limit, "limit"))))
 
     def mark_delivered(self, positions: Sequence[int]) -> None:
         """Marks outbox events delivered."""
