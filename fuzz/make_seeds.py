@@ -1,5 +1,7 @@
-"""Writes the fuzzer's seed corpus: every shared pricing vector's cart and request, and one
-document of each command and query shape (naming the order the harness places first)."""
+"""Writes the fuzzers' seed corpora. `facade`: every shared pricing vector's cart and request,
+and one document of each command and query shape (naming the order the harness places first).
+`python_reader`: each vector's cart and context behind a flag byte (see
+`src/bin/python_reader.py`), plain and with each of the builder's transformations once."""
 import glob
 import json
 import os
@@ -43,3 +45,17 @@ for i, seed in enumerate(seeds):
     with open(os.path.join(out, f"{i:03}.json"), "w") as f:
         json.dump(seed, f, separators=(",", ":"))
 print(f"{len(seeds)} seeds in {out}")
+
+reader = os.path.join(here, "seeds", "python_reader")
+os.makedirs(reader, exist_ok=True)
+count = 0
+for path in sorted(glob.glob(os.path.join(here, "..", "tests", "vectors", "pricing", "*.json"))):
+    vector = json.load(open(path))
+    pair = {"cart": vector["cart"], "context": vector.get("context")}
+    text = json.dumps(pair, separators=(",", ":")).encode()
+    flags = [0] if count else [0, 1, 2, 4, 8, 16, 32]
+    for flag in flags:
+        with open(os.path.join(reader, f"{count:03}.bin"), "wb") as f:
+            f.write(bytes([flag]) + text)
+        count += 1
+print(f"{count} seeds in {reader}")

@@ -57,22 +57,28 @@ LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=fu
   --errors-for-leak-kinds=definite,indirect target/c-engine-vectors | tee "$clog"
 c_passed=$((c_passed + $(grep -oE '^c engine scenarios: [0-9]+ passed' "$clog" | awk '{print $4}')))
 
-step "fuzz: the JSON façade under AFL++ (cargo-afl, installed if missing) for ${FUZZ_SECONDS:=30} s from the seed corpus"
+step "fuzz: the JSON façade and Python's native reader under AFL++ (cargo-afl, installed if missing), ${FUZZ_SECONDS:=30} s each from the seed corpora"
 # cargo-afl builds AFL++ when it is installed; the instrumented build has a target dir of its own.
 if ! cargo afl --version >/dev/null 2>&1; then
   cargo install -q --locked cargo-afl@0.18.2
 fi
 python3 fuzz/make_seeds.py >/dev/null
 (cd fuzz && CARGO_TARGET_DIR=../target/fuzz cargo afl build -q --release)
-fuzz_out=target/fuzz-out
-rm -rf "$fuzz_out"
-AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
-  cargo afl fuzz -i fuzz/seeds/facade -o "$fuzz_out" -V "$FUZZ_SECONDS" target/fuzz/release/facade >/dev/null 2>&1
-grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs)' "$fuzz_out/default/fuzzer_stats"
-crashes=$(find "$fuzz_out/default/crashes" -type f -name 'id:*' | wc -l)
-[ "$crashes" = "0" ] || { ls "$fuzz_out/default/crashes"; echo "the fuzzer found $crashes crashing inputs"; exit 1; }
-echo "fuzz: 1 passed, 0 failed"
-fuzz_passed=1
+fuzz_passed=0
+for target in facade python_reader; do
+  fuzz_out=target/fuzz-out/$target
+  rm -rf "$fuzz_out"
+  dictionary=(); [ -f "fuzz/$target.dict" ] && dictionary=(-x "fuzz/$target.dict")
+  AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
+    cargo afl fuzz -i "fuzz/seeds/$target" "${dictionary[@]}" -o "$fuzz_out" \
+    -V "$FUZZ_SECONDS" "target/fuzz/release/$target" >/dev/null 2>&1
+  echo "$target:"
+  grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs)' "$fuzz_out/default/fuzzer_stats"
+  crashes=$(find "$fuzz_out/default/crashes" -type f -name 'id:*' | wc -l)
+  [ "$crashes" = "0" ] || { ls "$fuzz_out/default/crashes"; echo "the fuzzer found $crashes crashing inputs of $target"; exit 1; }
+  fuzz_passed=$((fuzz_passed + 1))
+done
+echo "fuzz: $fuzz_passed passed, 0 failed"
 
 step "a throwaway PostgreSQL for the service suites (Debian's server, installed if missing)"
 source scripts/postgres.sh

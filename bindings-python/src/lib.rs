@@ -4,6 +4,8 @@
 
 mod convert;
 mod de;
+#[doc(hidden)]
+pub mod fuzzing;
 mod quote;
 
 use std::cell::RefCell;

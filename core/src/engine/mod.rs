@@ -1,0 +1,516 @@
+//! The engine: an application service over injected storage, gateways, clock and ids.
+//!
+//! Each command loads what it needs, decides, and hands the store **one** change set (new
+//! document versions guarded by the versions read, outbox events, the idempotency record). On a
+//! `version_conflict` the command is decided again from fresh data, a bounded number of times.
+//! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
+//! so deciding again never moves money twice.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use smol_str::SmolStr;
+
+use crate::actor::{Actor, StaffDuty};
+use crate::catalog::{Catalog, MemoryCatalog};
+use crate::clock::{Clock, SystemClock};
+use crate::command::*;
+use crate::error::{Error, Result};
+use crate::event::{DomainEvent, EventPayload};
+use crate::ids::{IdGen, SequentialIds};
+use crate::inventory::{Demand, StockItem, allocate};
+use crate::money::amount_serde;
+use crate::order::{Order, OrderAction, OrderFlow, OrderLine, OrderState, Transition};
+use crate::payment::{
+    FakePaymentGateway, GatewayOperation, GatewayOutcome, GatewayRequest, Payment, PaymentAction,
+    PaymentGateway, PaymentMethod, PaymentState,
+};
+use crate::pricing::{
+    Cart, CartLine, Customer, Pricer, PricingConfig, PricingContext, ShippingCharge,
+};
+use crate::promotion::{Promotion, Usage};
+use crate::returns::{
+    ItemCondition, ReturnAction, ReturnItem, ReturnRequest, ReturnState, free_units,
+};
+use crate::shipping::{
+    Carrier, RateRequest, Shipment, ShipmentState, TableRateCarrier, validate_address,
+};
+use crate::store::{
+    ChangeSet, CheckoutAttempt, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord,
+    MemoryStore, PromotionUsage, Store, Write,
+};
+use crate::tax::{TaxProvider, TaxTable};
+
+mod cancellation;
+mod checkout;
+mod config;
+mod fulfilment;
+mod guards;
+mod payments;
+mod placing;
+mod queries;
+mod retry;
+mod returns;
+mod scheduler;
+mod stock;
+mod unit_of_work;
+
+pub use config::{EngineBuilder, EngineConfig};
+use retry::*;
+use unit_of_work::*;
+
+/// The order engine. Cheap to share between threads (`Arc<Engine>`); every method is `&self`.
+pub struct Engine {
+    config: EngineConfig,
+    pricer: Pricer,
+    catalog: Arc<dyn Catalog>,
+    store: Arc<dyn Store>,
+    gateway: Arc<dyn PaymentGateway>,
+    carrier: Arc<dyn Carrier>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ids fixed before deciding, so that deciding again after a conflict names the same things.
+#[derive(Debug, Default)]
+struct PreparedIds {
+    order: SmolStr,
+    payment: SmolStr,
+    shipment: SmolStr,
+    ret: SmolStr,
+}
+
+impl Engine {
+    /// A builder with zero-setup defaults.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Prices a cart with the engine's promotions and tax. The cart must be in the engine's
+    /// currency (`currency_mismatch` otherwise): its catalog, fixed-amount promotions and
+    /// shipping rates are all in that currency.
+    pub fn price(
+        &self,
+        cart: &crate::pricing::Cart,
+        context: &crate::pricing::PricingContext,
+    ) -> Result<crate::pricing::PriceBreakdown> {
+        let currencies = &self.pricer.config().currencies;
+        let found = currencies.resolve(&cart.currency, "currency")?;
+        let expected = currencies.resolve(&self.config.currency, "currency")?;
+        if found != expected {
+            return Err(Error::CurrencyMismatch {
+                field: "currency".into(),
+                expected: expected.code().into(),
+                found: found.code().into(),
+            });
+        }
+        self.pricer.price(cart, context)
+    }
+
+    /// The pricer (configuration, promotions and tax provider).
+    pub fn pricer(&self) -> &Pricer {
+        &self.pricer
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn flow(&self, name: &str) -> Result<&OrderFlow> {
+        self.config
+            .flows
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| Error::invalid("flow", format!("no flow named {name:?}")))
+    }
+
+    /// Runs `command` as `actor`. With an idempotency key, a repeated call with the same command
+    /// returns the first answer (errors included) without doing anything again, and the same key
+    /// with another command is `idempotency_conflict`.
+    pub fn execute(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
+        let limits = &self.pricer.config().limits;
+        crate::limits::check_actor(actor, limits)?;
+        crate::limits::check_command(command, limits)?;
+        let Some(host_key) = idempotency_key else {
+            return self.dispatch(actor, command, None);
+        };
+        if host_key.is_empty() || host_key.len() > 255 {
+            return Err(Error::invalid("idempotency_key", "must be 1 to 255 bytes"));
+        }
+        // Keys belong to their actor (as Stripe's belong to an account): the record is stored
+        // under a digest of both, so one customer's `checkout-1` never meets another's.
+        let stored = actor_key(actor, host_key);
+        let fingerprint = fingerprint(&(actor, command))?;
+        let replayed = |record| replay(record, &fingerprint, host_key);
+        if let Some(record) = self.store.idempotency(&stored)? {
+            return replayed(record);
+        }
+        match self.dispatch(actor, command, Some((&stored, &fingerprint))) {
+            // Another process committed the same key first: answer what it answered.
+            Err(Error::IdempotencyConflict { .. }) => match self.store.idempotency(&stored)? {
+                Some(record) => replayed(record),
+                None => Err(Error::IdempotencyConflict {
+                    key: host_key.to_string(),
+                }),
+            },
+            answer => answer,
+        }
+    }
+
+    /// Decides and commits `command`: the two-commit checkout for placing with payment and
+    /// paying, one change set for everything else.
+    fn dispatch(
+        &self,
+        actor: &Actor,
+        command: &Command,
+        key: Option<(&str, &str)>,
+    ) -> Result<CommandOutput> {
+        let mut ids = PreparedIds::default();
+        match command {
+            Command::PlaceOrder(place) if place.payment.is_some() => {
+                ids.order = self.ids.next_id("ord");
+                ids.payment = self.ids.next_id("pay");
+                self.checkout(actor, key, &ids, true, |tx| {
+                    self.decide_place_order(tx, place, &ids)
+                })
+            }
+            Command::PayOrder {
+                order_id,
+                method,
+                capture,
+            } => {
+                ids.payment = self.ids.next_id("pay");
+                self.checkout(actor, key, &ids, false, |tx| {
+                    self.decide_pay_order(tx, order_id, *method, *capture, &ids)
+                })
+            }
+            _ => {
+                match command {
+                    Command::PlaceOrder(_) => ids.order = self.ids.next_id("ord"),
+                    Command::ShipOrder { .. } => ids.shipment = self.ids.next_id("shp"),
+                    Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
+                    _ => {}
+                }
+                self.run(actor, key, Record::Answer, |tx| {
+                    self.decide(tx, command, &ids)
+                })
+            }
+        }
+    }
+
+    fn decide(
+        &self,
+        tx: &mut UnitOfWork<'_>,
+        command: &Command,
+        ids: &PreparedIds,
+    ) -> Result<CommandOutput> {
+        let order = match command {
+            // With a payment these go through `checkout`; here only their first commit.
+            Command::PlaceOrder(place) => self.decide_place_order(tx, place, ids)?,
+            Command::PayOrder {
+                order_id,
+                method,
+                capture,
+            } => self.decide_pay_order(tx, order_id, *method, *capture, ids)?,
+            Command::CapturePayment { order_id, amount } => {
+                self.decide_capture_payment(tx, order_id, *amount)?
+            }
+            Command::RefundPayment {
+                order_id,
+                amount,
+                reason,
+            } => {
+                tx.actor
+                    .require_staff(StaffDuty::Support, "refund_payment")?;
+                let mut order = tx.order(order_id)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Refund)?;
+                let amount = match amount {
+                    Some(amount) => self.requested_amount(&order, *amount)?,
+                    None => order.payments.iter().map(Payment::refundable).sum(),
+                };
+                let why = reason.as_deref().unwrap_or("refund");
+                self.refund(tx, &mut order, amount, None, why)?;
+                tx.put_order(order)
+            }
+            Command::ProcessOrder { order_id } => {
+                tx.actor
+                    .require_staff(StaffDuty::Warehouse, "process_order")?;
+                let mut order = tx.order(order_id)?;
+                let flow = self.flow(&order.flow)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Process)?;
+                self.require_paid(&order, tx.actor, OrderAction::Process)?;
+                order.transition(flow, OrderState::Processing, tx.actor, "process", tx.now);
+                tx.emit_order(&mut order, EventPayload::OrderProcessing);
+                self.schedule(&mut order, flow);
+                tx.put_order(order)
+            }
+            Command::ShipOrder { order_id, lines } => {
+                self.decide_ship_order(tx, order_id, lines.as_deref(), ids)?
+            }
+            Command::DeliverOrder { order_id } => {
+                tx.actor
+                    .require_staff(StaffDuty::Warehouse, "deliver_order")?;
+                let mut order = tx.order(order_id)?;
+                let flow = self.flow(&order.flow)?;
+                self.require_allowed(&order, tx.actor, OrderAction::Deliver)?;
+                for index in 0..order.shipments.len() {
+                    self.mark_delivered(&mut order, index, tx.now);
+                }
+                self.complete_delivery(tx, &mut order, flow);
+                tx.put_order(order)
+            }
+            Command::CancelOrder { order_id, reason } => {
+                let mut order = tx.order(order_id)?;
+                if !matches!(tx.actor, Actor::Customer { .. }) {
+                    tx.actor.require_staff(StaffDuty::Support, "cancel_order")?;
+                }
+                let reason = reason.clone().unwrap_or_else(|| "cancelled".to_string());
+                self.cancel(tx, &mut order, &reason)?;
+                tx.put_order(order)
+            }
+            Command::CancelUnshipped { order_id, reason } => {
+                let reason = reason.as_deref().unwrap_or("unshipped_cancelled");
+                self.cancel_unshipped(tx, order_id, reason)?
+            }
+            Command::PaymentWebhook {
+                provider,
+                event_id,
+                reference,
+                outcome,
+                reason,
+                order_id,
+            } => {
+                tx.actor.require_system("payment_webhook")?;
+                let order_id = match order_id {
+                    Some(id) => id.clone(),
+                    None => self.order_of_payment(tx, reference)?,
+                };
+                self.payment_webhook(
+                    tx,
+                    &order_id,
+                    provider,
+                    event_id,
+                    reference,
+                    *outcome,
+                    reason.as_deref(),
+                )?
+            }
+            Command::TrackingUpdate {
+                event_id,
+                tracking_number,
+                status,
+                order_id,
+            } => {
+                tx.actor.require_system("tracking_update")?;
+                let order_id = match order_id {
+                    Some(id) => id.clone(),
+                    None => self
+                        .find_order(tx, |o| {
+                            o.shipments
+                                .iter()
+                                .any(|s| s.tracking_number == *tracking_number)
+                        })
+                        .ok_or_else(|| Error::not_found("shipment", tracking_number))?,
+                };
+                self.tracking_update(tx, &order_id, event_id, tracking_number, *status)?
+            }
+            Command::RequestReturn { order_id, lines } => {
+                self.request_return(tx, order_id, lines, ids)?
+            }
+            Command::UpdateReturn {
+                order_id,
+                return_id,
+                action,
+                received,
+            } => self.update_return(tx, order_id, return_id, *action, received)?,
+            Command::SetStock {
+                sku,
+                location,
+                on_hand,
+                backorder,
+                low_stock_threshold,
+            } => {
+                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
+                    item.on_hand = *on_hand;
+                    item.backorder = *backorder;
+                    item.low_stock_threshold = *low_stock_threshold;
+                    Ok(())
+                });
+            }
+            Command::AdjustStock {
+                sku,
+                location,
+                delta,
+            } => {
+                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
+                    item.on_hand = item.on_hand.checked_add(*delta).ok_or_else(|| {
+                        Error::invalid("delta", "on hand would pass the largest count")
+                    })?;
+                    Ok(())
+                });
+            }
+        };
+        Ok(CommandOutput::Order(order))
+    }
+}
+
+/// Convenience wrappers over [`Engine::execute`], one per command.
+#[allow(missing_docs)]
+impl Engine {
+    pub fn place_order(
+        &self,
+        actor: &Actor,
+        place: PlaceOrder,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::PlaceOrder(Box::new(place)),
+            idempotency_key,
+        ))
+    }
+    pub fn pay_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        method: PaymentMethod,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::PayOrder {
+                order_id: order_id.into(),
+                method,
+                capture: true,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn capture_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        amount: Option<Decimal>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::CapturePayment {
+                order_id: order_id.into(),
+                amount,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn refund_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        amount: Option<Decimal>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::RefundPayment {
+                order_id: order_id.into(),
+                amount,
+                reason: None,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn ship_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        lines: Option<Vec<ShipLine>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::ShipOrder {
+                order_id: order_id.into(),
+                lines,
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn deliver_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::DeliverOrder {
+                order_id: order_id.into(),
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn cancel_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        reason: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Arc<Order>> {
+        self.order_of(self.execute(
+            actor,
+            &Command::CancelOrder {
+                order_id: order_id.into(),
+                reason: reason.map(Into::into),
+            },
+            idempotency_key,
+        ))
+    }
+    pub fn set_stock(
+        &self,
+        actor: &Actor,
+        sku: &str,
+        location: Option<&str>,
+        on_hand: i64,
+    ) -> Result<StockItem> {
+        let command = Command::SetStock {
+            sku: sku.into(),
+            location: location.map(Into::into),
+            on_hand,
+            backorder: false,
+            low_stock_threshold: None,
+        };
+        self.execute(actor, &command, None)?
+            .into_stock()
+            .ok_or_else(|| Error::invalid("command", "set_stock answers a stock item"))
+    }
+
+    fn order_of(&self, output: Result<CommandOutput>) -> Result<Arc<Order>> {
+        output?
+            .into_order()
+            .ok_or_else(|| Error::invalid("command", "this command answers an order"))
+    }
+}

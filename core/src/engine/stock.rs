@@ -1,0 +1,67 @@
+//! Stock commands: `set_stock` and `adjust_stock`.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn decide_set_stock(
+        &self,
+        tx: &mut UnitOfWork<'_>,
+        sku: &str,
+        location: Option<&str>,
+        change: impl FnOnce(&mut StockItem) -> Result<()>,
+    ) -> Result<CommandOutput> {
+        tx.actor
+            .require_staff(StaffDuty::Warehouse, "change stock")?;
+        if sku.trim().is_empty() {
+            return Err(Error::invalid("sku", "must not be empty"));
+        }
+        let location = location.unwrap_or(&self.config.locations[0]);
+        if !self.config.locations.iter().any(|l| l == location) {
+            return Err(Error::invalid(
+                "location",
+                format!("{location:?} is not a configured location"),
+            ));
+        }
+        let mut item = tx.stock(sku, location)?;
+        let before = item.available();
+        change(&mut item)?;
+        if item.on_hand < 0 {
+            return Err(Error::invalid("on_hand", "must not be negative"));
+        }
+        if item.available() < 0 && !item.backorder {
+            return Err(Error::invalid(
+                "on_hand",
+                format!(
+                    "{} units are reserved; on hand cannot go below that",
+                    item.reserved
+                ),
+            ));
+        }
+        if item.low_stock_threshold.is_some_and(|t| t < 0) {
+            return Err(Error::invalid(
+                "low_stock_threshold",
+                "must not be negative",
+            ));
+        }
+        let on_hand = item.on_hand;
+        tx.emit_stock(&mut item, None, |sku, location| {
+            EventPayload::StockAdjusted {
+                sku,
+                location,
+                on_hand,
+            }
+        });
+        if let Some(threshold) = item.crossed_low_stock(before) {
+            let available = item.available();
+            tx.emit_stock(&mut item, None, |sku, location| EventPayload::LowStock {
+                sku,
+                location,
+                available,
+                threshold,
+            });
+        }
+        let answer = item.item.clone();
+        tx.put_stock(item);
+        Ok(CommandOutput::Stock(answer))
+    }
+}
