@@ -80,7 +80,6 @@ pub struct OcStore {
     /// Applies all writes (each only if its stored version equals `expected_version`), appends
     /// the events (JSON strings) to the outbox, and stores the idempotency record (`key` and
     /// `record_json`, both NULL when absent; the key must be new) — all or nothing.
-    #[allow(clippy::type_complexity)]
     pub commit: Option<
         unsafe extern "C" fn(
             *mut c_void,
@@ -210,51 +209,8 @@ impl Store for CStore {
         let Some(commit) = self.table.commit else {
             return Err(store_error(OcStatus::NullPointer));
         };
-        let mut strings: Vec<CString> = Vec::new();
-        let mut rows: Vec<[usize; 7]> = Vec::new();
-        let push = |text: Option<String>, strings: &mut Vec<CString>| -> Result<usize, Error> {
-            match text {
-                Some(text) => {
-                    strings.push(c(&text)?);
-                    Ok(strings.len())
-                }
-                None => Ok(0),
-            }
-        };
-        for write in &changes.writes {
-            let index = write.document.order_index();
-            rows.push([
-                push(Some(write.key.kind.name().to_string()), &mut strings)?,
-                push(Some(write.key.id.to_string()), &mut strings)?,
-                push(Some(to_json(&write.document)?), &mut strings)?,
-                push(index.as_ref().map(|i| i.customer_id.clone()), &mut strings)?,
-                push(index.as_ref().map(|i| i.state.to_string()), &mut strings)?,
-                push(index.as_ref().map(|i| i.created_at.clone()), &mut strings)?,
-                push(index.and_then(|i| i.due_at), &mut strings)?,
-            ]);
-        }
-        let at = |strings: &Vec<CString>, index: usize| {
-            if index == 0 {
-                ptr::null()
-            } else {
-                strings[index - 1].as_ptr()
-            }
-        };
-        let writes: Vec<OcWrite> = changes
-            .writes
-            .iter()
-            .zip(&rows)
-            .map(|(write, row)| OcWrite {
-                kind: at(&strings, row[0]),
-                id: at(&strings, row[1]),
-                expected_version: write.expected_version,
-                document_json: at(&strings, row[2]),
-                customer_id: at(&strings, row[3]),
-                state: at(&strings, row[4]),
-                created_at: at(&strings, row[5]),
-                due_at: at(&strings, row[6]),
-            })
-            .collect();
+        let writes = CWrites::of(&changes.writes)?;
+        let writes = &writes.rows;
         let events: Vec<CString> = changes
             .events
             .iter()
@@ -384,5 +340,45 @@ fn invalid(field: &str, message: impl Into<String>) -> Error {
     Error::InvalidInput {
         field: field.to_string(),
         message: message.into(),
+    }
+}
+
+/// A change set's writes as the C rows `commit` takes, with the strings they point into (a
+/// `CString`'s bytes stay where they are when the string moves into the list).
+struct CWrites {
+    rows: Vec<OcWrite>,
+    _strings: Vec<CString>,
+}
+
+impl CWrites {
+    fn of(writes: &[ordercore::store::Write]) -> Result<Self, Error> {
+        let mut strings: Vec<CString> = Vec::with_capacity(writes.len() * 7);
+        let mut text = |text: Option<String>| -> Result<*const c_char, Error> {
+            let Some(text) = text else {
+                return Ok(ptr::null());
+            };
+            let owned = c(&text)?;
+            let pointer = owned.as_ptr();
+            strings.push(owned);
+            Ok(pointer)
+        };
+        let mut rows = Vec::with_capacity(writes.len());
+        for write in writes {
+            let index = write.document.order_index();
+            rows.push(OcWrite {
+                kind: text(Some(write.key.kind.name().to_string()))?,
+                id: text(Some(write.key.id.to_string()))?,
+                expected_version: write.expected_version,
+                document_json: text(Some(to_json(&write.document)?))?,
+                customer_id: text(index.as_ref().map(|i| i.customer_id.clone()))?,
+                state: text(index.as_ref().map(|i| i.state.to_string()))?,
+                created_at: text(index.as_ref().map(|i| i.created_at.clone()))?,
+                due_at: text(index.and_then(|i| i.due_at))?,
+            });
+        }
+        Ok(CWrites {
+            rows,
+            _strings: strings,
+        })
     }
 }

@@ -105,6 +105,38 @@ impl<'a, 'py> PyDe<'a, 'py> {
             may_default: true,
         }
     }
+
+    /// A value of none of the JSON-like built-in types: `None`, a `Decimal` (its exact text),
+    /// a `float`, or whatever `default` turns it into (once).
+    fn deserialize_other<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let object = &self.object;
+        if object.is_none() {
+            return visitor.visit_unit();
+        }
+        if object.is_instance(self.decimal)? {
+            let string = object.str()?;
+            return visitor.visit_str(text(&string)?);
+        }
+        if let Ok(float) = object.cast::<PyFloat>() {
+            return visitor.visit_f64(float.value());
+        }
+        if self.may_default {
+            // The hook raises ValueError for what it does not know either.
+            if let Ok(converted) = self.default.call1((object,)) {
+                let converted = PyDe {
+                    object: converted,
+                    may_default: false,
+                    ..self
+                };
+                return de::Deserializer::deserialize_any(converted, visitor);
+            }
+        }
+        let name = object
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        Err(de::Error::custom(format!("unsupported type {name}")))
+    }
 }
 
 unsafe extern "C" {
@@ -202,11 +234,11 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             // SAFETY (each `cast_unchecked`): `Kind::of` answered this very type.
             Kind::Str => {
                 let string = unsafe { object.cast_unchecked::<PyString>() };
-                return visitor.visit_str(text(string)?);
+                visitor.visit_str(text(string)?)
             }
             Kind::Bool => {
                 let flag = unsafe { object.cast_unchecked::<PyBool>() };
-                return visitor.visit_bool(flag.is_true());
+                visitor.visit_bool(flag.is_true())
             }
             Kind::Int => {
                 let integer = unsafe { object.cast_unchecked::<PyInt>() };
@@ -217,61 +249,35 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
                 if let Ok(value) = integer.extract::<i64>() {
                     return visitor.visit_i64(value);
                 }
-                return Err(de::Error::custom(format!(
+                Err(de::Error::custom(format!(
                     "integer {integer} is out of range"
-                )));
+                )))
             }
             Kind::Dict => {
                 // Items taken first: reading a value may run Python code (a `Mapping` through
                 // the hook, a `Decimal` subclass's `__str__`) that changes this very dict.
-                return visitor.visit_map(DictAccess {
+                visitor.visit_map(DictAccess {
                     items: dict_items(unsafe { object.cast_unchecked::<PyDict>() }).into_iter(),
                     value: None,
                     parent: &self,
-                });
+                })
             }
             Kind::List => {
                 let list = unsafe { object.cast_unchecked::<PyList>() };
-                return visitor.visit_seq(ItemAccess {
+                visitor.visit_seq(ItemAccess {
                     items: list.iter().collect::<Items<_>>().into_iter(),
                     parent: &self,
-                });
+                })
             }
             Kind::Tuple => {
                 let tuple = unsafe { object.cast_unchecked::<PyTuple>() };
-                return visitor.visit_seq(ItemAccess {
+                visitor.visit_seq(ItemAccess {
                     items: tuple.iter().collect::<Items<_>>().into_iter(),
                     parent: &self,
-                });
+                })
             }
-            Kind::Other => {}
+            Kind::Other => self.deserialize_other(visitor),
         }
-        if object.is_none() {
-            return visitor.visit_unit();
-        }
-        if object.is_instance(self.decimal)? {
-            let string = object.str()?;
-            return visitor.visit_str(text(&string)?);
-        }
-        if let Ok(float) = object.cast::<PyFloat>() {
-            return visitor.visit_f64(float.value());
-        }
-        if self.may_default {
-            // The hook raises ValueError for what it does not know either.
-            if let Ok(converted) = self.default.call1((object,)) {
-                return PyDe {
-                    object: converted,
-                    may_default: false,
-                    ..self
-                }
-                .deserialize_any(visitor);
-            }
-        }
-        let name = object
-            .get_type()
-            .name()
-            .map_or_else(|_| "?".into(), |n| n.to_string());
-        Err(de::Error::custom(format!("unsupported type {name}")))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {

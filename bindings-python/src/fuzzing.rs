@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::{NativeError, Pricer};
+use crate::Pricer;
+use crate::errors::OrderCoreError;
 
 /// The pricer the fuzz target quotes with: a coupon, an automatic promotion and a tax rule, so
 /// a cart that reads well reaches each of them.
@@ -25,7 +26,7 @@ pub fn quote(
     pricer.quote(cart.py(), cart, context, default).map(drop)
 }
 
-/// The class of the package's errors (`ordercore._native.NativeError`).
+/// The base class of the package's errors (`ordercore.OrderCoreError`).
 pub fn native_error(py: Python<'_>) -> Bound<'_, PyType> {
-    py.get_type::<NativeError>()
+    py.get_type::<OrderCoreError>()
 }

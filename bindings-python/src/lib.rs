@@ -1,9 +1,10 @@
 //! `ordercore._native`: the JSON façade of the core, for the Python package in `python/`.
-//! Translation only: JSON text in, JSON text out, errors as `NativeError(error_json)`; the
+//! Translation only: JSON text in, JSON text out, errors as the package's exception classes (`errors`); the
 //! engine's work runs with the GIL released.
 
 mod convert;
 mod de;
+mod errors;
 #[doc(hidden)]
 pub mod fuzzing;
 mod quote;
@@ -12,30 +13,16 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use convert::json_to_python;
+use errors::raise;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
-use ordercore::json::{
-    JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse, price_request,
-};
+use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, parse, price_request};
 use ordercore::pricing::{Cart, PricingContext};
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
     Versioned,
 };
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-create_exception!(
-    _native,
-    NativeError,
-    PyException,
-    "An ordercore error; its argument is the error's JSON document."
-);
-
-fn raise(error: ordercore::Error) -> PyErr {
-    NativeError::new_err(error_json(&error))
-}
 
 thread_local! {
     /// The exception a host plug-in raised during the engine call running on this thread: it is
@@ -454,6 +441,12 @@ fn error_codes() -> Vec<&'static str> {
     ordercore::Error::CODES.to_vec()
 }
 
+/// `{code: exception class}` for every code of the core.
+#[pyfunction]
+fn error_classes(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    errors::error_classes(py)
+}
+
 /// The keys under which documents carry decimal amounts (converted to `Decimal` in Python).
 #[pyfunction]
 fn amount_fields() -> Vec<&'static str> {
@@ -470,6 +463,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
-    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add_function(wrap_pyfunction!(error_classes, m)?)?;
+    errors::add_classes(m)?;
     Ok(())
 }

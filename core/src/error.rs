@@ -175,54 +175,193 @@ pub enum Error {
     },
 }
 
+/// Declares [`ErrorCode`]: each code's variant, number and string, written once.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $number:literal => $code:literal,)*) => {
+        /// The stable code of an [`Error`]: its string (what every binding shows: a Python
+        /// exception's `code`, a JS `Error`'s `.code`) and its number (the C status). Both are
+        /// fixed once published and never reused; a new error gets the next number.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u16)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant = $number,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in number order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+            /// Every code's string, in number order.
+            pub const STRINGS: &'static [&'static str] = &[$($code,)*];
+
+            /// The snake_case string.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// `invalid_input`: A field holds a value that is not allowed.
+    InvalidInput = 1 => "invalid_input",
+    /// `unknown_currency`: A currency neither built in nor registered.
+    UnknownCurrency = 2 => "unknown_currency",
+    /// `currency_mismatch`: Amounts in different currencies were combined.
+    CurrencyMismatch = 3 => "currency_mismatch",
+    /// `too_many_decimals`: An amount more precise than its currency.
+    TooManyDecimals = 4 => "too_many_decimals",
+    /// `amount_overflow`: Arithmetic left the decimal range.
+    AmountOverflow = 5 => "amount_overflow",
+    /// `limit_exceeded`: A configured limit was exceeded.
+    LimitExceeded = 6 => "limit_exceeded",
+    /// `not_found`: No such thing, or one the actor may not see.
+    NotFound = 7 => "not_found",
+    /// `forbidden`: The actor may not do this.
+    Forbidden = 8 => "forbidden",
+    /// `invalid_transition`: The action is not allowed in the current state.
+    InvalidTransition = 9 => "invalid_transition",
+    /// `insufficient_stock`: Not enough stock to reserve.
+    InsufficientStock = 10 => "insufficient_stock",
+    /// `version_conflict`: Another writer changed a document first (after the engine's retries).
+    VersionConflict = 11 => "version_conflict",
+    /// `idempotency_conflict`: The idempotency key was used with another request.
+    IdempotencyConflict = 12 => "idempotency_conflict",
+    /// `payment_declined`: The payment provider declined.
+    PaymentDeclined = 13 => "payment_declined",
+    /// `gateway_unavailable`: The payment provider could not be reached: retry with the same key.
+    GatewayUnavailable = 14 => "gateway_unavailable",
+    /// `refund_exceeds_captured`: A refund larger than what remains captured.
+    RefundExceedsCaptured = 15 => "refund_exceeds_captured",
+    /// `capture_exceeds_authorized`: A capture larger than what remains authorized.
+    CaptureExceedsAuthorized = 16 => "capture_exceeds_authorized",
+    /// `coupon_rejected`: A coupon entered at checkout does not apply.
+    CouponRejected = 17 => "coupon_rejected",
+    /// `invalid_signature`: A webhook whose signature or timestamp does not verify.
+    InvalidSignature = 18 => "invalid_signature",
+    /// `provider_error`: A host component (store, gateway, tax service) failed.
+    Provider = 19 => "provider_error",
+}
+
+impl ErrorCode {
+    /// The number (the C status).
+    pub const fn number(self) -> u16 {
+        self as u16
+    }
+
+    /// The code whose string is `code`.
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
-    /// The stable snake_case code of this error, identical in every binding.
-    pub fn code(&self) -> &'static str {
+    /// This error's code.
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::UnknownCurrency { .. } => "unknown_currency",
-            Error::CurrencyMismatch { .. } => "currency_mismatch",
-            Error::TooManyDecimals { .. } => "too_many_decimals",
-            Error::AmountOverflow { .. } => "amount_overflow",
-            Error::LimitExceeded { .. } => "limit_exceeded",
-            Error::NotFound { .. } => "not_found",
-            Error::Forbidden { .. } => "forbidden",
-            Error::InvalidTransition { .. } => "invalid_transition",
-            Error::InsufficientStock { .. } => "insufficient_stock",
-            Error::VersionConflict { .. } => "version_conflict",
-            Error::IdempotencyConflict { .. } => "idempotency_conflict",
-            Error::PaymentDeclined { .. } => "payment_declined",
-            Error::GatewayUnavailable { .. } => "gateway_unavailable",
-            Error::RefundExceedsCaptured { .. } => "refund_exceeds_captured",
-            Error::CaptureExceedsAuthorized { .. } => "capture_exceeds_authorized",
-            Error::CouponRejected { .. } => "coupon_rejected",
-            Error::InvalidSignature { .. } => "invalid_signature",
-            Error::Provider { .. } => "provider_error",
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::UnknownCurrency { .. } => ErrorCode::UnknownCurrency,
+            Error::CurrencyMismatch { .. } => ErrorCode::CurrencyMismatch,
+            Error::TooManyDecimals { .. } => ErrorCode::TooManyDecimals,
+            Error::AmountOverflow { .. } => ErrorCode::AmountOverflow,
+            Error::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Error::InsufficientStock { .. } => ErrorCode::InsufficientStock,
+            Error::VersionConflict { .. } => ErrorCode::VersionConflict,
+            Error::IdempotencyConflict { .. } => ErrorCode::IdempotencyConflict,
+            Error::PaymentDeclined { .. } => ErrorCode::PaymentDeclined,
+            Error::GatewayUnavailable { .. } => ErrorCode::GatewayUnavailable,
+            Error::RefundExceedsCaptured { .. } => ErrorCode::RefundExceedsCaptured,
+            Error::CaptureExceedsAuthorized { .. } => ErrorCode::CaptureExceedsAuthorized,
+            Error::CouponRejected { .. } => ErrorCode::CouponRejected,
+            Error::InvalidSignature { .. } => ErrorCode::InvalidSignature,
+            Error::Provider { .. } => ErrorCode::Provider,
         }
     }
 
+    /// The stable snake_case code of this error, identical in every binding.
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
     /// Every code [`Error::code`] can return; bindings test that each one is mapped.
-    pub const CODES: &'static [&'static str] = &[
-        "invalid_input",
-        "unknown_currency",
-        "currency_mismatch",
-        "too_many_decimals",
-        "amount_overflow",
-        "limit_exceeded",
-        "not_found",
-        "forbidden",
-        "invalid_transition",
-        "insufficient_stock",
-        "version_conflict",
-        "idempotency_conflict",
-        "payment_declined",
-        "gateway_unavailable",
-        "refund_exceeds_captured",
-        "capture_exceeds_authorized",
-        "coupon_rejected",
-        "invalid_signature",
-        "provider_error",
-    ];
+    pub const CODES: &'static [&'static str] = ErrorCode::STRINGS;
+
+    /// An error of `code` with placeholder details: for bindings' tests that every code maps
+    /// to their idiom (a status, an exception class).
+    #[doc(hidden)]
+    pub fn sample(code: ErrorCode) -> Error {
+        let text = || String::from("x");
+        match code {
+            ErrorCode::InvalidInput => Error::invalid("field", "message"),
+            ErrorCode::UnknownCurrency => Error::UnknownCurrency {
+                field: text(),
+                currency: text(),
+            },
+            ErrorCode::CurrencyMismatch => Error::CurrencyMismatch {
+                field: text(),
+                expected: text(),
+                found: text(),
+            },
+            ErrorCode::TooManyDecimals => Error::TooManyDecimals {
+                field: text(),
+                amount: text(),
+                currency: text(),
+                minor_units: 2,
+            },
+            ErrorCode::AmountOverflow => Error::overflow("field"),
+            ErrorCode::LimitExceeded => Error::LimitExceeded {
+                field: text(),
+                limit: 1,
+            },
+            ErrorCode::NotFound => Error::not_found("order", "x"),
+            ErrorCode::Forbidden => Error::Forbidden {
+                action: text(),
+                actor: text(),
+            },
+            ErrorCode::InvalidTransition => Error::InvalidTransition {
+                entity: text(),
+                state: text(),
+                action: text(),
+                allowed: vec![],
+            },
+            ErrorCode::InsufficientStock => Error::InsufficientStock {
+                sku: text(),
+                requested: 2,
+                available: 1,
+            },
+            ErrorCode::VersionConflict => Error::VersionConflict { key: text() },
+            ErrorCode::IdempotencyConflict => Error::IdempotencyConflict { key: text() },
+            ErrorCode::PaymentDeclined => Error::PaymentDeclined { reason: text() },
+            ErrorCode::GatewayUnavailable => Error::GatewayUnavailable { message: text() },
+            ErrorCode::RefundExceedsCaptured => Error::RefundExceedsCaptured {
+                requested: text(),
+                refundable: text(),
+            },
+            ErrorCode::CaptureExceedsAuthorized => Error::CaptureExceedsAuthorized {
+                requested: text(),
+                capturable: text(),
+            },
+            ErrorCode::CouponRejected => Error::CouponRejected {
+                coupon: text(),
+                reason: text(),
+            },
+            ErrorCode::InvalidSignature => Error::InvalidSignature { message: text() },
+            ErrorCode::Provider => Error::Provider {
+                component: text(),
+                message: text(),
+            },
+        }
+    }
 
     /// The path of the offending input field, where the error is about one.
     pub fn field(&self) -> Option<&str> {
@@ -275,6 +414,23 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each code's serialized tag (serde's, from the variant's name) is its string, numbers
+    /// are 1, 2, 3, … with none skipped, and a sample of each code is that code.
+    #[test]
+    fn every_code_is_one_string_and_one_number() {
+        for (i, code) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(usize::from(code.number()), i + 1, "{code}");
+            let sample = Error::sample(*code);
+            assert_eq!(sample.kind(), *code);
+            assert_eq!(
+                serde_json::to_value(&sample).unwrap()["code"],
+                code.as_str()
+            );
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(Error::CODES.len(), ErrorCode::ALL.len());
+    }
 
     #[test]
     fn serialized_errors_carry_their_code() {

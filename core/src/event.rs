@@ -30,7 +30,7 @@ pub struct DomainEvent {
 /// What happened; serialized with its name under `type` (`"order_created"`, …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[allow(missing_docs)] // field names say what they are
+#[allow(missing_docs, reason = "field names say what they are")]
 pub enum EventPayload {
     /// An order was placed.
     OrderCreated {

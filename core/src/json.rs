@@ -191,6 +191,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// The JSON document of an error: its fields, its `code` and a human `message`.
 pub fn error_json(error: &Error) -> String {
+    error_document(error).to_string()
+}
+
+/// The error's document: `code`, the variant's fields, and `message` (its explanation).
+pub fn error_document(error: &Error) -> serde_json::Value {
     let mut value =
         serde_json::to_value(error).unwrap_or_else(|_| serde_json::json!({"code": error.code()}));
     if let Some(object) = value.as_object_mut() {
@@ -199,7 +204,7 @@ pub fn error_json(error: &Error) -> String {
             serde_json::Value::String(error.to_string()),
         );
     }
-    value.to_string()
+    value
 }
 
 impl JsonEngine {
@@ -627,7 +632,7 @@ mod tests {
             Tee,
         }
         #[derive(Debug, Deserialize)]
-        #[allow(dead_code)]
+        #[allow(dead_code, reason = "read to check the document's shape, never used")]
         struct Doc {
             lines: Vec<BTreeMap<Kind, u8>>,
             #[serde(default)]

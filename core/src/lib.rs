@@ -66,7 +66,7 @@ pub mod shipping;
 pub mod store;
 pub mod tax;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]

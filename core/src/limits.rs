@@ -18,7 +18,7 @@
 
 use crate::actor::Actor;
 use crate::address::Address;
-use crate::command::{Command, LineInput, Query};
+use crate::command::{Command, LineInput, PlaceOrder, Query};
 use crate::error::{Error, Result};
 use crate::pricing::Limits;
 
@@ -28,6 +28,30 @@ struct Bounds<'a> {
 }
 
 impl Bounds<'_> {
+    /// A placement's customer, groups, lines, address, option, coupons and flow.
+    fn place_order(&self, place: &PlaceOrder) -> Result<()> {
+        let limits = self.limits;
+        self.text(&place.customer_id, || "customer_id".into())?;
+        self.at_most(place.customer_groups.len(), limits.max_tags, || {
+            "customer_groups".into()
+        })?;
+        for (i, group) in place.customer_groups.iter().enumerate() {
+            self.text(group, || format!("customer_groups[{i}]"))?;
+        }
+        self.line_inputs(&place.lines)?;
+        self.address(&place.shipping_address, "shipping_address")?;
+        self.text(place.shipping_option.as_deref().unwrap_or_default(), || {
+            "shipping_option".into()
+        })?;
+        self.at_most(place.coupon_codes.len(), limits.max_coupon_codes, || {
+            "coupon_codes".into()
+        })?;
+        for (i, code) in place.coupon_codes.iter().enumerate() {
+            self.text(code, || format!("coupon_codes[{i}]"))?;
+        }
+        self.text(place.flow.as_deref().unwrap_or_default(), || "flow".into())
+    }
+
     fn text(&self, value: &str, field: impl FnOnce() -> String) -> Result<()> {
         self.at_most(value.len(), self.limits.max_string_len, field)
     }
@@ -89,27 +113,7 @@ pub fn check_actor(actor: &Actor, limits: &Limits) -> Result<()> {
 pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
     let bounds = Bounds { limits };
     match command {
-        Command::PlaceOrder(place) => {
-            bounds.text(&place.customer_id, || "customer_id".into())?;
-            bounds.at_most(place.customer_groups.len(), limits.max_tags, || {
-                "customer_groups".into()
-            })?;
-            for (i, group) in place.customer_groups.iter().enumerate() {
-                bounds.text(group, || format!("customer_groups[{i}]"))?;
-            }
-            bounds.line_inputs(&place.lines)?;
-            bounds.address(&place.shipping_address, "shipping_address")?;
-            bounds.text(place.shipping_option.as_deref().unwrap_or_default(), || {
-                "shipping_option".into()
-            })?;
-            bounds.at_most(place.coupon_codes.len(), limits.max_coupon_codes, || {
-                "coupon_codes".into()
-            })?;
-            for (i, code) in place.coupon_codes.iter().enumerate() {
-                bounds.text(code, || format!("coupon_codes[{i}]"))?;
-            }
-            bounds.text(place.flow.as_deref().unwrap_or_default(), || "flow".into())
-        }
+        Command::PlaceOrder(place) => bounds.place_order(place),
         Command::PayOrder { order_id, .. }
         | Command::CapturePayment { order_id, .. }
         | Command::ProcessOrder { order_id }

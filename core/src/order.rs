@@ -282,6 +282,20 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
+    /// A line of `quantity` units, none shipped, delivered, returned or cancelled yet.
+    pub fn new(sku: SmolStr, name: SmolStr, quantity: i64) -> Self {
+        OrderLine {
+            sku,
+            name,
+            quantity,
+            shipped: 0,
+            delivered: 0,
+            returned: 0,
+            return_requested: 0,
+            cancelled: 0,
+        }
+    }
+
     /// Units the order keeps: ordered less cancelled.
     pub fn kept(&self) -> i64 {
         self.quantity - self.cancelled

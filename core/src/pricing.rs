@@ -554,42 +554,58 @@ impl Pricer {
     /// Prices `cart`.
     pub fn price(&self, cart: &Cart, context: &PricingContext) -> Result<PriceBreakdown> {
         let currency = self.config.currencies.resolve(&cart.currency, "currency")?;
-        let mode = self.config.rounding;
         // `charges` stays in the cart's order (the breakdown's); `sorted` points at the same
         // charges in canonical order, which allocations follow so that results do not depend on
         // the order of the cart's lines.
         let mut charges = self.validate(cart, currency)?;
-        let mut shipping = match &cart.shipping {
-            Some(charge) => {
-                let base = currency.to_minor(
-                    currency.exact(charge.amount, "shipping.amount")?,
-                    "shipping.amount",
-                )?;
-                Some(Charge {
-                    line: None,
-                    sku_prefix: 0,
-                    units: 1,
-                    unit: base,
-                    base,
-                    remaining: base,
-                    tax_class: &charge.tax_class,
-                    taxes: 0..0,
-                })
-            }
-            None => None,
-        };
-
+        let mut shipping = shipping_charge(cart, currency)?;
         let subtotal = charges
             .iter()
             .try_fold(0i128, |sum, c| sum.checked_add(c.base))
             .ok_or_else(|| Error::overflow("subtotal"))?;
-        let subtotal_decimal = currency.from_minor(subtotal, "subtotal")?;
-        let total_units: u64 = charges.iter().map(|c| c.units).sum();
+        let run = Run {
+            cart,
+            context,
+            currency,
+            mode: self.config.rounding,
+            subtotal: currency.from_minor(subtotal, "subtotal")?,
+            total_units: charges.iter().map(|c| c.units).sum(),
+        };
         let mut sorted: Vec<&mut Charge> = charges.iter_mut().collect();
         sorted.sort_by(|a, b| {
             (a.sku_prefix.cmp(&b.sku_prefix)).then_with(|| canonical_order(&cart.lines, a, b))
         });
+        // The discounts in the order they applied, each with its charge's slot (see
+        // `Charge::slot`); kept apart from the charges so that those stay small enough to move
+        // without a `memcpy` call.
+        let mut adjustments: SlottedAdjustments = SmallVec::new();
+        let promotions =
+            self.apply_promotions(&run, &mut sorted, shipping.as_mut(), &mut adjustments)?;
+        let mut taxes = ChargeTaxes::with_capacity(sorted.len() + 1);
+        let mut all = sorted;
+        all.extend(shipping.as_mut());
+        let rates = self.compute_tax(cart, &mut all, &mut taxes, currency, context.now)?;
+        drop(all);
+        self.assemble(
+            cart,
+            currency,
+            charges,
+            shipping,
+            (&taxes, &rates),
+            &mut adjustments,
+            promotions,
+        )
+    }
 
+    /// Each candidate promotion, in order, applied or rejected with its reason.
+    fn apply_promotions<'a>(
+        &self,
+        run: &Run<'_>,
+        sorted: &mut [&mut Charge<'a>],
+        mut shipping: Option<&mut Charge<'a>>,
+        adjustments: &mut SlottedAdjustments,
+    ) -> Result<(Vec<AppliedPromotion>, Vec<NotApplied>)> {
+        let cart = run.cart;
         let candidates = self.promotions.candidates(cart);
         let mut not_applied: Vec<NotApplied> = candidates
             .unknown_codes
@@ -601,10 +617,6 @@ impl Pricer {
             })
             .collect();
         let mut applied: SmallVec<[&Promotion; 4]> = SmallVec::new();
-        // The discounts in the order they applied, each with its charge's slot (see
-        // `Charge::slot`); kept apart from the charges so that those stay small enough to move
-        // without a `memcpy` call.
-        let mut adjustments: SlottedAdjustments = SmallVec::new();
         let mut applied_out = Vec::new();
         for prepared in candidates.promotions {
             let promotion = &prepared.promotion;
@@ -614,32 +626,24 @@ impl Pricer {
                     .filter(|c| promotion.target.selects(&cart.lines[c.line.unwrap_or(0)]))
                     .map(|c| c.units)
                     .sum(),
-                Target::Order | Target::Shipping => total_units,
+                Target::Order | Target::Shipping => run.total_units,
             };
+            let usage = run.context.usage.get(&promotion.id);
             let verdict = check_conditions(
                 promotion,
                 cart,
-                subtotal_decimal,
+                run.subtotal,
                 target_units,
-                context.now,
-                context.usage.get(&promotion.id),
+                run.context.now,
+                usage,
             )
-            .and_then(|()| {
-                if combinable(promotion, &applied) {
-                    Ok(())
-                } else {
-                    Err(RejectionReason::NotCombinable)
-                }
+            .and_then(|()| match combinable(promotion, &applied) {
+                true => Ok(()),
+                false => Err(RejectionReason::NotCombinable),
             });
+            let charges = (&mut *sorted, shipping.as_deref_mut());
             let outcome = match verdict {
-                Ok(()) => self.apply(
-                    prepared,
-                    cart,
-                    (&mut sorted, shipping.as_mut()),
-                    &mut adjustments,
-                    currency,
-                    mode,
-                )?,
+                Ok(()) => self.apply(prepared, run, charges, adjustments)?,
                 Err(reason) => Err(reason),
             };
             match outcome {
@@ -654,21 +658,7 @@ impl Pricer {
                 }),
             }
         }
-
-        let mut taxes = ChargeTaxes::with_capacity(sorted.len() + 1);
-        let mut all = sorted;
-        all.extend(shipping.as_mut());
-        let rates = self.compute_tax(cart, &mut all, &mut taxes, currency, context.now)?;
-        drop(all);
-        self.assemble(
-            cart,
-            currency,
-            charges,
-            shipping,
-            (&taxes, &rates),
-            &mut adjustments,
-            (applied_out, not_applied),
-        )
+        Ok((applied_out, not_applied))
     }
 
     fn validate<'a>(&self, cart: &'a Cart, currency: Currency) -> Result<Vec<Charge<'a>>> {
@@ -743,12 +733,11 @@ impl Pricer {
     fn apply<'a>(
         &self,
         prepared: &Prepared,
-        cart: &Cart,
+        run: &Run<'_>,
         (charges, shipping): (&mut [&mut Charge<'a>], Option<&mut Charge<'a>>),
         adjustments: &mut SlottedAdjustments,
-        currency: Currency,
-        mode: RoundingMode,
     ) -> Result<std::result::Result<AppliedPromotion, RejectionReason>> {
+        let (cart, currency) = (run.cart, run.currency);
         let promotion = &prepared.promotion;
         // (charge, weight) pairs the promotion acts on; weights in minor units.
         let mut targets: SmallVec<[(&mut Charge, i128); 32]> = match &promotion.target {
@@ -783,27 +772,7 @@ impl Pricer {
         if base == 0 {
             return Ok(Err(RejectionReason::NoEligibleItems));
         }
-        let base_decimal = currency.from_minor(base, "promotion.base")?;
-        let overflow = || Error::overflow(format!("promotions[id={}]", promotion.id));
-        let (exact, amount_minor) = match &promotion.effect {
-            Effect::Percentage { percentage } | Effect::BuyXGetY { percentage, .. } => {
-                // base × percentage / 100, exact, rounded once on integers.
-                let numerator = base
-                    .checked_mul(percent_units(*percentage))
-                    .ok_or_else(overflow)?;
-                let exact =
-                    Decimal::try_from_i128_with_scale(numerator, currency.minor_units() + 8)
-                        .map_err(|_| overflow())?;
-                (exact, mode.round_ratio(numerator, PERCENT_DENOMINATOR))
-            }
-            Effect::FixedAmount { amount } => {
-                let amount = currency
-                    .to_minor(currency.exact(*amount, "effect.amount")?, "effect.amount")?;
-                let amount = amount.min(base);
-                (currency.from_minor(amount, "effect.amount")?, amount)
-            }
-        };
-        let amount = currency.from_minor(amount_minor, "promotion.amount")?;
+        let (exact, amount_minor) = discount(promotion, base, currency, run.mode)?;
         if amount_minor == 0 {
             return Ok(Err(RejectionReason::NoEligibleItems));
         }
@@ -824,9 +793,9 @@ impl Pricer {
         Ok(Ok(AppliedPromotion {
             promotion_id: prepared.id.clone(),
             code: prepared.code.clone(),
-            base: base_decimal,
+            base: currency.from_minor(base, "promotion.base")?,
             exact: exact.normalize(),
-            amount,
+            amount: currency.from_minor(amount_minor, "promotion.amount")?,
         }))
     }
 
@@ -840,17 +809,14 @@ impl Pricer {
         currency: Currency,
         now: DateTime<Utc>,
     ) -> Result<Vec<TaxRate>> {
-        let mut rates: Vec<TaxRate> = Vec::new();
+        let mut rates = RatesUsed::default();
         let address = match &cart.address {
             Some(address) if !cart.customer.tax_exempt => address,
-            _ => return Ok(rates),
+            _ => return Ok(rates.rates),
         };
         let mode = self.config.rounding;
-        let overflow = || Error::overflow("tax");
         // Rates per tax class, asked once per class.
         let mut by_class: SmallVec<[(&TaxClass, RateIndices); 2]> = SmallVec::new();
-        // Each rate's percentage × 10^6, parallel to `rates`.
-        let mut units: SmallVec<[i128; 4]> = SmallVec::new();
         for charge in all.iter_mut() {
             if *charge.tax_class == TaxClass::Exempt {
                 continue;
@@ -861,27 +827,13 @@ impl Pricer {
             {
                 Some(index) => index,
                 None => {
-                    let found = self.tax.rates(&TaxQuery {
+                    let query = TaxQuery {
                         address,
                         tax_class: charge.tax_class,
                         currency: &cart.currency,
                         at: now,
-                    })?;
-                    let mut indices = SmallVec::with_capacity(found.len());
-                    for (r, rate) in found.into_iter().enumerate() {
-                        crate::tax::check_percentage(rate.percentage, "")
-                            .map_err(|e| e.at(|| format!("tax_provider.rates[{r}].percentage")))?;
-                        let index = match rates.iter().position(|known| known.id == rate.id) {
-                            Some(index) => index,
-                            None => {
-                                units.push(percent_units(rate.percentage));
-                                rates.push(rate);
-                                rates.len() - 1
-                            }
-                        };
-                        indices.push(index);
-                    }
-                    by_class.push((charge.tax_class, indices));
+                    };
+                    by_class.push((charge.tax_class, rates.add(self.tax.rates(&query)?)?));
                     by_class.len() - 1
                 }
             };
@@ -889,38 +841,18 @@ impl Pricer {
             if rate_indices.is_empty() {
                 continue;
             }
-            let combined: i128 = rate_indices.iter().map(|r| units[*r]).sum();
-            // Exact tax per rate in minor units: net × p / 100, or gross × p / (100 + Σp).
-            let denominator = if cart.prices_include_tax {
-                PERCENT_DENOMINATOR + combined
-            } else {
-                PERCENT_DENOMINATOR
-            };
             let first = taxes.len();
-            for r in rate_indices {
-                let numerator = charge
-                    .remaining
-                    .checked_mul(units[*r])
-                    .ok_or_else(overflow)?;
-                taxes.push(ChargeTax {
-                    rate: *r,
-                    numerator,
-                    denominator,
-                    amount: 0,
-                });
-            }
+            let combined = rates.tax_line(charge, rate_indices, cart.prices_include_tax, taxes)?;
             charge.taxes = first..taxes.len();
             if self.config.tax_rounding == TaxRounding::PerLine {
                 let own = &mut taxes[first..];
                 if cart.prices_include_tax && own.len() > 1 {
                     // Round the combined tax once, then split it over the rates.
-                    let numerator = charge
-                        .remaining
-                        .checked_mul(combined)
-                        .ok_or_else(overflow)?;
-                    let total = mode.round_ratio(numerator, denominator);
+                    let numerator = (charge.remaining.checked_mul(combined))
+                        .ok_or_else(|| Error::overflow("tax"))?;
+                    let total = mode.round_ratio(numerator, own[0].denominator);
                     let weights: SmallVec<[i128; 4]> =
-                        rate_indices.iter().map(|r| units[*r]).collect();
+                        rate_indices.iter().map(|r| rates.units[*r]).collect();
                     let mut parts = Parts::new();
                     allocate_minor_into(total, &weights, &mut parts)?;
                     for (tax, part) in own.iter_mut().zip(parts) {
@@ -934,55 +866,18 @@ impl Pricer {
             }
         }
         if self.config.tax_rounding == TaxRounding::PerOrder {
-            for rate in 0..rates.len() {
-                // Σ numerator_i / denominator_i over the charges taxed at this rate, exactly:
-                // the denominators differ only between inclusive lines of different total rates.
-                let mut sum = Some((0i128, 1i128));
-                let mut weights = Vec::new();
-                for charge in all.iter() {
-                    for tax in taxes[charge.taxes.clone()]
-                        .iter()
-                        .filter(|t| t.rate == rate)
-                    {
-                        sum = sum.and_then(|s| add_ratios(s, (tax.numerator, tax.denominator)));
-                        weights.push(charge.remaining);
-                    }
-                }
-                let total = match sum {
-                    Some((numerator, denominator)) => mode.round_ratio(numerator, denominator),
-                    // Too many distinct denominators for i128: sum the 28-digit decimals.
-                    None => {
-                        let mut exact = Decimal::ZERO;
-                        for charge in all.iter() {
-                            for tax in taxes[charge.taxes.clone()]
-                                .iter()
-                                .filter(|t| t.rate == rate)
-                            {
-                                let part = exact_minor(tax.numerator, tax.denominator, currency)?;
-                                exact = exact.checked_add(part).ok_or_else(overflow)?;
-                            }
-                        }
-                        currency.to_minor(currency.round(exact, mode), "tax")?
-                    }
-                };
-                let mut parts = Parts::new();
-                allocate_minor_into(total, &weights, &mut parts)?;
-                let mut parts = parts.into_iter();
-                for charge in all.iter() {
-                    for tax in taxes[charge.taxes.clone()]
-                        .iter_mut()
-                        .filter(|t| t.rate == rate)
-                    {
-                        tax.amount = parts.next().unwrap_or(0);
-                    }
-                }
+            for rate in 0..rates.rates.len() {
+                round_per_order(all, taxes, rate, currency, mode)?;
             }
         }
-        Ok(rates)
+        Ok(rates.rates)
     }
 
     /// Turns the priced charges into the breakdown.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the priced parts of a breakdown, made by the steps before"
+    )]
     fn assemble(
         &self,
         cart: &Cart,
@@ -994,54 +889,115 @@ impl Pricer {
         promotions: (Vec<AppliedPromotion>, Vec<NotApplied>),
     ) -> Result<PriceBreakdown> {
         let dec = |minor: i128| currency.from_minor(minor, "total");
-        let inclusive = cart.prices_include_tax;
-        // On the stack for the usual few rates (one allocation less per cart).
-        let mut summary: SmallVec<[(i128, i128); 8]> = smallvec::smallvec![(0, 0); rates.len()];
-        let (mut subtotal, mut discount_total, mut tax_total, mut grand_total) =
-            (0i128, 0i128, 0i128, 0i128);
-
-        // Shared by lines and shipping: fills the charge's tax lines, returns its amounts in
-        // minor units. Large values are written once, where they end up (copies showed up in
-        // profiles).
-        let mut settle = |charge: &Charge, tax_lines: &mut TaxLines| -> Result<Settled> {
-            let discount = charge.base - charge.remaining;
-            let own = &taxes[charge.taxes.clone()];
-            let mut tax = 0i128;
-            if !own.is_empty() {
-                let base = dec(charge.remaining)?;
-                for t in own {
-                    tax += t.amount;
-                    summary[t.rate].0 += charge.remaining;
-                    summary[t.rate].1 += t.amount;
-                    tax_lines.push(TaxLine {
-                        rate_id: rates[t.rate].id.clone(),
-                        percentage: rates[t.rate].percentage,
-                        base,
-                        exact: exact_minor(t.numerator, t.denominator, currency)?,
-                        amount: dec(t.amount)?,
-                        per_unit: UnitSplit::of(t.amount, charge.units, currency)?,
-                    });
-                }
-            }
-            let (net, total) = if inclusive {
-                (charge.remaining - tax, charge.remaining)
-            } else {
-                (charge.remaining, charge.remaining + tax)
-            };
-            discount_total += discount;
-            tax_total += tax;
-            grand_total += total;
-            Ok(Settled {
-                discount,
-                net,
-                tax,
-                total,
-            })
+        let mut totals = Totals {
+            taxes,
+            rates,
+            currency,
+            inclusive: cart.prices_include_tax,
+            summary: smallvec::smallvec![(0, 0); rates.len()],
+            discount: 0,
+            tax: 0,
+            grand: 0,
         };
+        let mut lines = totals.lines(cart, &charges)?;
+        let subtotal: i128 = charges.iter().map(|c| c.base).sum();
+        // Lines are in the cart's order, so a line's slot is its index; past them is shipping.
+        let mut shipping_adjustments = Adjustments::new();
+        for (slot, adjustment) in adjustments.drain(..) {
+            match lines.get_mut(slot) {
+                Some(line) => line.adjustments.push(adjustment),
+                None => shipping_adjustments.push(adjustment),
+            }
+        }
+        let shipping_total = shipping.as_ref().map_or(0, |s| s.base);
+        let shipping = match (shipping, &cart.shipping) {
+            (Some(charge), Some(input)) => {
+                Some(totals.shipping(&charge, &input.method, shipping_adjustments)?)
+            }
+            _ => None,
+        };
+        let (promotions, not_applied) = promotions;
+        Ok(PriceBreakdown {
+            currency,
+            prices_include_tax: cart.prices_include_tax,
+            rounding: self.config.rounding,
+            tax_rounding: self.config.tax_rounding,
+            lines,
+            shipping,
+            subtotal: dec(subtotal)?,
+            discount_total: dec(totals.discount)?,
+            shipping_total: dec(shipping_total)?,
+            tax_total: dec(totals.tax)?,
+            grand_total: dec(totals.grand)?,
+            taxes: totals.summaries()?,
+            promotions,
+            not_applied,
+        })
+    }
+}
 
-        // Pushed with their cheap fields, then filled where they lie: tax lines, amounts and
-        // splits are written into the vector's line rather than into a 336-byte stack value
-        // moved there afterwards.
+/// A breakdown being assembled: its running totals in minor units, and what every charge's
+/// amounts are read from.
+struct Totals<'t> {
+    taxes: &'t [ChargeTax],
+    rates: &'t [TaxRate],
+    currency: Currency,
+    inclusive: bool,
+    /// (base, amount) per rate. On the stack for the usual few rates (one allocation less per
+    /// cart).
+    summary: SmallVec<[(i128, i128); 8]>,
+    discount: i128,
+    tax: i128,
+    grand: i128,
+}
+
+impl Totals<'_> {
+    fn dec(&self, minor: i128) -> Result<Decimal> {
+        self.currency.from_minor(minor, "total")
+    }
+
+    /// Fills the charge's tax lines and counts it in the totals; answers its amounts in minor
+    /// units. Large values are written once, where they end up (copies showed up in profiles).
+    fn settle(&mut self, charge: &Charge, tax_lines: &mut TaxLines) -> Result<Settled> {
+        let discount = charge.base - charge.remaining;
+        let own = &self.taxes[charge.taxes.clone()];
+        let mut tax = 0i128;
+        if !own.is_empty() {
+            let base = self.dec(charge.remaining)?;
+            for t in own {
+                tax += t.amount;
+                self.summary[t.rate].0 += charge.remaining;
+                self.summary[t.rate].1 += t.amount;
+                let rate = &self.rates[t.rate];
+                tax_lines.push(TaxLine {
+                    rate_id: rate.id.clone(),
+                    percentage: rate.percentage,
+                    base,
+                    exact: exact_minor(t.numerator, t.denominator, self.currency)?,
+                    amount: self.dec(t.amount)?,
+                    per_unit: UnitSplit::of(t.amount, charge.units, self.currency)?,
+                });
+            }
+        }
+        let (net, total) = match self.inclusive {
+            true => (charge.remaining - tax, charge.remaining),
+            false => (charge.remaining, charge.remaining + tax),
+        };
+        self.discount += discount;
+        self.tax += tax;
+        self.grand += total;
+        Ok(Settled {
+            discount,
+            net,
+            tax,
+            total,
+        })
+    }
+
+    /// The lines' breakdowns, in the cart's order. Pushed with their cheap fields, then filled
+    /// where they lie: tax lines, amounts and splits are written into the vector's line rather
+    /// than into a 336-byte stack value moved there afterwards.
+    fn lines(&mut self, cart: &Cart, charges: &[Charge<'_>]) -> Result<Vec<LineBreakdown>> {
         let mut lines: Vec<LineBreakdown> = Vec::with_capacity(charges.len());
         lines.extend(charges.iter().map(|charge| LineBreakdown {
             sku: cart.lines[charge.line.unwrap_or(0)].sku.clone(),
@@ -1057,70 +1013,213 @@ impl Pricer {
             discount_per_unit: UnitSplit::default(),
         }));
         for (charge, out) in charges.iter().zip(lines.iter_mut()) {
-            subtotal += charge.base;
-            let settled = settle(charge, &mut out.tax_lines)?;
-            out.unit_price = dec(charge.unit)?;
-            out.base = dec(charge.base)?;
-            out.discount = dec(settled.discount)?;
-            out.net = dec(settled.net)?;
-            out.tax = dec(settled.tax)?;
-            out.total = dec(settled.total)?;
-            out.discount_per_unit = UnitSplit::of(settled.discount, charge.units, currency)?;
+            let settled = self.settle(charge, &mut out.tax_lines)?;
+            out.unit_price = self.dec(charge.unit)?;
+            out.base = self.dec(charge.base)?;
+            out.discount = self.dec(settled.discount)?;
+            out.net = self.dec(settled.net)?;
+            out.tax = self.dec(settled.tax)?;
+            out.total = self.dec(settled.total)?;
+            out.discount_per_unit = UnitSplit::of(settled.discount, charge.units, self.currency)?;
         }
-        // Lines are in the cart's order, so a line's slot is its index; past them is shipping.
-        let mut shipping_adjustments = Adjustments::new();
-        for (slot, adjustment) in adjustments.drain(..) {
-            match lines.get_mut(slot) {
-                Some(line) => line.adjustments.push(adjustment),
-                None => shipping_adjustments.push(adjustment),
-            }
-        }
-        let shipping_total = shipping.as_ref().map_or(0, |s| s.base);
-        let shipping = match (shipping, &cart.shipping) {
-            (Some(charge), Some(input)) => {
-                let mut tax_lines = TaxLines::new();
-                let settled = settle(&charge, &mut tax_lines)?;
-                Some(ShippingBreakdown {
-                    method: input.method.clone(),
-                    base: dec(charge.base)?,
-                    adjustments: shipping_adjustments,
-                    discount: dec(settled.discount)?,
-                    net: dec(settled.net)?,
-                    tax_lines,
-                    tax: dec(settled.tax)?,
-                    total: dec(settled.total)?,
-                })
-            }
-            _ => None,
-        };
-        let mut tax_summaries = Vec::with_capacity(rates.len());
-        for (rate, (base, amount)) in rates.iter().zip(summary) {
-            tax_summaries.push(TaxSummary {
+        Ok(lines)
+    }
+
+    /// The shipping charge's breakdown.
+    fn shipping(
+        &mut self,
+        charge: &Charge<'_>,
+        method: &str,
+        adjustments: Adjustments,
+    ) -> Result<ShippingBreakdown> {
+        let mut tax_lines = TaxLines::new();
+        let settled = self.settle(charge, &mut tax_lines)?;
+        Ok(ShippingBreakdown {
+            method: method.into(),
+            base: self.dec(charge.base)?,
+            adjustments,
+            discount: self.dec(settled.discount)?,
+            net: self.dec(settled.net)?,
+            tax_lines,
+            tax: self.dec(settled.tax)?,
+            total: self.dec(settled.total)?,
+        })
+    }
+
+    /// Tax per rate over the whole cart.
+    fn summaries(&self) -> Result<Vec<TaxSummary>> {
+        let mut summaries = Vec::with_capacity(self.rates.len());
+        for (rate, (base, amount)) in self.rates.iter().zip(&self.summary) {
+            summaries.push(TaxSummary {
                 rate_id: rate.id.clone(),
                 name: rate.name.clone(),
                 jurisdiction: rate.jurisdiction.clone(),
                 percentage: rate.percentage,
-                base: dec(base)?,
-                amount: dec(amount)?,
+                base: self.dec(*base)?,
+                amount: self.dec(*amount)?,
             });
         }
-        let (promotions, not_applied) = promotions;
-        Ok(PriceBreakdown {
-            currency,
-            prices_include_tax: inclusive,
-            rounding: self.config.rounding,
-            tax_rounding: self.config.tax_rounding,
-            lines,
-            shipping,
-            subtotal: dec(subtotal)?,
-            discount_total: dec(discount_total)?,
-            shipping_total: dec(shipping_total)?,
-            tax_total: dec(tax_total)?,
-            grand_total: dec(grand_total)?,
-            taxes: tax_summaries,
-            promotions,
-            not_applied,
-        })
+        Ok(summaries)
+    }
+}
+
+/// The tax rates a cart uses, each once, with its percentage × 10^6 (parallel).
+#[derive(Default)]
+struct RatesUsed {
+    rates: Vec<TaxRate>,
+    units: SmallVec<[i128; 4]>,
+}
+
+impl RatesUsed {
+    /// The provider's rates for one class, checked, each added once: answers their indices.
+    fn add(&mut self, found: Vec<TaxRate>) -> Result<RateIndices> {
+        let mut indices = SmallVec::with_capacity(found.len());
+        for (r, rate) in found.into_iter().enumerate() {
+            crate::tax::check_percentage(rate.percentage, "")
+                .map_err(|e| e.at(|| format!("tax_provider.rates[{r}].percentage")))?;
+            let index = match self.rates.iter().position(|known| known.id == rate.id) {
+                Some(index) => index,
+                None => {
+                    self.units.push(percent_units(rate.percentage));
+                    self.rates.push(rate);
+                    self.rates.len() - 1
+                }
+            };
+            indices.push(index);
+        }
+        Ok(indices)
+    }
+
+    /// The exact tax of `charge` at each of its rates, pushed to `taxes`: net × p / 100, or
+    /// gross × p / (100 + Σp). Answers Σp (× 10^6).
+    fn tax_line(
+        &self,
+        charge: &Charge<'_>,
+        rate_indices: &RateIndices,
+        inclusive: bool,
+        taxes: &mut ChargeTaxes,
+    ) -> Result<i128> {
+        let combined: i128 = rate_indices.iter().map(|r| self.units[*r]).sum();
+        let denominator = match inclusive {
+            true => PERCENT_DENOMINATOR + combined,
+            false => PERCENT_DENOMINATOR,
+        };
+        for r in rate_indices {
+            let numerator = (charge.remaining.checked_mul(self.units[*r]))
+                .ok_or_else(|| Error::overflow("tax"))?;
+            taxes.push(ChargeTax {
+                rate: *r,
+                numerator,
+                denominator,
+                amount: 0,
+            });
+        }
+        Ok(combined)
+    }
+}
+
+/// Per-order rounding of one rate: Σ numerator_i / denominator_i over the charges taxed at
+/// it, exactly (the denominators differ only between inclusive lines of different total
+/// rates), rounded once and spread over those charges by their amounts.
+fn round_per_order(
+    all: &[&mut Charge<'_>],
+    taxes: &mut ChargeTaxes,
+    rate: usize,
+    currency: Currency,
+    mode: RoundingMode,
+) -> Result<()> {
+    let at_rate = |charge: &Charge<'_>| charge.taxes.clone();
+    let mut sum = Some((0i128, 1i128));
+    let mut weights = Vec::new();
+    for charge in all.iter() {
+        for tax in taxes[at_rate(charge)].iter().filter(|t| t.rate == rate) {
+            sum = sum.and_then(|s| add_ratios(s, (tax.numerator, tax.denominator)));
+            weights.push(charge.remaining);
+        }
+    }
+    let total = match sum {
+        Some((numerator, denominator)) => mode.round_ratio(numerator, denominator),
+        // Too many distinct denominators for i128: sum the 28-digit decimals.
+        None => {
+            let mut exact = Decimal::ZERO;
+            for charge in all.iter() {
+                for tax in taxes[at_rate(charge)].iter().filter(|t| t.rate == rate) {
+                    let part = exact_minor(tax.numerator, tax.denominator, currency)?;
+                    exact = exact
+                        .checked_add(part)
+                        .ok_or_else(|| Error::overflow("tax"))?;
+                }
+            }
+            currency.to_minor(currency.round(exact, mode), "tax")?
+        }
+    };
+    let mut parts = Parts::new();
+    allocate_minor_into(total, &weights, &mut parts)?;
+    let mut parts = parts.into_iter();
+    for charge in all.iter() {
+        for tax in taxes[at_rate(charge)].iter_mut().filter(|t| t.rate == rate) {
+            tax.amount = parts.next().unwrap_or(0);
+        }
+    }
+    Ok(())
+}
+
+/// The facts of one pricing run that every step reads.
+struct Run<'a> {
+    cart: &'a Cart,
+    context: &'a PricingContext,
+    currency: Currency,
+    mode: RoundingMode,
+    /// The lines' total before discounts.
+    subtotal: Decimal,
+    /// Units over all lines.
+    total_units: u64,
+}
+
+/// The cart's shipping as a charge (in minor units), if it has one.
+fn shipping_charge(cart: &Cart, currency: Currency) -> Result<Option<Charge<'_>>> {
+    let Some(charge) = &cart.shipping else {
+        return Ok(None);
+    };
+    let exact = currency.exact(charge.amount, "shipping.amount")?;
+    let base = currency.to_minor(exact, "shipping.amount")?;
+    Ok(Some(Charge {
+        line: None,
+        sku_prefix: 0,
+        units: 1,
+        unit: base,
+        base,
+        remaining: base,
+        tax_class: &charge.tax_class,
+        taxes: 0..0,
+    }))
+}
+
+/// A promotion's discount on `base` minor units: the exact amount and the rounded one (in
+/// minor units), never more than `base`.
+fn discount(
+    promotion: &Promotion,
+    base: i128,
+    currency: Currency,
+    mode: RoundingMode,
+) -> Result<(Decimal, i128)> {
+    let overflow = || Error::overflow(format!("promotions[id={}]", promotion.id));
+    match &promotion.effect {
+        Effect::Percentage { percentage } | Effect::BuyXGetY { percentage, .. } => {
+            // base × percentage / 100, exact, rounded once on integers.
+            let numerator = base
+                .checked_mul(percent_units(*percentage))
+                .ok_or_else(overflow)?;
+            let exact = Decimal::try_from_i128_with_scale(numerator, currency.minor_units() + 8)
+                .map_err(|_| overflow())?;
+            Ok((exact, mode.round_ratio(numerator, PERCENT_DENOMINATOR)))
+        }
+        Effect::FixedAmount { amount } => {
+            let amount =
+                currency.to_minor(currency.exact(*amount, "effect.amount")?, "effect.amount")?;
+            let amount = amount.min(base);
+            Ok((currency.from_minor(amount, "effect.amount")?, amount))
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
-use crate::money::{CurrencyRegistry, amount_serde};
+use crate::money::{Currency, CurrencyRegistry, amount_serde};
 use crate::pricing::{Cart, CartLine};
 use crate::tax::check_percentage;
 
@@ -388,30 +388,7 @@ fn validate(promotion: &Promotion, i: usize, currencies: &CurrencyRegistry) -> R
             max_applications,
         } => {
             check_discount_percentage(*percentage, &field("effect.percentage"))?;
-            if *buy == 0 {
-                return Err(Error::invalid(field("effect.buy"), "must be at least 1"));
-            }
-            if *get == 0 {
-                return Err(Error::invalid(field("effect.get"), "must be at least 1"));
-            }
-            if buy.checked_add(*get).is_none() {
-                return Err(Error::invalid(
-                    field("effect.get"),
-                    "buy + get is too large",
-                ));
-            }
-            if *max_applications == Some(0) {
-                return Err(Error::invalid(
-                    field("effect.max_applications"),
-                    "must be at least 1",
-                ));
-            }
-            if promotion.target == Target::Shipping {
-                return Err(Error::invalid(
-                    field("target"),
-                    "buy-x-get-y applies to lines, not shipping",
-                ));
-            }
+            check_buy_x_get_y(promotion, (*buy, *get, *max_applications), field)?;
         }
     }
     if let Target::Lines(selector) = &promotion.target {
@@ -422,23 +399,61 @@ fn validate(promotion: &Promotion, i: usize, currencies: &CurrencyRegistry) -> R
             ));
         }
     }
-    let conditions = &promotion.conditions;
+    check_conditions_set(&promotion.conditions, currency, field)
+}
+
+/// A buy-x-get-y's counts: at least one bought and one given, applied at least once, and
+/// only to lines.
+fn check_buy_x_get_y(
+    promotion: &Promotion,
+    (buy, get, max_applications): (u64, u64, Option<u64>),
+    field: impl Fn(&str) -> String,
+) -> Result<()> {
+    if buy == 0 {
+        return Err(Error::invalid(field("effect.buy"), "must be at least 1"));
+    }
+    if get == 0 {
+        return Err(Error::invalid(field("effect.get"), "must be at least 1"));
+    }
+    if buy.checked_add(get).is_none() {
+        return Err(Error::invalid(
+            field("effect.get"),
+            "buy + get is too large",
+        ));
+    }
+    if max_applications == Some(0) {
+        let message = "must be at least 1";
+        return Err(Error::invalid(field("effect.max_applications"), message));
+    }
+    if promotion.target == Target::Shipping {
+        let message = "buy-x-get-y applies to lines, not shipping";
+        return Err(Error::invalid(field("target"), message));
+    }
+    Ok(())
+}
+
+/// A promotion's conditions: a minimum subtotal in the promotion's currency, a window that
+/// ends after it starts.
+fn check_conditions_set(
+    conditions: &Conditions,
+    currency: Option<Currency>,
+    field: impl Fn(&str) -> String,
+) -> Result<()> {
     if let Some(min) = conditions.min_subtotal {
-        let currency = currency.ok_or_else(|| needs_currency("conditions.min_subtotal"))?;
+        let currency = currency.ok_or_else(|| {
+            let message = "a fixed amount needs the promotion's `currency`";
+            Error::invalid(field("conditions.min_subtotal"), message)
+        })?;
         if min < Decimal::ZERO {
-            return Err(Error::invalid(
-                field("conditions.min_subtotal"),
-                "must not be negative",
-            ));
+            let message = "must not be negative";
+            return Err(Error::invalid(field("conditions.min_subtotal"), message));
         }
         currency.exact(min, &field("conditions.min_subtotal"))?;
     }
     if let (Some(start), Some(end)) = (conditions.starts_at, conditions.ends_at) {
         if end <= start {
-            return Err(Error::invalid(
-                field("conditions.ends_at"),
-                "must be after starts_at",
-            ));
+            let message = "must be after starts_at";
+            return Err(Error::invalid(field("conditions.ends_at"), message));
         }
     }
     Ok(())

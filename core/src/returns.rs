@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::actor::StaffDuty;
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
 
@@ -116,6 +117,22 @@ impl ReturnState {
 }
 
 impl ReturnAction {
+    /// The staff duty this action needs, or `None` when the return's customer may take it
+    /// (withdrawing their own return).
+    pub(crate) fn duty(self, by_customer: bool) -> Option<StaffDuty> {
+        match self {
+            ReturnAction::Cancel if by_customer => None,
+            ReturnAction::Approve
+            | ReturnAction::Reject
+            | ReturnAction::Refund
+            | ReturnAction::Cancel => Some(StaffDuty::Support),
+            ReturnAction::SchedulePickup
+            | ReturnAction::MarkInTransit
+            | ReturnAction::Receive
+            | ReturnAction::Process => Some(StaffDuty::Warehouse),
+        }
+    }
+
     /// The action's name.
     pub fn name(self) -> &'static str {
         match self {

@@ -16,6 +16,10 @@ use ordercore::store::{DocKey, DocKind, OrderQuery, Store};
 use ordercore::{Decimal, Error};
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a scenario read top to bottom, one step after another"
+)]
 fn classic_lifecycle_place_pay_ship_deliver_return_refund() {
     let shop = shop();
     let c = customer("c1");
@@ -479,6 +483,10 @@ fn cancel_releases_stock_and_refunds() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a scenario read top to bottom, one step after another"
+)]
 fn permissions_and_ownership() {
     let shop = shop();
     let order = shop
@@ -1028,6 +1036,10 @@ fn stock_splits_over_warehouses_and_warns_when_low() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a scenario read top to bottom, one step after another"
+)]
 fn returns_follow_their_state_machine_and_window() {
     let shop = shop();
     let c = customer("c1");

@@ -257,6 +257,10 @@ fn order_action(command: &Command) -> Option<OrderAction> {
     })
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the model: one arm per operation, each with its expected outcome beside the engine's"
+)]
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let shop = shop_with(config());
     let mut model = Model::default();

@@ -14,7 +14,7 @@ use serde_json::Value;
 #[serde(deny_unknown_fields)]
 struct Scenario {
     name: String,
-    #[allow(dead_code)] // for the reader
+    #[allow(dead_code, reason = "for the reader of the scenario")]
     description: String,
     /// A `JsonConfig` document.
     engine: Value,
@@ -30,7 +30,7 @@ struct Scenario {
 #[serde(deny_unknown_fields)]
 struct Step {
     #[serde(default)]
-    #[allow(dead_code)] // for the reader
+    #[allow(dead_code, reason = "for the reader of the scenario")]
     note: Option<String>,
     /// Staff with the admin role when absent.
     #[serde(default)]

@@ -76,56 +76,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Cancels what a partly shipped order has not shipped: its stock is released and the
-    /// customer refunded exactly what those units cost (their discount and tax shares, from the
-    /// breakdown's per-unit splits; shipping stays paid, the order did ship), and the order is
-    /// shipped — delivered already if every shipment arrived. The cancelled units are each
-    /// line's last ones, so returns (which take the first free units) never reach them.
-    pub(super) fn cancel_unshipped(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        reason: &str,
-    ) -> Result<Arc<Order>> {
-        tx.actor
-            .require_staff(StaffDuty::Support, "cancel_unshipped")?;
-        let mut order = tx.order(order_id)?;
-        self.require_allowed(&order, tx.actor, OrderAction::CancelUnshipped)?;
-        let flow = self.flow(&order.flow)?;
-        let (mut units, mut amount) = (0, Decimal::ZERO);
-        for (i, line) in order.lines.iter_mut().enumerate() {
-            let rest = line.unshipped();
-            if rest > 0 {
-                let first = line.shipped as u64;
-                let include_tax = order.pricing.prices_include_tax;
-                amount += order.pricing.lines[i]
-                    .units(first, rest as u64, include_tax)?
-                    .total;
-                units += rest;
-                line.cancelled += rest;
-            }
-        }
-        self.release_stock(tx, &mut order)?;
-        let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
-        let refunded = amount.min(refundable);
-        if refunded > Decimal::ZERO {
-            self.refund(tx, &mut order, refunded, None, reason)?;
-        }
-        // Nothing is left to capture once what remains has shipped.
-        for index in 0..order.payments.len() {
-            self.void_rest(tx, &mut order, index, false)?;
-        }
-        order.transition(flow, OrderState::Shipped, tx.actor, reason, tx.now);
-        let cancelled = EventPayload::UnshippedCancelled {
-            units,
-            refunded,
-            reason: reason.to_string(),
-        };
-        tx.emit_order(&mut order, cancelled);
-        self.complete_delivery(tx, &mut order, flow);
-        Ok(tx.put_order(order))
-    }
-
     pub(super) fn release_stock(&self, tx: &mut UnitOfWork<'_>, order: &mut Order) -> Result<()> {
         for a in 0..order.allocations.len() {
             let allocation = order.allocations[a].clone();
@@ -149,4 +99,69 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Cancels what a partly shipped order has not shipped: its stock is released and the
+/// customer refunded exactly what those units cost (their discount and tax shares, from the
+/// breakdown's per-unit splits; shipping stays paid, the order did ship), and the order is
+/// shipped — delivered already if every shipment arrived. The cancelled units are each
+/// line's last ones, so returns (which take the first free units) never reach them.
+pub(super) fn cancel_unshipped(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    reason: &str,
+) -> Result<Arc<Order>> {
+    tx.actor
+        .require_staff(StaffDuty::Support, "cancel_unshipped")?;
+    let mut order = tx.order(order_id)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::CancelUnshipped)?;
+    let flow = engine.flow(&order.flow)?;
+    let (mut units, mut amount) = (0, Decimal::ZERO);
+    for (i, line) in order.lines.iter_mut().enumerate() {
+        let rest = line.unshipped();
+        if rest > 0 {
+            let first = line.shipped as u64;
+            let include_tax = order.pricing.prices_include_tax;
+            amount += order.pricing.lines[i]
+                .units(first, rest as u64, include_tax)?
+                .total;
+            units += rest;
+            line.cancelled += rest;
+        }
+    }
+    engine.release_stock(tx, &mut order)?;
+    let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
+    let refunded = amount.min(refundable);
+    if refunded > Decimal::ZERO {
+        engine.refund(tx, &mut order, refunded, None, reason)?;
+    }
+    // Nothing is left to capture once what remains has shipped.
+    for index in 0..order.payments.len() {
+        engine.void_rest(tx, &mut order, index, false)?;
+    }
+    order.transition(flow, OrderState::Shipped, tx.actor, reason, tx.now);
+    let cancelled = EventPayload::UnshippedCancelled {
+        units,
+        refunded,
+        reason: reason.to_string(),
+    };
+    tx.emit_order(&mut order, cancelled);
+    engine.complete_delivery(tx, &mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// `cancel_order`: the customer, or support, cancels an order not yet shipped.
+pub(super) fn cancel_order(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    reason: Option<&str>,
+) -> Result<Arc<Order>> {
+    let mut order = tx.order(order_id)?;
+    if !matches!(tx.actor, Actor::Customer { .. }) {
+        tx.actor.require_staff(StaffDuty::Support, "cancel_order")?;
+    }
+    engine.cancel(tx, &mut order, reason.unwrap_or("cancelled"))?;
+    Ok(tx.put_order(order))
 }

@@ -82,7 +82,7 @@ impl Default for EngineBuilder {
     }
 }
 
-#[allow(missing_docs)] // each setter replaces the component it names
+#[allow(missing_docs, reason = "each setter replaces the component it names")]
 impl EngineBuilder {
     pub fn config(mut self, config: EngineConfig) -> Self {
         self.config = config;

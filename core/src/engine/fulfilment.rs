@@ -3,132 +3,6 @@
 use super::*;
 
 impl Engine {
-    pub(super) fn decide_ship_order(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        lines: Option<&[ShipLine]>,
-        ids: &PreparedIds,
-    ) -> Result<Arc<Order>> {
-        tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
-        let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?;
-        self.require_allowed(&order, tx.actor, OrderAction::Ship)?;
-        self.require_paid(&order, tx.actor, OrderAction::Ship)?;
-        // An event per stock item taken from, and the order's own.
-        tx.events.reserve(order.allocations.len() + 2);
-        let wanted: Vec<(usize, i64)> = match lines {
-            Some(lines) => {
-                let mut wanted: Vec<(usize, i64)> = Vec::with_capacity(lines.len());
-                for (i, line) in lines.iter().enumerate() {
-                    let field = || format!("lines[{i}]");
-                    let Some(order_line) = order.lines.get(line.line) else {
-                        return Err(Error::invalid(format!("{}.line", field()), "no such line"));
-                    };
-                    // Each line once: two entries for one line would each pass the check
-                    // against what is left, and together ship more than was ordered.
-                    if wanted.iter().any(|(seen, _)| *seen == line.line) {
-                        return Err(Error::invalid(
-                            format!("{}.line", field()),
-                            format!("line {} is listed twice", line.line),
-                        ));
-                    }
-                    if line.quantity < 1 || line.quantity > order_line.unshipped() {
-                        return Err(Error::invalid(
-                            format!("{}.quantity", field()),
-                            format!("must be 1 to {}", order_line.unshipped()),
-                        ));
-                    }
-                    wanted.push((line.line, line.quantity));
-                }
-                wanted
-            }
-            None => {
-                // Sized first: collecting a filtered iterator grows one step at a time.
-                let mut wanted = Vec::with_capacity(order.lines.len());
-                wanted.extend(
-                    (order.lines.iter().enumerate())
-                        .filter(|(_, l)| l.unshipped() > 0)
-                        .map(|(i, l)| (i, l.unshipped())),
-                );
-                wanted
-            }
-        };
-        if wanted.is_empty() {
-            return Err(Error::invalid("lines", "nothing left to ship"));
-        }
-        // Money before goods: capture what is still only authorized, up to what the order
-        // does not yet hold (money refunded before shipping is not counted as held).
-        let to_capture = order.pricing.grand_total - (order.captured() - order.refunded());
-        if to_capture > Decimal::ZERO {
-            let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
-            self.capture(tx, &mut order, to_capture.min(capturable))?;
-        }
-        for (line, quantity) in &wanted {
-            let mut left = *quantity;
-            for a in 0..order.allocations.len() {
-                if left == 0 {
-                    break;
-                }
-                let allocation = &order.allocations[a];
-                if allocation.line != *line || allocation.quantity == allocation.shipped {
-                    continue;
-                }
-                let take = left.min(allocation.quantity - allocation.shipped);
-                let mut item = tx.stock(&allocation.sku, &allocation.location)?;
-                item.commit(take)?;
-                tx.emit_stock(&mut item, Some(&order), |sku, location| {
-                    EventPayload::StockCommitted {
-                        sku,
-                        location,
-                        quantity: take,
-                    }
-                });
-                tx.put_stock(item);
-                order.allocations[a].shipped += take;
-                left -= take;
-            }
-            order.lines[*line].shipped += quantity;
-        }
-        let option = order
-            .shipping_option
-            .clone()
-            .unwrap_or_else(|| "standard".into());
-        let address = order.shipping_address.clone().unwrap_or_default();
-        let label = self
-            .carrier
-            .create_label(&ids.shipment, &option, &address)?;
-        order.shipments.push(Shipment {
-            id: ids.shipment.clone(),
-            carrier: label.carrier,
-            service: option,
-            tracking_number: label.tracking_number,
-            label_reference: label.label_reference,
-            lines: wanted,
-            state: ShipmentState::Shipped,
-            shipped_at: tx.now,
-            delivered_at: None,
-        });
-        let complete = order.lines.iter().all(|l| l.unshipped() == 0);
-        let to = if complete {
-            OrderState::Shipped
-        } else {
-            OrderState::PartiallyShipped
-        };
-        if order.state != to {
-            order.transition(flow, to, tx.actor, "ship", tx.now);
-        }
-        tx.emit_order(
-            &mut order,
-            EventPayload::OrderShipped {
-                shipment_id: ids.shipment.clone(),
-                complete,
-            },
-        );
-        self.schedule(&mut order, flow);
-        Ok(tx.put_order(order))
-    }
-
     pub(super) fn mark_delivered(&self, order: &mut Order, shipment: usize, at: DateTime<Utc>) {
         let Some(s) = order.shipments.get_mut(shipment) else {
             return;
@@ -157,39 +31,6 @@ impl Engine {
             order.transition(flow, OrderState::Delivered, tx.actor, "deliver", tx.now);
             tx.emit_order(order, EventPayload::OrderDelivered);
         }
-    }
-
-    pub(super) fn tracking_update(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        event_id: &str,
-        tracking_number: &str,
-        status: ShipmentState,
-    ) -> Result<Arc<Order>> {
-        let mut order = tx.order(order_id)?;
-        let dedupe = format!("tracking:{event_id}");
-        if order.processed_webhooks.contains(&dedupe) {
-            return Ok(Arc::new(order)); // already applied: nothing written
-        }
-        order.processed_webhooks.push(dedupe);
-        let flow = self.flow(&order.flow)?;
-        let Some(index) = order
-            .shipments
-            .iter()
-            .position(|s| s.tracking_number == tracking_number)
-        else {
-            return Err(Error::not_found("shipment", tracking_number));
-        };
-        let current = order.shipments[index].state;
-        match crate::shipping::shipment_transition(current, status) {
-            ShipmentState::Delivered if current != ShipmentState::Delivered => {
-                self.mark_delivered(&mut order, index, tx.now);
-                self.complete_delivery(tx, &mut order, flow);
-            }
-            next => order.shipments[index].state = next,
-        }
-        Ok(tx.put_order(order))
     }
 
     pub(super) fn rates(
@@ -264,6 +105,237 @@ pub(super) fn sum_of_products(terms: impl Iterator<Item = (Decimal, i64)>) -> Op
         }
     }
     Decimal::try_from_i128_with_scale(sum, scale).ok()
+}
+
+/// `ship_order`: a shipment of the given lines (all that is left, by default).
+pub(super) fn ship_order(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    lines: Option<&[ShipLine]>,
+    ids: &PreparedIds,
+) -> Result<Arc<Order>> {
+    tx.actor.require_staff(StaffDuty::Warehouse, "ship_order")?;
+    let mut order = tx.order(order_id)?;
+    let flow = engine.flow(&order.flow)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Ship)?;
+    engine.require_paid(&order, tx.actor, OrderAction::Ship)?;
+    // An event per stock item taken from, and the order's own.
+    tx.events.reserve(order.allocations.len() + 2);
+    let wanted = match lines {
+        Some(lines) => lines_to_ship(&order, lines)?,
+        None => all_unshipped(&order),
+    };
+    if wanted.is_empty() {
+        return Err(Error::invalid("lines", "nothing left to ship"));
+    }
+    // Money before goods: capture what is still only authorized, up to what the order
+    // does not yet hold (money refunded before shipping is not counted as held).
+    let to_capture = order.pricing.grand_total - (order.captured() - order.refunded());
+    if to_capture > Decimal::ZERO {
+        let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+        engine.capture(tx, &mut order, to_capture.min(capturable))?;
+    }
+    for &(line, quantity) in &wanted {
+        take_from_stock(tx, &mut order, line, quantity)?;
+        order.lines[line].shipped += quantity;
+    }
+    let shipment = label_shipment(engine, tx, &order, ids, wanted)?;
+    order.shipments.push(shipment);
+    let complete = order.lines.iter().all(|l| l.unshipped() == 0);
+    let to = if complete {
+        OrderState::Shipped
+    } else {
+        OrderState::PartiallyShipped
+    };
+    if order.state != to {
+        order.transition(flow, to, tx.actor, "ship", tx.now);
+    }
+    let shipped = EventPayload::OrderShipped {
+        shipment_id: ids.shipment.clone(),
+        complete,
+    };
+    tx.emit_order(&mut order, shipped);
+    engine.schedule(&mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// The `(line, quantity)` pairs a shipment names, each line once and within what is left.
+fn lines_to_ship(order: &Order, lines: &[ShipLine]) -> Result<Vec<(usize, i64)>> {
+    let mut wanted: Vec<(usize, i64)> = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let field = |name: &str| format!("lines[{i}].{name}");
+        let Some(order_line) = order.lines.get(line.line) else {
+            return Err(Error::invalid(field("line"), "no such line"));
+        };
+        // Each line once: two entries for one line would each pass the check against what
+        // is left, and together ship more than was ordered.
+        if wanted.iter().any(|(seen, _)| *seen == line.line) {
+            let message = format!("line {} is listed twice", line.line);
+            return Err(Error::invalid(field("line"), message));
+        }
+        if line.quantity < 1 || line.quantity > order_line.unshipped() {
+            let message = format!("must be 1 to {}", order_line.unshipped());
+            return Err(Error::invalid(field("quantity"), message));
+        }
+        wanted.push((line.line, line.quantity));
+    }
+    Ok(wanted)
+}
+
+/// Every line with units still to ship, all of them.
+fn all_unshipped(order: &Order) -> Vec<(usize, i64)> {
+    // Sized first: collecting a filtered iterator grows one step at a time.
+    let mut wanted = Vec::with_capacity(order.lines.len());
+    wanted.extend(
+        (order.lines.iter().enumerate())
+            .filter(|(_, l)| l.unshipped() > 0)
+            .map(|(i, l)| (i, l.unshipped())),
+    );
+    wanted
+}
+
+/// Commits `quantity` units of `line` from the stock its allocations reserved, in their order.
+fn take_from_stock(
+    tx: &mut UnitOfWork<'_>,
+    order: &mut Order,
+    line: usize,
+    quantity: i64,
+) -> Result<()> {
+    let mut left = quantity;
+    for a in 0..order.allocations.len() {
+        if left == 0 {
+            break;
+        }
+        let allocation = &order.allocations[a];
+        if allocation.line != line || allocation.quantity == allocation.shipped {
+            continue;
+        }
+        let take = left.min(allocation.quantity - allocation.shipped);
+        let mut item = tx.stock(&allocation.sku, &allocation.location)?;
+        item.commit(take)?;
+        tx.emit_stock(&mut item, Some(order), |sku, location| {
+            EventPayload::StockCommitted {
+                sku,
+                location,
+                quantity: take,
+            }
+        });
+        tx.put_stock(item);
+        order.allocations[a].shipped += take;
+        left -= take;
+    }
+    Ok(())
+}
+
+/// The carrier's label for the shipped lines, as the order's new shipment.
+fn label_shipment(
+    engine: &Engine,
+    tx: &UnitOfWork<'_>,
+    order: &Order,
+    ids: &PreparedIds,
+    lines: Vec<(usize, i64)>,
+) -> Result<Shipment> {
+    let option = order
+        .shipping_option
+        .clone()
+        .unwrap_or_else(|| "standard".into());
+    let address = order.shipping_address.clone().unwrap_or_default();
+    let label = engine
+        .carrier
+        .create_label(&ids.shipment, &option, &address)?;
+    Ok(Shipment {
+        id: ids.shipment.clone(),
+        carrier: label.carrier,
+        service: option,
+        tracking_number: label.tracking_number,
+        label_reference: label.label_reference,
+        lines,
+        state: ShipmentState::Shipped,
+        shipped_at: tx.now,
+        delivered_at: None,
+    })
+}
+
+/// `tracking_update`: a carrier's word on a shipment, applied once per event, never backwards.
+pub(super) fn tracking_update(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    event_id: &str,
+    tracking_number: &str,
+    status: ShipmentState,
+    order_id: Option<&str>,
+) -> Result<Arc<Order>> {
+    tx.actor.require_system("tracking_update")?;
+    let order_id = match order_id {
+        Some(id) => id.into(),
+        None => engine
+            .find_order(tx, |o| {
+                o.shipments
+                    .iter()
+                    .any(|s| s.tracking_number == *tracking_number)
+            })
+            .ok_or_else(|| Error::not_found("shipment", tracking_number))?,
+    };
+    let mut order = tx.order(&order_id)?;
+    let dedupe = format!("tracking:{event_id}");
+    if order.processed_webhooks.contains(&dedupe) {
+        return Ok(Arc::new(order)); // already applied: nothing written
+    }
+    order.processed_webhooks.push(dedupe);
+    let flow = engine.flow(&order.flow)?;
+    let Some(index) = order
+        .shipments
+        .iter()
+        .position(|s| s.tracking_number == tracking_number)
+    else {
+        return Err(Error::not_found("shipment", tracking_number));
+    };
+    let current = order.shipments[index].state;
+    match crate::shipping::shipment_transition(current, status) {
+        ShipmentState::Delivered if current != ShipmentState::Delivered => {
+            engine.mark_delivered(&mut order, index, tx.now);
+            engine.complete_delivery(tx, &mut order, flow);
+        }
+        next => order.shipments[index].state = next,
+    }
+    Ok(tx.put_order(order))
+}
+
+/// `process_order`: the warehouse starts on a paid order.
+pub(super) fn process_order(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+) -> Result<Arc<Order>> {
+    tx.actor
+        .require_staff(StaffDuty::Warehouse, "process_order")?;
+    let mut order = tx.order(order_id)?;
+    let flow = engine.flow(&order.flow)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Process)?;
+    engine.require_paid(&order, tx.actor, OrderAction::Process)?;
+    order.transition(flow, OrderState::Processing, tx.actor, "process", tx.now);
+    tx.emit_order(&mut order, EventPayload::OrderProcessing);
+    engine.schedule(&mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// `deliver_order`: every shipment delivered (staff; carriers report through tracking).
+pub(super) fn deliver_order(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+) -> Result<Arc<Order>> {
+    tx.actor
+        .require_staff(StaffDuty::Warehouse, "deliver_order")?;
+    let mut order = tx.order(order_id)?;
+    let flow = engine.flow(&order.flow)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Deliver)?;
+    for index in 0..order.shipments.len() {
+        engine.mark_delivered(&mut order, index, tx.now);
+    }
+    engine.complete_delivery(tx, &mut order, flow);
+    Ok(tx.put_order(order))
 }
 
 #[cfg(test)]

@@ -195,7 +195,7 @@ impl Engine {
                 ids.order = self.ids.next_id("ord");
                 ids.payment = self.ids.next_id("pay");
                 self.checkout(actor, key, &ids, true, |tx| {
-                    self.decide_place_order(tx, place, &ids)
+                    placing::place_order(self, tx, place, &ids)
                 })
             }
             Command::PayOrder {
@@ -205,7 +205,7 @@ impl Engine {
             } => {
                 ids.payment = self.ids.next_id("pay");
                 self.checkout(actor, key, &ids, false, |tx| {
-                    self.decide_pay_order(tx, order_id, *method, *capture, &ids)
+                    payments::pay_order(self, tx, order_id, *method, *capture, &ids)
                 })
             }
             _ => {
@@ -222,79 +222,51 @@ impl Engine {
         }
     }
 
+    /// One command's decision, by the handler named after it (in the file of its family).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the dispatch table: one arm per command, read whole"
+    )]
     fn decide(
         &self,
         tx: &mut UnitOfWork<'_>,
         command: &Command,
         ids: &PreparedIds,
     ) -> Result<CommandOutput> {
-        let order = match command {
+        use CommandOutput::Order as Answer;
+        match command {
             // With a payment these go through `checkout`; here only their first commit.
-            Command::PlaceOrder(place) => self.decide_place_order(tx, place, ids)?,
+            Command::PlaceOrder(place) => placing::place_order(self, tx, place, ids).map(Answer),
             Command::PayOrder {
                 order_id,
                 method,
                 capture,
-            } => self.decide_pay_order(tx, order_id, *method, *capture, ids)?,
+            } => payments::pay_order(self, tx, order_id, *method, *capture, ids).map(Answer),
             Command::CapturePayment { order_id, amount } => {
-                self.decide_capture_payment(tx, order_id, *amount)?
+                payments::capture_payment(self, tx, order_id, *amount).map(Answer)
             }
             Command::RefundPayment {
                 order_id,
                 amount,
                 reason,
             } => {
-                tx.actor
-                    .require_staff(StaffDuty::Support, "refund_payment")?;
-                let mut order = tx.order(order_id)?;
-                self.require_allowed(&order, tx.actor, OrderAction::Refund)?;
-                let amount = match amount {
-                    Some(amount) => self.requested_amount(&order, *amount)?,
-                    None => order.payments.iter().map(Payment::refundable).sum(),
-                };
-                let why = reason.as_deref().unwrap_or("refund");
-                self.refund(tx, &mut order, amount, None, why)?;
-                tx.put_order(order)
+                payments::refund_payment(self, tx, order_id, *amount, reason.as_deref()).map(Answer)
             }
             Command::ProcessOrder { order_id } => {
-                tx.actor
-                    .require_staff(StaffDuty::Warehouse, "process_order")?;
-                let mut order = tx.order(order_id)?;
-                let flow = self.flow(&order.flow)?;
-                self.require_allowed(&order, tx.actor, OrderAction::Process)?;
-                self.require_paid(&order, tx.actor, OrderAction::Process)?;
-                order.transition(flow, OrderState::Processing, tx.actor, "process", tx.now);
-                tx.emit_order(&mut order, EventPayload::OrderProcessing);
-                self.schedule(&mut order, flow);
-                tx.put_order(order)
+                fulfilment::process_order(self, tx, order_id).map(Answer)
             }
             Command::ShipOrder { order_id, lines } => {
-                self.decide_ship_order(tx, order_id, lines.as_deref(), ids)?
+                fulfilment::ship_order(self, tx, order_id, lines.as_deref(), ids).map(Answer)
             }
             Command::DeliverOrder { order_id } => {
-                tx.actor
-                    .require_staff(StaffDuty::Warehouse, "deliver_order")?;
-                let mut order = tx.order(order_id)?;
-                let flow = self.flow(&order.flow)?;
-                self.require_allowed(&order, tx.actor, OrderAction::Deliver)?;
-                for index in 0..order.shipments.len() {
-                    self.mark_delivered(&mut order, index, tx.now);
-                }
-                self.complete_delivery(tx, &mut order, flow);
-                tx.put_order(order)
+                fulfilment::deliver_order(self, tx, order_id).map(Answer)
             }
             Command::CancelOrder { order_id, reason } => {
-                let mut order = tx.order(order_id)?;
-                if !matches!(tx.actor, Actor::Customer { .. }) {
-                    tx.actor.require_staff(StaffDuty::Support, "cancel_order")?;
-                }
-                let reason = reason.clone().unwrap_or_else(|| "cancelled".to_string());
-                self.cancel(tx, &mut order, &reason)?;
-                tx.put_order(order)
+                cancellation::cancel_order(self, tx, order_id, reason.as_deref()).map(Answer)
             }
             Command::CancelUnshipped { order_id, reason } => {
                 let reason = reason.as_deref().unwrap_or("unshipped_cancelled");
-                self.cancel_unshipped(tx, order_id, reason)?
+                cancellation::cancel_unshipped(self, tx, order_id, reason).map(Answer)
             }
             Command::PaymentWebhook {
                 provider,
@@ -304,20 +276,15 @@ impl Engine {
                 reason,
                 order_id,
             } => {
-                tx.actor.require_system("payment_webhook")?;
-                let order_id = match order_id {
-                    Some(id) => id.clone(),
-                    None => self.order_of_payment(tx, reference)?,
-                };
-                self.payment_webhook(
-                    tx,
-                    &order_id,
+                let webhook = payments::Webhook {
                     provider,
                     event_id,
                     reference,
-                    *outcome,
-                    reason.as_deref(),
-                )?
+                    outcome: *outcome,
+                    reason: reason.as_deref(),
+                    order_id: order_id.as_deref(),
+                };
+                payments::payment_webhook(self, tx, &webhook).map(Answer)
             }
             Command::TrackingUpdate {
                 event_id,
@@ -325,28 +292,21 @@ impl Engine {
                 status,
                 order_id,
             } => {
-                tx.actor.require_system("tracking_update")?;
-                let order_id = match order_id {
-                    Some(id) => id.clone(),
-                    None => self
-                        .find_order(tx, |o| {
-                            o.shipments
-                                .iter()
-                                .any(|s| s.tracking_number == *tracking_number)
-                        })
-                        .ok_or_else(|| Error::not_found("shipment", tracking_number))?,
-                };
-                self.tracking_update(tx, &order_id, event_id, tracking_number, *status)?
+                let order_id = order_id.as_deref();
+                fulfilment::tracking_update(self, tx, event_id, tracking_number, *status, order_id)
+                    .map(Answer)
             }
             Command::RequestReturn { order_id, lines } => {
-                self.request_return(tx, order_id, lines, ids)?
+                returns::request_return(self, tx, order_id, lines, ids).map(Answer)
             }
             Command::UpdateReturn {
                 order_id,
                 return_id,
                 action,
                 received,
-            } => self.update_return(tx, order_id, return_id, *action, received)?,
+            } => {
+                returns::update_return(self, tx, order_id, return_id, *action, received).map(Answer)
+            }
             Command::SetStock {
                 sku,
                 location,
@@ -354,32 +314,27 @@ impl Engine {
                 backorder,
                 low_stock_threshold,
             } => {
-                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
-                    item.on_hand = *on_hand;
-                    item.backorder = *backorder;
-                    item.low_stock_threshold = *low_stock_threshold;
-                    Ok(())
-                });
+                let levels = stock::StockLevels {
+                    on_hand: *on_hand,
+                    backorder: *backorder,
+                    low_stock_threshold: *low_stock_threshold,
+                };
+                stock::set_stock(self, tx, sku, location.as_deref(), levels)
             }
             Command::AdjustStock {
                 sku,
                 location,
                 delta,
-            } => {
-                return self.decide_set_stock(tx, sku, location.as_deref(), |item| {
-                    item.on_hand = item.on_hand.checked_add(*delta).ok_or_else(|| {
-                        Error::invalid("delta", "on hand would pass the largest count")
-                    })?;
-                    Ok(())
-                });
-            }
-        };
-        Ok(CommandOutput::Order(order))
+            } => stock::adjust_stock(self, tx, sku, location.as_deref(), *delta),
+        }
     }
 }
 
 /// Convenience wrappers over [`Engine::execute`], one per command.
-#[allow(missing_docs)]
+#[allow(
+    missing_docs,
+    reason = "each wrapper is its command, documented on `Command`"
+)]
 impl Engine {
     pub fn place_order(
         &self,

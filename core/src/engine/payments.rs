@@ -32,40 +32,6 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn decide_pay_order(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        method: PaymentMethod,
-        capture: bool,
-        ids: &PreparedIds,
-    ) -> Result<Arc<Order>> {
-        let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?;
-        self.require_allowed(&order, tx.actor, OrderAction::Pay)?;
-        let outstanding = order.outstanding();
-        if outstanding <= Decimal::ZERO {
-            // Covered by an authorization: for staff, paying is taking (capturing) it.
-            let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
-            if capturable.is_zero() || !Self::may_capture(tx.actor) {
-                return Err(self.refusal(&order, tx.actor, OrderAction::Pay, "paid")?);
-            }
-            self.capture(tx, &mut order, capturable)?;
-            self.after_payment(tx, &mut order, flow);
-            self.schedule(&mut order, flow);
-            return Ok(tx.put_order(order));
-        }
-        // The payment awaits the provider's answer: `checkout` asks once this is committed.
-        // Once goods have left, nothing later captures an authorization: take the money now.
-        let capture = capture || order.lines.iter().any(|l| l.shipped > 0);
-        let awaiting = Payment::awaiting(&ids.payment, method, capture, outstanding, tx.now);
-        order.payments.push(awaiting);
-        self.after_payment(tx, &mut order, flow);
-        self.schedule(&mut order, flow);
-        Ok(tx.put_order(order))
-    }
-
     /// An amount asked for by a command (a partial capture or refund): positive and exact in
     /// the order's currency, at its full scale (`5` USD is `5.00`).
     pub(super) fn requested_amount(&self, order: &Order, amount: Decimal) -> Result<Decimal> {
@@ -80,34 +46,6 @@ impl Engine {
             .currencies
             .resolve(&order.currency, "currency")?
             .exact(amount, "amount")
-    }
-
-    pub(super) fn decide_capture_payment(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        amount: Option<Decimal>,
-    ) -> Result<Arc<Order>> {
-        tx.actor
-            .require_staff(StaffDuty::Support, "capture_payment")?;
-        let mut order = tx.order(order_id)?;
-        let flow = self.flow(&order.flow)?;
-        self.require_allowed(&order, tx.actor, OrderAction::Pay)?;
-        let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
-        let amount = match amount {
-            Some(amount) => self.requested_amount(&order, amount)?,
-            None => capturable,
-        };
-        if amount <= Decimal::ZERO || amount > capturable {
-            return Err(Error::CaptureExceedsAuthorized {
-                requested: amount.to_string(),
-                capturable: capturable.to_string(),
-            });
-        }
-        self.capture(tx, &mut order, amount)?;
-        self.after_payment(tx, &mut order, flow);
-        self.schedule(&mut order, flow);
-        Ok(tx.put_order(order))
     }
 
     /// Captures `amount` from the order's authorized payments, oldest first.
@@ -267,58 +205,6 @@ impl Engine {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn payment_webhook(
-        &self,
-        tx: &mut UnitOfWork<'_>,
-        order_id: &str,
-        provider: &str,
-        event_id: &str,
-        reference: &str,
-        outcome: WebhookOutcome,
-        reason: Option<&str>,
-    ) -> Result<Arc<Order>> {
-        let mut order = tx.order(order_id)?;
-        let dedupe = format!("{provider}:{event_id}");
-        if order.processed_webhooks.contains(&dedupe) {
-            return Ok(Arc::new(order)); // already applied: nothing written
-        }
-        order.processed_webhooks.push(dedupe);
-        let flow = self.flow(&order.flow)?;
-        let Some(index) = order
-            .payments
-            .iter()
-            .position(|p| p.provider_reference.as_deref() == Some(reference))
-        else {
-            return Err(Error::not_found("payment", reference));
-        };
-        let id = order.payments[index].id.clone();
-        match (order.payments[index].state, outcome) {
-            (PaymentState::Pending, WebhookOutcome::Succeeded) => {
-                self.payment_succeeded(tx, &mut order, index, flow)?
-            }
-            // The provider took the money after the order's void: the void lost the race, and
-            // the money goes back at once.
-            (PaymentState::Voided, WebhookOutcome::Succeeded) => {
-                self.payment_succeeded(tx, &mut order, index, flow)?
-            }
-            (PaymentState::Pending, WebhookOutcome::Failed) => {
-                let reason = reason.unwrap_or("failed").to_string();
-                order.payments[index].state = PaymentState::Failed;
-                order.payments[index].failure_reason = Some(reason.clone());
-                let failed = EventPayload::PaymentFailed {
-                    payment_id: id,
-                    reason,
-                };
-                tx.emit_order(&mut order, failed);
-            }
-            // Anything else is a duplicate or stale event.
-            _ => {}
-        }
-        self.schedule(&mut order, flow);
-        Ok(tx.put_order(order))
-    }
-
     /// Records a provider's asynchronous success of payment `index`. Money that arrives for a
     /// cancelled order goes straight back: a capture is refunded, an authorization released.
     pub(super) fn payment_succeeded(
@@ -370,4 +256,158 @@ impl Engine {
         })
         .ok_or_else(|| Error::not_found("payment", reference))
     }
+}
+
+/// `pay_order`: a new payment on the order (its answer is the checkout's second commit).
+pub(super) fn pay_order(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    method: PaymentMethod,
+    capture: bool,
+    ids: &PreparedIds,
+) -> Result<Arc<Order>> {
+    let mut order = tx.order(order_id)?;
+    let flow = engine.flow(&order.flow)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Pay)?;
+    let outstanding = order.outstanding();
+    if outstanding <= Decimal::ZERO {
+        // Covered by an authorization: for staff, paying is taking (capturing) it.
+        let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+        if capturable.is_zero() || !Engine::may_capture(tx.actor) {
+            return Err(engine.refusal(&order, tx.actor, OrderAction::Pay, "paid")?);
+        }
+        engine.capture(tx, &mut order, capturable)?;
+        engine.after_payment(tx, &mut order, flow);
+        engine.schedule(&mut order, flow);
+        return Ok(tx.put_order(order));
+    }
+    // The payment awaits the provider's answer: `checkout` asks once this is committed.
+    // Once goods have left, nothing later captures an authorization: take the money now.
+    let capture = capture || order.lines.iter().any(|l| l.shipped > 0);
+    let awaiting = Payment::awaiting(&ids.payment, method, capture, outstanding, tx.now);
+    order.payments.push(awaiting);
+    engine.after_payment(tx, &mut order, flow);
+    engine.schedule(&mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// `capture_payment`: staff capture what is authorized (all of it, or `amount`).
+pub(super) fn capture_payment(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    amount: Option<Decimal>,
+) -> Result<Arc<Order>> {
+    tx.actor
+        .require_staff(StaffDuty::Support, "capture_payment")?;
+    let mut order = tx.order(order_id)?;
+    let flow = engine.flow(&order.flow)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Pay)?;
+    let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
+    let amount = match amount {
+        Some(amount) => engine.requested_amount(&order, amount)?,
+        None => capturable,
+    };
+    if amount <= Decimal::ZERO || amount > capturable {
+        return Err(Error::CaptureExceedsAuthorized {
+            requested: amount.to_string(),
+            capturable: capturable.to_string(),
+        });
+    }
+    engine.capture(tx, &mut order, amount)?;
+    engine.after_payment(tx, &mut order, flow);
+    engine.schedule(&mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// `payment_webhook`: the provider's word on a payment, applied once per event.
+pub(super) fn payment_webhook(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    webhook: &Webhook<'_>,
+) -> Result<Arc<Order>> {
+    tx.actor.require_system("payment_webhook")?;
+    let Webhook {
+        provider,
+        event_id,
+        reference,
+        outcome,
+        reason,
+        ..
+    } = *webhook;
+    let order_id = match webhook.order_id {
+        Some(id) => id.into(),
+        None => engine.order_of_payment(tx, reference)?,
+    };
+    let mut order = tx.order(&order_id)?;
+    let dedupe = format!("{provider}:{event_id}");
+    if order.processed_webhooks.contains(&dedupe) {
+        return Ok(Arc::new(order)); // already applied: nothing written
+    }
+    order.processed_webhooks.push(dedupe);
+    let flow = engine.flow(&order.flow)?;
+    let Some(index) = order
+        .payments
+        .iter()
+        .position(|p| p.provider_reference.as_deref() == Some(reference))
+    else {
+        return Err(Error::not_found("payment", reference));
+    };
+    let id = order.payments[index].id.clone();
+    match (order.payments[index].state, outcome) {
+        (PaymentState::Pending, WebhookOutcome::Succeeded) => {
+            engine.payment_succeeded(tx, &mut order, index, flow)?
+        }
+        // The provider took the money after the order's void: the void lost the race, and
+        // the money goes back at once.
+        (PaymentState::Voided, WebhookOutcome::Succeeded) => {
+            engine.payment_succeeded(tx, &mut order, index, flow)?
+        }
+        (PaymentState::Pending, WebhookOutcome::Failed) => {
+            let reason = reason.unwrap_or("failed").to_string();
+            order.payments[index].state = PaymentState::Failed;
+            order.payments[index].failure_reason = Some(reason.clone());
+            let failed = EventPayload::PaymentFailed {
+                payment_id: id,
+                reason,
+            };
+            tx.emit_order(&mut order, failed);
+        }
+        // Anything else is a duplicate or stale event.
+        _ => {}
+    }
+    engine.schedule(&mut order, flow);
+    Ok(tx.put_order(order))
+}
+
+/// A provider's webhook, as `payment_webhook` carries it.
+pub(super) struct Webhook<'a> {
+    pub(super) provider: &'a str,
+    pub(super) event_id: &'a str,
+    pub(super) reference: &'a str,
+    pub(super) outcome: WebhookOutcome,
+    pub(super) reason: Option<&'a str>,
+    /// The order, when the provider's metadata names it (else found by `reference`).
+    pub(super) order_id: Option<&'a str>,
+}
+
+/// `refund_payment`: staff refund what was captured (all of it, or `amount`).
+pub(super) fn refund_payment(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    order_id: &str,
+    amount: Option<Decimal>,
+    reason: Option<&str>,
+) -> Result<Arc<Order>> {
+    tx.actor
+        .require_staff(StaffDuty::Support, "refund_payment")?;
+    let mut order = tx.order(order_id)?;
+    engine.require_allowed(&order, tx.actor, OrderAction::Refund)?;
+    let amount = match amount {
+        Some(amount) => engine.requested_amount(&order, amount)?,
+        None => order.payments.iter().map(Payment::refundable).sum(),
+    };
+    engine.refund(tx, &mut order, amount, None, reason.unwrap_or("refund"))?;
+    Ok(tx.put_order(order))
 }

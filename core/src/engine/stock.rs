@@ -3,7 +3,7 @@
 use super::*;
 
 impl Engine {
-    pub(super) fn decide_set_stock(
+    pub(super) fn change_stock(
         &self,
         tx: &mut UnitOfWork<'_>,
         sku: &str,
@@ -64,4 +64,44 @@ impl Engine {
         tx.put_stock(item);
         Ok(CommandOutput::Stock(answer))
     }
+}
+
+/// `set_stock`: a sku's count at a location, and whether it may be backordered.
+pub(super) fn set_stock(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    sku: &str,
+    location: Option<&str>,
+    levels: StockLevels,
+) -> Result<CommandOutput> {
+    engine.change_stock(tx, sku, location, |item| {
+        item.on_hand = levels.on_hand;
+        item.backorder = levels.backorder;
+        item.low_stock_threshold = levels.low_stock_threshold;
+        Ok(())
+    })
+}
+
+/// What `set_stock` sets.
+pub(super) struct StockLevels {
+    pub(super) on_hand: i64,
+    pub(super) backorder: bool,
+    pub(super) low_stock_threshold: Option<i64>,
+}
+
+/// `adjust_stock`: units counted in or out at a location.
+pub(super) fn adjust_stock(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    sku: &str,
+    location: Option<&str>,
+    delta: i64,
+) -> Result<CommandOutput> {
+    engine.change_stock(tx, sku, location, |item| {
+        item.on_hand = item
+            .on_hand
+            .checked_add(delta)
+            .ok_or_else(|| Error::invalid("delta", "on hand would pass the largest count"))?;
+        Ok(())
+    })
 }

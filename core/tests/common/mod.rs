@@ -1,7 +1,10 @@
 //! A small shop for the engine tests: catalog, 10% US tax, two warehouses, a fixed clock and the
 //! fake gateway, all injected.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a part of the shared helpers"
+)]
 
 use std::sync::Arc;
 
@@ -58,7 +61,6 @@ pub fn shop_with(config: EngineConfig) -> Shop {
     shop_with_catalog(config, products())
 }
 
-#[allow(dead_code)] // Not every test crate sells more than `products()`.
 pub fn shop_with_catalog(config: EngineConfig, products: Vec<Product>) -> Shop {
     shop_with_promotions(config, products, promotions())
 }

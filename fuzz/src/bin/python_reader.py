@@ -139,8 +139,8 @@ def build(data):
     try:
         text = data[1:].decode("utf-8", "surrogatepass")
         root = json.loads(text, parse_float=float if flags & 1 else Decimal)
-    except (ValueError, RecursionError):
-        return None
+    except (ValueError, RecursionError, ArithmeticError):
+        return None  # not JSON, or a number Decimal cannot hold (the reader never sees it)
     Mutator.owners = []
     root = convert(root, flags, {"cycled": False})
     if flags & 32:

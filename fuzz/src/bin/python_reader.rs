@@ -4,7 +4,7 @@
 //! context, which `Pricer.quote` reads. Python is embedded (pyo3 `auto-initialize`).
 //!
 //! A crash is a panic (it aborts), or an answer the package does not promise: every failure
-//! must be the package's `NativeError`, or the exception a hostile object's own method raised,
+//! must be one of the package's errors (`OrderCoreError`), or the exception a hostile object's own method raised,
 //! passed on unchanged (`Hostile`) — never `RecursionError`, `TypeError`, `SystemError`, ….
 
 use std::ffi::CString;
@@ -44,7 +44,7 @@ impl Harness<'_> {
         }
         if let Err(error) = answer {
             let kind = error.get_type(py);
-            let promised = kind.is(&self.native_error) || kind.is(&self.hostile);
+            let promised = kind.is_subclass(&self.native_error).unwrap_or(false) || kind.is(&self.hostile);
             assert!(promised, "the reader raised {kind}: {error}");
         }
     }
