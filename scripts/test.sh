@@ -67,11 +67,12 @@ python3 fuzz/make_seeds.py >/dev/null
 fuzz_passed=0
 for target in facade python_reader; do
   fuzz_out=target/fuzz-out/$target
-  rm -rf "$fuzz_out"
+  rm -rf "$fuzz_out" && mkdir -p target/fuzz-out
   dictionary=(); [ -f "fuzz/$target.dict" ] && dictionary=(-x "fuzz/$target.dict")
   AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
     cargo afl fuzz -i "fuzz/seeds/$target" "${dictionary[@]}" -o "$fuzz_out" \
-    -V "$FUZZ_SECONDS" "target/fuzz/release/$target" >/dev/null 2>&1
+    -V "$FUZZ_SECONDS" "target/fuzz/release/$target" >target/fuzz-out/$target.log 2>&1 \
+    || { tail -20 "target/fuzz-out/$target.log"; echo "the fuzzer did not run"; exit 1; }
   echo "$target:"
   grep -E '^(execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs)' "$fuzz_out/default/fuzzer_stats"
   crashes=$(find "$fuzz_out/default/crashes" -type f -name 'id:*' | wc -l)

@@ -1,7 +1,6 @@
 //! The bindings' pricing path on the 20-line vector cart, for profilers: `profile_json [runs]
 //! [quote|price]` — `quote` parses the cart's JSON text and prices it (what Node's
-//! `Pricer.quote` does after `JSON.stringify`), `price` also writes the breakdown's JSON text,
-//! `scan` only looks for inexact numbers in the cart's text (Node's step before parsing).
+//! `Pricer.quote` does after `JSON.stringify`), `price` also writes the breakdown's JSON text.
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/pricing/");
     let text = std::fs::read_to_string(format!("{root}generated_usd_20_lines_order_discount.json"))
@@ -20,11 +19,7 @@ fn main() {
     let price = mode == "price";
     let mut bytes = 0;
     for _ in 0..runs {
-        bytes += if mode == "scan" {
-            ordercore::json::amounts_from_doubles(std::hint::black_box(&cart), "cart")
-                .map(|t| t.len())
-                .unwrap_or(0)
-        } else if price {
+        bytes += if price {
             pricer.price(&cart, &context).map(|t| t.len()).unwrap_or(0)
         } else {
             pricer

@@ -4,13 +4,14 @@
 //! Documents cross as JSON text (`JSON.stringify` in, `JSON.parse` out: V8 does the object
 //! work, which beats walking objects through N-API), in exactly the shapes of the core, the
 //! shared test vectors and the other bindings. Numbers where amounts belong follow the core's
-//! exact-conversion rule (`ordercore::json::amounts_from_doubles`). Engine calls run on libuv's
+//! exact-conversion rule (`numbers::amounts_from_doubles`). Engine calls run on libuv's
 //! worker pool and answer Promises, so a host store may itself be asynchronous (see `store`).
 //!
 //! The package's entry is `ordercore.js`: the loader napi-rs generates (`index.js`) plus the
 //! one class written in JS, `Quote` (see there why).
 
 mod bridge;
+mod numbers;
 mod plugins;
 mod store;
 
@@ -20,10 +21,9 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
-use ordercore::json::{
-    JsonConfig, JsonEngine, JsonPricer, Plugins, amounts_from_doubles, error_json, parse,
-};
+use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse};
 
+use crate::numbers::amounts_from_doubles;
 use crate::store::NodeStore;
 
 thread_local! {

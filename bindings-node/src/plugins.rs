@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::numbers::amounts_from_doubles;
 use napi::bindgen_prelude::*;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
-use ordercore::json::amounts_from_doubles;
 use ordercore::payment::PaymentGateway;
 use ordercore::shipping::Carrier;
 use ordercore::tax::TaxProvider;

@@ -87,7 +87,10 @@ pub enum Error {
         actor: String,
     },
     /// The action is not allowed in the current state.
-    #[error("cannot {action} a {entity} that is {state}; allowed: {allowed:?}")]
+    #[error(
+        "cannot {action} {} {entity} that is {state}; allowed: {allowed:?}",
+        article(entity)
+    )]
     InvalidTransition {
         /// `order`, `payment`, `shipment` or `return`.
         entity: String,
@@ -173,6 +176,14 @@ pub enum Error {
         /// The component's own message.
         message: String,
     },
+}
+
+/// "an order", "a payment": the article English puts before `noun`.
+fn article(noun: &str) -> &'static str {
+    match noun.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+        _ => "a",
+    }
 }
 
 /// Declares [`ErrorCode`]: each code's variant, number and string, written once.
@@ -376,7 +387,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An `invalid_input` error about `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
             message: message.into(),
@@ -430,6 +442,26 @@ mod tests {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
         }
         assert_eq!(Error::CODES.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn messages_read_as_english() {
+        let refused = |entity: &str| Error::InvalidTransition {
+            entity: entity.into(),
+            state: "shipped".into(),
+            action: "cancel".into(),
+            allowed: vec![],
+        };
+        assert!(
+            refused("order")
+                .to_string()
+                .starts_with("cannot cancel an order that is shipped")
+        );
+        assert!(
+            refused("payment")
+                .to_string()
+                .starts_with("cannot cancel a payment that is")
+        );
     }
 
     #[test]

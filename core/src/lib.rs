@@ -63,10 +63,12 @@ pub mod pricing;
 pub mod promotion;
 pub mod returns;
 pub mod shipping;
+pub mod state_machine;
 pub mod store;
 pub mod tax;
 
 pub use error::{Error, ErrorCode, Result};
+pub use state_machine::StateMachine;
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]

@@ -15,12 +15,12 @@ use smol_str::SmolStr;
 
 use crate::actor::Actor;
 use crate::address::Address;
-use crate::error::{Error, Result};
 use crate::inventory::Allocation;
 use crate::payment::{Payment, PaymentState};
 use crate::pricing::PriceBreakdown;
 use crate::returns::ReturnRequest;
 use crate::shipping::Shipment;
+use crate::state_machine::StateMachine;
 
 /// The canonical order states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -202,9 +202,25 @@ impl OrderFlow {
             OrderState::Pending
         }
     }
+}
+
+impl StateMachine for OrderFlow {
+    type State = OrderState;
+    type Action = OrderAction;
+    const ENTITY: &'static str = "order";
+    const STATES: &'static [OrderState] = &ORDER_STATES;
+    const ACTIONS: &'static [OrderAction] = &ORDER_ACTIONS;
+
+    fn state_name(state: OrderState) -> &'static str {
+        state.name()
+    }
+
+    fn action_name(action: OrderAction) -> &'static str {
+        action.name()
+    }
 
     /// Whether `action` may be taken in `state` at all (before payments and permissions).
-    pub fn allows(&self, state: OrderState, action: OrderAction) -> bool {
+    fn allows(&self, state: OrderState, action: OrderAction) -> bool {
         use OrderState::*;
         match action {
             // Capturing is possible until the order is finished; it confirms a pending order.
@@ -231,31 +247,6 @@ impl OrderFlow {
             OrderAction::Refund => !matches!(state, Pending),
             OrderAction::CancelUnshipped => state == PartiallyShipped,
         }
-    }
-
-    /// The actions allowed in `state`, in canonical order.
-    pub fn allowed_actions(&self, state: OrderState) -> Vec<OrderAction> {
-        ORDER_ACTIONS
-            .into_iter()
-            .filter(|a| self.allows(state, *a))
-            .collect()
-    }
-
-    /// `invalid_transition` unless `action` is allowed in `state`.
-    pub fn check(&self, state: OrderState, action: OrderAction) -> Result<()> {
-        if self.allows(state, action) {
-            return Ok(());
-        }
-        Err(Error::InvalidTransition {
-            entity: "order".into(),
-            state: state.name().into(),
-            action: action.name().into(),
-            allowed: self
-                .allowed_actions(state)
-                .into_iter()
-                .map(|a| a.name().to_string())
-                .collect(),
-        })
     }
 }
 

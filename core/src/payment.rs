@@ -16,6 +16,7 @@ use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
+use crate::state_machine::StateMachine;
 
 /// How the customer pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -120,17 +121,39 @@ impl PaymentAction {
     }
 }
 
-/// Whether `action` is allowed in `state` (amount checks come on top).
-pub fn payment_allows(state: PaymentState, action: PaymentAction) -> bool {
-    use PaymentState::*;
-    match action {
-        PaymentAction::Capture => matches!(state, Authorized | Captured | PartiallyRefunded),
-        PaymentAction::Refund => matches!(state, Captured | PartiallyRefunded),
-        // A partly captured authorization releases what it still holds (amount checks on top).
-        PaymentAction::Void => matches!(state, Authorized | Pending | Captured | PartiallyRefunded),
-        // A success after a void: the provider took the money anyway (the void lost the race).
-        PaymentAction::Succeed => matches!(state, Pending | Voided),
-        PaymentAction::Fail => state == Pending,
+/// The payment state machine: which action each state allows (amount checks come on top, in
+/// [`Payment`]'s `apply_*` methods).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaymentMachine;
+
+impl StateMachine for PaymentMachine {
+    type State = PaymentState;
+    type Action = PaymentAction;
+    const ENTITY: &'static str = "payment";
+    const STATES: &'static [PaymentState] = &PAYMENT_STATES;
+    const ACTIONS: &'static [PaymentAction] = &PAYMENT_ACTIONS;
+
+    fn state_name(state: PaymentState) -> &'static str {
+        state.name()
+    }
+
+    fn action_name(action: PaymentAction) -> &'static str {
+        action.name()
+    }
+
+    fn allows(&self, state: PaymentState, action: PaymentAction) -> bool {
+        use PaymentState::*;
+        match action {
+            PaymentAction::Capture => matches!(state, Authorized | Captured | PartiallyRefunded),
+            PaymentAction::Refund => matches!(state, Captured | PartiallyRefunded),
+            // A partly captured authorization releases what it still holds (amount checks on top).
+            PaymentAction::Void => {
+                matches!(state, Authorized | Pending | Captured | PartiallyRefunded)
+            }
+            // A success after a void: the provider took the money anyway (the void lost the race).
+            PaymentAction::Succeed => matches!(state, Pending | Voided),
+            PaymentAction::Fail => state == Pending,
+        }
     }
 }
 
@@ -210,19 +233,7 @@ impl Payment {
 
     /// `invalid_transition` unless `action` is allowed now.
     pub fn check(&self, action: PaymentAction) -> Result<()> {
-        if payment_allows(self.state, action) {
-            return Ok(());
-        }
-        Err(Error::InvalidTransition {
-            entity: "payment".into(),
-            state: self.state.name().into(),
-            action: action.name().into(),
-            allowed: PAYMENT_ACTIONS
-                .into_iter()
-                .filter(|a| payment_allows(self.state, *a))
-                .map(|a| a.name().to_string())
-                .collect(),
-        })
+        PaymentMachine.check(self.state, action)
     }
 
     /// Authorized minus captured.
@@ -273,6 +284,25 @@ impl Payment {
         self.authorized = self.amount;
         self.released = Decimal::new(0, self.amount.scale());
         self.state = PaymentState::Authorized;
+        Ok(())
+    }
+
+    /// Records the provider's refusal of a pending payment.
+    pub(crate) fn apply_failure(&mut self, reason: &str) -> Result<()> {
+        self.check(PaymentAction::Fail)?;
+        self.state = PaymentState::Failed;
+        self.failure_reason = Some(reason.into());
+        Ok(())
+    }
+
+    /// Records a void: a pending payment withdrawn before the provider answered, or `amount`
+    /// of an authorization released.
+    pub(crate) fn apply_void(&mut self, amount: Decimal) -> Result<()> {
+        if self.state != PaymentState::Pending {
+            return self.apply_release(amount);
+        }
+        self.check(PaymentAction::Void)?;
+        self.state = PaymentState::Voided;
         Ok(())
     }
 

@@ -14,6 +14,8 @@ use smol_str::SmolStr;
 use crate::actor::StaffDuty;
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
+use crate::money::{Currency, RoundingMode};
+use crate::state_machine::StateMachine;
 
 /// Where a return stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,6 +167,30 @@ pub fn return_transition(state: ReturnState, action: ReturnAction) -> Option<Ret
     }
 }
 
+/// The return state machine ([`return_transition`] as a table of what each state allows).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReturnMachine;
+
+impl StateMachine for ReturnMachine {
+    type State = ReturnState;
+    type Action = ReturnAction;
+    const ENTITY: &'static str = "return";
+    const STATES: &'static [ReturnState] = &RETURN_STATES;
+    const ACTIONS: &'static [ReturnAction] = &RETURN_ACTIONS;
+
+    fn state_name(state: ReturnState) -> &'static str {
+        state.name()
+    }
+
+    fn action_name(action: ReturnAction) -> &'static str {
+        action.name()
+    }
+
+    fn allows(&self, state: ReturnState, action: ReturnAction) -> bool {
+        return_transition(state, action).is_some()
+    }
+}
+
 /// Why the customer returns an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -254,6 +280,28 @@ pub struct ReturnRequest {
 }
 
 impl ReturnRequest {
+    /// A new return of `items`, requested at `at`, paying back what `quote` says.
+    pub(crate) fn requested(
+        id: SmolStr,
+        items: Vec<ReturnItem>,
+        quote: RefundQuote,
+        at: DateTime<Utc>,
+    ) -> ReturnRequest {
+        ReturnRequest {
+            id,
+            state: ReturnState::Requested,
+            items,
+            items_amount: quote.items_amount,
+            shipping_amount: quote.shipping_amount,
+            restocking_fee: quote.restocking_fee,
+            refund_amount: quote.refund_amount,
+            // Zero at the currency's scale (the quote's), as every amount of a document is.
+            refunded: Decimal::new(0, quote.refund_amount.scale()),
+            requested_at: at,
+            history: Vec::new(),
+        }
+    }
+
     /// Moves the return by `action`, or `invalid_transition`.
     pub(crate) fn apply(
         &mut self,
@@ -261,20 +309,58 @@ impl ReturnRequest {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let next =
-            return_transition(self.state, action).ok_or_else(|| Error::InvalidTransition {
-                entity: "return".into(),
-                state: self.state.name().into(),
-                action: action.name().into(),
-                allowed: RETURN_ACTIONS
-                    .into_iter()
-                    .filter(|a| return_transition(self.state, *a).is_some())
-                    .map(|a| a.name().to_string())
-                    .collect(),
-            })?;
+        let Some(next) = return_transition(self.state, action) else {
+            // Not allowed: the refusal names what is.
+            return ReturnMachine.check(self.state, action);
+        };
         self.history.push((self.state, next, at, actor.to_string()));
         self.state = next;
         Ok(())
+    }
+}
+
+/// What a return pays back: its units' amount and the shipping it refunds, less the shop's
+/// restocking fee on the units (rounded once, in the currency), never below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundQuote {
+    /// What was paid for the units (their discount and tax shares included).
+    pub items_amount: Decimal,
+    /// Shipping refunded with the return.
+    pub shipping_amount: Decimal,
+    /// The fee kept back: `fee_percent` of the units' amount.
+    pub restocking_fee: Decimal,
+    /// Units + shipping − fee.
+    pub refund_amount: Decimal,
+}
+
+impl RefundQuote {
+    /// The quote for units paid `items_amount` and shipping `shipping_amount` (both at the
+    /// currency's scale), with a restocking fee of `fee_percent` (0–100).
+    pub fn new(
+        items_amount: Decimal,
+        shipping_amount: Decimal,
+        fee_percent: Decimal,
+        currency: Currency,
+        rounding: RoundingMode,
+    ) -> Result<RefundQuote> {
+        let fee = items_amount
+            .checked_mul(fee_percent)
+            .and_then(|fee| fee.checked_div(Decimal::ONE_HUNDRED))
+            .ok_or_else(|| Error::overflow("restocking_fee_percent"))?;
+        let restocking_fee = currency.round(fee, rounding);
+        // Zero at the currency's scale: a refund the fee takes whole still reads "0.00".
+        let zero = Decimal::new(0, currency.minor_units());
+        let refund_amount = items_amount
+            .checked_add(shipping_amount)
+            .and_then(|amount| amount.checked_sub(restocking_fee))
+            .ok_or_else(|| Error::overflow("refund_amount"))?
+            .max(zero);
+        Ok(RefundQuote {
+            items_amount,
+            shipping_amount,
+            restocking_fee,
+            refund_amount,
+        })
     }
 }
 
@@ -328,5 +414,29 @@ mod tests {
         assert_eq!(free_units(live.iter(), 0, 3), [(0, 1), (2, 1), (5, 1)]);
         assert_eq!(free_units(live.iter(), 1, 2), [(5, 2)]);
         assert_eq!(free_units([].iter(), 2, 4), [(0, 4)]);
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+    use crate::money::CurrencyRegistry;
+
+    fn quote(items: &str, shipping: &str, fee: &str) -> RefundQuote {
+        let usd = CurrencyRegistry::default()
+            .resolve("USD", "currency")
+            .unwrap();
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        RefundQuote::new(d(items), d(shipping), d(fee), usd, RoundingMode::HalfEven).unwrap()
+    }
+
+    #[test]
+    fn a_return_pays_its_units_and_shipping_less_the_rounded_fee() {
+        let q = quote("33.33", "5.00", "10");
+        assert_eq!(q.restocking_fee.to_string(), "3.33"); // 3.333 rounded once
+        assert_eq!(q.refund_amount.to_string(), "35.00");
+        // A fee that takes everything leaves a refund of nothing, at the currency's scale.
+        let q = quote("10.00", "0.00", "100");
+        assert_eq!(q.refund_amount.to_string(), "0.00");
     }
 }

@@ -11,6 +11,7 @@ use smol_str::SmolStr;
 use crate::address::Address;
 use crate::error::{Error, Result};
 use crate::money::amount_serde;
+use crate::state_machine::StateMachine;
 
 /// What a carrier is asked to price.
 #[derive(Debug, Clone, Copy)]
@@ -288,13 +289,40 @@ impl ShipmentState {
     }
 }
 
-/// Where a tracking update of `status` takes a shipment that is `current`: forward or sideways
-/// (in transit ⇄ exception), never backwards, and nothing moves a delivered shipment.
+/// The shipment state machine, driven by the carrier's tracking updates: an update's action is
+/// the status it reports. It moves a shipment forward or sideways (in transit ⇄ exception),
+/// never backwards, and nothing moves a delivered shipment; an update it does not allow is a
+/// stale event, ignored rather than refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShipmentMachine;
+
+impl StateMachine for ShipmentMachine {
+    type State = ShipmentState;
+    type Action = ShipmentState;
+    const ENTITY: &'static str = "shipment";
+    const STATES: &'static [ShipmentState] = &SHIPMENT_STATES;
+    const ACTIONS: &'static [ShipmentState] = &SHIPMENT_STATES;
+
+    fn state_name(state: ShipmentState) -> &'static str {
+        state.name()
+    }
+
+    fn action_name(status: ShipmentState) -> &'static str {
+        status.name()
+    }
+
+    fn allows(&self, current: ShipmentState, status: ShipmentState) -> bool {
+        current != ShipmentState::Delivered && status.rank() >= current.rank()
+    }
+}
+
+/// Where a tracking update of `status` takes a shipment that is `current`: `status` where the
+/// machine allows it, else where it stands.
 pub fn shipment_transition(current: ShipmentState, status: ShipmentState) -> ShipmentState {
-    if current == ShipmentState::Delivered || status.rank() < current.rank() {
-        current
-    } else {
+    if ShipmentMachine.allows(current, status) {
         status
+    } else {
+        current
     }
 }
 

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use common::*;
 use ordercore::Decimal;
+use ordercore::StateMachine;
 use ordercore::actor::Actor;
 use ordercore::command::{
     Command, PaymentInput, Query, QueryOutput, ReturnLine, ShipLine, WebhookOutcome,

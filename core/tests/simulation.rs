@@ -348,6 +348,10 @@ impl Sim {
                         "gateway_unavailable" | "provider_error" | "version_conflict"
                     ) => {}
                 Ok(output) => {
+                    let document = serde_json::to_value(&output).expect("answers serialize");
+                    if let Err(why) = common::amounts_at_scale(&document, 2) {
+                        panic!("{} answered {why}", command.name());
+                    }
                     self.account(command, &output);
                     return Some(output);
                 }

@@ -1,44 +1,40 @@
-//! Every (state × action) pair of orders (per flow), payments and returns, against a table
-//! written out by hand. A change to any state machine has to change these tables too.
+//! Every (state × action) pair of the four state machines — orders (per flow), payments,
+//! returns and shipments — against a table written out by hand, through one function for all of
+//! them (`expect`). A change to any state machine has to change these tables too.
 
-use ordercore::order::{ORDER_ACTIONS, ORDER_STATES, OrderFlow, OrderState};
-use ordercore::payment::{PAYMENT_ACTIONS, PAYMENT_STATES, payment_allows};
-use ordercore::returns::{RETURN_ACTIONS, RETURN_STATES, return_transition};
+use ordercore::order::{ORDER_STATES, OrderFlow, OrderState};
+use ordercore::payment::PaymentMachine;
+use ordercore::returns::{RETURN_ACTIONS, RETURN_STATES, ReturnMachine, return_transition};
+use ordercore::shipping::ShipmentMachine;
+use ordercore::{Error, StateMachine};
 
-fn order_table(flow: &OrderFlow) -> Vec<(OrderState, Vec<&'static str>)> {
-    ORDER_STATES
-        .iter()
-        .map(|s| {
-            (
-                *s,
-                ORDER_ACTIONS
-                    .iter()
-                    .filter(|a| flow.allows(*s, **a))
-                    .map(|a| a.name())
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
-fn expect(flow: OrderFlow, rows: &[(&str, &[&str])]) {
-    let actual = order_table(&flow);
-    assert_eq!(actual.len(), rows.len());
-    for ((state, allowed), (name, expected)) in actual.iter().zip(rows) {
-        assert_eq!(state.name(), *name);
-        assert_eq!(allowed, expected, "flow {} state {name}", flow.name);
-        // Every refused pair is an invalid_transition naming the state, action and what is allowed.
-        for action in ORDER_ACTIONS {
-            match flow.check(*state, action) {
-                Ok(()) => assert!(allowed.contains(&action.name())),
-                Err(ordercore::Error::InvalidTransition {
+/// `machine`'s table — each state with the actions it allows — equals `rows`; and every refused
+/// pair is an `invalid_transition` naming the entity, the state, the action and what is allowed.
+fn expect<M: StateMachine>(machine: &M, rows: &[(&str, &[&str])]) {
+    assert_eq!(
+        M::STATES.len(),
+        rows.len(),
+        "one row per {} state",
+        M::ENTITY
+    );
+    for (&state, (name, expected)) in M::STATES.iter().zip(rows) {
+        assert_eq!(M::state_name(state), *name);
+        let allowed: Vec<&str> = (machine.allowed(state).into_iter())
+            .map(M::action_name)
+            .collect();
+        assert_eq!(allowed, *expected, "{} state {name}", M::ENTITY);
+        for &action in M::ACTIONS {
+            match machine.check(state, action) {
+                Ok(()) => assert!(allowed.contains(&M::action_name(action))),
+                Err(Error::InvalidTransition {
+                    entity,
                     state: s,
                     action: a,
                     allowed: listed,
-                    ..
                 }) => {
-                    assert_eq!((s.as_str(), a.as_str()), (*name, action.name()));
-                    assert_eq!(listed, *allowed);
+                    let named = (entity.as_str(), s.as_str(), a.as_str());
+                    assert_eq!(named, (M::ENTITY, *name, M::action_name(action)));
+                    assert_eq!(listed, allowed);
                 }
                 Err(other) => panic!("unexpected {other:?}"),
             }
@@ -49,7 +45,7 @@ fn expect(flow: OrderFlow, rows: &[(&str, &[&str])]) {
 #[test]
 fn classic_flow_created_paid_shipped_delivered() {
     expect(
-        OrderFlow::classic(),
+        &OrderFlow::classic(),
         &[
             ("pending", &["pay", "cancel"]),
             ("confirmed", &["pay", "ship", "cancel", "refund"]),
@@ -72,7 +68,7 @@ fn classic_flow_created_paid_shipped_delivered() {
 #[test]
 fn scheduled_flow_pending_processing_shipped_delivered() {
     expect(
-        OrderFlow::scheduled(60),
+        &OrderFlow::scheduled(60),
         &[
             ("pending", &["pay", "process", "cancel"]),
             ("confirmed", &["pay", "refund"]),
@@ -93,7 +89,7 @@ fn scheduled_flow_pending_processing_shipped_delivered() {
 #[test]
 fn full_flow_pending_confirmed_processing_shipped_delivered() {
     expect(
-        OrderFlow::full(),
+        &OrderFlow::full(),
         &[
             ("pending", &["pay", "cancel"]),
             ("confirmed", &["pay", "process", "cancel", "refund"]),
@@ -140,15 +136,7 @@ fn payment_state_machine() {
         ("failed", &[]),
         ("voided", &["succeed"]),
     ];
-    for (state, (name, allowed)) in PAYMENT_STATES.iter().zip(expected) {
-        assert_eq!(state.name(), *name);
-        let actual: Vec<&str> = PAYMENT_ACTIONS
-            .iter()
-            .filter(|a| payment_allows(*state, **a))
-            .map(|a| a.name())
-            .collect();
-        assert_eq!(actual, *allowed, "payment state {name}");
-    }
+    expect(&PaymentMachine, expected);
 }
 
 #[test]
@@ -194,4 +182,44 @@ fn return_state_machine() {
             .collect();
         assert_eq!(actual, *moves, "return state {name}");
     }
+}
+
+#[test]
+fn return_state_machine_allows_what_leads_somewhere() {
+    expect(
+        &ReturnMachine,
+        &[
+            ("requested", &["approve", "reject", "cancel"]),
+            (
+                "approved",
+                &["schedule_pickup", "mark_in_transit", "receive", "cancel"],
+            ),
+            (
+                "pickup_scheduled",
+                &["mark_in_transit", "receive", "cancel"],
+            ),
+            ("in_transit", &["receive"]),
+            ("received", &["process"]),
+            ("processed", &["refund"]),
+            ("refunded", &[]),
+            ("rejected", &[]),
+            ("cancelled", &[]),
+        ],
+    );
+}
+
+#[test]
+fn shipment_state_machine_moves_forward_or_sideways_never_back() {
+    expect(
+        &ShipmentMachine,
+        &[
+            (
+                "shipped",
+                &["shipped", "in_transit", "exception", "delivered"],
+            ),
+            ("in_transit", &["in_transit", "exception", "delivered"]),
+            ("exception", &["in_transit", "exception", "delivered"]),
+            ("delivered", &[]),
+        ],
+    );
 }

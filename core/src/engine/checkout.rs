@@ -126,8 +126,7 @@ impl Engine {
             }
             GatewayOutcome::Declined { reason } if awaiting => {
                 let payment = &mut order.payments[index];
-                payment.state = PaymentState::Failed;
-                payment.failure_reason = Some(reason.clone());
+                payment.apply_failure(reason)?;
                 let failed = EventPayload::PaymentFailed {
                     payment_id: payment.id.clone(),
                     reason: reason.clone(),

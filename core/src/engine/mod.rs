@@ -34,12 +34,11 @@ use crate::pricing::{
     Cart, CartLine, Customer, Pricer, PricingConfig, PricingContext, ShippingCharge,
 };
 use crate::promotion::{Promotion, Usage};
-use crate::returns::{
-    ItemCondition, ReturnAction, ReturnItem, ReturnRequest, ReturnState, free_units,
-};
+use crate::returns::{ItemCondition, ReturnAction, ReturnItem, ReturnRequest, free_units};
 use crate::shipping::{
     Carrier, RateRequest, Shipment, ShipmentState, TableRateCarrier, validate_address,
 };
+use crate::state_machine::StateMachine;
 use crate::store::{
     ChangeSet, CheckoutAttempt, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord,
     MemoryStore, PromotionUsage, Store, Write,
@@ -57,11 +56,13 @@ mod queries;
 mod retry;
 mod returns;
 mod scheduler;
+mod spec;
 mod stock;
 mod unit_of_work;
 
 pub use config::{EngineBuilder, EngineConfig};
 use retry::*;
+pub use spec::{EngineSpec, Plugins};
 use unit_of_work::*;
 
 /// The order engine. Cheap to share between threads (`Arc<Engine>`); every method is `&self`.

@@ -195,11 +195,7 @@ impl Engine {
         }
         self.gateway.execute(&request)?;
         let payment = &mut order.payments[index];
-        if payment.state == PaymentState::Pending {
-            payment.state = PaymentState::Voided;
-        } else {
-            payment.apply_release(amount)?;
-        }
+        payment.apply_void(amount)?;
         let payment_id = payment.id.clone();
         tx.emit_order(order, EventPayload::PaymentVoided { payment_id });
         Ok(())
@@ -365,12 +361,11 @@ pub(super) fn payment_webhook(
             engine.payment_succeeded(tx, &mut order, index, flow)?
         }
         (PaymentState::Pending, WebhookOutcome::Failed) => {
-            let reason = reason.unwrap_or("failed").to_string();
-            order.payments[index].state = PaymentState::Failed;
-            order.payments[index].failure_reason = Some(reason.clone());
+            let reason = reason.unwrap_or("failed");
+            order.payments[index].apply_failure(reason)?;
             let failed = EventPayload::PaymentFailed {
                 payment_id: id,
-                reason,
+                reason: reason.to_string(),
             };
             tx.emit_order(&mut order, failed);
         }

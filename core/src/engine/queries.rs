@@ -97,7 +97,7 @@ impl Engine {
         let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
         let refundable: Decimal = order.payments.iter().map(Payment::refundable).sum();
         Ok(flow
-            .allowed_actions(order.state)
+            .allowed(order.state)
             .into_iter()
             .filter(|action| match action {
                 // Paying asks for what no payment covers yet; capturing what is authorized is

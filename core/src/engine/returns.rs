@@ -1,6 +1,7 @@
 //! Returns (RMA): `request_return` and `update_return` through approval, receipt and refund.
 
 use super::*;
+use crate::returns::RefundQuote;
 
 impl Engine {
     /// Takes `quantity` returned units of `line` back to the locations they shipped from
@@ -68,28 +69,12 @@ pub(super) fn request_return(
     let zero = Decimal::new(0, currency.minor_units());
     let (items, items_amount) = units_to_return(&mut order, lines, zero)?;
     let shipping_amount = shipping_to_refund(engine, &order).unwrap_or(zero);
-    let fee = items_amount
-        .checked_mul(engine.config.restocking_fee_percent)
-        .and_then(|fee| fee.checked_div(Decimal::ONE_HUNDRED))
-        .ok_or_else(|| Error::overflow("restocking_fee_percent"))?;
-    let fee = currency.round(fee, engine.config.pricing.rounding);
-    let refund_amount = items_amount
-        .checked_add(shipping_amount)
-        .and_then(|amount| amount.checked_sub(fee))
-        .ok_or_else(|| Error::overflow("refund_amount"))?
-        .max(Decimal::ZERO);
-    let request = ReturnRequest {
-        id: ids.ret.clone(),
-        state: ReturnState::Requested,
-        items,
-        items_amount,
-        shipping_amount,
-        restocking_fee: fee,
-        refund_amount,
-        refunded: zero,
-        requested_at: tx.now,
-        history: Vec::new(),
-    };
+    let (fee, rounding) = (
+        engine.config.restocking_fee_percent,
+        engine.config.pricing.rounding,
+    );
+    let quote = RefundQuote::new(items_amount, shipping_amount, fee, currency, rounding)?;
+    let request = ReturnRequest::requested(ids.ret.clone(), items, quote, tx.now);
     let requested = EventPayload::ReturnRequested {
         return_id: request.id.clone(),
     };

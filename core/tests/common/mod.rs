@@ -447,3 +447,36 @@ fn audit_refunds(order: &ordercore::order::Order) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Every amount of an answer is written at the currency's scale (`minor_units` decimals):
+/// `"0.00"` before a refund, never `"0"`. Percentages and exact (unrounded) figures keep their
+/// own scale. Answers where one is not name its path.
+pub fn amounts_at_scale(value: &serde_json::Value, minor_units: u32) -> Result<(), String> {
+    fn walk(value: &serde_json::Value, minor_units: u32, path: &str) -> Result<(), String> {
+        match value {
+            serde_json::Value::Object(entries) => {
+                for (key, item) in entries {
+                    let path = format!("{path}.{key}");
+                    let amount = ordercore::json::AMOUNT_FIELDS.contains(&key.as_str())
+                        && !matches!(key.as_str(), "percentage" | "exact");
+                    match item {
+                        serde_json::Value::String(text) if amount => {
+                            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+                            if decimals != minor_units as usize {
+                                return Err(format!(
+                                    "{path} = {text:?}: not {minor_units} decimals"
+                                ));
+                            }
+                        }
+                        _ => walk(item, minor_units, &path)?,
+                    }
+                }
+                Ok(())
+            }
+            serde_json::Value::Array(items) => (items.iter().enumerate())
+                .try_for_each(|(i, item)| walk(item, minor_units, &format!("{path}[{i}]"))),
+            _ => Ok(()),
+        }
+    }
+    walk(value, minor_units, "")
+}
