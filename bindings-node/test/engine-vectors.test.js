@@ -50,7 +50,13 @@ async function run (engine, step, saved) {
   try {
     if (step.command) value = (await engine.execute(actor, substitute(step.command, saved), step.key)).value
     else if (step.query) value = (await engine.query(actor, substitute(step.query, saved))).value
-    else if (step.tick) value = await engine.tick(actor)
+    else if (step.price) {
+      const price = substitute(step.price, saved)
+      value = await engine.price(price.cart, price.context)
+    } else if (step.webhook) {
+      const { secret, payload, timestamp, signature } = step.webhook
+      value = engine.verifyWebhook(secret, payload, timestamp, signature) ?? null
+    } else if (step.tick) value = await engine.tick(actor)
     else return
   } catch (error) {
     assert.ok(step.expect && step.expect.error, `unexpected ${error.code}: ${error.message}`)
@@ -83,3 +89,13 @@ for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
     }
   })
 }
+
+test('the scenarios raise every error code', () => {
+  const raised = new Set()
+  for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.json'))) {
+    const scenario = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'))
+    if (scenario.build_error) raised.add(scenario.build_error.code)
+    for (const step of scenario.steps || []) if (step.expect && step.expect.error) raised.add(step.expect.error.code)
+  }
+  assert.deepEqual([...raised].sort(), [...ordercore.errorCodes()].sort())
+})

@@ -63,6 +63,12 @@ def run(engine: ordercore.Engine, step: Dict[str, Any], saved: Dict[str, Any]) -
             value = engine.execute(actor, substitute(step["command"], saved), step.get("key"))["value"]
         elif "query" in step:
             value = engine.query(actor, substitute(step["query"], saved))["value"]
+        elif "price" in step:
+            price = substitute(step["price"], saved)
+            value = engine.price(price["cart"], price.get("context"))
+        elif "webhook" in step:
+            hook = step["webhook"]
+            value = engine.verify_webhook(hook["secret"], hook["payload"], hook["timestamp"], hook["signature"])
         elif step.get("tick"):
             value = engine.tick(actor)
         else:
@@ -99,3 +105,14 @@ def test_engine_scenario(path: str) -> None:
             run(engine, step, saved)
         except AssertionError as failure:
             raise AssertionError(f"step {i}: {failure}") from None
+
+
+def test_the_scenarios_raise_every_error_code() -> None:
+    """Each code of the core is expected somewhere in the corpus (and raised there, above)."""
+    raised = set()
+    for path in SCENARIOS:
+        scenario = json.load(open(path))
+        raised.update([scenario["build_error"]["code"]] if "build_error" in scenario else [])
+        raised.update(step["expect"]["error"]["code"] for step in scenario.get("steps", [])
+                      if "error" in step.get("expect", {}))
+    assert raised == set(ordercore.ERROR_CLASSES)

@@ -62,6 +62,7 @@ pub mod payment;
 pub mod pricing;
 pub mod promotion;
 pub mod returns;
+pub mod scripted_store;
 pub mod shipping;
 pub mod state_machine;
 pub mod store;

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ids::{IdGen, SequentialIds, UuidIds};
 use crate::payment::{FakePaymentGateway, PaymentGateway, Scripted};
 use crate::promotion::Promotion;
+use crate::scripted_store::{ScriptedStore, StoreScripted};
 use crate::shipping::{Carrier, TableRateCarrier};
 use crate::store::Store;
 use crate::tax::{TaxProvider, TaxRule, TaxTable};
@@ -20,9 +21,9 @@ use crate::tax::{TaxProvider, TaxRule, TaxTable};
 use super::{Engine, EngineConfig};
 
 /// How an engine is built from one document — what the bindings pass as JSON, and what a Rust
-/// host can read with serde or write by hand ([`Engine::from_spec`]): `{"engine": {...}, "products": [...], "promotions": [...],
-/// "tax_rules": [...], "carrier": {...}, "clock": "2026-06-01T12:00:00Z", "id_seed": 7}`; every
-/// key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
+/// host can read with serde or write by hand ([`Engine::from_spec`]): `{"engine": {...},
+/// "products": [...], "promotions": [...], "tax_rules": [...], "carrier": {...}, "clock":
+/// "2026-06-01T12:00:00Z", "id_seed": 7}`; every key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
 /// used. `id_seed` makes UUID-shaped ids; without it ids are sequential.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -45,6 +46,10 @@ pub struct EngineSpec {
     /// (`[{"type": "decline", "reason": "card_declined"}, {"type": "transient_error"}]`); it
     /// approves once they are used up. For tests and demos in any language.
     pub payment_script: Vec<Scripted>,
+    /// Outcomes the built-in memory store gives its next commits, in order
+    /// (`[{"type": "conflict"}, {"type": "fail"}, {"type": "lose_ack"}]`); it commits normally
+    /// once they are used up. The store faults of `docs/engine.md` ("Faults") on demand.
+    pub store_script: Vec<StoreScripted>,
 }
 
 /// Components the host supplies instead of the built-in defaults (see [`crate::host`] for
@@ -100,6 +105,10 @@ impl EngineSpec {
                 "payment_script",
                 !spec.payment_script.is_empty() && plugins.gateway.is_some(),
             ),
+            (
+                "store_script",
+                !spec.store_script.is_empty() && plugins.store.is_some(),
+            ),
         ];
         if let Some((field, _)) = conflicts.iter().find(|(_, both)| *both) {
             return Err(Error::invalid(
@@ -148,6 +157,8 @@ impl EngineSpec {
         }
         if let Some(store) = plugins.store {
             builder = builder.store(store);
+        } else if !spec.store_script.is_empty() {
+            builder = builder.store(Arc::new(ScriptedStore::new(spec.store_script)));
         }
         Ok((builder.build()?, fixed_clock))
     }
