@@ -9,6 +9,14 @@ from a run of the engine:
   report. A report moves the shipment forward or sideways; a stale one (backwards, or about a
   delivered shipment) is accepted and changes nothing.
 
+- `order_cells_<flow>_<state>.json`: each reachable state of each built-in flow (classic, full,
+  scheduled) × each of the eight order actions, by admin staff on an order of two units that
+  is paid (unpaid while pending). An action the flow's table allows and the order's money
+  permits succeeds (and moves the order as the flow says); one the table refuses is
+  `invalid_transition` listing the actions available now; paying a paid order is refused as
+  `paid`, processing or shipping an unpaid one as `unpaid`, and refunding an order that holds
+  no money is `refund_exceeds_captured`.
+
 Run from anywhere: `python3 tests/vectors/engine/make_cells.py`. CI checks the files are what
 this writes."""
 import json
@@ -133,6 +141,145 @@ def shipment_scenario(state):
     }
 
 
+ORDER_ACTIONS = ["pay", "process", "ship", "deliver", "cancel", "request_return", "refund", "cancel_unshipped"]
+# Each flow's table: the actions its states allow (before money and permissions).
+FLOW_TABLES = {
+    "classic": {
+        "pending": ["pay", "cancel"],
+        "confirmed": ["pay", "ship", "cancel", "refund"],
+        "partially_shipped": ["pay", "ship", "refund", "cancel_unshipped"],
+        "shipped": ["pay", "deliver", "refund"],
+        "delivered": ["pay", "request_return", "refund"],
+        "partially_returned": ["pay", "request_return", "refund"],
+        "returned": ["refund"],
+        "cancelled": ["refund"],
+    },
+    "full": {
+        "pending": ["pay", "cancel"],
+        "confirmed": ["pay", "process", "cancel", "refund"],
+        "processing": ["pay", "ship", "refund"],
+        "partially_shipped": ["pay", "ship", "refund", "cancel_unshipped"],
+        "shipped": ["pay", "deliver", "refund"],
+        "delivered": ["pay", "request_return", "refund"],
+        "partially_returned": ["pay", "request_return", "refund"],
+        "returned": ["refund"],
+        "cancelled": ["refund"],
+    },
+    "scheduled": {
+        "pending": ["pay", "process", "cancel"],
+        "processing": ["pay", "ship", "refund"],
+        "partially_shipped": ["pay", "ship", "refund", "cancel_unshipped"],
+        "shipped": ["pay", "deliver", "refund"],
+        "delivered": ["pay", "request_return", "refund"],
+        "partially_returned": ["pay", "request_return", "refund"],
+        "returned": ["refund"],
+        "cancelled": ["refund"],
+    },
+}
+
+
+def order_command(action, order):
+    body = {"order_id": f"${order}"}
+    if action == "pay":
+        return {"command": "pay_order", "method": "card", "capture": True, **body}
+    if action == "request_return":
+        return {"command": "request_return", "lines": [{"line": 0, "quantity": 1, "reason": "no_longer_needed"}], **body}
+    if action == "refund":
+        return {"command": "refund_payment", **body}
+    name = {"process": "process_order", "ship": "ship_order", "deliver": "deliver_order",
+            "cancel": "cancel_order", "cancel_unshipped": "cancel_unshipped"}[action]
+    return {"command": name, **body}
+
+
+def order_path(flow, state, order):
+    """Steps taking a new order of two units to `state` in `flow`: placed with payment (without
+    while pending), then moved on by admin staff."""
+    def ship(lines=None):
+        command = {"command": "ship_order", "order_id": f"${order}"}
+        return {"command": {**command, "lines": lines} if lines else command}
+
+    place = {"command": "place_order", "customer_id": "c1", "lines": [{"sku": "A", "quantity": 2}],
+             "shipping_address": ADDRESS, "flow": flow}
+    if state != "pending":
+        place["payment"] = {"method": "card", "capture": True}
+    steps = [{"actor": BUYER, "command": place, "save": {order: "/id"}}]
+    if state in ("pending", "confirmed"):
+        return steps
+    if state == "cancelled":
+        return steps + [{"command": order_command("cancel", order)}]
+    if flow in ("full", "scheduled"):
+        steps.append({"command": order_command("process", order)})
+    if state == "processing":
+        return steps
+    if state == "partially_shipped":
+        return steps + [ship([{"line": 0, "quantity": 1}])]
+    steps += [ship(), {"command": order_command("deliver", order)}] if state != "shipped" else [ship()]
+    if state in ("shipped", "delivered"):
+        return steps
+    quantity = 1 if state == "partially_returned" else 2
+    steps.append({"command": {"command": "request_return", "order_id": f"${order}",
+                              "lines": [{"line": 0, "quantity": quantity, "reason": "no_longer_needed"}]},
+                  "save": {f"{order}_return": "/returns/0/id"}})
+    for action in ("approve", "receive", "process"):
+        steps.append({"command": {"command": "update_return", "order_id": f"${order}",
+                                  "return_id": f"${order}_return", "action": action}})
+    return steps
+
+
+def order_cell(flow, state, action):
+    """What `action` answers on an order that is `state` in `flow`: the reference of the rules."""
+    table = FLOW_TABLES[flow][state]
+    unpaid = state == "pending"
+    holds_money = not unpaid and state != "cancelled"
+
+    def available(a):
+        if a == "pay":
+            return unpaid
+        if a == "refund":
+            return holds_money
+        if a in ("process", "ship", "deliver"):
+            return not unpaid
+        return True
+
+    allowed = [a for a in table if available(a)]
+
+    def refused(as_state):
+        return {"error": {"code": "invalid_transition",
+                          "details": {"entity": "order", "state": as_state, "action": action, "allowed": allowed}}}
+
+    if action not in table:
+        return refused(state)
+    if action == "pay" and not unpaid:
+        return refused("paid")
+    if action in ("process", "ship") and unpaid:
+        return refused("unpaid")
+    if action == "refund" and not holds_money:
+        return {"error": {"code": "refund_exceeds_captured", "details": {"refundable": "0"}}}
+    confirms = flow != "scheduled"
+    after = {"pay": "confirmed" if confirms else "pending", "process": "processing", "ship": "shipped",
+             "deliver": "delivered", "cancel": "cancelled", "request_return": state, "refund": state,
+             "cancel_unshipped": "shipped"}[action]
+    return {"ok": {"state": after}}
+
+
+def order_scenario(flow, state):
+    steps = [{"command": {"command": "set_stock", "sku": "A", "on_hand": 2 * len(ORDER_ACTIONS)}}]
+    for i, action in enumerate(ORDER_ACTIONS):
+        order = f"order{i}"
+        steps += order_path(flow, state, order)
+        steps.append({"note": f"{flow}: {state} × {action}", "command": order_command(action, order),
+                      "expect": order_cell(flow, state, action)})
+    return {
+        "name": f"order_cells_{flow}_{state}",
+        "description": f"An order that is {state} in the {flow} flow (two units, paid unless pending), tried "
+                       f"with each of the eight order actions by admin staff (one order per action): the "
+                       f"flow's table allows {', '.join(FLOW_TABLES[flow][state])}; the expected answers "
+                       f"follow the rules in this file's docstring.",
+        "engine": ENGINE,
+        "steps": steps,
+    }
+
+
 def write(document):
     with open(os.path.join(HERE, document["name"] + ".json"), "w") as f:
         json.dump(document, f, indent=1, ensure_ascii=False)
@@ -143,3 +290,6 @@ for state in PATHS:
     write(scenario(state))
 for state in STATUSES:
     write(shipment_scenario(state))
+for flow, states in FLOW_TABLES.items():
+    for state in states:
+        write(order_scenario(flow, state))
