@@ -75,6 +75,7 @@ def run(engine: ordercore.Engine, step: Dict[str, Any], saved: Dict[str, Any]) -
             return
     except ordercore.OrderCoreError as error:
         assert expect and "error" in expect, f"unexpected {error.details}"
+        assert type(error) is ordercore.ERROR_CLASSES[error.code], f"{error.code} raised as {type(error).__name__}"
         want = {**expect["error"].get("details", {}), "code": expect["error"]["code"]}
         if "field" in expect["error"]:
             want["field"] = expect["error"]["field"]

@@ -156,7 +156,10 @@ static void test_shared_vectors(void) {
     CHECK(cases >= 33, "every case of the shared vectors read");
 }
 
-static void test_lifecycle(void) {
+/* The ABI calls the shared engine scenarios do not make (test_engine_vectors.c walks orders,
+ * returns, webhooks, ticks and prices through the C ABI): the outbox and its acknowledgement,
+ * an answer's JSON in full. */
+static void test_outbox(void) {
     OcEngine *engine = new_engine();
     set_stock(engine, "A", 10);
     char command[1024], id[64], value[64];
@@ -165,57 +168,13 @@ static void test_lifecycle(void) {
     CHECK(oc_execute(engine, CUSTOMER, command, "checkout-1", &out) == OC_STATUS_OK, "place_order");
     CHECK(out && json_string(out, "id", id, sizeof id), "order id");
     CHECK(out && json_string(out, "grand_total", value, sizeof value) && strcmp(value, "27.50") == 0, "total 27.50");
-    CHECK(out && strstr(out, "\"state\":\"confirmed\"") != NULL, "paid");
     oc_string_free(out);
-
-    /* The same key replays the first answer. */
-    CHECK(oc_execute(engine, CUSTOMER, command, "checkout-1", &out) == OC_STATUS_OK && strstr(out, id), "idempotent replay");
-    oc_string_free(out);
-
-    const char *steps[] = {"ship_order", "deliver_order"};
-    for (int s = 0; s < 2; s++) {
-        snprintf(command, sizeof command, "{\"command\":\"%s\",\"order_id\":\"%s\"}", steps[s], id);
-        CHECK(oc_execute(engine, ADMIN, command, NULL, &out) == OC_STATUS_OK, steps[s]);
-        oc_string_free(out);
-    }
-    snprintf(command, sizeof command,
-             "{\"command\":\"request_return\",\"order_id\":\"%s\",\"lines\":[{\"line\":0,\"quantity\":1,\"reason\":\"defective\"}]}",
-             id);
-    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_OK, "request_return");
-    char return_id[64] = "";
-    const char *returns = out ? strstr(out, "\"returns\"") : NULL;
-    CHECK(returns && json_string(returns, "id", return_id, sizeof return_id), "return id");
-    CHECK(returns && json_string(returns, "refund_amount", value, sizeof value) && strcmp(value, "11.00") == 0, "refund 11.00");
-    oc_string_free(out);
-    const char *actions[] = {"approve", "receive", "process", "refund"};
-    for (int a = 0; a < 4; a++) {
-        snprintf(command, sizeof command, "{\"command\":\"update_return\",\"order_id\":\"%s\",\"return_id\":\"%s\",\"action\":\"%s\"}",
-                 id, return_id, actions[a]);
-        CHECK(oc_execute(engine, ADMIN, command, NULL, &out) == OC_STATUS_OK, actions[a]);
-        oc_string_free(out);
-    }
-    snprintf(command, sizeof command, "{\"query\":\"get_order\",\"order_id\":\"%s\"}", id);
-    CHECK(oc_query(engine, CUSTOMER, command, &out) == OC_STATUS_OK && strstr(out, "\"state\":\"partially_returned\""), "partially returned");
-    oc_string_free(out);
-    CHECK(oc_pending_events(engine, 100, &out) == OC_STATUS_OK && strstr(out, "\"type\":\"refund_issued\""), "events");
+    CHECK(oc_pending_events(engine, 100, &out) == OC_STATUS_OK && strstr(out, "\"type\":\"order_created\""), "events");
     oc_string_free(out);
     CHECK(oc_mark_delivered(engine, "[1,2,3]", NULL) == OC_STATUS_OK, "mark delivered");
+    CHECK(oc_pending_events(engine, 100, &out) == OC_STATUS_OK && !strstr(out, "\"position\":1,"), "delivered events leave");
+    oc_string_free(out);
     CHECK(oc_set_clock(engine, "2026-07-01T00:00:00Z", NULL) == OC_STATUS_OK, "set clock");
-    /* hex(HMAC-SHA256("s3cret", "1782864000.{payload}")), computed with Python's hmac. */
-    const char *payload = "{\"status\":\"delivered\"}";
-    const char *signature = "fa0daba8ee415dea7177674b7e55a2e587e27d06048cab71bc708c21c586f98a";
-    CHECK(oc_verify_webhook(engine, "s3cret", payload, 1782864000, signature, NULL) == OC_STATUS_OK, "webhook signed");
-    CHECK(oc_verify_webhook(engine, "s3cret", "{\"status\":\"lost\"}", 1782864000, signature, &out) == OC_STATUS_INVALID_SIGNATURE &&
-              strstr(out, "\"code\":\"invalid_signature\""),
-          "webhook tampered");
-    oc_string_free(out);
-    CHECK(oc_verify_webhook(engine, "s3cret", payload, 1782864000 + 3600, signature, NULL) == OC_STATUS_INVALID_SIGNATURE, "webhook stale");
-    CHECK(oc_tick(engine, SYSTEM, &out) == OC_STATUS_OK && strstr(out, "\"expired\":[]"), "tick");
-    oc_string_free(out);
-    CHECK(oc_price(engine, "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"A\",\"unit_price\":\"1.00\",\"quantity\":3}]}", "{}", &out) ==
-              OC_STATUS_OK && strstr(out, "\"grand_total\":\"3.00\""),
-          "price");
-    oc_string_free(out);
     oc_engine_free(engine);
 }
 
@@ -416,7 +375,7 @@ static void test_c_store(void) {
 
 int main(void) {
     test_shared_vectors();
-    test_lifecycle();
+    test_outbox();
     test_error_statuses();
     test_bad_input_everywhere();
     test_threads();
