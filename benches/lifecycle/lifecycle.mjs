@@ -1,0 +1,33 @@
+// The 20-line lifecycle (place with capture, ship, deliver) from Node, on the fixture
+// `time_lifecycle fixture` prints (the engine and checkout the Rust benchmark runs): prints the
+// median µs per lifecycle over `rounds` batches. Run by `benches/lifecycle/run.sh`.
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const ordercore = require('../../bindings-node')
+const BATCH = 200
+
+const fixture = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
+const rounds = Number(process.argv[3] || 15)
+const engine = new ordercore.Engine(fixture.config)
+const admin = { type: 'staff', id: 'p', role: 'admin' }
+const customer = { type: 'customer', id: 'c1' }
+for (const sku of fixture.skus) await engine.execute(admin, { command: 'set_stock', sku, on_hand: 2 ** 52 })
+const place = { command: 'place_order', ...fixture.place }
+
+async function batch () {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < BATCH; i++) {
+    const order = (await engine.execute(customer, place)).value
+    await engine.execute(admin, { command: 'ship_order', order_id: order.id })
+    await engine.execute(admin, { command: 'deliver_order', order_id: order.id })
+  }
+  return Number(process.hrtime.bigint() - start) / 1e3 / BATCH
+}
+
+await batch() // warm-up
+const times = []
+for (let i = 0; i < rounds; i++) times.push(await batch())
+times.sort((a, b) => a - b)
+console.log(times[Math.floor(times.length / 2)].toFixed(2))
