@@ -268,3 +268,79 @@ fn the_scenarios_raise_every_error_code() {
     let missing: Vec<&String> = all.difference(&raised).collect();
     assert!(missing.is_empty(), "no scenario raises {missing:?}");
 }
+
+/// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
+/// match, so a new command or query does not compile here until it has one.
+const NAMES: [&str; 21] = [
+    "place_order",
+    "pay_order",
+    "capture_payment",
+    "refund_payment",
+    "process_order",
+    "ship_order",
+    "deliver_order",
+    "cancel_order",
+    "cancel_unshipped",
+    "payment_webhook",
+    "tracking_update",
+    "request_return",
+    "update_return",
+    "set_stock",
+    "adjust_stock",
+    "get_order",
+    "list_orders",
+    "stock_levels",
+    "list_returns",
+    "available_actions",
+    "shipping_rates",
+];
+
+/// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
+fn named(step: &Step) -> Option<&'static str> {
+    use ordercore::command::{Command, Query};
+    if let Some(command) = &step.command {
+        let command: Command = serde_json::from_value(command.clone()).ok()?;
+        return Some(
+            NAMES[match command {
+                Command::PlaceOrder(_) => 0,
+                Command::PayOrder { .. } => 1,
+                Command::CapturePayment { .. } => 2,
+                Command::RefundPayment { .. } => 3,
+                Command::ProcessOrder { .. } => 4,
+                Command::ShipOrder { .. } => 5,
+                Command::DeliverOrder { .. } => 6,
+                Command::CancelOrder { .. } => 7,
+                Command::CancelUnshipped { .. } => 8,
+                Command::PaymentWebhook { .. } => 9,
+                Command::TrackingUpdate { .. } => 10,
+                Command::RequestReturn { .. } => 11,
+                Command::UpdateReturn { .. } => 12,
+                Command::SetStock { .. } => 13,
+                Command::AdjustStock { .. } => 14,
+            }],
+        );
+    }
+    let query: Query = serde_json::from_value(step.query.clone()?).ok()?;
+    Some(
+        NAMES[match query {
+            Query::GetOrder { .. } => 15,
+            Query::ListOrders(_) => 16,
+            Query::StockLevels { .. } => 17,
+            Query::ListReturns { .. } => 18,
+            Query::AvailableActions { .. } => 19,
+            Query::ShippingRates { .. } => 20,
+        }],
+    )
+}
+
+/// Some scenario sends every command and every query (with "$name"s standing for ids, which
+/// read as any other string).
+#[test]
+fn the_scenarios_use_every_command_and_query() {
+    let mut used = std::collections::BTreeSet::new();
+    for (_, scenario) in scenarios() {
+        used.extend(scenario.steps.iter().filter_map(named));
+    }
+    let missing: Vec<&str> = NAMES.into_iter().filter(|n| !used.contains(n)).collect();
+    assert!(missing.is_empty(), "no scenario sends {missing:?}");
+}
