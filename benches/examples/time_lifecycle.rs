@@ -20,7 +20,7 @@ fn main() {
     let engine = engine(SKUS, i64::MAX / 4);
     let (admin, customer) = (Actor::admin("p"), Actor::customer("c1"));
     let twenty = checkout("c1", SKUS);
-    let mut batch = || {
+    let batch = || {
         let start = Instant::now();
         for _ in 0..BATCH {
             let order = engine.place_order(&customer, twenty.clone(), None).unwrap();
