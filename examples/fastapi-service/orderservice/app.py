@@ -19,7 +19,7 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, AsyncIterator, Dict, List, Literal, Optional
+from typing import Any, AsyncIterator, Dict, List, Literal, Optional, cast
 
 import jwt
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -60,11 +60,20 @@ SHOP: Dict[str, Any] = {
 @dataclass
 class Settings:
     """From the environment: ``DATABASE_URL`` (default: SQLite file ``orders.db``),
-    ``JWT_SECRET``, ``WEBHOOK_SECRET``."""
+    ``JWT_SECRET``, ``WEBHOOK_SECRET``, ``SHOP_FILE`` (the engine's configuration document as a
+    JSON file — catalog, tax rules, promotions; default: the demo shop)."""
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
-    shop: Dict[str, Any] = field(default_factory=lambda: dict(SHOP))
+    shop: Dict[str, Any] = field(default_factory=lambda: shop_from(os.environ.get("SHOP_FILE")))
+
+
+def shop_from(path: Optional[str]) -> Dict[str, Any]:
+    """The shop configured in the JSON file at ``path``, or the demo shop."""
+    if not path:
+        return dict(SHOP)
+    with open(path) as file:
+        return cast(Dict[str, Any], json.load(file))
 
 
 class LogNotifier:

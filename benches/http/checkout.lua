@@ -1,0 +1,23 @@
+-- wrk script: POST /api/orders as a logged-in customer (TOKEN), one unit of a sku drawn from
+-- SKUS (a comma-separated list: one sku is the hot-item case, many the spread case), paid at
+-- once. done() prints one JSON line: requests/s, latency percentiles (ms) and errors (non-2xx
+-- answers and socket errors).
+local token = os.getenv("TOKEN")
+local skus = {}
+for sku in string.gmatch(os.getenv("SKUS") or "mug", "[^,]+") do skus[#skus + 1] = sku end
+local address = '{"name":"Ada","line1":"1 Main St","city":"SF","region":"CA","postal_code":"94103","country":"US"}'
+
+request = function()
+  local sku = skus[math.random(#skus)]
+  local body = '{"customer_id":"alice","lines":[{"sku":"' .. sku .. '","quantity":1}],"shipping_address":' ..
+    address .. ',"payment":{"method":"card","capture":true}}'
+  return wrk.format("POST", "/api/orders",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"rps":%.1f,"p50":%.2f,"p95":%.2f,"p99":%.2f,"errors":%d,"requests":%d}\n',
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, e.status + e.connect + e.read + e.write + e.timeout, summary.requests))
+end

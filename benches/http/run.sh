@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The FastAPI order service under load (wrk, from Debian): release build of the package, the
+# service started as serve.sh starts it on a fresh SQLite file (WORKERS_SQLITE, default 1
+# process) and on a throwaway PostgreSQL (WORKERS_POSTGRES, default 2), each run DURATION
+# seconds (default 10): checkouts of one hot sku by 1 and by 50 clients, checkouts spread over
+# 1,000 skus by 50 clients, get-order and a 100-order page of the order list by 50 clients.
+# Prints a table of req/s, p50/p95/p99 (ms) and errors (non-2xx answers and socket errors;
+# a real stock-out would be a 409, but every sku has a billion units).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+here=benches/http
+work=target/http
+mkdir -p "$work"
+command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9,<2" -r examples/fastapi-service/requirements.txt
+VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" .venv/bin/maturin develop -q --release -m bindings-python/Cargo.toml
+python3 - "$work/shop.json" <<'PY'
+import json, sys
+products = [{"sku": "mug", "name": "Mug", "unit_price": "12.50", "weight": "0.4"}]
+products += [{"sku": f"SKU-{i:04}", "name": f"Item {i}", "unit_price": "10.00", "weight": "0.2"} for i in range(1000)]
+shop = {"engine": {"currency": "USD"}, "products": products,
+        "tax_rules": [{"id": "us-ca", "name": "CA sales tax", "country": "US", "region": "CA", "percentage": "7.25"}]}
+json.dump(shop, open(sys.argv[1], "w"))
+PY
+source scripts/postgres.sh
+port=8011
+server=
+stop_server() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; fi; }
+trap 'stop_server; pg_stop' EXIT
+duration=${DURATION:-10}
+
+run() { # name, connections, script, extra env…
+  local name=$1 connections=$2 script=$3; shift 3
+  local line
+  local threads=$(( connections < 2 ? 1 : 2 ))
+  line=$(env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 30s -s "$here/$script" "http://127.0.0.1:$port" | tail -1)
+  python3 -c 'import json, sys; r = json.loads(sys.argv[3]); print("| %s | %s | %.0f | %.1f | %.1f | %.1f | %d of %d |" % (sys.argv[1], sys.argv[2], r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["requests"]))' \
+    "$database" "$name" "$line"
+}
+
+echo "| database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+for database in sqlite postgres; do
+  if [ "$database" = sqlite ]; then
+    rm -f "$work/bench.db"*
+    url="sqlite:///$root/$work/bench.db"
+    workers=${WORKERS_SQLITE:-1}
+  else
+    pg_start
+    url=$DATABASE_URL
+    workers=${WORKERS_POSTGRES:-2}
+  fi
+  DATABASE_URL="$url" SHOP_FILE="$root/$work/shop.json" .venv/bin/python -m uvicorn orderservice.app:app \
+    --app-dir examples/fastapi-service --host 127.0.0.1 --port "$port" --workers "$workers" --log-level warning &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+  env_file="$work/env"
+  .venv/bin/python "$here/seed.py" "http://127.0.0.1:$port" "$work/shop.json" >"$env_file"
+  TOKEN=$(grep '^TOKEN=' "$env_file" | cut -d= -f2-)
+  ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' "$env_file" | cut -d= -f2-)
+  ORDER=$(grep '^ORDER=' "$env_file" | cut -d= -f2-)
+  SPREAD=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
+  run "checkout, one hot sku, 1 client" 1 checkout.lua TOKEN="$TOKEN" SKUS=mug
+  run "checkout, one hot sku, 50 clients" 50 checkout.lua TOKEN="$TOKEN" SKUS=mug
+  run "checkout over 1,000 skus, 50 clients" 50 checkout.lua TOKEN="$TOKEN" SKUS="$SPREAD"
+  run "get order, 50 clients" 50 get.lua TOKEN="$TOKEN" PATH_TO_GET="/api/orders/$ORDER"
+  run "list 100 of the orders, 50 clients" 50 get.lua TOKEN="$ADMIN_TOKEN" PATH_TO_GET="/api/orders?limit=100"
+  stop_server
+  if [ "$database" = postgres ]; then pg_stop; fi
+done
