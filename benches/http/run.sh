@@ -31,11 +31,11 @@ stop_server() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wa
 trap 'stop_server; pg_stop' EXIT
 duration=${DURATION:-10}
 
-run() { # name, connections, script, extra env…
-  local name=$1 connections=$2 script=$3; shift 3
+run() { # name, connections, the environment of load.lua…
+  local name=$1 connections=$2; shift 2
   local line
   local threads=$(( connections < 2 ? 1 : 2 ))
-  line=$(env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 30s -s "$here/$script" "http://127.0.0.1:$port" | tail -1)
+  line=$(env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 30s -s "$here/load.lua" "http://127.0.0.1:$port" | tail -1)
   python3 -c 'import json, sys; r = json.loads(sys.argv[3]); print("| %s | %s | %.0f | %.1f | %.1f | %.1f | %d of %d |" % (sys.argv[1], sys.argv[2], r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["requests"]))' \
     "$database" "$name" "$line"
 }
@@ -62,11 +62,11 @@ for database in sqlite postgres; do
   ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' "$env_file" | cut -d= -f2-)
   ORDER=$(grep '^ORDER=' "$env_file" | cut -d= -f2-)
   SPREAD=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
-  run "checkout, one hot sku, 1 client" 1 checkout.lua TOKEN="$TOKEN" SKUS=mug
-  run "checkout, one hot sku, 50 clients" 50 checkout.lua TOKEN="$TOKEN" SKUS=mug
-  run "checkout over 1,000 skus, 50 clients" 50 checkout.lua TOKEN="$TOKEN" SKUS="$SPREAD"
-  run "get order, 50 clients" 50 get.lua TOKEN="$TOKEN" PATH_TO_GET="/api/orders/$ORDER"
-  run "list 100 of the orders, 50 clients" 50 get.lua TOKEN="$ADMIN_TOKEN" PATH_TO_GET="/api/orders?limit=100"
+  run "checkout, one hot sku, 1 client" 1 TOKEN="$TOKEN" SKUS=mug
+  run "checkout, one hot sku, 50 clients" 50 TOKEN="$TOKEN" SKUS=mug
+  run "checkout over 1,000 skus, 50 clients" 50 TOKEN="$TOKEN" SKUS="$SPREAD"
+  run "get order, 50 clients" 50 TOKEN="$TOKEN" PATH_TO_GET="/api/orders/$ORDER"
+  run "list 100 of the orders, 50 clients" 50 TOKEN="$ADMIN_TOKEN" PATH_TO_GET="/api/orders?limit=100"
   stop_server
   if [ "$database" = postgres ]; then pg_stop; fi
 done

@@ -1,13 +1,17 @@
--- wrk script: POST /api/orders as a logged-in customer (TOKEN), one unit of a sku drawn from
--- SKUS (a comma-separated list: one sku is the hot-item case, many the spread case), paid at
--- once. done() prints one JSON line: requests/s, latency percentiles (ms) and errors (non-2xx
--- answers and socket errors).
+-- wrk script for benches/http/run.sh, as the holder of TOKEN. With PATH_TO_GET: GET that path.
+-- Otherwise: POST /api/orders for one unit of a sku drawn from SKUS (a comma-separated list: one
+-- sku is the hot-item case, many the spread case), paid at once. done() prints one JSON line:
+-- requests/s, latency percentiles (ms) and errors (non-2xx answers and socket errors).
 local token = os.getenv("TOKEN")
+local path = os.getenv("PATH_TO_GET")
 local skus = {}
 for sku in string.gmatch(os.getenv("SKUS") or "mug", "[^,]+") do skus[#skus + 1] = sku end
 local address = '{"name":"Ada","line1":"1 Main St","city":"SF","region":"CA","postal_code":"94103","country":"US"}'
 
 request = function()
+  if path then
+    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
+  end
   local sku = skus[math.random(#skus)]
   local body = '{"customer_id":"alice","lines":[{"sku":"' .. sku .. '","quantity":1}],"shipping_address":' ..
     address .. ',"payment":{"method":"card","capture":true}}'
