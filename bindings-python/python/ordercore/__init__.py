@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, TypeVar, Union, cast
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
 from .types import OrderPage, OutboxEntry, PlaceOrderInput, PriceBreakdown, TickReport
@@ -156,9 +156,6 @@ def _count(value: Any, field: str, most: int = 2**63 - 1) -> int:
 def _loads(text: str) -> Any:
     """A document answered by the engine, with ``Decimal`` amounts (decoded natively)."""
     return _native.decode(text)
-
-
-_T = TypeVar("_T")
 
 
 class Pricer:
