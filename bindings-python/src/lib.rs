@@ -14,13 +14,9 @@ use std::sync::Arc;
 
 use convert::json_to_python;
 use errors::raise;
-use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
+use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostStore, HostTaxProvider};
 use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, parse, price_request};
 use ordercore::pricing::{Cart, PricingContext};
-use ordercore::store::{
-    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
-    Versioned,
-};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -45,7 +41,7 @@ fn take_raised() -> Option<PyErr> {
     RAISED.with(|slot| slot.borrow_mut().take())
 }
 
-/// A gateway, carrier or tax service written in Python: an object whose `call(method,
+/// A store, gateway, carrier or tax service written in Python: an object whose `call(method,
 /// request_json)` answers JSON text (the package adapts the documented protocols to it).
 struct PyHost {
     host: Py<PyAny>,
@@ -62,209 +58,6 @@ impl HostFunction for PyHost {
             answer
                 .extract::<String>(py)
                 .map_err(|e| keep(self.component, e))
-        })
-    }
-}
-
-/// A `Store` implemented by a Python object (see `ordercore.Store`). Its exceptions are kept
-/// and re-raised unchanged to the caller of the engine method that hit them.
-struct PyStore {
-    host: Py<PyAny>,
-}
-
-impl PyStore {
-    fn fail(&self, error: PyErr) -> ordercore::Error {
-        keep("store", error)
-    }
-
-    fn unreadable(&self, what: &str, error: impl std::fmt::Display) -> ordercore::Error {
-        ordercore::Error::Provider {
-            component: "store".into(),
-            message: format!("store returned an unreadable {what}: {error}"),
-        }
-    }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, ordercore::Error> {
-    serde_json::to_string(value).map_err(|e| ordercore::Error::InvalidInput {
-        field: "store".into(),
-        message: e.to_string(),
-    })
-}
-
-impl Store for PyStore {
-    fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
-        Python::attach(|py| {
-            let answer = self
-                .host
-                .call_method1(py, "load", (key.kind.name(), key.id.as_str()))
-                .map_err(|e| self.fail(e))?;
-            if answer.is_none(py) {
-                return Ok(None);
-            }
-            let (version, body): (u64, String) = answer
-                .extract(py)
-                .map_err(|e| self.unreadable("document", e))?;
-            let value: Document =
-                serde_json::from_str(&body).map_err(|e| self.unreadable("document", e))?;
-            Ok(Some(Versioned { version, value }))
-        })
-    }
-
-    fn commit(&self, changes: ChangeSet) -> ordercore::Result<()> {
-        let mut writes = Vec::with_capacity(changes.writes.len());
-        for write in &changes.writes {
-            let index = write.document.order_index();
-            writes.push((
-                write.key.kind.name(),
-                write.key.id.to_string(),
-                write.expected_version,
-                json(&write.document)?,
-                index.as_ref().map(|i| i.customer_id.clone()),
-                index.as_ref().map(|i| i.state),
-                index.as_ref().map(|i| i.created_at.clone()),
-                index.and_then(|i| i.due_at),
-            ));
-        }
-        let events: Vec<String> = changes.events.iter().map(json).collect::<Result<_, _>>()?;
-        let record = changes
-            .idempotency
-            .as_ref()
-            .map(|r| json(r).map(|text| (r.key.clone(), text)))
-            .transpose()?;
-        Python::attach(|py| {
-            let kwargs = PyDict::new(py);
-            let list = pyo3::types::PyList::empty(py);
-            for (kind, id, expected, document, customer, state, created, due) in writes {
-                let write = PyDict::new(py);
-                for (k, v) in [
-                    ("kind", Some(kind.to_string())),
-                    ("id", Some(id)),
-                    ("document", Some(document)),
-                    ("customer_id", customer),
-                    ("state", state.map(str::to_string)),
-                    ("created_at", created),
-                    ("due_at", due),
-                ] {
-                    write.set_item(k, v).map_err(|e| self.fail(e))?;
-                }
-                write
-                    .set_item("expected_version", expected)
-                    .map_err(|e| self.fail(e))?;
-                list.append(write).map_err(|e| self.fail(e))?;
-            }
-            kwargs.set_item("writes", list).map_err(|e| self.fail(e))?;
-            kwargs
-                .set_item("events", events)
-                .map_err(|e| self.fail(e))?;
-            kwargs
-                .set_item("idempotency", record)
-                .map_err(|e| self.fail(e))?;
-            let answer = self
-                .host
-                .call_method(py, "commit", (), Some(&kwargs))
-                .map_err(|e| self.fail(e))?;
-            let status: Option<String> = answer
-                .extract(py)
-                .map_err(|e| self.unreadable("commit status", e))?;
-            match status.as_deref() {
-                None | Some("ok") => Ok(()),
-                Some("version_conflict") => Err(ordercore::Error::VersionConflict {
-                    key: "store".into(),
-                }),
-                Some("idempotency_conflict") => Err(ordercore::Error::IdempotencyConflict {
-                    key: changes
-                        .idempotency
-                        .as_ref()
-                        .map(|r| r.key.clone())
-                        .unwrap_or_default(),
-                }),
-                Some(other) => Err(self.unreadable("commit status", other)),
-            }
-        })
-    }
-
-    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<OrderPage> {
-        let q = query.filter()?;
-        Python::attach(|py| {
-            let kwargs = PyDict::new(py);
-            let set = |k: &str, v: Option<String>| kwargs.set_item(k, v);
-            set("customer_id", q.customer_id.clone())
-                .and_then(|()| set("state", q.state.map(str::to_string)))
-                .and_then(|()| set("due_before", q.due_before.clone()))
-                .and_then(|()| {
-                    set(
-                        "after_created_at",
-                        q.after.as_ref().map(|(at, _)| at.clone()),
-                    )
-                })
-                .and_then(|()| set("after_id", q.after.as_ref().map(|(_, id)| id.clone())))
-                .and_then(|()| kwargs.set_item("limit", q.limit))
-                .map_err(|e| self.fail(e))?;
-            let answer = self
-                .host
-                .call_method(py, "find_orders", (), Some(&kwargs))
-                .map_err(|e| self.fail(e))?;
-            let (documents, more): (Vec<String>, bool) =
-                answer.extract(py).map_err(|e| self.unreadable("page", e))?;
-            let mut orders = Vec::with_capacity(documents.len());
-            for text in documents {
-                if let Document::Order(order) =
-                    serde_json::from_str(&text).map_err(|e| self.unreadable("order", e))?
-                {
-                    orders.push(std::sync::Arc::unwrap_or_clone(order));
-                }
-            }
-            let next = if more {
-                orders.last().map(ordercore::store::order_cursor)
-            } else {
-                None
-            };
-            Ok(OrderPage { orders, next })
-        })
-    }
-
-    fn idempotency(&self, key: &str) -> ordercore::Result<Option<IdempotencyRecord>> {
-        Python::attach(|py| {
-            let answer = self
-                .host
-                .call_method1(py, "idempotency", (key,))
-                .map_err(|e| self.fail(e))?;
-            let text: Option<String> = answer
-                .extract(py)
-                .map_err(|e| self.unreadable("record", e))?;
-            text.map(|t| serde_json::from_str(&t).map_err(|e| self.unreadable("record", e)))
-                .transpose()
-        })
-    }
-
-    fn pending_events(&self, limit: usize) -> ordercore::Result<Vec<OutboxEntry>> {
-        Python::attach(|py| {
-            let answer = self
-                .host
-                .call_method1(py, "pending_events", (limit,))
-                .map_err(|e| self.fail(e))?;
-            let rows: Vec<(u64, String)> = answer
-                .extract(py)
-                .map_err(|e| self.unreadable("events", e))?;
-            rows.into_iter()
-                .map(|(position, text)| {
-                    Ok(OutboxEntry {
-                        position,
-                        event: serde_json::from_str(&text)
-                            .map_err(|e| self.unreadable("event", e))?,
-                    })
-                })
-                .collect()
-        })
-    }
-
-    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
-        Python::attach(|py| {
-            self.host
-                .call_method1(py, "mark_delivered", (positions.to_vec(),))
-                .map_err(|e| self.fail(e))?;
-            Ok(())
         })
     }
 }
@@ -310,7 +103,7 @@ impl Engine {
             Arc::new(PyHost { host, component })
         };
         let plugins = Plugins {
-            store: store.map(|host| Arc::new(PyStore { host }) as Arc<dyn Store>),
+            store: store.map(|s| Arc::new(HostStore(host("store", s))) as _),
             gateway: gateway.map(|g| Arc::new(HostGateway(host("gateway", g))) as _),
             carrier: carrier.map(|c| Arc::new(HostCarrier(host("carrier", c))) as _),
             tax: tax.map(|t| Arc::new(HostTaxProvider(host("tax", t))) as _),

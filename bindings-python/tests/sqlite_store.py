@@ -19,10 +19,10 @@ class SqliteStore:
         """)
         self.commits = 0
 
-    def load(self, kind, id):
+    def load(self, *, kind, id):
         with self._lock:
             row = self._db.execute("SELECT version, body FROM documents WHERE kind = ? AND id = ?", (kind, id)).fetchone()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else {"version": row[0], "document": row[1]}
 
     def commit(self, *, writes, events, idempotency):
         with self._lock:
@@ -50,7 +50,7 @@ class SqliteStore:
                     db.execute("INSERT INTO outbox (event) VALUES (?)", (event,))
                 if idempotency is not None:
                     try:
-                        db.execute("INSERT INTO idempotency VALUES (?, ?)", idempotency)
+                        db.execute("INSERT INTO idempotency VALUES (?, ?)", (idempotency["key"], idempotency["record"]))
                     except sqlite3.IntegrityError:
                         db.execute("ROLLBACK")
                         return "idempotency_conflict"
@@ -78,17 +78,18 @@ class SqliteStore:
         args.append(limit + 1)
         with self._lock:
             rows = [r[0] for r in self._db.execute(sql, args)]
-        return rows[:limit], len(rows) > limit
+        return {"documents": rows[:limit], "more": len(rows) > limit}
 
-    def idempotency(self, key):
+    def idempotency(self, *, key):
         with self._lock:
             row = self._db.execute("SELECT record FROM idempotency WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    def pending_events(self, limit):
+    def pending_events(self, *, limit):
         with self._lock:
-            return list(self._db.execute("SELECT position, event FROM outbox WHERE delivered = 0 ORDER BY position LIMIT ?", (limit,)))
+            rows = self._db.execute("SELECT position, event FROM outbox WHERE delivered = 0 ORDER BY position LIMIT ?", (limit,))
+            return [{"position": position, "event": event} for position, event in rows]
 
-    def mark_delivered(self, positions):
+    def mark_delivered(self, *, positions):
         with self._lock:
             self._db.executemany("UPDATE outbox SET delivered = 1 WHERE position = ?", [(p,) for p in positions])

@@ -8,6 +8,7 @@ import pytest
 
 import ordercore
 from ordercore.aio import AsyncEngine
+from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
 
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
@@ -23,46 +24,46 @@ class AsyncMemoryStore:
         self.records: Dict[str, str] = {}
         self.fail_commit: Optional[BaseException] = None
 
-    async def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+    async def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         await asyncio.sleep(0)
         row = self.documents.get((kind, id))
-        return (row[0], row[1]) if row else None
+        return {"version": row[0], "document": row[1]} if row else None
 
-    async def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
-                     idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+    async def commit(self, *, writes: List[StoreWrite], events: List[str],
+                     idempotency: Optional[StoreRecord]) -> Optional[str]:
         await asyncio.sleep(0)
         if self.fail_commit:
             raise self.fail_commit
         for w in writes:
             if self.documents.get((w["kind"], w["id"]), (0,))[0] != w["expected_version"]:
                 return "version_conflict"
-        if idempotency and idempotency[0] in self.records:
+        if idempotency and idempotency["key"] in self.records:
             return "idempotency_conflict"
         for w in writes:
             self.documents[(w["kind"], w["id"])] = (w["expected_version"] + 1, w["document"], w)
         self.outbox.extend([[len(self.outbox) + i + 1, e, False] for i, e in enumerate(events)])
         if idempotency:
-            self.records[idempotency[0]] = idempotency[1]
+            self.records[idempotency["key"]] = idempotency["record"]
         return None
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
         await asyncio.sleep(0)
         rows = sorted((w["created_at"], w["id"], body) for (kind, _), (_, body, w) in self.documents.items()
                       if kind == "order" and customer_id in (None, w["customer_id"]) and state in (None, w["state"])
                       and (due_before is None or (w["due_at"] is not None and w["due_at"] <= due_before))
                       and (after_created_at is None or (w["created_at"], w["id"]) > (after_created_at, after_id)))
-        return [r[2] for r in rows[:limit]], len(rows) > limit
+        return {"documents": [r[2] for r in rows[:limit]], "more": len(rows) > limit}
 
-    async def idempotency(self, key: str) -> Optional[str]:
+    async def idempotency(self, *, key: str) -> Optional[str]:
         await asyncio.sleep(0)
         return self.records.get(key)
 
-    async def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+    async def pending_events(self, *, limit: int) -> List[PendingEvent]:
         await asyncio.sleep(0)
-        return [(p, e) for p, e, sent in self.outbox if not sent][:limit]
+        return [{"position": p, "event": e} for p, e, sent in self.outbox if not sent][:limit]
 
-    async def mark_delivered(self, positions: List[int]) -> None:
+    async def mark_delivered(self, *, positions: List[int]) -> None:
         await asyncio.sleep(0)
         for row in self.outbox:
             if row[0] in positions:

@@ -29,8 +29,8 @@ def test_lifecycle_and_idempotency_on_sqlite():
     assert engine.place_order(c1, place("c1"), idempotency_key="k1") == order
     engine.execute(admin, {"command": "ship_order", "order_id": order["id"]})
     assert engine.get_order(c1, order["id"])["state"] == "shipped"
-    version, body = store.load("stock", "A@main")
-    assert version == 3 and '"on_hand":2' in body
+    stored = store.load(kind="stock", id="A@main")
+    assert stored["version"] == 3 and '"on_hand":2' in stored["document"]
     page = engine.query(c1, {"query": "list_orders", "limit": 10})["value"]
     assert [o["id"] for o in page["orders"]] == [order["id"]]
     assert engine.tick() == {"expired": [], "advanced": [], "failed": []}
@@ -65,7 +65,7 @@ class Boom(Exception):
 
 
 class FailingStore(SqliteStore):
-    def load(self, kind, id):
+    def load(self, *, kind, id):
         raise Boom(f"database down while loading {kind}/{id}")
 
 

@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
-from .types import OrderPage, OutboxEntry, PlaceOrderInput, PriceBreakdown, TickReport
+from .types import (OrderDocuments, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
+                    StoreRecord, StoreWrite, TickReport)
 
 __all__ = [
     "Engine", "Pricer", "Quote", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
@@ -271,7 +272,9 @@ def price_request(request: Mapping[str, Any]) -> PriceBreakdown:
 
 
 class Store(Protocol):
-    """Storage the engine can run on, implemented by the host (for example over SQLAlchemy).
+    """Storage the engine can run on, implemented by the host (for example over SQLAlchemy):
+    the host-store protocol of ``ordercore::host::store``, the same in every language, each
+    method called with the request's fields as keyword arguments.
 
     Documents, events and idempotency records are opaque JSON strings: store and return them as
     they come. Orders also come with index fields (``customer_id``, ``state``, ``created_at``,
@@ -280,28 +283,40 @@ class Store(Protocol):
     raised here comes back out of the engine call unchanged.
     """
 
-    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
-        """``(version, document_json)`` of a document, or ``None``."""
+    def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
+        """``{"version", "document"}`` of a document, or ``None``."""
 
-    def commit(self, *, writes: List[Dict[str, Any]], events: List[str], idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
-        """Apply everything in one transaction, or nothing. Each write has ``kind``, ``id``,
-        ``expected_version`` (0: must not exist), ``document`` and the index fields; store it as
-        ``expected_version + 1``. Return ``None`` (done), ``"version_conflict"`` (a version did
-        not match) or ``"idempotency_conflict"`` (the record's key exists)."""
+    def commit(self, *, writes: List[StoreWrite], events: List[str], idempotency: Optional[StoreRecord]) -> Optional[str]:
+        """Apply everything in one transaction, or nothing. Store each write as version
+        ``expected_version + 1`` (``expected_version`` 0: it must not exist yet), append the
+        events to the outbox, store the record under its new key. Return ``None`` (done),
+        ``"version_conflict"`` (a version did not match) or ``"idempotency_conflict"`` (the
+        record's key exists)."""
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
         """Order documents matching the filters (``due_at <= due_before``), ordered by
         ``(created_at, id)`` after the cursor, at most ``limit``; and whether more follow."""
 
-    def idempotency(self, key: str) -> Optional[str]:
+    def idempotency(self, *, key: str) -> Optional[str]:
         """The stored record JSON of ``key``, or ``None``."""
 
-    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
-        """Undelivered ``(position, event_json)``, oldest first."""
+    def pending_events(self, *, limit: int) -> List[PendingEvent]:
+        """Undelivered events, oldest first."""
 
-    def mark_delivered(self, positions: List[int]) -> None:
+    def mark_delivered(self, *, positions: List[int]) -> None:
         """Marks events delivered."""
+
+
+class _StoreAdapter:
+    """What the native engine calls for a :class:`Store`: ``call(method, request_json) ->
+    answer_json``, the request's fields as keyword arguments. Its exceptions pass through."""
+
+    def __init__(self, store: Any):
+        self._store = store
+
+    def call(self, method: str, request_json: str) -> str:
+        return _json.dumps(getattr(self._store, method)(**_json.loads(request_json)))
 
 
 class PaymentGateway(Protocol):
@@ -377,7 +392,7 @@ class Engine:
         def adapt(plugin: Any, name: str) -> Optional[_HostAdapter]:
             return None if plugin is None else _HostAdapter(plugin, name)
 
-        self._native = _native.Engine(_dumps(config or {}, "config"), store,
+        self._native = _native.Engine(_dumps(config or {}, "config"), None if store is None else _StoreAdapter(store),
                              adapt(gateway, "gateway"), adapt(carrier, "carrier"), adapt(tax, "tax"))
 
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:

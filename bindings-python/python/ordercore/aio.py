@@ -26,24 +26,25 @@ _T = TypeVar("_T")
 class AsyncStore(Protocol):
     """:class:`ordercore.Store` with ``async def`` methods (same arguments, same answers)."""
 
-    async def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]: ...
+    async def load(self, *, kind: str, id: str) -> Optional[types.StoredDocument]: ...
 
-    async def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
-                     idempotency: Optional[Tuple[str, str]]) -> Optional[str]: ...
+    async def commit(self, *, writes: List[types.StoreWrite], events: List[str],
+                     idempotency: Optional[types.StoreRecord]) -> Optional[str]: ...
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                           after_created_at: Optional[str], after_id: Optional[str],
-                          limit: int) -> Tuple[List[str], bool]: ...
+                          limit: int) -> types.OrderDocuments: ...
 
-    async def idempotency(self, key: str) -> Optional[str]: ...
+    async def idempotency(self, *, key: str) -> Optional[str]: ...
 
-    async def pending_events(self, limit: int) -> List[Tuple[int, str]]: ...
+    async def pending_events(self, *, limit: int) -> List[types.PendingEvent]: ...
 
-    async def mark_delivered(self, positions: List[int]) -> None: ...
+    async def mark_delivered(self, *, positions: List[int]) -> None: ...
 
 
 class _OnLoop:
-    """A synchronous store for the engine's worker threads over an async store on ``loop``."""
+    """A synchronous store for the engine's worker threads over an async store on ``loop``: each
+    method runs the store's coroutine on the loop and waits for its answer."""
 
     def __init__(self, store: AsyncStore, loop: asyncio.AbstractEventLoop):
         self._store = store
@@ -60,26 +61,23 @@ class _OnLoop:
             raise RuntimeError("the engine was called on the event loop's own thread: await AsyncEngine's methods")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()  # type: ignore[arg-type]
 
-    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
-        return self._wait(self._store.load(kind, id))
+    def load(self, **request: Any) -> Optional[types.StoredDocument]:
+        return self._wait(self._store.load(**request))
 
-    def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
-               idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
-        return self._wait(self._store.commit(writes=writes, events=events, idempotency=idempotency))
+    def commit(self, **request: Any) -> Optional[str]:
+        return self._wait(self._store.commit(**request))
 
-    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
-        return self._wait(self._store.find_orders(customer_id=customer_id, state=state, due_before=due_before,
-                                                  after_created_at=after_created_at, after_id=after_id, limit=limit))
+    def find_orders(self, **request: Any) -> types.OrderDocuments:
+        return self._wait(self._store.find_orders(**request))
 
-    def idempotency(self, key: str) -> Optional[str]:
-        return self._wait(self._store.idempotency(key))
+    def idempotency(self, **request: Any) -> Optional[str]:
+        return self._wait(self._store.idempotency(**request))
 
-    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
-        return self._wait(self._store.pending_events(limit))
+    def pending_events(self, **request: Any) -> List[types.PendingEvent]:
+        return self._wait(self._store.pending_events(**request))
 
-    def mark_delivered(self, positions: List[int]) -> None:
-        self._wait(self._store.mark_delivered(positions))
+    def mark_delivered(self, **request: Any) -> None:
+        self._wait(self._store.mark_delivered(**request))
 
 
 class AsyncEngine:

@@ -186,3 +186,47 @@ class TickReport(TypedDict):
 class OutboxEntry(TypedDict):
     position: int
     event: Dict[str, Any]
+
+
+# The host-store protocol (`ordercore::host::store`): what a `Store` is handed and answers.
+
+class StoredDocument(TypedDict):
+    """What :meth:`Store.load` answers for a stored document."""
+
+    version: int
+    document: str
+
+
+class StoreWrite(TypedDict):
+    """One document write of :meth:`Store.commit`; the index fields are ``None`` except for
+    orders."""
+
+    kind: str
+    id: str
+    expected_version: int
+    document: str
+    customer_id: Optional[str]
+    state: Optional[str]
+    created_at: Optional[str]
+    due_at: Optional[str]
+
+
+class StoreRecord(TypedDict):
+    """The idempotency record of :meth:`Store.commit`."""
+
+    key: str
+    record: str
+
+
+class OrderDocuments(TypedDict):
+    """What :meth:`Store.find_orders` answers."""
+
+    documents: List[str]
+    more: bool
+
+
+class PendingEvent(TypedDict):
+    """One event :meth:`Store.pending_events` answers."""
+
+    position: int
+    event: str

@@ -6,9 +6,10 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional
 
 import asyncpg
+from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
 
 
 class AsyncpgStore:
@@ -17,12 +18,12 @@ class AsyncpgStore:
     def __init__(self, pool: "asyncpg.Pool[Any]"):
         self.pool = pool
 
-    async def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+    async def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         row = await self.pool.fetchrow("SELECT version, body FROM documents WHERE kind = $1 AND id = $2", kind, id)
-        return (int(row["version"]), row["body"]) if row else None
+        return {"version": int(row["version"]), "document": row["body"]} if row else None
 
-    async def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
-                     idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+    async def commit(self, *, writes: List[StoreWrite], events: List[str],
+                     idempotency: Optional[StoreRecord]) -> Optional[str]:
         async with self.pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
@@ -44,7 +45,8 @@ class AsyncpgStore:
                         return "version_conflict"
                 if idempotency is not None:
                     status = await conn.execute(
-                        "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING", *idempotency)
+                        "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        idempotency["key"], idempotency["record"])
                     if not status.endswith(" 1"):
                         await transaction.rollback()
                         return "idempotency_conflict"
@@ -57,7 +59,7 @@ class AsyncpgStore:
         return None
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
         rows = await self.pool.fetch(
             "SELECT body FROM documents WHERE kind = 'order' "
             "AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR state = $2) "
@@ -65,16 +67,16 @@ class AsyncpgStore:
             "AND ($4::text IS NULL OR (created_at, id) > ($4, $5)) "
             "ORDER BY created_at, id LIMIT $6",
             customer_id, state, due_before, after_created_at, after_id or "", limit + 1)
-        return [r["body"] for r in rows[:limit]], len(rows) > limit
+        return {"documents": [r["body"] for r in rows[:limit]], "more": len(rows) > limit}
 
-    async def idempotency(self, key: str) -> Optional[str]:
+    async def idempotency(self, *, key: str) -> Optional[str]:
         value = await self.pool.fetchval("SELECT record FROM idempotency WHERE key = $1", key)
         return str(value) if value is not None else None
 
-    async def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+    async def pending_events(self, *, limit: int) -> List[PendingEvent]:
         rows = await self.pool.fetch(
             "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1", limit)
-        return [(int(r["position"]), r["event"]) for r in rows]
+        return [{"position": int(r["position"]), "event": r["event"]} for r in rows]
 
-    async def mark_delivered(self, positions: List[int]) -> None:
+    async def mark_delivered(self, *, positions: List[int]) -> None:
         await self.pool.execute("UPDATE outbox SET delivered = true WHERE position = ANY($1::bigint[])", positions)

@@ -7,7 +7,9 @@ answers ``version_conflict``, which the engine turns into a reload and a retry.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
+
+from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, create_engine,
                         event, insert, or_, select, update)
@@ -85,14 +87,14 @@ class SqlStore:
     def drop_tables(self) -> None:
         metadata.drop_all(self.engine)
 
-    def load(self, kind: str, id: str) -> Optional[Tuple[int, str]]:
+    def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         with self.engine.connect() as conn:
             row = conn.execute(select(documents.c.version, documents.c.body)
                                .where(documents.c.kind == kind, documents.c.id == id)).first()
-        return (int(row.version), row.body) if row else None
+        return {"version": int(row.version), "document": row.body} if row else None
 
-    def commit(self, *, writes: List[Dict[str, Any]], events: List[str],
-               idempotency: Optional[Tuple[str, str]]) -> Optional[str]:
+    def commit(self, *, writes: List[StoreWrite], events: List[str],
+               idempotency: Optional[StoreRecord]) -> Optional[str]:
         try:
             with self.engine.begin() as conn:
                 for w in writes:
@@ -115,7 +117,7 @@ class SqlStore:
                 if idempotency is not None:
                     try:
                         with conn.begin_nested():
-                            conn.execute(insert(idempotency_records).values(key=idempotency[0], record=idempotency[1]))
+                            conn.execute(insert(idempotency_records).values(key=idempotency["key"], record=idempotency["record"]))
                     except IntegrityError:
                         raise _Refused("idempotency_conflict") from None
                 if events:
@@ -125,7 +127,7 @@ class SqlStore:
         return None
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> Tuple[List[str], bool]:
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
         query = select(documents.c.body).where(documents.c.kind == "order")
         if customer_id is not None:
             query = query.where(documents.c.customer_id == customer_id)
@@ -139,20 +141,20 @@ class SqlStore:
         query = query.order_by(documents.c.created_at, documents.c.id).limit(limit + 1)
         with self.engine.connect() as conn:
             bodies = [row.body for row in conn.execute(query)]
-        return bodies[:limit], len(bodies) > limit
+        return {"documents": bodies[:limit], "more": len(bodies) > limit}
 
-    def idempotency(self, key: str) -> Optional[str]:
+    def idempotency(self, *, key: str) -> Optional[str]:
         with self.engine.connect() as conn:
             row = conn.execute(select(idempotency_records.c.record).where(idempotency_records.c.key == key)).first()
         return row.record if row else None
 
-    def pending_events(self, limit: int) -> List[Tuple[int, str]]:
+    def pending_events(self, *, limit: int) -> List[PendingEvent]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(outbox.c.position, outbox.c.event).where(outbox.c.delivered.is_(False))
                                 .order_by(outbox.c.position).limit(limit))
-            return [(int(r.position), r.event) for r in rows]
+            return [{"position": int(r.position), "event": r.event} for r in rows]
 
-    def mark_delivered(self, positions: List[int]) -> None:
+    def mark_delivered(self, *, positions: List[int]) -> None:
         if positions:
             with self.engine.begin() as conn:
                 conn.execute(update(outbox).where(outbox.c.position.in_(positions)).values(delivered=True))

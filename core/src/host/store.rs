@@ -1,0 +1,322 @@
+//! The host-store protocol: a [`Store`] kept in the host's own database (SQLAlchemy, asyncpg,
+//! `pg`, a C program's tables), reached through one [`HostFunction`] as plug-ins are.
+//!
+//! Documents, events and idempotency records travel as opaque JSON text: a host stores them as
+//! they come and answers them back unchanged, never parsing them. An order write also carries its
+//! index columns (customer, state, creation and due times — RFC 3339 in UTC, which compare and
+//! sort correctly as text), so a host can filter and list orders without reading the JSON.
+//!
+//! | method | request | answer |
+//! |---|---|---|
+//! | `load` | [`LoadRequest`] `{"kind", "id"}` | `null` (no such document) or [`StoredDocument`] `{"version", "document"}` |
+//! | `commit` | [`CommitRequest`] `{"writes", "events", "idempotency"}` | `null` or `"ok"` (all stored), `"version_conflict"` (a write's `expected_version` is not the stored one — 0 for a document that must not exist yet), `"idempotency_conflict"` (the record's key exists); nothing is stored unless everything is |
+//! | `find_orders` | [`FindOrdersRequest`] `{"customer_id", "state", "due_before", "after_created_at", "after_id", "limit"}` (`null`: no filter) | [`OrderPageAnswer`] `{"documents", "more"}`: order documents with `due_at <= due_before`, ordered by `(created_at, id)`, after the cursor, at most `limit`; `more` when others follow |
+//! | `idempotency` | [`IdempotencyRequest`] `{"key"}` | the record stored with `key`, or `null` |
+//! | `pending_events` | [`PendingEventsRequest`] `{"limit"}` | [`PendingEvent`]s `[{"position", "event"}]`: undelivered events, oldest first |
+//! | `mark_delivered` | [`MarkDeliveredRequest`] `{"positions"}` | `null` |
+//!
+//! A write is stored as version `expected_version + 1`. Events are numbered by the store from 1
+//! in commit order; positions are never reused. Python calls each method with the request's
+//! fields as keyword arguments, JavaScript with the request as one object (methods camelCased:
+//! `findOrders`, `pendingEvents`, `markDelivered`), C through one callback with the method's
+//! name and the request's JSON text.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{HostFunction, ask};
+use crate::error::{Error, Result};
+use crate::store::{
+    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
+    Versioned, Write,
+};
+
+/// A [`Store`] implemented by the host through [`HostFunction`] calls.
+pub struct HostStore(pub Arc<dyn HostFunction>);
+
+/// `load`'s request: which document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadRequest {
+    /// `"order"`, `"stock"`, `"promotion_usage"`, `"customer"` or `"checkout"`.
+    pub kind: String,
+    /// The document's id within its kind.
+    pub id: String,
+}
+
+/// `load`'s answer for a stored document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredDocument {
+    /// The stored version (1 for the first write, +1 per write).
+    pub version: u64,
+    /// The document's JSON text as it was written.
+    pub document: String,
+}
+
+/// `commit`'s request: everything one command changes, to store all together or not at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitRequest {
+    /// Document writes, in key order (kind, then id): a SQL store that locks rows in this order
+    /// cannot deadlock against another process doing the same.
+    pub writes: Vec<WriteRequest>,
+    /// Events to append to the outbox, as JSON text, in order.
+    pub events: Vec<String>,
+    /// The idempotency record to store under a new key, if the command had a key.
+    pub idempotency: Option<RecordRequest>,
+}
+
+/// One document write of a [`CommitRequest`]; the index fields are `null` except for orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteRequest {
+    /// The document's kind.
+    pub kind: String,
+    /// The document's id within its kind.
+    pub id: String,
+    /// The version the engine read (0: the document must not exist yet).
+    pub expected_version: u64,
+    /// The new document's JSON text: store it as version `expected_version + 1`.
+    pub document: String,
+    /// An order's customer.
+    pub customer_id: Option<String>,
+    /// An order's state.
+    pub state: Option<String>,
+    /// An order's creation time (RFC 3339, UTC).
+    pub created_at: Option<String>,
+    /// When the scheduler must look at the order (RFC 3339, UTC), if ever.
+    pub due_at: Option<String>,
+}
+
+/// The idempotency record of a [`CommitRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordRequest {
+    /// The key; the commit fails with `idempotency_conflict` when it is stored already.
+    pub key: String,
+    /// The record's JSON text, answered back by `idempotency`.
+    pub record: String,
+}
+
+/// `commit`'s answer (`null` reads as `ok`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitStatus {
+    /// Everything was stored.
+    Ok,
+    /// A write's expected version was not the stored one: nothing was stored.
+    VersionConflict,
+    /// The idempotency key is stored already: nothing was stored.
+    IdempotencyConflict,
+}
+
+/// `find_orders`'s request; `null` fields do not filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindOrdersRequest {
+    /// Only this customer's orders.
+    pub customer_id: Option<String>,
+    /// Only orders in this state.
+    pub state: Option<String>,
+    /// Only orders with `due_at <= due_before` (RFC 3339; compare as text).
+    pub due_before: Option<String>,
+    /// Cursor: the creation time of the previous page's last order.
+    pub after_created_at: Option<String>,
+    /// Cursor: the id of the previous page's last order.
+    pub after_id: Option<String>,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// `find_orders`'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPageAnswer {
+    /// The order documents' JSON text, ordered by `(created_at, id)`.
+    pub documents: Vec<String>,
+    /// Whether more orders match after the last one.
+    pub more: bool,
+}
+
+/// `idempotency`'s request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRequest {
+    /// The idempotency key.
+    pub key: String,
+}
+
+/// `pending_events`'s request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEventsRequest {
+    /// At most this many events.
+    pub limit: usize,
+}
+
+/// One event of `pending_events`'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEvent {
+    /// The event's position in the outbox.
+    pub position: u64,
+    /// The event's JSON text as it was committed.
+    pub event: String,
+}
+
+/// `mark_delivered`'s request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkDeliveredRequest {
+    /// Positions of delivered events.
+    pub positions: Vec<u64>,
+}
+
+/// Reads JSON text the store answered back; it is the engine's own, so a failure is the store's.
+fn read<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Provider {
+        component: "store".into(),
+        message: format!("the store answered an unreadable {what}: {e}"),
+    })
+}
+
+fn text<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Provider {
+        component: "store".into(),
+        message: e.to_string(),
+    })
+}
+
+impl WriteRequest {
+    fn of(write: &Write) -> Result<Self> {
+        let index = write.document.order_index();
+        Ok(WriteRequest {
+            kind: write.key.kind.name().into(),
+            id: write.key.id.to_string(),
+            expected_version: write.expected_version,
+            document: text(&write.document)?,
+            customer_id: index.as_ref().map(|i| i.customer_id.clone()),
+            state: index.as_ref().map(|i| i.state.into()),
+            created_at: index.as_ref().map(|i| i.created_at.clone()),
+            due_at: index.and_then(|i| i.due_at),
+        })
+    }
+}
+
+impl CommitRequest {
+    /// The request carrying `changes`.
+    pub fn of(changes: &ChangeSet) -> Result<Self> {
+        let idempotency = match &changes.idempotency {
+            Some(record) => Some(RecordRequest {
+                key: record.key.clone(),
+                record: text(record)?,
+            }),
+            None => None,
+        };
+        Ok(CommitRequest {
+            writes: changes
+                .writes
+                .iter()
+                .map(WriteRequest::of)
+                .collect::<Result<_>>()?,
+            events: changes.events.iter().map(text).collect::<Result<_>>()?,
+            idempotency,
+        })
+    }
+}
+
+impl FindOrdersRequest {
+    /// The request for `query` (its cursor split into its two columns).
+    pub fn of(query: &OrderQuery) -> Result<Self> {
+        let filter = query.filter()?;
+        let (after_created_at, after_id) = filter.after.unzip();
+        Ok(FindOrdersRequest {
+            customer_id: filter.customer_id,
+            state: filter.state.map(str::to_string),
+            due_before: filter.due_before,
+            after_created_at,
+            after_id,
+            limit: filter.limit,
+        })
+    }
+}
+
+impl HostStore {
+    fn ask<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        request: &impl Serialize,
+    ) -> Result<T> {
+        ask(&*self.0, "store", method, request)
+    }
+}
+
+impl Store for HostStore {
+    fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>> {
+        let request = LoadRequest {
+            kind: key.kind.name().into(),
+            id: key.id.to_string(),
+        };
+        let Some(stored) = self.ask::<Option<StoredDocument>>("load", &request)? else {
+            return Ok(None);
+        };
+        Ok(Some(Versioned {
+            version: stored.version,
+            value: read(&stored.document, "document")?,
+        }))
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<()> {
+        let request = CommitRequest::of(&changes)?;
+        match self.ask::<Option<CommitStatus>>("commit", &request)? {
+            None | Some(CommitStatus::Ok) => Ok(()),
+            Some(CommitStatus::VersionConflict) => Err(Error::VersionConflict {
+                key: "store".into(),
+            }),
+            Some(CommitStatus::IdempotencyConflict) => Err(Error::IdempotencyConflict {
+                key: request.idempotency.map(|r| r.key).unwrap_or_default(),
+            }),
+        }
+    }
+
+    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+        let page: OrderPageAnswer = self.ask("find_orders", &FindOrdersRequest::of(query)?)?;
+        let mut orders = Vec::with_capacity(page.documents.len());
+        for document in &page.documents {
+            // Only orders are asked for; another kind in the answer is the store's mistake.
+            match read(document, "order")? {
+                Document::Order(order) => orders.push(Arc::unwrap_or_clone(order)),
+                other => {
+                    return Err(Error::Provider {
+                        component: "store".into(),
+                        message: format!("find_orders answered a {} document", other.kind().name()),
+                    });
+                }
+            }
+        }
+        let next = match page.more {
+            true => orders.last().map(crate::store::order_cursor),
+            false => None,
+        };
+        Ok(OrderPage { orders, next })
+    }
+
+    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let request = IdempotencyRequest { key: key.into() };
+        let record: Option<String> = self.ask("idempotency", &request)?;
+        record.map(|text| read(&text, "record")).transpose()
+    }
+
+    fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let events: Vec<PendingEvent> =
+            self.ask("pending_events", &PendingEventsRequest { limit })?;
+        events
+            .into_iter()
+            .map(|pending| {
+                Ok(OutboxEntry {
+                    position: pending.position,
+                    event: read(&pending.event, "event")?,
+                })
+            })
+            .collect()
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
+        let request = MarkDeliveredRequest {
+            positions: positions.to_vec(),
+        };
+        self.ask::<serde::de::IgnoredAny>("mark_delivered", &request)
+            .map(|_| ())
+    }
+}
