@@ -169,33 +169,35 @@ export interface OrderCoreError extends Error {
   [detail: string]: unknown
 }
 
-/** A write of a commit: store `document` as version `expectedVersion + 1` if the stored version
- * is `expectedVersion` (0: must not exist yet). Orders carry index fields for `findOrders`. */
+/** A write of a commit: store `document` as version `expected_version + 1` if the stored
+ * version is `expected_version` (0: must not exist yet). Orders carry index fields for
+ * `findOrders` (`null` for other kinds). */
 export interface StoreWrite {
-  kind: string; id: string; expectedVersion: number; document: string
-  customerId: string | null; state: string | null; createdAt: string | null; dueAt: string | null
+  kind: string; id: string; expected_version: number; document: string
+  customer_id: string | null; state: string | null; created_at: string | null; due_at: string | null
 }
 
-/** Storage implemented by the host (e.g. over PostgreSQL with `pg`). Every method may answer a
- * value or a Promise; documents, events and records are opaque JSON strings to store as given.
- * An exception thrown (or a Promise rejected) here rejects the engine call with that same
- * exception. */
+/** Storage implemented by the host (e.g. over PostgreSQL with `pg`): the host-store protocol of
+ * `ordercore::host::store`, the same in every language, each method given the request as one
+ * object. Every method may answer a value or a Promise; documents, events and records are
+ * opaque JSON strings to store as given. An exception thrown (or a Promise rejected) here
+ * rejects the engine call with that same exception. */
 export interface Store {
-  load(kind: string, id: string): MaybePromise<{ version: number; document: string } | null | undefined>
+  load(request: { kind: string; id: string }): MaybePromise<{ version: number; document: string } | null | undefined>
   /** Apply everything in one transaction, or nothing. Answer nothing (done),
    * `'version_conflict'` or `'idempotency_conflict'`. */
-  commit(change: {
+  commit(request: {
     writes: StoreWrite[]; events: string[]; idempotency: { key: string; record: string } | null
   }): MaybePromise<'version_conflict' | 'idempotency_conflict' | 'ok' | null | undefined | void>
-  /** Orders matching the filter (`dueAt <= dueBefore`), ordered by `(createdAt, id)` after the
-   * cursor, at most `limit`, and whether more follow. */
-  findOrders(filter: {
-    customerId: string | null; state: string | null; dueBefore: string | null
-    afterCreatedAt: string | null; afterId: string | null; limit: number
+  /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
+   * the cursor, at most `limit`, and whether more follow. */
+  findOrders(request: {
+    customer_id: string | null; state: string | null; due_before: string | null
+    after_created_at: string | null; after_id: string | null; limit: number
   }): MaybePromise<{ documents: string[]; more: boolean }>
-  idempotency(key: string): MaybePromise<string | null | undefined>
-  pendingEvents(limit: number): MaybePromise<Array<{ position: number; event: string }>>
-  markDelivered(positions: number[]): MaybePromise<void>
+  idempotency(request: { key: string }): MaybePromise<string | null | undefined>
+  pendingEvents(request: { limit: number }): MaybePromise<Array<{ position: number; event: string }>>
+  markDelivered(request: { positions: number[] }): MaybePromise<void>
 }
 export type MaybePromise<T> = T | Promise<T>
 

@@ -42,19 +42,20 @@ fi
 if ! command -v valgrind >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
 fi
+# cJSON (from Debian) reads JSON in the C tests: the store written in C, the scenario runner.
+if [ ! -f /usr/include/cjson/cJSON.h ]; then
+  (apt-get update -qq && apt-get install -y -qq libcjson-dev) >/dev/null
+fi
 python3 tests/vectors/split_cases.py target/vector-cases
 gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DVECTORS_DIR="\"$PWD/target/vector-cases\"" \
-  tests/c/test_ordercore.c -L target/debug -lordercore_c -lpthread -ldl -lm -o target/c-tests
+  tests/c/test_ordercore.c -L target/debug -lordercore_c -lcjson -lpthread -ldl -lm -o target/c-tests
 clog=$(mktemp)
 LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect target/c-tests | tee "$clog"
 c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
-echo "the shared engine scenarios through the C ABI (cJSON from Debian), under valgrind"
-if [ ! -f /usr/include/cjson/cJSON.h ]; then
-  (apt-get update -qq && apt-get install -y -qq libcjson-dev) >/dev/null
-fi
+echo "the shared engine scenarios through the C ABI, under valgrind"
 gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DSCENARIOS_DIR="\"$PWD/tests/vectors/engine\"" \
   tests/c/test_engine_vectors.c -L target/debug -lordercore_c -lcjson -lpthread -ldl -lm -o target/c-engine-vectors
 LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=full \

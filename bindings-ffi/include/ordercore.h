@@ -83,76 +83,40 @@ typedef enum OcStatus {
 // between threads.
 typedef struct OcEngine OcEngine;
 
-// One document write of a change set. Strings are valid only during the `commit` call.
-typedef struct OcWrite {
-  // `"order"`, `"stock"`, `"promotion_usage"` or `"customer"`.
-  const char *kind;
-  // The document id within its kind.
-  const char *id;
-  // The version the engine read (0: the document must not exist yet); store it as +1.
-  uint64_t expected_version;
-  // The document, `{"kind": …, "body": {…}}`: store it as is, return it from `load`.
-  const char *document_json;
-  // For orders (else NULL): the customer id, to filter by.
-  const char *customer_id;
-  // For orders (else NULL): the state, to filter by.
-  const char *state;
-  // For orders (else NULL): RFC 3339 creation time, the listing order with `id`.
-  const char *created_at;
-  // For orders (else NULL, also when not due): RFC 3339 time the scheduler must look at it.
-  const char *due_at;
-} OcWrite;
+// Answers one request of the engine: `method` with the JSON text `request_json`. Set
+// `*out_answer_json` to the answer's JSON text allocated with `malloc` (the library frees it;
+// NULL reads as `null`) and return `OC_STATUS_OK`; any other status fails the engine call with
+// `provider_error` (an `OcStatus` value, taken as a plain integer). The request is valid only
+// during the call. Called from every thread that uses the engine: the host synchronizes.
+typedef int32_t (*OcHostCall)(void *user_data,
+                              const char *method,
+                              const char *request_json,
+                              char **out_answer_json);
 
-// A filter over orders (strings NULL when not filtering). Return matching orders ordered by
-// `(created_at, id)`, after the cursor `after_created_at`/`after_id` when given, at most
-// `limit`.
-typedef struct OcOrderQuery {
-  // Only this customer's orders.
-  const char *customer_id;
-  // Only orders in this state.
-  const char *state;
-  // Only orders with `due_at <= due_before` (RFC 3339; compare as text).
-  const char *due_before;
-  // Cursor: creation time of the last order of the previous page.
-  const char *after_created_at;
-  // Cursor: id of the last order of the previous page.
-  const char *after_id;
-  // Page size.
-  uint32_t limit;
-} OcOrderQuery;
-
-// Storage callbacks. Every callback returns `OC_STATUS_OK`, or `OC_STATUS_VERSION_CONFLICT` /
-// `OC_STATUS_IDEMPOTENCY_CONFLICT` from `commit`, or any other status for a failure (reported
-// as `provider_error`). Strings a callback returns through `char **` must be allocated with
-// `malloc`; the library frees them. Callbacks may be called from every thread that uses the
-// engine: the host synchronizes.
-typedef struct OcStore {
-  // Passed back to every callback.
+// A component implemented by the host: its callback and what to pass back to it.
+typedef struct OcHost {
+  // Passed back to every call; must stay valid until `oc_engine_free`.
   void *user_data;
-  // Loads a document: sets `*out_version` and `*out_document_json`, or leaves
-  // `*out_document_json` NULL when there is none.
-  enum OcStatus (*load)(void*, const char*, const char*, uint64_t*, char**);
-  // Applies all writes (each only if its stored version equals `expected_version`), appends
-  // the events (JSON strings) to the outbox, and stores the idempotency record (`key` and
-  // `record_json`, both NULL when absent; the key must be new) — all or nothing.
-  enum OcStatus (*commit)(void*,
-                          const struct OcWrite*,
-                          uintptr_t,
-                          const char*const *,
-                          uintptr_t,
-                          const char*,
-                          const char*);
-  // Lists orders: sets `*out_documents_json` to a JSON array of the stored order documents
-  // and `*out_next_created_at`/`*out_next_id` to the cursor of the last one when there may be
-  // more (else NULL).
-  enum OcStatus (*find_orders)(void*, const struct OcOrderQuery*, char**, char**, char**);
-  // Gets the idempotency record of a key: `*out_record_json` or NULL.
-  enum OcStatus (*idempotency)(void*, const char*, char**);
-  // Undelivered events, oldest first: a JSON array of `{"position": n, "event": <event>}`.
-  enum OcStatus (*pending_events)(void*, uint32_t, char**);
-  // Marks events delivered by position.
-  enum OcStatus (*mark_delivered)(void*, const uint64_t*, uintptr_t);
-} OcStore;
+  // The callback; NULL leaves the built-in component in place.
+  OcHostCall call;
+} OcHost;
+
+// The components a host supplies (each one's `call` NULL for the built-in default). Their
+// methods and documents are those of the core's `host` module (`docs/engine.md`, "Components
+// written in the host language"): `store` answers `load`,
+// `commit`, `find_orders`, `idempotency`, `pending_events` and `mark_delivered`; `gateway`
+// answers `execute`; `carrier` answers `rates`, `create_label` and `validate_address`; `tax`
+// answers `rates`.
+typedef struct OcPlugins {
+  // Storage; the memory store when NULL.
+  struct OcHost store;
+  // The payment provider; the fake gateway when NULL.
+  struct OcHost gateway;
+  // The carrier; the table-rate carrier when NULL.
+  struct OcHost carrier;
+  // The tax service; the configuration's tax table when NULL.
+  struct OcHost tax;
+} OcPlugins;
 
 #ifdef __cplusplus
 extern "C" {
@@ -177,15 +141,17 @@ enum OcStatus oc_engine_new(const char *config_json,
                             struct OcEngine **out_engine,
                             char **out_error);
 
-// Creates an engine whose documents live in the host's store (see `OcStore`). The table is
-// copied; `store->user_data` must stay valid until `oc_engine_free`. Every callback must be set.
+// Creates an engine with components implemented by the host (see `OcPlugins`): a store over
+// its own database, a payment gateway, a carrier, a tax service; a component whose `call` is
+// NULL stays the built-in one. The table is copied; each `user_data` must stay valid until
+// `oc_engine_free`.
 //
 // # Safety
-// As for `oc_engine_new`; `store` must point to a filled `OcStore`.
-enum OcStatus oc_engine_new_with_store(const char *config_json,
-                                       const struct OcStore *store,
-                                       struct OcEngine **out_engine,
-                                       char **out_error);
+// As for `oc_engine_new`; `plugins` must point to an `OcPlugins`.
+enum OcStatus oc_engine_new_with_plugins(const char *config_json,
+                                         const struct OcPlugins *plugins,
+                                         struct OcEngine **out_engine,
+                                         char **out_error);
 
 // Releases an engine (NULL is ignored).
 //

@@ -12,8 +12,8 @@ use std::ptr;
 use ordercore::json::{JsonConfig, JsonEngine, error_json, parse, price_request};
 use ordercore::{Error, ErrorCode};
 
-mod store;
-pub use store::{OcOrderQuery, OcStore, OcWrite};
+mod host;
+pub use host::{OcHost, OcHostCall, OcPlugins};
 
 /// The status of every call. Values 1–19 mirror the core's stable error codes
 /// (`oc_status_name` gives the code string); 100+ are C-boundary problems.
@@ -260,11 +260,14 @@ pub extern "C" fn oc_version() -> *const c_char {
 /// answers `"unknown_status"` (reading it as the enum would be undefined behaviour).
 #[unsafe(no_mangle)]
 pub extern "C" fn oc_status_name(status: i32) -> *const c_char {
+    status_name(status).as_ptr()
+}
+
+fn status_name(status: i32) -> &'static std::ffi::CStr {
     OcStatus::ALL
         .into_iter()
         .find(|known| *known as i32 == status)
         .map_or(c"unknown_status", OcStatus::name)
-        .as_ptr()
 }
 
 /// Creates an engine from a JSON configuration (`"{}"` for all defaults; see
@@ -298,15 +301,17 @@ pub unsafe extern "C" fn oc_engine_new(
     }
 }
 
-/// Creates an engine whose documents live in the host's store (see `OcStore`). The table is
-/// copied; `store->user_data` must stay valid until `oc_engine_free`. Every callback must be set.
+/// Creates an engine with components implemented by the host (see `OcPlugins`): a store over
+/// its own database, a payment gateway, a carrier, a tax service; a component whose `call` is
+/// NULL stays the built-in one. The table is copied; each `user_data` must stay valid until
+/// `oc_engine_free`.
 ///
 /// # Safety
-/// As for `oc_engine_new`; `store` must point to a filled `OcStore`.
+/// As for `oc_engine_new`; `plugins` must point to an `OcPlugins`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn oc_engine_new_with_store(
+pub unsafe extern "C" fn oc_engine_new_with_plugins(
     config_json: *const c_char,
-    store: *const OcStore,
+    plugins: *const OcPlugins,
     out_engine: *mut *mut OcEngine,
     out_error: *mut *mut c_char,
 ) -> OcStatus {
@@ -318,18 +323,11 @@ pub unsafe extern "C" fn oc_engine_new_with_store(
                     "out_engine is NULL",
                 ));
             }
-            let table = store
+            let table = plugins
                 .as_ref()
-                .ok_or(Failure::Boundary(OcStatus::NullPointer, "store is NULL"))?;
-            let store = store::CStore::new(table).ok_or(Failure::Boundary(
-                OcStatus::NullPointer,
-                "a store callback is NULL",
-            ))?;
+                .ok_or(Failure::Boundary(OcStatus::NullPointer, "plugins is NULL"))?;
             let config: JsonConfig = parse(text(config_json, "config_json")?, "config")?;
-            let inner = JsonEngine::from_config(
-                config,
-                ordercore::json::Plugins::store(std::sync::Arc::new(store)),
-            )?;
+            let inner = JsonEngine::from_config(config, host::plugins(table))?;
             *out_engine = Box::into_raw(Box::new(OcEngine { inner }));
             Ok(None)
         })

@@ -187,11 +187,7 @@ impl<A: 'static + JsValuesTupleIntoVec> Method<A> {
     }
 
     /// `provider_error`: the method answered something that does not read as `what`.
-    pub(crate) fn unreadable(
-        &self,
-        what: &str,
-        detail: impl std::fmt::Display,
-    ) -> ordercore::Error {
+    fn unreadable(&self, what: &str, detail: impl std::fmt::Display) -> ordercore::Error {
         provider(
             self.component,
             format!("{} answered an unreadable {what}: {detail}", self.name),

@@ -13,7 +13,6 @@
 mod bridge;
 mod numbers;
 mod plugins;
-mod store;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -24,7 +23,6 @@ use napi_derive::napi;
 use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse};
 
 use crate::numbers::amounts_from_doubles;
-use crate::store::NodeStore;
 
 thread_local! {
     /// The exception a host plug-in raised during the engine call running on this thread:
@@ -190,7 +188,7 @@ fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
     };
     Ok(Plugins {
         store: member("store")?
-            .map(|s| NodeStore::new(s, timeout).map(|s| Arc::new(s) as _))
+            .map(|s| plugins::store(s, timeout))
             .transpose()?,
         gateway: member("gateway")?
             .map(|g| plugins::gateway(g, timeout))

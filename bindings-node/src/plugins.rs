@@ -1,15 +1,17 @@
-//! Payment gateway, carrier and tax service written in JS: objects whose methods may answer
-//! values or Promises, reached through the core's `host` adapters (which define the request and
-//! answer documents, the same in every language).
+//! Store, payment gateway, carrier and tax service written in JS: objects whose methods may
+//! answer values or Promises, reached through the core's `host` adapters (which define the
+//! request and answer documents, the same in every language). Each method gets the request as
+//! one object.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::numbers::amounts_from_doubles;
 use napi::bindgen_prelude::*;
-use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostTaxProvider};
+use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostStore, HostTaxProvider};
 use ordercore::payment::PaymentGateway;
 use ordercore::shipping::Carrier;
+use ordercore::store::Store;
 use ordercore::tax::TaxProvider;
 use serde_json::Value;
 
@@ -19,6 +21,9 @@ use crate::bridge::{Method, provider};
 struct NodeHost {
     component: &'static str,
     methods: Vec<(&'static str, Method<Value>)>,
+    /// Whether answers carry amounts, which may be JS numbers (not a store's: its documents are
+    /// the engine's own text).
+    amounts: bool,
 }
 
 impl NodeHost {
@@ -46,7 +51,11 @@ impl NodeHost {
                 methods.push((core, method));
             }
         }
-        Ok(NodeHost { component, methods })
+        Ok(NodeHost {
+            component,
+            methods,
+            amounts: component != "store",
+        })
     }
 }
 
@@ -58,14 +67,29 @@ impl HostFunction for NodeHost {
         };
         let request: Value = serde_json::from_str(request_json)
             .map_err(|e| provider(self.component, e.to_string()))?;
-        let answer = function.ask(request)?;
-        let text = answer.to_string();
+        let text = function.ask(request)?.to_string();
+        if !self.amounts {
+            return Ok(text);
+        }
         // Amounts in the answer may be JS numbers: the same exact-conversion rule as inputs.
         Ok(amounts_from_doubles(&text, self.component)?.into_owned())
     }
 }
 
-/// The engine's host plug-ins given to `new Engine(config, { gateway, carrier, tax })`.
+/// The engine's host components given to `new Engine(config, { store, gateway, carrier, tax })`.
+pub(crate) fn store(value: Unknown, timeout: Duration) -> ordercore::Result<Arc<dyn Store>> {
+    let methods = [
+        ("load", "load"),
+        ("commit", "commit"),
+        ("find_orders", "findOrders"),
+        ("idempotency", "idempotency"),
+        ("pending_events", "pendingEvents"),
+        ("mark_delivered", "markDelivered"),
+    ];
+    let host = NodeHost::bind(value, "store", &methods, &[], timeout)?;
+    Ok(Arc::new(HostStore(Arc::new(host))))
+}
+
 pub(crate) fn gateway(
     value: Unknown,
     timeout: Duration,

@@ -50,7 +50,7 @@ class JsStore {
     return this.async ? tick().then(() => value) : value
   }
 
-  load (kind, id) {
+  load ({ kind, id }) {
     const row = this.documents.get(`${kind}/${id}`)
     return this.answer(row ? { version: row.version, document: row.document } : null)
   }
@@ -58,12 +58,12 @@ class JsStore {
   commit ({ writes, events, idempotency }) {
     for (const write of writes) {
       const row = this.documents.get(`${write.kind}/${write.id}`)
-      if ((row ? row.version : 0) !== write.expectedVersion) return this.answer('version_conflict')
+      if ((row ? row.version : 0) !== write.expected_version) return this.answer('version_conflict')
     }
     if (idempotency && this.records.has(idempotency.key)) return this.answer('idempotency_conflict')
     for (const write of writes) {
       this.documents.set(`${write.kind}/${write.id}`, {
-        version: write.expectedVersion + 1, document: write.document, index: write,
+        version: write.expected_version + 1, document: write.document, index: write,
       })
     }
     for (const event of events) {
@@ -73,30 +73,30 @@ class JsStore {
     return this.answer(null)
   }
 
-  findOrders ({ customerId, state, dueBefore, afterCreatedAt, afterId, limit }) {
+  findOrders ({ customer_id: customerId, state, due_before: dueBefore, after_created_at: afterCreatedAt, after_id: afterId, limit }) {
     const rows = [...this.documents.values()]
       .map((row) => row.index)
       .filter((w) => w.kind === 'order')
-      .filter((w) => customerId == null || w.customerId === customerId)
+      .filter((w) => customerId == null || w.customer_id === customerId)
       .filter((w) => state == null || w.state === state)
-      .filter((w) => dueBefore == null || (w.dueAt != null && w.dueAt <= dueBefore))
+      .filter((w) => dueBefore == null || (w.due_at != null && w.due_at <= dueBefore))
       .filter((w) => afterCreatedAt == null ||
-        w.createdAt > afterCreatedAt || (w.createdAt === afterCreatedAt && w.id > afterId))
-      .sort((a, b) => (a.createdAt + a.id < b.createdAt + b.id ? -1 : 1))
+        w.created_at > afterCreatedAt || (w.created_at === afterCreatedAt && w.id > afterId))
+      .sort((a, b) => (a.created_at + a.id < b.created_at + b.id ? -1 : 1))
     const page = rows.slice(0, limit).map((w) => this.documents.get(`order/${w.id}`).document)
     return this.answer({ documents: page, more: rows.length > limit })
   }
 
-  idempotency (key) {
+  idempotency ({ key }) {
     return this.answer(this.records.get(key) ?? null)
   }
 
-  pendingEvents (limit) {
+  pendingEvents ({ limit }) {
     const rows = this.outbox.filter((e) => !e.delivered).slice(0, limit)
     return this.answer(rows.map(({ position, event }) => ({ position, event })))
   }
 
-  markDelivered (positions) {
+  markDelivered ({ positions }) {
     for (const p of positions) this.outbox[p - 1].delivered = true
     return this.answer(undefined)
   }

@@ -49,7 +49,7 @@ test('an exception thrown or a Promise rejected by the host store comes out unch
   // The engine binds the store's methods once, when it is built: the switch lives in the store.
   class FlakyStore extends JsStore {
     commit (change) { return this.fail ? this.fail() : super.commit(change) }
-    load (kind, id) { return this.failLoad ? this.failLoad() : super.load(kind, id) }
+    load (request) { return this.failLoad ? this.failLoad() : super.load(request) }
   }
   for (const fail of [
     () => { throw new HostDown('db is down') },
@@ -78,7 +78,7 @@ test('a store missing a method is refused at construction, naming it', () => {
 
 test('a host call with no answer within hostTimeoutMs fails with provider_error and frees its worker', async () => {
   class StuckStore extends JsStore {
-    load (kind, id) { return this.stuck ? new Promise(() => {}) : super.load(kind, id) }
+    load (request) { return this.stuck ? new Promise(() => {}) : super.load(request) }
   }
   const store = new StuckStore({ async: true })
   const engine = new ordercore.Engine({}, { store, hostTimeoutMs: 150 })

@@ -49,7 +49,7 @@ class PgStore {
     }
   }
 
-  async load (kind, id) {
+  async load ({ kind, id }) {
     const { rows } = await this.pool.query('SELECT version, body FROM documents WHERE kind = $1 AND id = $2', [kind, id])
     return rows.length ? { version: Number(rows[0].version), document: rows[0].body } : null
   }
@@ -60,8 +60,8 @@ class PgStore {
       await client.query('BEGIN')
       const abort = async (status) => { await client.query('ROLLBACK'); return status }
       for (const w of writes) {
-        const index = [w.customerId, w.state, w.createdAt, w.dueAt]
-        const result = w.expectedVersion === 0
+        const index = [w.customer_id, w.state, w.created_at, w.due_at]
+        const result = w.expected_version === 0
           ? await client.query(
             `INSERT INTO documents (kind, id, version, body, customer_id, state, created_at, due_at)
              VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -70,7 +70,7 @@ class PgStore {
             `UPDATE documents SET version = version + 1, body = $3, customer_id = $4, state = $5,
                created_at = $6, due_at = $7
              WHERE kind = $1 AND id = $2 AND version = $8`,
-            [w.kind, w.id, w.document, ...index, w.expectedVersion])
+            [w.kind, w.id, w.document, ...index, w.expected_version])
         if (result.rowCount !== 1) return await abort('version_conflict')
       }
       if (idempotency) {
@@ -92,7 +92,7 @@ class PgStore {
     }
   }
 
-  async findOrders ({ customerId, state, dueBefore, afterCreatedAt, afterId, limit }) {
+  async findOrders ({ customer_id: customerId, state, due_before: dueBefore, after_created_at: afterCreatedAt, after_id: afterId, limit }) {
     const { rows } = await this.pool.query(
       `SELECT body FROM documents
        WHERE kind = 'order'
@@ -106,18 +106,18 @@ class PgStore {
     return { documents: rows.slice(0, limit).map((r) => r.body), more: rows.length > limit }
   }
 
-  async idempotency (key) {
+  async idempotency ({ key }) {
     const { rows } = await this.pool.query('SELECT record FROM idempotency WHERE key = $1', [key])
     return rows.length ? rows[0].record : null
   }
 
-  async pendingEvents (limit) {
+  async pendingEvents ({ limit }) {
     const { rows } = await this.pool.query(
       'SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1', [limit])
     return rows.map((r) => ({ position: Number(r.position), event: r.event }))
   }
 
-  async markDelivered (positions) {
+  async markDelivered ({ positions }) {
     await this.pool.query('UPDATE outbox SET delivered = true WHERE position = ANY($1::bigint[])', [positions])
   }
 }

@@ -1,11 +1,13 @@
 /*
- * A thread-safe in-memory store written in C against the OcStore callbacks: what a C host
- * writes over its own database. Documents, events and records are kept as the opaque JSON
- * strings the engine hands over; orders are filtered by the index fields of each write.
+ * A thread-safe in-memory store written in C against the host-store protocol (one `OcHostCall`
+ * answering JSON requests, read with cJSON): what a C host writes over its own database.
+ * Documents, events and records are kept as the opaque JSON text the engine hands over; orders
+ * are filtered by the index fields of each write.
  */
 #ifndef ORDERCORE_TEST_MEMORY_STORE_H
 #define ORDERCORE_TEST_MEMORY_STORE_H
 
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +23,6 @@ typedef struct Doc {
 } Doc;
 
 typedef struct Event {
-    uint64_t position;
     int delivered;
     char *json;
 } Event;
@@ -34,7 +35,7 @@ typedef struct MemoryStore {
     pthread_mutex_t lock;
     Doc *docs;
     size_t n_docs, cap_docs;
-    Event *events;
+    Event *events; /* events[i] is at position i + 1 */
     size_t n_events, cap_events;
     Record *records;
     size_t n_records, cap_records;
@@ -50,6 +51,17 @@ typedef struct MemoryStore {
         }                                                                         \
     } while (0)
 
+/* A string member of a request, or NULL (absent or JSON null). */
+static const char *field(const cJSON *object, const char *name) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static double number(const cJSON *object, const char *name) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    return cJSON_IsNumber(item) ? item->valuedouble : 0;
+}
+
 static void copy(char *to, size_t size, const char *from) {
     snprintf(to, size, "%s", from ? from : "");
 }
@@ -60,64 +72,80 @@ static Doc *find_doc(MemoryStore *s, const char *kind, const char *id) {
     return NULL;
 }
 
-static OcStatus ms_load(void *data, const char *kind, const char *id, uint64_t *version, char **out) {
-    MemoryStore *s = data;
-    if (s->fail_loads) return OC_STATUS_PROVIDER_ERROR;
-    pthread_mutex_lock(&s->lock);
-    Doc *d = find_doc(s, kind, id);
-    *out = d ? strdup(d->json) : NULL;
-    *version = d ? d->version : 0;
-    pthread_mutex_unlock(&s->lock);
-    return OC_STATUS_OK;
+static Record *find_record(MemoryStore *s, const char *key) {
+    for (size_t i = 0; i < s->n_records; i++)
+        if (strcmp(s->records[i].key, key) == 0) return &s->records[i];
+    return NULL;
 }
 
-static OcStatus ms_commit(void *data, const OcWrite *writes, uintptr_t n_writes, const char *const *events, uintptr_t n_events,
-                          const char *key, const char *record) {
-    MemoryStore *s = data;
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < n_writes; i++) {
-        Doc *d = find_doc(s, writes[i].kind, writes[i].id);
-        if ((d ? d->version : 0) != writes[i].expected_version) {
-            pthread_mutex_unlock(&s->lock);
-            return OC_STATUS_VERSION_CONFLICT;
-        }
+static cJSON *ms_load(MemoryStore *s, const cJSON *request) {
+    Doc *d = find_doc(s, field(request, "kind"), field(request, "id"));
+    if (!d) return cJSON_CreateNull();
+    cJSON *answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(answer, "version", (double)d->version);
+    cJSON_AddStringToObject(answer, "document", d->json);
+    return answer;
+}
+
+/* Whether every write still finds the version it expects, and the record's key is new. */
+static const char *ms_refusal(MemoryStore *s, const cJSON *writes, const cJSON *record) {
+    const cJSON *w;
+    cJSON_ArrayForEach(w, writes) {
+        Doc *d = find_doc(s, field(w, "kind"), field(w, "id"));
+        if ((d ? d->version : 0) != (uint64_t)number(w, "expected_version")) return "version_conflict";
     }
-    if (key)
-        for (size_t i = 0; i < s->n_records; i++)
-            if (strcmp(s->records[i].key, key) == 0) {
-                pthread_mutex_unlock(&s->lock);
-                return OC_STATUS_IDEMPOTENCY_CONFLICT;
-            }
-    for (size_t i = 0; i < n_writes; i++) {
-        const OcWrite *w = &writes[i];
-        Doc *d = find_doc(s, w->kind, w->id);
+    if (cJSON_IsObject(record) && find_record(s, field(record, "key"))) return "idempotency_conflict";
+    return NULL;
+}
+
+static cJSON *ms_commit(MemoryStore *s, const cJSON *request) {
+    const cJSON *writes = cJSON_GetObjectItemCaseSensitive(request, "writes");
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(request, "events");
+    const cJSON *record = cJSON_GetObjectItemCaseSensitive(request, "idempotency");
+    const char *refusal = ms_refusal(s, writes, record);
+    if (refusal) return cJSON_CreateString(refusal);
+    const cJSON *w, *e;
+    cJSON_ArrayForEach(w, writes) {
+        Doc *d = find_doc(s, field(w, "kind"), field(w, "id"));
         if (!d) {
             GROW(s->docs, s->n_docs, s->cap_docs);
             d = &s->docs[s->n_docs++];
             memset(d, 0, sizeof *d);
-            copy(d->kind, sizeof d->kind, w->kind);
-            copy(d->id, sizeof d->id, w->id);
+            copy(d->kind, sizeof d->kind, field(w, "kind"));
+            copy(d->id, sizeof d->id, field(w, "id"));
         }
         free(d->json);
-        d->json = strdup(w->document_json);
-        d->version = w->expected_version + 1;
-        copy(d->customer, sizeof d->customer, w->customer_id);
-        copy(d->state, sizeof d->state, w->state);
-        copy(d->created, sizeof d->created, w->created_at);
-        copy(d->due, sizeof d->due, w->due_at);
+        d->json = strdup(field(w, "document"));
+        d->version = (uint64_t)number(w, "expected_version") + 1;
+        copy(d->customer, sizeof d->customer, field(w, "customer_id"));
+        copy(d->state, sizeof d->state, field(w, "state"));
+        copy(d->created, sizeof d->created, field(w, "created_at"));
+        copy(d->due, sizeof d->due, field(w, "due_at"));
     }
-    for (size_t i = 0; i < n_events; i++) {
+    cJSON_ArrayForEach(e, events) {
         GROW(s->events, s->n_events, s->cap_events);
-        s->events[s->n_events] = (Event){.position = s->n_events + 1, .delivered = 0, .json = strdup(events[i])};
-        s->n_events++;
+        s->events[s->n_events++] = (Event){.delivered = 0, .json = strdup(e->valuestring)};
     }
-    if (key && record) {
+    if (cJSON_IsObject(record)) {
         GROW(s->records, s->n_records, s->cap_records);
-        s->records[s->n_records++] = (Record){.key = strdup(key), .json = strdup(record)};
+        s->records[s->n_records++] = (Record){.key = strdup(field(record, "key")), .json = strdup(field(record, "record"))};
     }
     s->commits++;
-    pthread_mutex_unlock(&s->lock);
-    return OC_STATUS_OK;
+    return cJSON_CreateString("ok");
+}
+
+static int ms_matches(const Doc *d, const cJSON *q) {
+    const char *customer = field(q, "customer_id"), *state = field(q, "state"), *due = field(q, "due_before");
+    const char *after_at = field(q, "after_created_at"), *after_id = field(q, "after_id");
+    if (strcmp(d->kind, "order") != 0) return 0;
+    if (customer && strcmp(d->customer, customer) != 0) return 0;
+    if (state && strcmp(d->state, state) != 0) return 0;
+    if (due && (!d->due[0] || strcmp(d->due, due) > 0)) return 0;
+    if (after_at && after_id) {
+        int c = strcmp(d->created, after_at);
+        if (c < 0 || (c == 0 && strcmp(d->id, after_id) <= 0)) return 0;
+    }
+    return 1;
 }
 
 static MemoryStore *sort_store;
@@ -127,98 +155,72 @@ static int by_created_then_id(const void *a, const void *b) {
     return c ? c : strcmp(x->id, y->id);
 }
 
-static OcStatus ms_find_orders(void *data, const OcOrderQuery *q, char **out, char **next_at, char **next_id) {
-    MemoryStore *s = data;
-    pthread_mutex_lock(&s->lock);
-    size_t *hits = malloc((s->n_docs + 1) * sizeof *hits), n = 0, total = 3;
-    for (size_t i = 0; i < s->n_docs; i++) {
-        Doc *d = &s->docs[i];
-        if (strcmp(d->kind, "order") != 0) continue;
-        if (q->customer_id && strcmp(d->customer, q->customer_id) != 0) continue;
-        if (q->state && strcmp(d->state, q->state) != 0) continue;
-        if (q->due_before && (!d->due[0] || strcmp(d->due, q->due_before) > 0)) continue;
-        if (q->after_created_at && q->after_id) {
-            int c = strcmp(d->created, q->after_created_at);
-            if (c < 0 || (c == 0 && strcmp(d->id, q->after_id) <= 0)) continue;
-        }
-        hits[n++] = i;
-    }
+static cJSON *ms_find_orders(MemoryStore *s, const cJSON *q) {
+    size_t *hits = malloc((s->n_docs + 1) * sizeof *hits), n = 0, limit = (size_t)number(q, "limit");
+    for (size_t i = 0; i < s->n_docs; i++)
+        if (ms_matches(&s->docs[i], q)) hits[n++] = i;
     sort_store = s;
     qsort(hits, n, sizeof *hits, by_created_then_id);
-    size_t take = n < q->limit ? n : q->limit;
-    for (size_t i = 0; i < take; i++) total += strlen(s->docs[hits[i]].json) + 1;
-    char *json = malloc(total), *at = json;
-    *at++ = '[';
-    for (size_t i = 0; i < take; i++) {
-        if (i) *at++ = ',';
-        size_t len = strlen(s->docs[hits[i]].json);
-        memcpy(at, s->docs[hits[i]].json, len);
-        at += len;
-    }
-    *at++ = ']';
-    *at = '\0';
-    *out = json;
-    *next_at = *next_id = NULL;
-    if (n > take && take > 0) {
-        *next_at = strdup(s->docs[hits[take - 1]].created);
-        *next_id = strdup(s->docs[hits[take - 1]].id);
-    }
+    cJSON *answer = cJSON_CreateObject(), *documents = cJSON_AddArrayToObject(answer, "documents");
+    for (size_t i = 0; i < n && i < limit; i++) cJSON_AddItemToArray(documents, cJSON_CreateString(s->docs[hits[i]].json));
+    cJSON_AddBoolToObject(answer, "more", n > limit);
     free(hits);
-    pthread_mutex_unlock(&s->lock);
-    return OC_STATUS_OK;
+    return answer;
 }
 
-static OcStatus ms_idempotency(void *data, const char *key, char **out) {
-    MemoryStore *s = data;
-    pthread_mutex_lock(&s->lock);
-    *out = NULL;
-    for (size_t i = 0; i < s->n_records; i++)
-        if (strcmp(s->records[i].key, key) == 0) *out = strdup(s->records[i].json);
-    pthread_mutex_unlock(&s->lock);
-    return OC_STATUS_OK;
+static cJSON *ms_idempotency(MemoryStore *s, const cJSON *request) {
+    Record *r = find_record(s, field(request, "key"));
+    return r ? cJSON_CreateString(r->json) : cJSON_CreateNull();
 }
 
-static OcStatus ms_pending_events(void *data, uint32_t limit, char **out) {
-    MemoryStore *s = data;
-    pthread_mutex_lock(&s->lock);
-    size_t total = 3, taken = 0;
-    for (size_t i = 0; i < s->n_events && taken < limit; i++)
-        if (!s->events[i].delivered) total += strlen(s->events[i].json) + 48, taken++;
-    char *json = malloc(total), *at = json;
-    at += sprintf(at, "[");
-    taken = 0;
+static cJSON *ms_pending_events(MemoryStore *s, const cJSON *request) {
+    size_t limit = (size_t)number(request, "limit"), taken = 0;
+    cJSON *answer = cJSON_CreateArray();
     for (size_t i = 0; i < s->n_events && taken < limit; i++) {
         if (s->events[i].delivered) continue;
-        at += sprintf(at, "%s{\"position\":%llu,\"event\":%s}", taken ? "," : "", (unsigned long long)s->events[i].position,
-                      s->events[i].json);
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddNumberToObject(entry, "position", (double)(i + 1));
+        cJSON_AddStringToObject(entry, "event", s->events[i].json);
+        cJSON_AddItemToArray(answer, entry);
         taken++;
     }
-    sprintf(at, "]");
-    *out = json;
-    pthread_mutex_unlock(&s->lock);
-    return OC_STATUS_OK;
+    return answer;
 }
 
-static OcStatus ms_mark_delivered(void *data, const uint64_t *positions, uintptr_t n) {
+static cJSON *ms_mark_delivered(MemoryStore *s, const cJSON *request) {
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(request, "positions")) {
+        size_t position = (size_t)p->valuedouble;
+        if (position >= 1 && position <= s->n_events) s->events[position - 1].delivered = 1;
+    }
+    return cJSON_CreateNull();
+}
+
+/* The store's one callback: the method's answer as malloc'ed JSON text. */
+static int32_t ms_call(void *data, const char *method, const char *request_json, char **out) {
     MemoryStore *s = data;
+    if (s->fail_loads && strcmp(method, "load") == 0) return OC_STATUS_PROVIDER_ERROR;
+    cJSON *request = cJSON_Parse(request_json), *answer = NULL;
+    if (!request) return OC_STATUS_INVALID_INPUT;
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < n; i++)
-        if (positions[i] >= 1 && positions[i] <= s->n_events) s->events[positions[i] - 1].delivered = 1;
+    if (strcmp(method, "load") == 0) answer = ms_load(s, request);
+    else if (strcmp(method, "commit") == 0) answer = ms_commit(s, request);
+    else if (strcmp(method, "find_orders") == 0) answer = ms_find_orders(s, request);
+    else if (strcmp(method, "idempotency") == 0) answer = ms_idempotency(s, request);
+    else if (strcmp(method, "pending_events") == 0) answer = ms_pending_events(s, request);
+    else if (strcmp(method, "mark_delivered") == 0) answer = ms_mark_delivered(s, request);
     pthread_mutex_unlock(&s->lock);
+    cJSON_Delete(request);
+    if (!answer) return OC_STATUS_INVALID_INPUT;
+    *out = cJSON_PrintUnformatted(answer);
+    cJSON_Delete(answer);
     return OC_STATUS_OK;
 }
 
-static OcStore memory_store_table(MemoryStore *s) {
+static OcHost memory_store_host(MemoryStore *s) {
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
-    OcStore table = {.user_data = s,
-                     .load = ms_load,
-                     .commit = ms_commit,
-                     .find_orders = ms_find_orders,
-                     .idempotency = ms_idempotency,
-                     .pending_events = ms_pending_events,
-                     .mark_delivered = ms_mark_delivered};
-    return table;
+    return (OcHost){.user_data = s, .call = ms_call};
 }
 
 static void memory_store_free(MemoryStore *s) {

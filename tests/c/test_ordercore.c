@@ -314,10 +314,10 @@ static void test_threads(void) {
 /* The same engine on a store written in C: lifecycle, idempotency, races, failures. */
 static void test_c_store(void) {
     MemoryStore ms;
-    OcStore table = memory_store_table(&ms);
+    OcPlugins plugins = {.store = memory_store_host(&ms)};
     OcEngine *engine = NULL;
     char *out = NULL;
-    CHECK(oc_engine_new_with_store(CONFIG, &table, &engine, &out) == OC_STATUS_OK && engine, "engine on a C store");
+    CHECK(oc_engine_new_with_plugins(CONFIG, &plugins, &engine, &out) == OC_STATUS_OK && engine, "engine on a C store");
     oc_string_free(out);
     set_stock(engine, "A", 10);
     char command[1024], id[64] = "";
@@ -352,8 +352,8 @@ static void test_c_store(void) {
     /* Races on the C store: its versions keep the stock exact. */
     shared = NULL;
     MemoryStore race_store;
-    OcStore race_table = memory_store_table(&race_store);
-    CHECK(oc_engine_new_with_store(CONFIG, &race_table, &shared, NULL) == OC_STATUS_OK, "race engine");
+    OcPlugins race_plugins = {.store = memory_store_host(&race_store)};
+    CHECK(oc_engine_new_with_plugins(CONFIG, &race_plugins, &shared, NULL) == OC_STATUS_OK, "race engine");
     set_stock(shared, "A", 40);
     memset(wins, 0, sizeof wins);
     pthread_t threads[4];
@@ -364,13 +364,48 @@ static void test_c_store(void) {
     oc_engine_free(shared);
     memory_store_free(&race_store);
 
-    OcStore missing = table;
-    missing.commit = NULL;
-    CHECK(oc_engine_new_with_store(CONFIG, &missing, &engine, &out) == OC_STATUS_NULL_POINTER, "a NULL callback is refused");
-    oc_string_free(out);
-    CHECK(oc_engine_new_with_store(CONFIG, NULL, &engine, &out) == OC_STATUS_NULL_POINTER, "a NULL store is refused");
+    CHECK(oc_engine_new_with_plugins(CONFIG, NULL, &engine, &out) == OC_STATUS_NULL_POINTER, "a NULL table is refused");
     oc_string_free(out);
     memory_store_free(&ms);
+}
+
+/* A payment gateway written in C: it declines every card, says what it was asked, and garbles
+ * its answer when told to. */
+typedef struct Gateway {
+    int calls, garble;
+    char last_operation[64];
+} Gateway;
+
+static int32_t decline(void *data, const char *method, const char *request_json, char **out) {
+    Gateway *g = data;
+    g->calls++;
+    if (strcmp(method, "execute") != 0) return OC_STATUS_INVALID_INPUT;
+    json_string(request_json, "operation", g->last_operation, sizeof g->last_operation);
+    *out = strdup(g->garble ? "{\"status\": 7}" : "{\"status\":\"declined\",\"reason\":\"card_declined\"}");
+    return OC_STATUS_OK;
+}
+
+static void test_c_gateway(void) {
+    Gateway gateway = {0};
+    OcPlugins plugins = {.gateway = {.user_data = &gateway, .call = decline}};
+    OcEngine *engine = NULL;
+    char *out = NULL, command[1024];
+    CHECK(oc_engine_new_with_plugins(CONFIG, &plugins, &engine, NULL) == OC_STATUS_OK, "engine with a C gateway");
+    set_stock(engine, "A", 5);
+    snprintf(command, sizeof command, PLACE_FMT, "c1", "A", 1);
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_PAYMENT_DECLINED && strstr(out, "card_declined"),
+          "the C gateway's decline is payment_declined");
+    oc_string_free(out);
+    CHECK(gateway.calls == 1 && strcmp(gateway.last_operation, "authorize_and_capture") == 0, "asked to capture once");
+    gateway.garble = 1;
+    CHECK(oc_execute(engine, CUSTOMER, command, NULL, &out) == OC_STATUS_PROVIDER_ERROR && strstr(out, "gateway"),
+          "an unreadable answer is a provider_error naming the gateway");
+    oc_string_free(out);
+    CHECK(oc_query(engine, ADMIN, "{\"query\":\"stock_levels\",\"sku\":\"A\"}", &out) == OC_STATUS_OK &&
+              strstr(out, "\"reserved\":1"),
+          "the declined checkout reserved nothing; the unanswered one holds its unit for a retry");
+    oc_string_free(out);
+    oc_engine_free(engine);
 }
 
 int main(void) {
@@ -380,6 +415,7 @@ int main(void) {
     test_bad_input_everywhere();
     test_threads();
     test_c_store();
+    test_c_gateway();
     printf("c: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
