@@ -1,163 +1,8 @@
-/* ordercore — TypeScript declarations. The types below (written by hand, prepended by
- * `napi build` from types-header.d.ts) describe the core's JSON documents; the declarations after
- * them are generated from the Rust source. Documents use the core's own keys (snake_case, as in
- * the shared test vectors and the Python and C APIs); methods are camelCase. */
-
-/** A decimal amount as text (`"19.99"`). A `number` is accepted where it is exact (see README). */
-export type Amount = string
-/** An amount given as input: decimal text, or a number that converts exactly. */
-export type AmountInput = string | number
-/** An RFC 3339 instant (`"2026-06-01T12:00:00Z"`); inputs also accept `Date`. */
-export type Instant = string
-
-export type Actor =
-  | { type: 'customer'; id: string }
-  | { type: 'staff'; id: string; role: 'admin' | 'support' | 'warehouse' }
-  | { type: 'system' }
-
-export type OrderState =
-  | 'pending' | 'confirmed' | 'processing' | 'partially_shipped' | 'shipped'
-  | 'delivered' | 'partially_returned' | 'returned' | 'cancelled'
-export type OrderAction =
-  | 'pay' | 'process' | 'ship' | 'deliver' | 'cancel' | 'request_return' | 'refund' | 'cancel_unshipped'
-export type PaymentMethod = 'card' | 'debit_card' | 'paypal' | 'apple_pay' | 'google_pay' | 'other'
-export type ShipmentState = 'shipped' | 'in_transit' | 'delivered' | 'exception'
-export type ReturnReason =
-  | 'defective' | 'wrong_item' | 'not_as_described' | 'no_longer_needed' | 'damaged_in_transit' | 'other'
-export type ItemCondition = 'sellable' | 'opened' | 'damaged' | 'unsellable'
-export type ReturnAction =
-  | 'approve' | 'reject' | 'schedule_pickup' | 'mark_in_transit' | 'receive' | 'process' | 'refund' | 'cancel'
-
-export interface Address {
-  name?: string | null
-  line1?: string | null
-  line2?: string | null
-  city?: string | null
-  region?: string | null
-  postal_code?: string | null
-  country: string
-}
-
-export interface LineInput { sku: string; quantity: number }
-
-/** The engine's configuration; every key is optional (see docs/engine.md). */
-export interface EngineConfig {
-  engine?: Record<string, unknown>
-  products?: Array<{ sku: string; name: string; unit_price: AmountInput; [key: string]: unknown }>
-  promotions?: Array<Record<string, unknown>>
-  tax_rules?: Array<Record<string, unknown>>
-  carrier?: Record<string, unknown>
-  /** Fix the clock at this instant (tests, simulations); the system clock otherwise. */
-  clock?: Instant | Date
-  /** Make UUID-shaped ids from this seed; sequential ids otherwise. */
-  id_seed?: number
-}
-
-export type Command =
-  | {
-      command: 'place_order'; customer_id: string; customer_groups?: string[]; lines: LineInput[]
-      shipping_address: Address; shipping_option?: string | null; coupon_codes?: string[]
-      payment?: { method?: PaymentMethod; capture?: boolean } | null; flow?: string | null
-    }
-  | { command: 'pay_order'; order_id: string; method?: PaymentMethod; capture?: boolean }
-  | { command: 'capture_payment'; order_id: string; amount?: AmountInput | null }
-  | { command: 'refund_payment'; order_id: string; amount?: AmountInput | null; reason?: string | null }
-  | { command: 'process_order'; order_id: string }
-  | { command: 'ship_order'; order_id: string; lines?: Array<{ line: number; quantity: number }> | null }
-  | { command: 'deliver_order'; order_id: string }
-  | { command: 'cancel_order'; order_id: string; reason?: string | null }
-  | { command: 'cancel_unshipped'; order_id: string; reason?: string | null }
-  | {
-      command: 'payment_webhook'; provider: string; event_id: string; reference: string
-      outcome: 'succeeded' | 'failed'; reason?: string | null; order_id?: string | null
-    }
-  | { command: 'tracking_update'; event_id: string; tracking_number: string; status: ShipmentState; order_id?: string | null }
-  | { command: 'request_return'; order_id: string; lines: Array<{ line: number; quantity: number; reason: ReturnReason }> }
-  | {
-      command: 'update_return'; order_id: string; return_id: string; action: ReturnAction
-      received?: Array<{ line: number; condition: ItemCondition }>
-    }
-  | { command: 'set_stock'; sku: string; location?: string | null; on_hand: number; backorder?: boolean; low_stock_threshold?: number | null }
-  | { command: 'adjust_stock'; sku: string; location?: string | null; delta: number }
-
-export type Query =
-  | { query: 'get_order'; order_id: string }
-  | {
-      query: 'list_orders'; customer_id?: string | null; state?: OrderState | null
-      due_before?: Instant | Date | null; after?: string | null; limit?: number | null
-    }
-  | { query: 'stock_levels'; sku: string }
-  | { query: 'list_returns'; order_id: string }
-  | { query: 'available_actions'; order_id: string }
-  | { query: 'shipping_rates'; address: Address; lines: LineInput[] }
-
-/** An order document (the most used fields; the rest as the core serializes them). */
-export interface Order {
-  id: string
-  customer_id: string
-  flow: string
-  state: OrderState
-  state_label: string
-  currency: string
-  lines: Array<Record<string, unknown>>
-  pricing: PriceBreakdown
-  payments: Array<Record<string, unknown>>
-  shipments: Array<Record<string, unknown>>
-  returns: Array<Record<string, unknown>>
-  history: Array<{ from: OrderState | null; to: OrderState; at: Instant; actor: string; reason: string }>
-  created_at: Instant
-  updated_at: Instant
-  [key: string]: unknown
-}
-
-export interface StockItem {
-  sku: string; location: string; on_hand: number; reserved: number; backorder: boolean
-  low_stock_threshold: number | null; event_sequence: number
-}
-
-export type CommandOutput = { type: 'order'; value: Order } | { type: 'stock'; value: StockItem }
-export type QueryOutput =
-  | { type: 'order'; value: Order }
-  | { type: 'orders'; value: { orders: Order[]; next: string | null } }
-  | { type: 'stock'; value: StockItem[] }
-  | { type: 'actions'; value: OrderAction[] }
-  | { type: 'rates'; value: Array<Record<string, unknown>> }
-  | { type: 'returns'; value: Array<Record<string, unknown>> }
-
-export interface TickReport { expired: string[]; advanced: string[]; failed: Array<[string, string]> }
-export interface OutboxEntry { position: number; event: Record<string, unknown> }
-
-export interface CartLine {
-  sku: string; name?: string; unit_price: AmountInput; quantity: number
-  category?: string | null; tags?: string[]; tax_class?: string; weight?: AmountInput | null
-  [key: string]: unknown
-}
-export interface Cart { currency: string; lines: CartLine[]; [key: string]: unknown }
-export interface PricingContext { now?: Instant | Date; [key: string]: unknown }
-export interface PricerSpec {
-  config?: Record<string, unknown>
-  tax_rules?: Array<Record<string, unknown>>
-  promotions?: Array<Record<string, unknown>>
-}
-export interface PriceRequest {
-  cart: Cart
-  config?: Record<string, unknown>
-  tax_rules?: Array<Record<string, unknown>>
-  promotions?: Array<Record<string, unknown>>
-  context?: PricingContext
-  [key: string]: unknown
-}
-/** A price breakdown: every number explained (see docs/pricing.md). */
-export interface PriceBreakdown {
-  currency: string
-  lines: Array<Record<string, unknown>>
-  subtotal: Amount
-  discount_total: Amount
-  shipping_total: Amount
-  tax_total: Amount
-  grand_total: Amount
-  [key: string]: unknown
-}
+/* ordercore — TypeScript declarations. `napi build` prepends this file (types-header.d.ts) to
+ * the declarations it generates from the Rust source. Its first part (types-manual.d.ts) is
+ * written by hand: the host components' interfaces, errors, quotes; the document types after it
+ * are generated from the Rust types. Documents use the core's own keys (snake_case, as in the
+ * shared test vectors and the Python and C APIs); methods are camelCase. */
 
 /** What every rejected call rejects with: `code` is one of `errorCodes()`; the details of the
  * error (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …) are
@@ -169,35 +14,22 @@ export interface OrderCoreError extends Error {
   [detail: string]: unknown
 }
 
-/** A write of a commit: store `document` as version `expected_version + 1` if the stored
- * version is `expected_version` (0: must not exist yet). Orders carry index fields for
- * `findOrders` (`null` for other kinds). */
-export interface StoreWrite {
-  kind: string; id: string; expected_version: number; document: string
-  customer_id: string | null; state: string | null; created_at: string | null; due_at: string | null
-}
-
 /** Storage implemented by the host (e.g. over PostgreSQL with `pg`): the host-store protocol of
  * `ordercore::host::store`, the same in every language, each method given the request as one
  * object. Every method may answer a value or a Promise; documents, events and records are
  * opaque JSON strings to store as given. An exception thrown (or a Promise rejected) here
  * rejects the engine call with that same exception. */
 export interface Store {
-  load(request: { kind: string; id: string }): MaybePromise<{ version: number; document: string } | null | undefined>
+  load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
   /** Apply everything in one transaction, or nothing. Answer nothing (done),
    * `'version_conflict'` or `'idempotency_conflict'`. */
-  commit(request: {
-    writes: StoreWrite[]; events: string[]; idempotency: { key: string; record: string } | null
-  }): MaybePromise<'version_conflict' | 'idempotency_conflict' | 'ok' | null | undefined | void>
+  commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
   /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
    * the cursor, at most `limit`, and whether more follow. */
-  findOrders(request: {
-    customer_id: string | null; state: string | null; due_before: string | null
-    after_created_at: string | null; after_id: string | null; limit: number
-  }): MaybePromise<{ documents: string[]; more: boolean }>
-  idempotency(request: { key: string }): MaybePromise<string | null | undefined>
-  pendingEvents(request: { limit: number }): MaybePromise<Array<{ position: number; event: string }>>
-  markDelivered(request: { positions: number[] }): MaybePromise<void>
+  findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
+  pendingEvents(request: PendingEventsRequest): MaybePromise<PendingEvent[]>
+  markDelivered(request: MarkDeliveredRequest): MaybePromise<void>
 }
 export type MaybePromise<T> = T | Promise<T>
 
@@ -215,16 +47,8 @@ export interface EngineHosts {
   hostTimeoutMs?: number
 }
 
-/** What a payment provider is asked: send `idempotency_key` to the provider as its own
- * idempotency key — a retry of the same operation carries the same key. */
-export interface GatewayRequest {
-  operation: 'authorize' | 'authorize_and_capture' | 'capture' | 'refund' | 'void'
-  idempotency_key: string; payment_id: string; order_id: string; customer_id: string
-  amount: Amount; currency: string; method: PaymentMethod; provider_reference: string | null
-}
 export type GatewayAnswer =
-  | { status: 'approved' | 'pending'; reference: string }
-  | { status: 'declined'; reason: string }
+  | GatewayOutcome
   /** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
   | { status: 'unavailable'; message?: string }
 /** A payment provider written in JS (wrapping Stripe, Adyen, …). */
@@ -232,21 +56,17 @@ export interface PaymentGateway {
   execute(request: GatewayRequest): MaybePromise<GatewayAnswer>
 }
 
-export interface TaxRate { id: string; name: string; jurisdiction: string; percentage: AmountInput }
 /** A tax service written in JS: the rates that apply to one base (`[]`: untaxed). */
 export interface TaxProvider {
   rates(query: { address: Address; tax_class: string; currency: string; at: Instant }): MaybePromise<TaxRate[]>
 }
 
-export interface ShippingRate {
-  option_id: string; carrier: string; service: string; amount: AmountInput; estimated_days?: number | null
-}
 /** A carrier written in JS. `validateAddress`, if present, answers nothing (fine) or what is
  * wrong with the address. */
 export interface Carrier {
   rates(request: { address: Address; currency: string; subtotal: Amount; weight: Amount }): MaybePromise<ShippingRate[]>
   createLabel(request: { shipment_id: string; option_id: string; address: Address }):
-    MaybePromise<{ carrier: string; tracking_number: string; label_reference: string }>
+    MaybePromise<Label>
   validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
 }
 
@@ -299,6 +119,1724 @@ export interface Pricer {
    */
   quote(cart: Cart, context?: PricingContext): Quote
 }
+
+/** What a `Pricer` is built from (see docs/pricing.md). */
+export interface PricerSpec {
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+}
+export interface PriceRequest {
+  cart: Cart
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+  context?: PricingContext
+  [key: string]: unknown
+}
+
+/* The document types below are generated from the Rust types (docs/schema/) by
+ * tools/typegen/make_types.py: do not edit them here. Amounts are decimal text (`Amount`); an
+ * input also takes an exact number (`AmountInput`); instants are RFC 3339 text, and `Date` in
+ * inputs. */
+
+/** A decimal amount as text (`"19.99"`). */
+export type Amount = string
+/** An amount given as input: decimal text, or a number that converts exactly. */
+export type AmountInput = string | number
+/** An RFC 3339 instant (`"2026-06-01T12:00:00Z"`). */
+export type Instant = string
+/** An instant given as input. */
+export type InstantInput = string | Date
+
+/** A shopper: sees and acts on their own orders only. */
+export interface CustomerActor {
+  type: 'customer'
+  /** Customer id. */
+  id: string
+}
+
+/** A member of staff with a role. */
+export interface StaffActor {
+  type: 'staff'
+  /** Staff id. */
+  id: string
+  /** What they may do. */
+  role: StaffRole
+}
+
+/** The scheduler and webhooks. */
+export interface SystemActor {
+  type: 'system'
+}
+
+/** The issuer of every command and query. */
+export type Actor = CustomerActor | StaffActor | SystemActor
+
+/** A postal address. Only `country` is needed to price; tax rules may also look at `region`
+ * and `postal_code`.
+ */
+export interface Address {
+  /** Recipient name. */
+  name?: string | null
+  /** First street line. */
+  line1?: string | null
+  /** Second street line. */
+  line2?: string | null
+  /** City or town. */
+  city?: string | null
+  /** State, province or region code (`"CA"`). */
+  region?: string | null
+  /** Postal or ZIP code. */
+  postal_code?: string | null
+  /** ISO 3166-1 alpha-2 country code (`"US"`). */
+  country?: string
+}
+
+/** One promotion's share of a line or of shipping. */
+export interface Adjustment {
+  /** The promotion. */
+  promotion_id: string
+  /** What the promotion acted on here (the line's amount left before it, or the value of the
+   * discounted units for buy-x-get-y).
+   */
+  base: Amount
+  /** This line's share of the promotion's rounded amount. */
+  amount: Amount
+}
+
+/** Where one order line's units are reserved. */
+export interface Allocation {
+  /** The line index in the order. */
+  line: number
+  /** The sku. */
+  sku: string
+  /** The location. */
+  location: string
+  /** Units. */
+  quantity: number
+  /** Units already shipped from here. */
+  shipped: number
+  /** Shipped units that came back from the customer (restocked here when sellable). */
+  returned: number
+}
+
+/** A promotion that applied. */
+export interface AppliedPromotion {
+  /** The promotion. */
+  promotion_id: string
+  /** The coupon code, for a coupon. */
+  code: string | null
+  /** What it acted on in all. */
+  base: Amount
+  /** Its amount before rounding. */
+  exact: Amount
+  /** Its amount, rounded once, then allocated over the lines. */
+  amount: Amount
+}
+
+/** A cart to price. */
+export interface Cart {
+  /** ISO-4217 code of every amount in the cart. */
+  currency: string
+  /** The lines. */
+  lines: Array<CartLine>
+  /** The shipping charge, if any. */
+  shipping?: ShippingCharge | null
+  /** Coupon codes the customer entered. */
+  coupon_codes?: Array<string>
+  /** Who buys. */
+  customer?: Customer
+  /** Where the goods go; without it no tax is computed. */
+  address?: Address | null
+  /** Whether unit prices and shipping include tax. */
+  prices_include_tax?: boolean
+}
+
+/** One line of a cart. */
+export interface CartLine {
+  /** Stock-keeping unit (shared with the breakdown without copying). */
+  sku: string
+  /** Display name. */
+  name?: string
+  /** Price of one unit, exact in the cart's currency. */
+  unit_price: AmountInput
+  /** Units, at least 1. */
+  quantity: number
+  /** Category, for promotions. */
+  category?: string | null
+  /** Tags, for promotions. */
+  tags?: Array<string>
+  /** Tax class. */
+  tax_class?: TaxClass
+  /** Weight of one unit in kilograms, for shipping rates. */
+  weight?: AmountInput | null
+}
+
+/** See [`PlaceOrder`]. */
+export interface PlaceOrderCommand extends PlaceOrder {
+  command: 'place_order'
+}
+
+/** Pay what an order still owes (customer or staff): authorize, and capture unless told not. */
+export interface PayOrderCommand {
+  command: 'pay_order'
+  /** The order. */
+  order_id: string
+  /** Method. */
+  method?: PaymentMethod
+  /** Capture at once (default). */
+  capture?: boolean
+}
+
+/** Capture authorized money (staff or system); all that is capturable if no amount. */
+export interface CapturePaymentCommand {
+  command: 'capture_payment'
+  /** The order. */
+  order_id: string
+  /** Amount; all if absent. */
+  amount?: AmountInput | null
+}
+
+/** Refund captured money (staff); all that is refundable if no amount. */
+export interface RefundPaymentCommand {
+  command: 'refund_payment'
+  /** The order. */
+  order_id: string
+  /** Amount; all if absent. */
+  amount?: AmountInput | null
+  /** Why. */
+  reason?: string | null
+}
+
+/** Start preparing (staff). */
+export interface ProcessOrderCommand {
+  command: 'process_order'
+  /** The order. */
+  order_id: string
+}
+
+/** Ship units (staff); every remaining unit if `lines` is absent. */
+export interface ShipOrderCommand {
+  command: 'ship_order'
+  /** The order. */
+  order_id: string
+  /** What to ship. */
+  lines?: Array<ShipLine> | null
+}
+
+/** Mark every shipment delivered (staff or system). */
+export interface DeliverOrderCommand {
+  command: 'deliver_order'
+  /** The order. */
+  order_id: string
+}
+
+/** Cancel (the customer while the flow allows it, or staff). */
+export interface CancelOrderCommand {
+  command: 'cancel_order'
+  /** The order. */
+  order_id: string
+  /** Why. */
+  reason?: string | null
+}
+
+/** Cancel what a partly shipped order has not shipped (support staff): its stock is
+ * released and what those units cost refunded; the order is then shipped.
+ */
+export interface CancelUnshippedCommand {
+  command: 'cancel_unshipped'
+  /** The order. */
+  order_id: string
+  /** Why (kept in the audit trail). */
+  reason?: string | null
+}
+
+/** A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`. */
+export interface PaymentWebhookCommand {
+  command: 'payment_webhook'
+  /** Provider name. */
+  provider: string
+  /** The provider's event id. */
+  event_id: string
+  /** The payment's provider reference. */
+  reference: string
+  /** What happened. */
+  outcome: WebhookOutcome
+  /** The provider's reason for a failure. */
+  reason?: string | null
+  /** The order, when the provider's metadata carries it (else the engine looks it up by
+   * reference, which scans orders: pass it when you can).
+   */
+  order_id?: string | null
+}
+
+/** A carrier's tracking update (system); deduplicated by `event_id`, never regressing. */
+export interface TrackingUpdateCommand {
+  command: 'tracking_update'
+  /** The carrier's event id. */
+  event_id: string
+  /** The shipment's tracking number. */
+  tracking_number: string
+  /** New status. */
+  status: ShipmentState
+  /** The order, when known (else the engine looks it up by tracking number, which scans
+   * orders: pass it when you can).
+   */
+  order_id?: string | null
+}
+
+/** Ask to return delivered units (the customer or staff), within the return window. */
+export interface RequestReturnCommand {
+  command: 'request_return'
+  /** The order. */
+  order_id: string
+  /** What comes back. */
+  lines: Array<ReturnLine>
+}
+
+/** Move a return along (staff): approve, reject, schedule pickup, in transit, receive (with
+ * conditions), process (restock), refund; the customer may cancel their own.
+ */
+export interface UpdateReturnCommand {
+  command: 'update_return'
+  /** The order. */
+  order_id: string
+  /** The return. */
+  return_id: string
+  /** What to do. */
+  action: ReturnAction
+  /** Conditions as received (for `receive`; unlisted lines count as sellable). */
+  received?: Array<ReceivedLine>
+}
+
+/** Set a stock item (staff). */
+export interface SetStockCommand {
+  command: 'set_stock'
+  /** The sku. */
+  sku: string
+  /** The location; the first configured location if absent. */
+  location?: string | null
+  /** Units on hand. */
+  on_hand: number
+  /** Allow backorder. */
+  backorder?: boolean
+  /** Low-stock threshold. */
+  low_stock_threshold?: number | null
+}
+
+/** Add to or remove from on hand (staff). */
+export interface AdjustStockCommand {
+  command: 'adjust_stock'
+  /** The sku. */
+  sku: string
+  /** The location; the first configured location if absent. */
+  location?: string | null
+  /** Units to add (negative to remove). */
+  delta: number
+}
+
+/** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand
+
+/** The order as committed (the very copy the engine handed the store: no copy made). */
+export interface OrderCommandOutput {
+  type: 'order'
+  value: Order
+}
+
+/** The stock item as committed. */
+export interface StockCommandOutput {
+  type: 'stock'
+  value: StockItem
+}
+
+/** What a command answers. */
+export type CommandOutput = OrderCommandOutput | StockCommandOutput
+
+/** `commit`'s request: everything one command changes, to store all together or not at all. */
+export interface CommitRequest {
+  /** Document writes, in key order (kind, then id): a SQL store that locks rows in this order
+   * cannot deadlock against another process doing the same.
+   */
+  writes: Array<WriteRequest>
+  /** Events to append to the outbox, as JSON text, in order. */
+  events: Array<string>
+  /** The idempotency record to store under a new key, if the command had a key. */
+  idempotency: RecordRequest | null
+}
+
+/** `commit`'s answer (`null` reads as `ok`). */
+export type CommitStatus = 'ok' | 'version_conflict' | 'idempotency_conflict'
+
+/** When a promotion applies. Every condition set must hold. */
+export interface Conditions {
+  /** Not before this instant. */
+  starts_at?: InstantInput | null
+  /** Only before this instant. */
+  ends_at?: InstantInput | null
+  /** The cart's subtotal before any discount must reach this (promotion's currency). */
+  min_subtotal?: AmountInput | null
+  /** The target's units (all lines for order and shipping targets) must reach this. */
+  min_quantity?: number | null
+  /** The customer must be in one of these groups. */
+  customer_groups?: Array<string>
+  /** Only for a customer with no previous order. */
+  first_order_only?: boolean
+}
+
+/** An ISO-4217 code (`"USD"`), or a registered currency with its minor units. */
+export type Currency = string | RegisteredCurrency
+
+/** The customer, as far as promotions and tax need to know. */
+export interface Customer {
+  /** Customer id; `None` for a guest. */
+  id?: string | null
+  /** Customer groups (`"vip"`, `"wholesale"`). */
+  groups?: Array<string>
+  /** Orders placed before this one. */
+  previous_orders?: number
+  /** Tax-exempt customers get no tax lines. */
+  tax_exempt?: boolean
+}
+
+/** One event: who it is about, when, its place in its aggregate's sequence, and what happened. */
+export interface DomainEvent {
+  /** Unique event id. */
+  id: string
+  /** The aggregate it belongs to (`order/ord_000001`, `stock/SKU@main`). */
+  aggregate: string
+  /** 1, 2, 3, … per aggregate, in commit order. */
+  sequence: number
+  /** The order it concerns, if any. */
+  order_id: string | null
+  /** The customer it concerns, if any. */
+  customer_id: string | null
+  /** When it happened (the engine's clock). */
+  at: Instant
+}
+
+/** A percentage of the target's amount, rounded once for the whole promotion. */
+export interface PercentageEffect {
+  type: 'percentage'
+  /** Percent off (`10` = 10%), in (0, 100]. */
+  percentage: AmountInput
+}
+
+/** A fixed amount off the target as a whole (never more than the target's amount). */
+export interface FixedAmountEffect {
+  type: 'fixed_amount'
+  /** Amount off, in the promotion's `currency`. */
+  amount: AmountInput
+}
+
+/** For every `buy + get` eligible units, the `get` cheapest are discounted by `percentage`.
+ * Units used to qualify are not discounted.
+ */
+export interface BuyXGetYEffect {
+  type: 'buy_x_get_y'
+  /** Units to buy. */
+  buy: number
+  /** Units discounted per group. */
+  get: number
+  /** Percent off the discounted units (`100` = free). */
+  percentage: AmountInput
+  /** Cap on the number of groups; `None` repeats for every full group. */
+  max_applications?: number | null
+}
+
+/** What a promotion takes off. */
+export type Effect = PercentageEffect | FixedAmountEffect | BuyXGetYEffect
+
+/** Engine configuration. Every choice a demanding shop makes differently is here. */
+export interface EngineConfig {
+  /** The shop's currency (ISO-4217). */
+  currency?: string
+  /** Whether catalog prices include tax. */
+  prices_include_tax?: boolean
+  /** Rounding and limits for pricing. */
+  pricing?: PricingConfig
+  /** The order flows orders may follow. */
+  flows?: Array<OrderFlow>
+  /** The flow of orders that name none. */
+  default_flow?: string
+  /** Stock locations in priority order. */
+  locations?: Array<string>
+  /** How long an unpaid order holds its stock before the scheduler cancels it. */
+  reservation_ttl_minutes?: number
+  /** Days after delivery during which returns may be requested. */
+  return_window_days?: number
+  /** Percent of the returned items' amount kept as a restocking fee. */
+  restocking_fee_percent?: AmountInput
+  /** Refund the shipping charge with the return that brings back the last units. */
+  refund_shipping_on_full_return?: boolean
+  /** How many times a command is decided again after a version conflict. */
+  max_retries?: number
+}
+
+/** How an engine is built from one document — what the bindings pass as JSON, and what a Rust
+ * host can read with serde or write by hand ([`Engine::from_spec`]): `{"engine": {...},
+ * "products": [...], "promotions": [...], "tax_rules": [...], "carrier": {...}, "clock":
+ * "2026-06-01T12:00:00Z", "id_seed": 7}`; every key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
+ * used. `id_seed` makes UUID-shaped ids; without it ids are sequential.
+ */
+export interface EngineSpec {
+  /** Engine configuration. */
+  engine?: EngineConfig
+  /** The catalog. */
+  products?: Array<Product>
+  /** Promotions. */
+  promotions?: Array<Promotion>
+  /** Tax rules of the built-in tax table. */
+  tax_rules?: Array<TaxRule>
+  /** Table rates; the standard table if absent. */
+  carrier?: TableRateCarrier | null
+  /** A fixed clock at this instant. */
+  clock?: InstantInput | null
+  /** Seed for UUID-shaped ids. */
+  id_seed?: number | null
+  /** Outcomes the built-in fake payment gateway gives its next calls, in order
+   * (`[{"type": "decline", "reason": "card_declined"}, {"type": "transient_error"}]`); it
+   * approves once they are used up. For tests and demos in any language.
+   */
+  payment_script?: Array<Scripted>
+  /** Outcomes the built-in memory store gives its next commits, in order
+   * (`[{"type": "conflict"}, {"type": "fail"}, {"type": "lose_ack"}]`); it commits normally
+   * once they are used up. The store faults of `docs/engine.md` ("Faults") on demand.
+   */
+  store_script?: Array<StoreScripted>
+}
+
+/** A field holds a value that is not allowed (zero quantity, negative price, empty sku, …). */
+export interface InvalidInputErrorDocument {
+  code: 'invalid_input'
+  /** Path of the offending field, e.g. `lines[2].quantity`. */
+  field: string
+  /** What is wrong with it. */
+  message: string
+}
+
+/** A currency code that is neither built in nor registered. */
+export interface UnknownCurrencyErrorDocument {
+  code: 'unknown_currency'
+  /** Path of the offending field. */
+  field: string
+  /** The code as given. */
+  currency: string
+}
+
+/** Two amounts in different currencies were combined. */
+export interface CurrencyMismatchErrorDocument {
+  code: 'currency_mismatch'
+  /** Path of the offending field (or the operation). */
+  field: string
+  /** The currency that was expected. */
+  expected: string
+  /** The currency that was found. */
+  found: string
+}
+
+/** An amount has more decimal places than its currency's minor unit allows
+ * (typically a float-derived price such as `19.990000000000002`).
+ */
+export interface TooManyDecimalsErrorDocument {
+  code: 'too_many_decimals'
+  /** Path of the offending field. */
+  field: string
+  /** The amount as given. */
+  amount: string
+  /** The currency. */
+  currency: string
+  /** Decimal places the currency allows. */
+  minor_units: number
+}
+
+/** Arithmetic left the representable decimal range. */
+export interface AmountOverflowErrorDocument {
+  code: 'amount_overflow'
+  /** Path of the field (or the computation) that overflowed. */
+  field: string
+}
+
+/** A configured limit (lines per cart, quantity, string length, …) was exceeded. */
+export interface LimitExceededErrorDocument {
+  code: 'limit_exceeded'
+  /** Path of the offending field. */
+  field: string
+  /** The configured limit. */
+  limit: number
+}
+
+/** No such order, payment, shipment, return or stock item — or one the actor may not see. */
+export interface NotFoundErrorDocument {
+  code: 'not_found'
+  /** What was looked for (`order`, `stock`, `product`, …). */
+  entity: string
+  /** Its id. */
+  id: string
+}
+
+/** The actor may not do this. */
+export interface ForbiddenErrorDocument {
+  code: 'forbidden'
+  /** The action refused. */
+  action: string
+  /** Who tried. */
+  actor: string
+}
+
+/** The action is not allowed in the current state. */
+export interface InvalidTransitionErrorDocument {
+  code: 'invalid_transition'
+  /** `order`, `payment`, `shipment` or `return`. */
+  entity: string
+  /** Its current state. */
+  state: string
+  /** The action refused. */
+  action: string
+  /** The actions allowed in this state. */
+  allowed: Array<string>
+}
+
+/** Not enough stock to reserve. */
+export interface InsufficientStockErrorDocument {
+  code: 'insufficient_stock'
+  /** The sku. */
+  sku: string
+  /** Units asked for (all lines of the sku together). */
+  requested: number
+  /** Units available over all locations. */
+  available: number
+}
+
+/** Another writer changed a document first; the engine retries a bounded number of times
+ * before reporting this.
+ */
+export interface VersionConflictErrorDocument {
+  code: 'version_conflict'
+  /** The document that changed. */
+  key: string
+}
+
+/** The idempotency key was used before with a different request. */
+export interface IdempotencyConflictErrorDocument {
+  code: 'idempotency_conflict'
+  /** The key. */
+  key: string
+}
+
+/** The payment provider declined. */
+export interface PaymentDeclinedErrorDocument {
+  code: 'payment_declined'
+  /** The provider's reason. */
+  reason: string
+}
+
+/** The payment provider could not be reached or timed out; retrying the same command with
+ * the same idempotency key is safe (the provider sees the same provider key).
+ */
+export interface GatewayUnavailableErrorDocument {
+  code: 'gateway_unavailable'
+  /** The provider's message. */
+  message: string
+}
+
+/** A refund larger than what remains captured. */
+export interface RefundExceedsCapturedErrorDocument {
+  code: 'refund_exceeds_captured'
+  /** Amount asked for. */
+  requested: string
+  /** Captured minus refunded. */
+  refundable: string
+}
+
+/** A capture larger than what remains authorized. */
+export interface CaptureExceedsAuthorizedErrorDocument {
+  code: 'capture_exceeds_authorized'
+  /** Amount asked for. */
+  requested: string
+  /** Authorized minus captured. */
+  capturable: string
+}
+
+/** A coupon code entered at checkout that does not apply. */
+export interface CouponRejectedErrorDocument {
+  code: 'coupon_rejected'
+  /** The code as entered. */
+  coupon: string
+  /** The rejection reason code (`expired`, `usage_limit_reached`, …). */
+  reason: string
+}
+
+/** A webhook whose signature or timestamp does not verify. */
+export interface InvalidSignatureErrorDocument {
+  code: 'invalid_signature'
+  /** What did not verify. */
+  message: string
+}
+
+/** A host-provided component (tax provider, store, gateway) failed. */
+export interface ProviderErrorErrorDocument {
+  code: 'provider_error'
+  /** Which component failed (`tax_provider`, …). */
+  component: string
+  /** The component's own message. */
+  message: string
+}
+
+/** Everything that can go wrong in ordercore.
+ *
+ * Validation errors carry the path of the offending input field (`lines[3].quantity`), in the
+ * same spelling as the serialized input, so a host can point a user at it.
+ *
+ * Serialized as an object whose `code` is [`Error::code`] and whose other keys are the variant's
+ * fields: the shape every binding exposes as error details.
+ */
+export type ErrorDocument = InvalidInputErrorDocument | UnknownCurrencyErrorDocument | CurrencyMismatchErrorDocument | TooManyDecimalsErrorDocument | AmountOverflowErrorDocument | LimitExceededErrorDocument | NotFoundErrorDocument | ForbiddenErrorDocument | InvalidTransitionErrorDocument | InsufficientStockErrorDocument | VersionConflictErrorDocument | IdempotencyConflictErrorDocument | PaymentDeclinedErrorDocument | GatewayUnavailableErrorDocument | RefundExceedsCapturedErrorDocument | CaptureExceedsAuthorizedErrorDocument | CouponRejectedErrorDocument | InvalidSignatureErrorDocument | ProviderErrorErrorDocument
+
+/** `find_orders`'s request; `null` fields do not filter. */
+export interface FindOrdersRequest {
+  /** Only this customer's orders. */
+  customer_id: string | null
+  /** Only orders in this state. */
+  state: string | null
+  /** Only orders with `due_at <= due_before` (RFC 3339; compare as text). */
+  due_before: string | null
+  /** Cursor: the creation time of the previous page's last order. */
+  after_created_at: string | null
+  /** Cursor: the id of the previous page's last order. */
+  after_id: string | null
+  /** Page size. */
+  limit: number
+}
+
+/** What the gateway is asked to do. */
+export type GatewayOperation = 'authorize' | 'authorize_and_capture' | 'capture' | 'refund' | 'void'
+
+/** Done. */
+export interface ApprovedGatewayOutcome {
+  status: 'approved'
+  /** The provider's reference. */
+  reference: string
+}
+
+/** Refused; nothing happened. */
+export interface DeclinedGatewayOutcome {
+  status: 'declined'
+  /** The provider's reason. */
+  reason: string
+}
+
+/** Accepted; the result comes later by webhook. */
+export interface PendingGatewayOutcome {
+  status: 'pending'
+  /** The provider's reference, which the webhook will name. */
+  reference: string
+}
+
+/** What the provider answered. */
+export type GatewayOutcome = ApprovedGatewayOutcome | DeclinedGatewayOutcome | PendingGatewayOutcome
+
+/** One call to the payment provider. */
+export interface GatewayRequest {
+  /** What to do. */
+  operation: GatewayOperation
+  /** Send this to the provider as its idempotency key: a retry of the same operation carries
+   * the same key.
+   */
+  idempotency_key: string
+  /** The payment. */
+  payment_id: string
+  /** The order. */
+  order_id: string
+  /** The customer. */
+  customer_id: string
+  /** Amount of this operation. */
+  amount: Amount
+  /** ISO-4217 currency. */
+  currency: string
+  /** Payment method. */
+  method: PaymentMethod
+  /** The provider's reference from the authorization, for later operations. */
+  provider_reference: string | null
+}
+
+/** `idempotency`'s request. */
+export interface IdempotencyRequest {
+  /** The idempotency key. */
+  key: string
+}
+
+/** The condition of a returned item, as received. */
+export type ItemCondition = 'sellable' | 'opened' | 'damaged' | 'unsellable'
+
+/** A label bought for a shipment. */
+export interface Label {
+  /** The carrier that carries it. */
+  carrier: string
+  /** Tracking number. */
+  tracking_number: string
+  /** Reference of the label document at the carrier. */
+  label_reference: string
+}
+
+/** Input limits; exceeding one is a `limit_exceeded` error naming the field. */
+export interface Limits {
+  /** Lines per cart. */
+  max_lines?: number
+  /** Units per line. */
+  max_quantity?: number
+  /** Bytes per string (ids, skus, names, codes, address fields, references). */
+  max_string_len?: number
+  /** Bytes of free text (cancel, refund and webhook reasons). */
+  max_text_len?: number
+  /** Coupon codes per cart. */
+  max_coupon_codes?: number
+  /** Tags per line. */
+  max_tags?: number
+}
+
+/** One priced line. */
+export interface LineBreakdown {
+  /** The line's sku. */
+  sku: string
+  /** Units. */
+  quantity: number
+  /** Price of one unit. */
+  unit_price: Amount
+  /** `unit_price × quantity`. */
+  base: Amount
+  /** The discounts on this line, in the order they applied. */
+  adjustments: Array<Adjustment>
+  /** Σ adjustments. */
+  discount: Amount
+  /** The amount without tax, after discounts. */
+  net: Amount
+  /** Tax by rate. */
+  tax_lines: Array<TaxLine>
+  /** Σ tax lines. */
+  tax: Amount
+  /** What the customer pays for this line. */
+  total: Amount
+  /** The discount spread over the units. */
+  discount_per_unit: UnitSplit
+}
+
+/** One line asked for at checkout: a sku and a quantity. Prices come from the catalog. */
+export interface LineInput {
+  /** The sku. */
+  sku: string
+  /** Units, at least 1. */
+  quantity: number
+}
+
+/** Selects lines by sku, category or tag; a line matching any of them is selected. */
+export interface LineSelector {
+  /** Skus. */
+  skus?: Array<string>
+  /** Categories. */
+  categories?: Array<string>
+  /** Tags. */
+  tags?: Array<string>
+}
+
+/** `load`'s request: which document. */
+export interface LoadRequest {
+  /** `"order"`, `"stock"`, `"promotion_usage"`, `"customer"` or `"checkout"`. */
+  kind: string
+  /** The document's id within its kind. */
+  id: string
+}
+
+/** `mark_delivered`'s request. */
+export interface MarkDeliveredRequest {
+  /** Positions of delivered events. */
+  positions: Array<number>
+}
+
+/** A promotion or coupon code that did not apply. */
+export interface NotApplied {
+  /** The promotion, when the code matched one (or for automatic promotions). */
+  promotion_id: string | null
+  /** The coupon code as entered or defined. */
+  code: string | null
+  /** Why not. */
+  reason: RejectionReason
+}
+
+/** An order: lines, prices, payments, shipments, returns, stock allocations, audit trail. */
+export interface Order {
+  /** Order id. */
+  id: string
+  /** The customer's id. */
+  customer_id: string
+  /** The flow it follows (by name; the engine's configuration holds the flows). */
+  flow: string
+  /** Current state. */
+  state: OrderState
+  /** The state's display name in its flow. */
+  state_label: string
+  /** ISO-4217 currency. */
+  currency: string
+  /** The lines. */
+  lines: Array<OrderLine>
+  /** The price breakdown at placement (lines in the same order as `lines`). It never changes
+   * after placement, so every copy of the order shares it.
+   */
+  pricing: PriceBreakdown
+  /** Where it ships. */
+  shipping_address: Address | null
+  /** The chosen shipping option. */
+  shipping_option: string | null
+  /** Coupon codes that applied. */
+  coupon_codes: Array<string>
+  /** Where the stock is reserved or was taken from. */
+  allocations: Array<Allocation>
+  /** Payments. */
+  payments: Array<Payment>
+  /** Shipments. */
+  shipments: Array<Shipment>
+  /** Return requests. */
+  returns: Array<ReturnRequest>
+  /** The audit trail of state changes. */
+  history: Array<Transition>
+  /** When it was placed. */
+  created_at: Instant
+  /** Last change. */
+  updated_at: Instant
+  /** Until when an unpaid order holds its stock; the scheduler cancels it then. */
+  reservation_expires_at: Instant | null
+  /** When the scheduler must next look at it (reservation expiry, auto-processing). */
+  due_at: Instant | null
+  /** Events emitted so far (the next event's sequence is this + 1). */
+  event_sequence: number
+  /** Webhook events already applied, as `provider:event_id`. */
+  processed_webhooks: Array<string>
+}
+
+/** What can be done to an order. Payment-level actions (`capture`, `refund`) act on the order's
+ * payments and move the order when they complete it.
+ */
+export type OrderAction = 'pay' | 'process' | 'ship' | 'deliver' | 'cancel' | 'request_return' | 'refund' | 'cancel_unshipped'
+
+/** A shop's order flow: the canonical machine, configured. */
+export interface OrderFlow {
+  /** Name (`"classic"`, …). */
+  name: string
+  /** Capturing the payment moves `pending → confirmed` (`created → paid`). */
+  confirm_on_payment: boolean
+  /** Orders pass through `processing` before shipping. */
+  processing_step: boolean
+  /** The scheduler moves `pending → processing` this many minutes after placement. */
+  auto_process_after_minutes?: number | null
+  /** States from which cancelling is allowed (never after shipping). */
+  cancellable: Array<OrderState>
+  /** Display names for states (`pending` → `created`); missing states use canonical names. */
+  labels?: Record<string, string>
+}
+
+/** One line of an order, priced from the catalog at placement. */
+export interface OrderLine {
+  /** The sku. */
+  sku: string
+  /** Display name. */
+  name: string
+  /** Units ordered. */
+  quantity: number
+  /** Units shipped so far. */
+  shipped: number
+  /** Units delivered so far. */
+  delivered: number
+  /** Units returned (received back) so far. */
+  returned: number
+  /** Units in open return requests. */
+  return_requested: number
+  /** Units cancelled before they shipped (`cancel_unshipped`). */
+  cancelled: number
+}
+
+/** One page of orders. */
+export interface OrderPage {
+  /** The orders. */
+  orders: Array<Order>
+  /** Pass as `after` for the next page; `None` on the last page. */
+  next: string | null
+}
+
+/** `find_orders`'s answer. */
+export interface OrderPageAnswer {
+  /** The order documents' JSON text, ordered by `(created_at, id)`. */
+  documents: Array<string>
+  /** Whether more orders match after the last one. */
+  more: boolean
+}
+
+/** A filter over orders, with stable pagination. */
+export interface OrderQuery {
+  /** Only this customer's orders. */
+  customer_id?: string | null
+  /** Only orders in this state. */
+  state?: OrderState | null
+  /** Only orders the scheduler must look at by this instant. */
+  due_before?: InstantInput | null
+  /** Continue after this cursor (from the previous page). */
+  after?: string | null
+  /** Page size (default 50, at most 500). */
+  limit?: number | null
+}
+
+/** The canonical order states. */
+export type OrderState = 'pending' | 'confirmed' | 'processing' | 'partially_shipped' | 'shipped' | 'delivered' | 'partially_returned' | 'returned' | 'cancelled'
+
+/** An event in the outbox with its position. */
+export interface OutboxEntry {
+  /** Position in the outbox (increasing). */
+  position: number
+  /** The event. */
+  event: DomainEvent
+}
+
+/** A payment of an order. */
+export interface Payment {
+  /** Payment id. */
+  id: string
+  /** How. */
+  method: PaymentMethod
+  /** Where it stands. */
+  state: PaymentState
+  /** The amount asked for. */
+  amount: Amount
+  /** Authorized so far. */
+  authorized: Amount
+  /** Captured so far. */
+  captured: Amount
+  /** Refunded so far. */
+  refunded: Amount
+  /** Authorized, never captured, and released (voided) at the provider: the rest of a partly
+   * captured authorization when its order is cancelled.
+   */
+  released: Amount
+  /** The provider's reference (charge or intent id). */
+  provider_reference: string | null
+  /** Why it failed, if it did. */
+  failure_reason: string | null
+  /** Captured as soon as authorized (also when the authorization arrives by webhook). */
+  capture: boolean
+  /** Captures so far (numbers the provider keys of later captures). */
+  captures: number
+  /** Refunds so far (numbers the provider keys of later refunds). */
+  refunds: number
+  /** When it was created. */
+  created_at: Instant
+}
+
+/** How the order is paid at placement. */
+export interface PaymentInput {
+  /** Method. */
+  method?: PaymentMethod
+  /** Capture at once (default) or only authorize. */
+  capture?: boolean
+}
+
+/** How the customer pays. */
+export type PaymentMethod = 'card' | 'debit_card' | 'paypal' | 'apple_pay' | 'google_pay' | 'other'
+
+/** Where a payment stands. */
+export type PaymentState = 'pending' | 'authorized' | 'captured' | 'partially_refunded' | 'refunded' | 'failed' | 'voided'
+
+/** One event of `pending_events`'s answer. */
+export interface PendingEvent {
+  /** The event's position in the outbox. */
+  position: number
+  /** The event's JSON text as it was committed. */
+  event: string
+}
+
+/** `pending_events`'s request. */
+export interface PendingEventsRequest {
+  /** At most this many events. */
+  limit: number
+}
+
+/** Place an order: price it from the catalog, reserve stock, count coupon uses, take payment,
+ * commit — or nothing but a record of a failed payment attempt.
+ */
+export interface PlaceOrder {
+  /** The customer (a customer actor may only place orders for itself). */
+  customer_id: string
+  /** Customer groups, for promotions. */
+  customer_groups?: Array<string>
+  /** What is bought. */
+  lines: Array<LineInput>
+  /** Where it goes. */
+  shipping_address: Address
+  /** The shipping option id (from the carrier's rates); none for no shipping charge. */
+  shipping_option?: string | null
+  /** Coupon codes; each must apply, or the order is refused with `coupon_rejected`. */
+  coupon_codes?: Array<string>
+  /** Payment at placement; without it the order waits for `pay_order`. */
+  payment?: PaymentInput | null
+  /** The order flow by name; the engine's default flow if absent. */
+  flow?: string | null
+}
+
+/** The priced cart: every number, and what made it. */
+export interface PriceBreakdown {
+  /** The currency of every amount. */
+  currency: Currency
+  /** Whether unit prices included tax. */
+  prices_include_tax: boolean
+  /** The rounding mode used. */
+  rounding: RoundingMode
+  /** Tax rounded per line or per order. */
+  tax_rounding: TaxRounding
+  /** The lines, in the cart's order. */
+  lines: Array<LineBreakdown>
+  /** The shipping charge, if the cart had one. */
+  shipping: ShippingBreakdown | null
+  /** Σ line bases (gross when prices include tax). */
+  subtotal: Amount
+  /** Σ discounts on lines and shipping. */
+  discount_total: Amount
+  /** Shipping before discounts. */
+  shipping_total: Amount
+  /** Σ tax on lines and shipping. */
+  tax_total: Amount
+  /** What the customer pays: Σ line totals + shipping total. */
+  grand_total: Amount
+  /** Tax by rate. */
+  taxes: Array<TaxSummary>
+  /** The promotions applied, in the order they applied. */
+  promotions: Array<AppliedPromotion>
+  /** Promotions and coupon codes considered but not applied, with the reason. */
+  not_applied: Array<NotApplied>
+}
+
+/** Pricing configuration. */
+export interface PricingConfig {
+  /** How amounts between two minor units are rounded. */
+  rounding?: RoundingMode
+  /** Tax rounded per line or per order. */
+  tax_rounding?: TaxRounding
+  /** Input limits. */
+  limits?: Limits
+}
+
+/** What pricing needs from outside the cart: the time, and promotion usage counts. */
+export interface PricingContext {
+  /** When the cart is priced (validity windows). */
+  now: InstantInput
+  /** Uses so far, by promotion id. */
+  usage?: Record<string, Usage>
+}
+
+/** A product as the catalog knows it. */
+export interface Product {
+  /** Stock-keeping unit. */
+  sku: string
+  /** Display name. */
+  name?: string
+  /** Price of one unit in the engine's currency. */
+  unit_price: AmountInput
+  /** Category, for promotions. */
+  category?: string | null
+  /** Tags, for promotions. */
+  tags?: Array<string>
+  /** Tax class. */
+  tax_class?: TaxClass
+  /** Weight of one unit in kilograms, for shipping rates. */
+  weight?: AmountInput | null
+}
+
+/** A promotion: automatic (no `code`) or a coupon (with `code`). */
+export interface Promotion {
+  /** Stable id, shown in every adjustment it makes. */
+  id: string
+  /** Human-readable name. */
+  name?: string
+  /** Coupon code (matched case-insensitively); `None` makes the promotion automatic. */
+  code?: string | null
+  /** What it takes off. */
+  effect: Effect
+  /** What it takes it off. */
+  target?: Target
+  /** Higher applies first. */
+  priority?: number
+  /** Applies only alone. */
+  exclusive?: boolean
+  /** If set, the ids of the only promotions this one may be combined with. */
+  combinable_with?: Array<string> | null
+  /** Currency of `effect`'s fixed amount and of `conditions.min_subtotal`; a cart in another
+   * currency does not get the promotion.
+   */
+  currency?: string | null
+  /** When it applies. */
+  conditions?: Conditions
+  /** How many times it may be used in all (the engine counts uses). */
+  usage_limit?: number | null
+  /** How many times one customer may use it. */
+  usage_limit_per_customer?: number | null
+}
+
+/** One order. */
+export interface GetOrderQuery {
+  query: 'get_order'
+  /** The order. */
+  order_id: string
+}
+
+/** Orders by customer and/or state, paginated. */
+export interface ListOrdersQuery extends OrderQuery {
+  query: 'list_orders'
+}
+
+/** Stock of a sku at every configured location. */
+export interface StockLevelsQuery {
+  query: 'stock_levels'
+  /** The sku. */
+  sku: string
+}
+
+/** The return requests of an order. */
+export interface ListReturnsQuery {
+  query: 'list_returns'
+  /** The order. */
+  order_id: string
+}
+
+/** What can be done next to an order by the asking actor. */
+export interface AvailableActionsQuery {
+  query: 'available_actions'
+  /** The order. */
+  order_id: string
+}
+
+/** Shipping options and prices for an address and lines. */
+export interface ShippingRatesQuery {
+  query: 'shipping_rates'
+  /** Destination. */
+  address: Address
+  /** What would ship. */
+  lines: Array<LineInput>
+}
+
+/** Every query. Serialized as `{"query": "get_order", ...fields}`. */
+export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery
+
+/** One order. */
+export interface OrderQueryOutput {
+  type: 'order'
+  value: Order
+}
+
+/** A page of orders. */
+export interface OrdersQueryOutput {
+  type: 'orders'
+  value: OrderPage
+}
+
+/** Stock items. */
+export interface StockQueryOutput {
+  type: 'stock'
+  value: Array<StockItem>
+}
+
+/** Actions. */
+export interface ActionsQueryOutput {
+  type: 'actions'
+  value: Array<OrderAction>
+}
+
+/** Shipping rates. */
+export interface RatesQueryOutput {
+  type: 'rates'
+  value: Array<ShippingRate>
+}
+
+/** Return requests. */
+export interface ReturnsQueryOutput {
+  type: 'returns'
+  value: Array<ReturnRequest>
+}
+
+/** What a query answers. */
+export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput
+
+/** One price. */
+export interface FlatRateTable {
+  type: 'flat'
+  /** The price. */
+  amount: AmountInput
+}
+
+/** Priced by total weight: the first band whose `up_to_kg` is ≥ the weight. */
+export interface WeightBandsRateTable {
+  type: 'weight_bands'
+  /** `(up_to_kg, amount)` in ascending weight. */
+  bands: Array<WeightBand>
+}
+
+/** How a table rate is priced. */
+export type RateTable = FlatRateTable | WeightBandsRateTable
+
+/** The condition of one returned line, as received. */
+export interface ReceivedLine {
+  /** Line index. */
+  line: number
+  /** Condition. */
+  condition: ItemCondition
+}
+
+/** The idempotency record of a [`CommitRequest`]. */
+export interface RecordRequest {
+  /** The key; the commit fails with `idempotency_conflict` when it is stored already. */
+  key: string
+  /** The record's JSON text, answered back by `idempotency`. */
+  record: string
+}
+
+/** A currency registered with the engine, as it is written out (schema only). */
+export interface RegisteredCurrency {
+  /** Its code. */
+  code: string
+  /** Digits after the decimal point. */
+  minor_units: number
+}
+
+/** Why a promotion or coupon code did not apply. */
+export type RejectionReason = 'unknown_code' | 'not_started' | 'expired' | 'currency_mismatch' | 'customer_group_not_eligible' | 'first_order_only' | 'usage_limit_reached' | 'customer_usage_limit_reached' | 'customer_required' | 'min_subtotal_not_met' | 'min_quantity_not_met' | 'no_eligible_items' | 'not_combinable'
+
+/** What can be done to a return. */
+export type ReturnAction = 'approve' | 'reject' | 'schedule_pickup' | 'mark_in_transit' | 'receive' | 'process' | 'refund' | 'cancel'
+
+/** Units of one order line in a return. */
+export interface ReturnItem {
+  /** Line index in the order. */
+  line: number
+  /** Units. */
+  quantity: number
+  /** Why. */
+  reason: ReturnReason
+  /** As received (set on receipt). */
+  condition: ItemCondition | null
+  /** Index of the first of these units within the line (units are refunded in order, so
+   * returning every unit sums to exactly what the line cost).
+   */
+  first_unit: number
+}
+
+/** Units of one line to return. */
+export interface ReturnLine {
+  /** Line index. */
+  line: number
+  /** Units. */
+  quantity: number
+  /** Why. */
+  reason: ReturnReason
+}
+
+/** Why the customer returns an item. */
+export type ReturnReason = 'defective' | 'wrong_item' | 'not_as_described' | 'no_longer_needed' | 'damaged_in_transit' | 'other'
+
+/** A return request (RMA). */
+export interface ReturnRequest {
+  /** Return id. */
+  id: string
+  /** Where it stands. */
+  state: ReturnState
+  /** What comes back. */
+  items: Array<ReturnItem>
+  /** What was paid for the items (their discount and tax shares included). */
+  items_amount: Amount
+  /** Shipping refunded with this return (per policy). */
+  shipping_amount: Amount
+  /** Restocking fee kept back. */
+  restocking_fee: Amount
+  /** What the customer gets back: items + shipping − fee. */
+  refund_amount: Amount
+  /** What was paid out when it was refunded: `refund_amount`, or less when refunds made
+   * outside returns left less of the order's money to give back.
+   */
+  refunded: Amount
+  /** When it was requested. */
+  requested_at: Instant
+  /** State changes: `(from, to, at, actor)`. */
+  history: Array<[ReturnState, ReturnState, Instant, string]>
+}
+
+/** Where a return stands. */
+export type ReturnState = 'requested' | 'approved' | 'pickup_scheduled' | 'in_transit' | 'received' | 'processed' | 'refunded' | 'rejected' | 'cancelled'
+
+/** How an amount between two minor units is rounded. */
+export type RoundingMode = 'half_up' | 'half_even'
+
+/** Approve. */
+export interface ApproveScripted {
+  type: 'approve'
+}
+
+/** Decline with a reason. */
+export interface DeclineScripted {
+  type: 'decline'
+  /** The reason. */
+  reason: string
+}
+
+/** Answer pending; the host later sends a webhook (authorizations only: other operations
+ * are approved).
+ */
+export interface PendingScripted {
+  type: 'pending'
+}
+
+/** Perform the operation but answer with a timeout (a retry with the same key then gets
+ * the approval): the classic double-charge trap.
+ */
+export interface TimeoutAfterSuccessScripted {
+  type: 'timeout_after_success'
+}
+
+/** Fail without performing anything. */
+export interface TransientErrorScripted {
+  type: 'transient_error'
+}
+
+/** A scripted outcome of [`FakePaymentGateway`]. */
+export type Scripted = ApproveScripted | DeclineScripted | PendingScripted | TimeoutAfterSuccessScripted | TransientErrorScripted
+
+/** Units of one line to ship. */
+export interface ShipLine {
+  /** Line index. */
+  line: number
+  /** Units. */
+  quantity: number
+}
+
+/** Units of an order on their way. */
+export interface Shipment {
+  /** Shipment id. */
+  id: string
+  /** Carrier name. */
+  carrier: string
+  /** Service / option id. */
+  service: string
+  /** Tracking number. */
+  tracking_number: string
+  /** Label reference. */
+  label_reference: string
+  /** `(line index, units)` shipped. */
+  lines: Array<[number, number]>
+  /** Where it stands. */
+  state: ShipmentState
+  /** When it was shipped. */
+  shipped_at: Instant
+  /** When it was delivered. */
+  delivered_at: Instant | null
+}
+
+/** Where a shipment stands. */
+export type ShipmentState = 'shipped' | 'in_transit' | 'delivered' | 'exception'
+
+/** The priced shipping charge. */
+export interface ShippingBreakdown {
+  /** The shipping method. */
+  method: string
+  /** The charge before discounts. */
+  base: Amount
+  /** Discounts on shipping. */
+  adjustments: Array<Adjustment>
+  /** Σ adjustments. */
+  discount: Amount
+  /** The amount without tax, after discounts. */
+  net: Amount
+  /** Tax by rate. */
+  tax_lines: Array<TaxLine>
+  /** Σ tax lines. */
+  tax: Amount
+  /** What the customer pays for shipping. */
+  total: Amount
+}
+
+/** The shipping charge of a cart. */
+export interface ShippingCharge {
+  /** The shipping method or option id. */
+  method?: string
+  /** Its price, exact in the cart's currency. */
+  amount: AmountInput
+  /** Its tax class. */
+  tax_class?: TaxClass
+}
+
+/** A priced shipping option. */
+export interface ShippingRate {
+  /** Id the customer selects. */
+  option_id: string
+  /** Carrier name. */
+  carrier: string
+  /** Service level. */
+  service: string
+  /** Price. */
+  amount: Amount
+  /** Estimated transit days. */
+  estimated_days?: number | null
+}
+
+/** Staff roles. `Admin` may do everything; the others a part of it. */
+export type StaffRole = 'admin' | 'support' | 'warehouse'
+
+/** Stock of one sku at one location. */
+export interface StockItem {
+  /** The sku. */
+  sku: string
+  /** The location (warehouse) id. */
+  location: string
+  /** Units physically there. */
+  on_hand: number
+  /** Units held for orders not yet shipped. Which order holds how many is recorded on the
+   * orders ([`Allocation`]), so this document stays small however many orders are open.
+   */
+  reserved: number
+  /** Whether orders may reserve more than is available. */
+  backorder: boolean
+  /** `low_stock` is emitted when available falls to or below this. */
+  low_stock_threshold: number | null
+  /** Events emitted so far for this item. */
+  event_sequence: number
+}
+
+/** Commit normally. */
+export interface CommitStoreScripted {
+  type: 'commit'
+}
+
+/** Another writer got there first: `version_conflict`, nothing written (the engine decides
+ * again, up to its `max_retries`).
+ */
+export interface ConflictStoreScripted {
+  type: 'conflict'
+}
+
+/** The store is down: `provider_error`, nothing written. */
+export interface FailStoreScripted {
+  type: 'fail'
+}
+
+/** The commit lands but its acknowledgement is lost: everything written, and
+ * `provider_error` answered (a retry with the same idempotency key finds the record).
+ */
+export interface LoseAckStoreScripted {
+  type: 'lose_ack'
+}
+
+/** What a [`ScriptedStore`] does with one commit. */
+export type StoreScripted = CommitStoreScripted | ConflictStoreScripted | FailStoreScripted | LoseAckStoreScripted
+
+/** `load`'s answer for a stored document. */
+export interface StoredDocument {
+  /** The stored version (1 for the first write, +1 per write). */
+  version: number
+  /** The document's JSON text as it was written. */
+  document: string
+}
+
+/** One option of a [`TableRateCarrier`]. */
+export interface TableRate {
+  /** Option id. */
+  option_id: string
+  /** Carrier name. */
+  carrier: string
+  /** Service level. */
+  service: string
+  /** Countries served (ISO alpha-2); empty serves all. */
+  countries?: Array<string>
+  /** The price table. */
+  table: RateTable
+  /** Free when the subtotal reaches this. */
+  free_over?: AmountInput | null
+  /** Estimated transit days. */
+  estimated_days?: number | null
+}
+
+/** A carrier priced from a table: flat rates, weight bands, free over a threshold. */
+export interface TableRateCarrier {
+  /** The options. */
+  rates: Array<TableRate>
+}
+
+/** Every line of the order. */
+export interface OrderTarget {
+  type: 'order'
+}
+
+/** Lines whose sku, category or one of whose tags is listed. */
+export interface LinesTarget extends LineSelector {
+  type: 'lines'
+}
+
+/** The shipping charge (`percentage: 100` is free shipping). */
+export interface ShippingTarget {
+  type: 'shipping'
+}
+
+/** What a promotion applies to. */
+export type Target = OrderTarget | LinesTarget | ShippingTarget
+
+/** What kind of tax treatment a line or shipping charge gets.
+ *
+ * Serialized as a plain string: `"standard"`, `"reduced"`, `"zero"`, `"exempt"`, or any other
+ * name for a custom class (`"books"`).
+ */
+export type TaxClass = string
+
+/** One rate's tax on a line or on shipping. */
+export interface TaxLine {
+  /** The rate's id. */
+  rate_id: string
+  /** The rate in percent. */
+  percentage: Amount
+  /** The taxable amount (net, or gross when prices include tax). */
+  base: Amount
+  /** The tax before rounding. */
+  exact: Amount
+  /** The tax. */
+  amount: Amount
+  /** The tax spread over the units. */
+  per_unit: UnitSplit
+}
+
+/** One rate that applies to a taxable amount. */
+export interface TaxRate {
+  /** Stable id of the rule that produced the rate (shown in breakdowns). */
+  id: string
+  /** Human-readable name (`"CA state tax"`). */
+  name: string
+  /** Where it applies (`"US-CA"`, `"US-CA-940"`, `"DE"`). */
+  jurisdiction: string
+  /** The rate in percent (`8.25` means 8.25%). */
+  percentage: AmountInput
+}
+
+/** Whether tax is rounded per line and rate, or once per rate on the whole order. */
+export type TaxRounding = 'per_line' | 'per_order'
+
+/** One row of a [`TaxTable`]. */
+export interface TaxRule {
+  /** Stable id, shown in breakdowns. */
+  id: string
+  /** Human-readable name. */
+  name: string
+  /** ISO 3166-1 alpha-2 country code (`"US"`). */
+  country: string
+  /** State or province code (`"CA"`); `None` applies to the whole country. */
+  region?: string | null
+  /** Postal-code prefix (`"940"`); `None` applies to the whole region. */
+  postal_code_prefix?: string | null
+  /** The class this rule is for; `None` applies to every class that has no rule of its own
+   * at the address.
+   */
+  tax_class?: TaxClass | null
+  /** The rate in percent. */
+  percentage: AmountInput
+  /** A combinable rule is added to the other matching rules on the same base (state + county);
+   * among non-combinable rules only the most specific one applies.
+   */
+  combinable?: boolean
+}
+
+/** Tax of one rate on the whole order. */
+export interface TaxSummary {
+  /** The rate's id. */
+  rate_id: string
+  /** Its name. */
+  name: string
+  /** Where it applies. */
+  jurisdiction: string
+  /** The rate in percent. */
+  percentage: Amount
+  /** Σ taxable amounts. */
+  base: Amount
+  /** Σ tax. */
+  amount: Amount
+}
+
+/** What one scheduler tick did. */
+export interface TickReport {
+  /** Orders cancelled because their reservation expired unpaid. */
+  expired: Array<string>
+  /** Orders moved to processing by schedule. */
+  advanced: Array<string>
+  /** Orders whose work failed this time (`(order id, error code)`, e.g. the gateway was
+   * unavailable for a void); they stay due and the next tick tries again.
+   */
+  failed: Array<[string, string]>
+}
+
+/** One entry of the audit trail. */
+export interface Transition {
+  /** The state before. */
+  from: OrderState | null
+  /** The state after. */
+  to: OrderState
+  /** When. */
+  at: Instant
+  /** Who (`customer:c1`, `staff:s1:admin`, `system`). */
+  actor: string
+  /** Why (the action, or a reason given). */
+  reason: string
+}
+
+/** An amount spread over the units of a line: every unit carries `amount`, and the first
+ * `plus_one_units` units carry one minor unit more. Kept in breakdowns so that a later refund of
+ * some units takes exactly their share, and refunding every unit sums to the whole.
+ */
+export interface UnitSplit {
+  /** What each unit carries at least, at the currency's scale. */
+  amount: Amount
+  /** How many units (from the first) carry one minor unit more. */
+  plus_one_units: number
+}
+
+/** How often a promotion has been used, as the engine counts it. */
+export interface Usage {
+  /** Uses by everyone. */
+  total?: number
+  /** Uses by the cart's customer. */
+  by_customer?: number
+}
+
+/** An asynchronous payment result reported by the provider. */
+export type WebhookOutcome = 'succeeded' | 'failed'
+
+/** One weight band. */
+export interface WeightBand {
+  /** Upper weight bound in kilograms, inclusive. */
+  up_to_kg: AmountInput
+  /** Price. */
+  amount: AmountInput
+}
+
+/** One document write of a [`CommitRequest`]; the index fields are `null` except for orders. */
+export interface WriteRequest {
+  /** The document's kind. */
+  kind: string
+  /** The document's id within its kind. */
+  id: string
+  /** The version the engine read (0: the document must not exist yet). */
+  expected_version: number
+  /** The new document's JSON text: store it as version `expected_version + 1`. */
+  document: string
+  /** An order's customer. */
+  customer_id: string | null
+  /** An order's state. */
+  state: string | null
+  /** An order's creation time (RFC 3339, UTC). */
+  created_at: string | null
+  /** When the scheduler must look at the order (RFC 3339, UTC), if ever. */
+  due_at: string | null
+}
+
+/** Kept for hosts that used this name. */
+export type PlaceOrderInput = PlaceOrder
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -364,7 +1902,7 @@ export declare class Engine {
    * host's database), `gateway`, `carrier` and `tax` (see `Store`, `PaymentGateway`,
    * `Carrier`, `TaxProvider`); `hostTimeoutMs` (default 30,000) bounds each call to them.
    */
-  constructor(config?: EngineConfig, hosts?: EngineHosts)
+  constructor(config?: EngineSpec, hosts?: EngineHosts)
   /**
    * Runs a command (`{ command: 'place_order', … }`) as `actor`; resolves to the command's
    * output (`{ type: 'order', value: {…} }`). The same `idempotencyKey` with the same

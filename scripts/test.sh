@@ -15,11 +15,24 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- tests/vector
   git diff --stat -- tests/vectors/engine; echo "tests/vectors/engine differs from make_cells.py: run it and commit"; exit 1
 fi
 
+step "generated types are up to date (docs/schema/ from the Rust types; the Python and TypeScript types from it)"
+cargo run -q --manifest-path tools/typegen/Cargo.toml --target-dir target -- docs/schema
+python3 tools/typegen/make_types.py
+generated="docs/schema bindings-python/python/ordercore/types.py bindings-node/types-header.d.ts"
+# shellcheck disable=SC2086
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- $generated)" ]; then
+  git status --short -- $generated | head -20
+  echo "the generated types differ from the Rust types: run the two commands above and commit"; exit 1
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path tools/typegen/Cargo.toml -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy -p ordercore --features schema --quiet -- -D warnings
+cargo clippy --manifest-path tools/typegen/Cargo.toml --target-dir target --quiet -- -D warnings
 
 step "cargo test --workspace (proptest cases per property: $PROPTEST_CASES)"
 log=$(mktemp)

@@ -422,7 +422,7 @@ impl Engine {
     #[napi(
         constructor,
         catch_unwind,
-        ts_args_type = "config?: EngineConfig, hosts?: EngineHosts"
+        ts_args_type = "config?: EngineSpec, hosts?: EngineHosts"
     )]
     pub fn new(env: Env, config: Option<Unknown>, hosts: Option<Unknown>) -> Result<Self> {
         let config_text = match present(config) {

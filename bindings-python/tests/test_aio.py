@@ -8,7 +8,7 @@ import pytest
 
 import ordercore
 from ordercore.aio import AsyncEngine
-from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
+from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
@@ -29,8 +29,8 @@ class AsyncMemoryStore:
         row = self.documents.get((kind, id))
         return {"version": row[0], "document": row[1]} if row else None
 
-    async def commit(self, *, writes: List[StoreWrite], events: List[str],
-                     idempotency: Optional[StoreRecord]) -> Optional[str]:
+    async def commit(self, *, writes: List[WriteRequest], events: List[str],
+                     idempotency: Optional[RecordRequest]) -> Optional[str]:
         await asyncio.sleep(0)
         if self.fail_commit:
             raise self.fail_commit
@@ -47,7 +47,7 @@ class AsyncMemoryStore:
         return None
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
+                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
         await asyncio.sleep(0)
         rows = sorted((w["created_at"], w["id"], body) for (kind, _), (_, body, w) in self.documents.items()
                       if kind == "order" and customer_id in (None, w["customer_id"]) and state in (None, w["state"])

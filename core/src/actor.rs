@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 
 /// The issuer of every command and query.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
     /// A shopper: sees and acts on their own orders only.
@@ -27,6 +28,7 @@ pub enum Actor {
 
 /// Staff roles. `Admin` may do everything; the others a part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     /// Everything.

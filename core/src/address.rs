@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 /// A postal address. Only `country` is needed to price; tax rules may also look at `region`
 /// and `postal_code`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Address {
     /// Recipient name.

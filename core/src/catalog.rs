@@ -14,6 +14,7 @@ use crate::tax::TaxClass;
 
 /// A product as the catalog knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Product {
     /// Stock-keeping unit.
     pub sku: SmolStr,
@@ -21,6 +22,7 @@ pub struct Product {
     #[serde(default)]
     pub name: SmolStr,
     /// Price of one unit in the engine's currency.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub unit_price: Decimal,
     /// Category, for promotions.
@@ -33,6 +35,7 @@ pub struct Product {
     #[serde(default)]
     pub tax_class: TaxClass,
     /// Weight of one unit in kilograms, for shipping rates.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
     #[serde(default, with = "amount_serde::option")]
     pub weight: Option<Decimal>,
 }

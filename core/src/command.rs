@@ -18,6 +18,7 @@ use crate::store::{OrderPage, OrderQuery};
 
 /// One line asked for at checkout: a sku and a quantity. Prices come from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineInput {
     /// The sku.
     pub sku: SmolStr,
@@ -28,6 +29,7 @@ pub struct LineInput {
 
 /// How the order is paid at placement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PaymentInput {
     /// Method.
     #[serde(default)]
@@ -72,6 +74,7 @@ fn yes() -> bool {
 /// Place an order: price it from the catalog, reserve stock, count coupon uses, take payment,
 /// commit — or nothing but a record of a failed payment attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlaceOrder {
     /// The customer (a customer actor may only place orders for itself).
     pub customer_id: SmolStr,
@@ -98,6 +101,7 @@ pub struct PlaceOrder {
 
 /// Units of one line to ship.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShipLine {
     /// Line index.
     pub line: usize,
@@ -108,6 +112,7 @@ pub struct ShipLine {
 
 /// Units of one line to return.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReturnLine {
     /// Line index.
     pub line: usize,
@@ -120,6 +125,7 @@ pub struct ReturnLine {
 
 /// The condition of one returned line, as received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReceivedLine {
     /// Line index.
     pub line: usize,
@@ -129,6 +135,7 @@ pub struct ReceivedLine {
 
 /// An asynchronous payment result reported by the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookOutcome {
     /// The payment succeeded (authorized and captured).
@@ -139,6 +146,7 @@ pub enum WebhookOutcome {
 
 /// Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// See [`PlaceOrder`].
@@ -159,6 +167,7 @@ pub enum Command {
         /// The order.
         order_id: SmolStr,
         /// Amount; all if absent.
+        #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
         #[serde(default, with = "amount_serde::option")]
         amount: Option<Decimal>,
     },
@@ -167,6 +176,7 @@ pub enum Command {
         /// The order.
         order_id: SmolStr,
         /// Amount; all if absent.
+        #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
         #[serde(default, with = "amount_serde::option")]
         amount: Option<Decimal>,
         /// Why.
@@ -312,6 +322,7 @@ impl Command {
 
 /// What a command answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum CommandOutput {
     /// The order as committed (the very copy the engine handed the store: no copy made).
@@ -340,6 +351,7 @@ impl CommandOutput {
 
 /// Every query. Serialized as `{"query": "get_order", ...fields}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "query", rename_all = "snake_case")]
 pub enum Query {
     /// One order.
@@ -375,6 +387,7 @@ pub enum Query {
 
 /// What a query answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum QueryOutput {
     /// One order.
@@ -393,6 +406,7 @@ pub enum QueryOutput {
 
 /// What one scheduler tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TickReport {
     /// Orders cancelled because their reservation expired unpaid.
     pub expired: Vec<String>,

@@ -9,6 +9,7 @@ use crate::money::amount_serde;
 
 /// One event: who it is about, when, its place in its aggregate's sequence, and what happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DomainEvent {
     /// Unique event id.
     pub id: SmolStr,
@@ -29,6 +30,7 @@ pub struct DomainEvent {
 
 /// What happened; serialized with its name under `type` (`"order_created"`, …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[allow(missing_docs, reason = "field names say what they are")]
 pub enum EventPayload {

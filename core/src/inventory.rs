@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 
 /// Stock of one sku at one location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StockItem {
     /// The sku.
     pub sku: SmolStr,
@@ -108,6 +109,7 @@ impl StockItem {
 
 /// Where one order line's units are reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Allocation {
     /// The line index in the order.
     pub line: usize,

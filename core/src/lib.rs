@@ -62,6 +62,8 @@ pub mod payment;
 pub mod pricing;
 pub mod promotion;
 pub mod returns;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod scripted_store;
 pub mod shipping;
 pub mod state_machine;

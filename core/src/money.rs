@@ -193,6 +193,32 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// A currency registered with the engine, as it is written out (schema only).
+#[cfg(feature = "schema")]
+#[derive(schemars::JsonSchema)]
+#[expect(dead_code, reason = "describes the JSON form; never built")]
+struct RegisteredCurrency {
+    /// Its code.
+    code: String,
+    /// Digits after the decimal point.
+    minor_units: u32,
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let registered = generator.subschema_for::<RegisteredCurrency>();
+        schemars::json_schema!({
+            "description": "An ISO-4217 code (`\"USD\"`), or a registered currency with its minor units.",
+            "anyOf": [{"type": "string", "pattern": "^[A-Z]{3}$"}, registered]
+        })
+    }
+}
+
 /// The ISO-4217 currencies ordercore knows without registration.
 const BUILTIN_CURRENCIES: &[Currency] = &[
     Currency::builtin(b"AED", 2),
@@ -284,6 +310,7 @@ impl CurrencyRegistry {
 
 /// How an amount between two minor units is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingMode {
     /// Half away from zero: `0.125 → 0.13`, `-0.125 → -0.13`. The default, as on receipts.
@@ -330,6 +357,7 @@ impl RoundingMode {
 /// An amount in a currency. Arithmetic is checked: mixing currencies or leaving the decimal
 /// range is an error, never a panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Money {
     /// The amount, at the currency's scale.
     #[serde(serialize_with = "amount_serde::serialize")]
@@ -574,6 +602,7 @@ pub fn allocate(total: Decimal, weights: &[Decimal], currency: Currency) -> Resu
 /// `plus_one_units` units carry one minor unit more. Kept in breakdowns so that a later refund of
 /// some units takes exactly their share, and refunding every unit sums to the whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnitSplit {
     /// What each unit carries at least, at the currency's scale.
     #[serde(serialize_with = "amount_serde::serialize")]
@@ -991,8 +1020,10 @@ mod tests {
     fn amounts_deserialize_from_strings_and_integers_but_not_floats() {
         #[derive(Deserialize)]
         struct Wrapper {
+            #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
             #[serde(with = "amount_serde")]
             amount: Decimal,
+            #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
             #[serde(default, with = "amount_serde::option")]
             optional: Option<Decimal>,
         }

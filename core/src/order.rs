@@ -24,6 +24,7 @@ use crate::state_machine::StateMachine;
 
 /// The canonical order states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
     /// Placed; awaiting payment or confirmation (`created` in some flows).
@@ -79,6 +80,7 @@ impl OrderState {
 /// What can be done to an order. Payment-level actions (`capture`, `refund`) act on the order's
 /// payments and move the order when they complete it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderAction {
     /// Take (capture) the payment; confirms the order where the flow confirms on payment.
@@ -129,6 +131,7 @@ impl OrderAction {
 
 /// A shop's order flow: the canonical machine, configured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderFlow {
     /// Name (`"classic"`, …).
     pub name: String,
@@ -252,6 +255,7 @@ impl StateMachine for OrderFlow {
 
 /// One line of an order, priced from the catalog at placement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderLine {
     /// The sku.
     pub sku: SmolStr,
@@ -300,6 +304,7 @@ impl OrderLine {
 
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transition {
     /// The state before.
     pub from: Option<OrderState>,
@@ -315,6 +320,7 @@ pub struct Transition {
 
 /// An order: lines, prices, payments, shipments, returns, stock allocations, audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Order {
     /// Order id.
     pub id: SmolStr,

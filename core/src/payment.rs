@@ -20,6 +20,7 @@ use crate::state_machine::StateMachine;
 
 /// How the customer pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     /// Credit card.
@@ -39,6 +40,7 @@ pub enum PaymentMethod {
 
 /// Where a payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentState {
     /// Sent to the provider, awaiting its asynchronous answer (a webhook).
@@ -74,6 +76,7 @@ impl PaymentState {
 
 /// What can be done to a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentAction {
     /// Capture (some of) the authorized amount.
@@ -159,6 +162,7 @@ impl StateMachine for PaymentMachine {
 
 /// A payment of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Payment {
     /// Payment id.
     pub id: SmolStr,
@@ -369,6 +373,7 @@ impl Payment {
 
 /// What the gateway is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayOperation {
     /// Authorize only.
@@ -385,6 +390,7 @@ pub enum GatewayOperation {
 
 /// One call to the payment provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GatewayRequest {
     /// What to do.
     pub operation: GatewayOperation,
@@ -410,6 +416,7 @@ pub struct GatewayRequest {
 
 /// What the provider answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum GatewayOutcome {
     /// Done.
@@ -438,6 +445,7 @@ pub trait PaymentGateway: Send + Sync {
 
 /// A scripted outcome of [`FakePaymentGateway`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Scripted {
     /// Approve.

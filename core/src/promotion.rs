@@ -22,6 +22,7 @@ use crate::tax::check_percentage;
 
 /// A promotion: automatic (no `code`) or a coupon (with `code`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Promotion {
     /// Stable id, shown in every adjustment it makes.
     pub id: String,
@@ -62,17 +63,20 @@ pub struct Promotion {
 
 /// What a promotion takes off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
     /// A percentage of the target's amount, rounded once for the whole promotion.
     Percentage {
         /// Percent off (`10` = 10%), in (0, 100].
+        #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
         #[serde(with = "amount_serde")]
         percentage: Decimal,
     },
     /// A fixed amount off the target as a whole (never more than the target's amount).
     FixedAmount {
         /// Amount off, in the promotion's `currency`.
+        #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
         #[serde(with = "amount_serde")]
         amount: Decimal,
     },
@@ -84,6 +88,7 @@ pub enum Effect {
         /// Units discounted per group.
         get: u64,
         /// Percent off the discounted units (`100` = free).
+        #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
         #[serde(with = "amount_serde")]
         percentage: Decimal,
         /// Cap on the number of groups; `None` repeats for every full group.
@@ -94,6 +99,7 @@ pub enum Effect {
 
 /// What a promotion applies to.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Target {
     /// Every line of the order.
@@ -107,6 +113,7 @@ pub enum Target {
 
 /// Selects lines by sku, category or tag; a line matching any of them is selected.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct LineSelector {
     /// Skus.
@@ -146,6 +153,7 @@ impl Target {
 
 /// When a promotion applies. Every condition set must hold.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Conditions {
     /// Not before this instant.
@@ -153,6 +161,7 @@ pub struct Conditions {
     /// Only before this instant.
     pub ends_at: Option<DateTime<Utc>>,
     /// The cart's subtotal before any discount must reach this (promotion's currency).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
     #[serde(with = "amount_serde::option")]
     pub min_subtotal: Option<Decimal>,
     /// The target's units (all lines for order and shipping targets) must reach this.
@@ -165,6 +174,7 @@ pub struct Conditions {
 
 /// How often a promotion has been used, as the engine counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Usage {
     /// Uses by everyone.
@@ -175,6 +185,7 @@ pub struct Usage {
 
 /// Why a promotion or coupon code did not apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionReason {
     /// No coupon has that code.

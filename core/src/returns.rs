@@ -19,6 +19,7 @@ use crate::state_machine::StateMachine;
 
 /// Where a return stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnState {
     /// Asked for by the customer.
@@ -43,6 +44,7 @@ pub enum ReturnState {
 
 /// What can be done to a return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnAction {
     /// Accept.
@@ -193,6 +195,7 @@ impl StateMachine for ReturnMachine {
 
 /// Why the customer returns an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     /// Does not work.
@@ -211,6 +214,7 @@ pub enum ReturnReason {
 
 /// The condition of a returned item, as received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemCondition {
     /// Can be sold again: goes back on hand.
@@ -232,6 +236,7 @@ impl ItemCondition {
 
 /// Units of one order line in a return.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReturnItem {
     /// Line index in the order.
     pub line: usize,
@@ -250,6 +255,7 @@ pub struct ReturnItem {
 
 /// A return request (RMA).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReturnRequest {
     /// Return id.
     pub id: SmolStr,

@@ -15,6 +15,7 @@ use crate::store::{
 
 /// What a [`ScriptedStore`] does with one commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StoreScripted {
     /// Commit normally.

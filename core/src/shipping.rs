@@ -28,6 +28,7 @@ pub struct RateRequest<'a> {
 
 /// A priced shipping option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShippingRate {
     /// Id the customer selects.
     pub option_id: SmolStr,
@@ -44,6 +45,7 @@ pub struct ShippingRate {
 
 /// A label bought for a shipment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Label {
     /// The carrier that carries it.
     pub carrier: SmolStr,
@@ -68,11 +70,13 @@ pub trait Carrier: Send + Sync {
 
 /// How a table rate is priced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RateTable {
     /// One price.
     Flat {
         /// The price.
+        #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
         #[serde(with = "amount_serde")]
         amount: Decimal,
     },
@@ -85,17 +89,21 @@ pub enum RateTable {
 
 /// One weight band.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WeightBand {
     /// Upper weight bound in kilograms, inclusive.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub up_to_kg: Decimal,
     /// Price.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub amount: Decimal,
 }
 
 /// One option of a [`TableRateCarrier`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TableRate {
     /// Option id.
     pub option_id: SmolStr,
@@ -109,6 +117,7 @@ pub struct TableRate {
     /// The price table.
     pub table: RateTable,
     /// Free when the subtotal reaches this.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
     #[serde(default, with = "amount_serde::option")]
     pub free_over: Option<Decimal>,
     /// Estimated transit days.
@@ -118,6 +127,7 @@ pub struct TableRate {
 
 /// A carrier priced from a table: flat rates, weight bands, free over a threshold.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TableRateCarrier {
     /// The options.
     pub rates: Vec<TableRate>,
@@ -248,6 +258,7 @@ impl Carrier for TableRateCarrier {
 
 /// Where a shipment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShipmentState {
     /// Label bought, handed over.
@@ -328,6 +339,7 @@ pub fn shipment_transition(current: ShipmentState, status: ShipmentState) -> Shi
 
 /// Units of an order on their way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Shipment {
     /// Shipment id.
     pub id: SmolStr,

@@ -21,6 +21,7 @@ use crate::order::{Order, OrderState};
 
 /// Kinds of stored documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     /// An [`Order`].
@@ -50,6 +51,7 @@ impl DocKind {
 
 /// Identifies a document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DocKey {
     /// Its kind.
     pub kind: DocKind,
@@ -85,6 +87,7 @@ impl fmt::Display for DocKey {
 
 /// How often a promotion was used, in all and per customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PromotionUsage {
     /// The promotion.
     pub promotion_id: String,
@@ -96,6 +99,7 @@ pub struct PromotionUsage {
 
 /// What the engine remembers of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomerRecord {
     /// The customer.
     pub customer_id: String,
@@ -106,6 +110,7 @@ pub struct CustomerRecord {
 /// A checkout (placing with payment, or paying) whose order and payment were secured under a
 /// host's idempotency key: a retry with the key finds them and asks the provider again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckoutAttempt {
     /// The order.
     pub order_id: SmolStr,
@@ -119,6 +124,7 @@ pub struct CheckoutAttempt {
 
 /// A stored document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Document {
     /// An order. Shared: a stored order is immutable, so a load hands out the stored copy
@@ -216,6 +222,7 @@ impl OrderQuery {
 
 /// A document with its version (1 for the first write, +1 per write).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Versioned<T> {
     /// The version.
     pub version: u64,
@@ -226,6 +233,7 @@ pub struct Versioned<T> {
 /// One write of a change set: applies only if the stored version is still `expected_version`
 /// (0: the document must not exist yet).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Write {
     /// What.
     pub key: DocKey,
@@ -268,6 +276,7 @@ fn key_prefix(key: &DocKey) -> u128 {
 
 /// What the first execution of an idempotent command answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdempotencyRecord {
     /// The key.
     pub key: String,
@@ -281,6 +290,7 @@ pub struct IdempotencyRecord {
 
 /// Everything one command changes, applied all or nothing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangeSet {
     /// Document writes, each guarded by its expected version, in key order (kind, then id):
     /// a SQL store that locks their rows in this order cannot deadlock against another process.
@@ -293,6 +303,7 @@ pub struct ChangeSet {
 
 /// A filter over orders, with stable pagination.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct OrderQuery {
     /// Only this customer's orders.
@@ -332,6 +343,7 @@ pub fn order_cursor(order: &Order) -> String {
 
 /// One page of orders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderPage {
     /// The orders.
     pub orders: Vec<Order>,
@@ -341,6 +353,7 @@ pub struct OrderPage {
 
 /// An event in the outbox with its position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutboxEntry {
     /// Position in the outbox (increasing).
     pub position: u64,

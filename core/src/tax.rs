@@ -19,6 +19,7 @@ use crate::money::amount_serde;
 /// Serialized as a plain string: `"standard"`, `"reduced"`, `"zero"`, `"exempt"`, or any other
 /// name for a custom class (`"books"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(from = "String", into = "String")]
 pub enum TaxClass {
     /// The jurisdiction's standard rate.
@@ -67,6 +68,7 @@ impl TaxClass {
 
 /// One rate that applies to a taxable amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaxRate {
     /// Stable id of the rule that produced the rate (shown in breakdowns).
     pub id: SmolStr,
@@ -75,6 +77,7 @@ pub struct TaxRate {
     /// Where it applies (`"US-CA"`, `"US-CA-940"`, `"DE"`).
     pub jurisdiction: SmolStr,
     /// The rate in percent (`8.25` means 8.25%).
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub percentage: Decimal,
 }
@@ -105,6 +108,7 @@ pub trait TaxProvider: Send + Sync {
 
 /// One row of a [`TaxTable`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaxRule {
     /// Stable id, shown in breakdowns.
     pub id: String,
@@ -123,6 +127,7 @@ pub struct TaxRule {
     #[serde(default)]
     pub tax_class: Option<TaxClass>,
     /// The rate in percent.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub percentage: Decimal,
     /// A combinable rule is added to the other matching rules on the same base (state + county);

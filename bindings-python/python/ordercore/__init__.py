@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
-from .types import (OrderDocuments, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
-                    StoreRecord, StoreWrite, TickReport)
+from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
+                    RecordRequest, WriteRequest, TickReport)
 
 __all__ = [
     "Engine", "Pricer", "Quote", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
@@ -286,7 +286,7 @@ class Store(Protocol):
     def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         """``{"version", "document"}`` of a document, or ``None``."""
 
-    def commit(self, *, writes: List[StoreWrite], events: List[str], idempotency: Optional[StoreRecord]) -> Optional[str]:
+    def commit(self, *, writes: List[WriteRequest], events: List[str], idempotency: Optional[RecordRequest]) -> Optional[str]:
         """Apply everything in one transaction, or nothing. Store each write as version
         ``expected_version + 1`` (``expected_version`` 0: it must not exist yet), append the
         events to the outbox, store the record under its new key. Return ``None`` (done),
@@ -294,7 +294,7 @@ class Store(Protocol):
         record's key exists)."""
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
         """Order documents matching the filters (``due_at <= due_before``), ordered by
         ``(created_at, id)`` after the cursor, at most ``limit``; and whether more follow."""
 

@@ -28,12 +28,12 @@ class AsyncStore(Protocol):
 
     async def load(self, *, kind: str, id: str) -> Optional[types.StoredDocument]: ...
 
-    async def commit(self, *, writes: List[types.StoreWrite], events: List[str],
-                     idempotency: Optional[types.StoreRecord]) -> Optional[str]: ...
+    async def commit(self, *, writes: List[types.WriteRequest], events: List[str],
+                     idempotency: Optional[types.RecordRequest]) -> Optional[str]: ...
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                           after_created_at: Optional[str], after_id: Optional[str],
-                          limit: int) -> types.OrderDocuments: ...
+                          limit: int) -> types.OrderPageAnswer: ...
 
     async def idempotency(self, *, key: str) -> Optional[str]: ...
 
@@ -67,7 +67,7 @@ class _OnLoop:
     def commit(self, **request: Any) -> Optional[str]:
         return self._wait(self._store.commit(**request))
 
-    def find_orders(self, **request: Any) -> types.OrderDocuments:
+    def find_orders(self, **request: Any) -> types.OrderPageAnswer:
         return self._wait(self._store.find_orders(**request))
 
     def idempotency(self, **request: Any) -> Optional[str]:

@@ -1,27 +1,51 @@
-"""TypedDicts of ordercore's documents, for editors and mypy: what goes in (commands, carts,
-addresses) and what comes out (orders, breakdowns). Keys are the core's own, as in the shared test
-vectors; amounts are ``Decimal`` (``int`` and ``str`` are accepted on input).
-
-The documents carry more keys than listed where marked — these types name the ones a host uses
-most, so a ``TypedDict`` with ``total=False`` means "may be absent", never "nothing else there".
+"""TypedDicts of ordercore's documents, generated from the Rust types (docs/schema/) by
+tools/typegen/make_types.py: do not edit. What goes in (commands, carts, configuration), what
+comes out (orders, breakdowns, events, errors), and what host components are asked and answer
+(the store protocol, gateways). Keys are the core's own; amounts are ``Decimal`` in answers and
+``AmountInput`` (``Decimal``, ``int`` or ``str``) in inputs; instants are RFC 3339 text.
 """
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, Tuple, TypedDict, Union
 
 Amount = Decimal
 AmountInput = Union[Decimal, int, str]
+Instant = str
+InstantInput = Union[str, datetime.datetime]
 
-OrderState = Literal["pending", "confirmed", "processing", "partially_shipped", "shipped", "delivered",
-                     "partially_returned", "returned", "cancelled"]
-OrderAction = Literal["pay", "process", "ship", "deliver", "cancel", "request_return", "refund", "cancel_unshipped"]
-PaymentMethod = Literal["card", "debit_card", "paypal", "apple_pay", "google_pay", "other"]
-ReturnReason = Literal["defective", "wrong_item", "not_as_described", "no_longer_needed", "damaged_in_transit", "other"]
-ReturnAction = Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive", "process", "refund", "cancel"]
+
+# Staff roles. `Admin` may do everything; the others a part of it.
+StaffRole = Literal["admin", "support", "warehouse"]
+
+
+class CustomerActor(TypedDict):
+    """A shopper: sees and acts on their own orders only."""
+    type: Literal["customer"]
+    id: str
+
+
+class StaffActor(TypedDict):
+    """A member of staff with a role."""
+    type: Literal["staff"]
+    id: str
+    role: StaffRole
+
+
+class SystemActor(TypedDict):
+    """The scheduler and webhooks."""
+    type: Literal["system"]
+
+
+# The issuer of every command and query.
+Actor = Union[CustomerActor, StaffActor, SystemActor]
 
 
 class Address(TypedDict, total=False):
+    """A postal address. Only `country` is needed to price; tax rules may also look at `region`
+    and `postal_code`.
+    """
     name: Optional[str]
     line1: Optional[str]
     line2: Optional[str]
@@ -31,12 +55,98 @@ class Address(TypedDict, total=False):
     country: str
 
 
+class Adjustment(TypedDict):
+    """One promotion's share of a line or of shipping."""
+    promotion_id: str
+    base: Amount
+    amount: Amount
+
+
+class Allocation(TypedDict):
+    """Where one order line's units are reserved."""
+    line: int
+    sku: str
+    location: str
+    quantity: int
+    shipped: int
+    returned: int
+
+
+class AppliedPromotion(TypedDict):
+    """A promotion that applied."""
+    promotion_id: str
+    code: Optional[str]
+    base: Amount
+    exact: Amount
+    amount: Amount
+
+
+# What kind of tax treatment a line or shipping charge gets.
+#
+# Serialized as a plain string: `"standard"`, `"reduced"`, `"zero"`, `"exempt"`, or any other
+# name for a custom class (`"books"`).
+TaxClass = str
+
+
+class _CartLineRequired(TypedDict):
+    sku: str
+    unit_price: AmountInput
+    quantity: int
+
+
+class CartLine(_CartLineRequired, total=False):
+    """One line of a cart."""
+    name: str
+    category: Optional[str]
+    tags: List[str]
+    tax_class: TaxClass
+    weight: Optional[AmountInput]
+
+
+class _ShippingChargeRequired(TypedDict):
+    amount: AmountInput
+
+
+class ShippingCharge(_ShippingChargeRequired, total=False):
+    """The shipping charge of a cart."""
+    method: str
+    tax_class: TaxClass
+
+
+class Customer(TypedDict, total=False):
+    """The customer, as far as promotions and tax need to know."""
+    id: Optional[str]
+    groups: List[str]
+    previous_orders: int
+    tax_exempt: bool
+
+
+class _CartRequired(TypedDict):
+    currency: str
+    lines: List[CartLine]
+
+
+class Cart(_CartRequired, total=False):
+    """A cart to price."""
+    shipping: Optional[ShippingCharge]
+    coupon_codes: List[str]
+    customer: Customer
+    address: Optional[Address]
+    prices_include_tax: bool
+
+
 class LineInput(TypedDict):
+    """One line asked for at checkout: a sku and a quantity. Prices come from the catalog."""
     sku: str
     quantity: int
 
 
+# How the customer pays.
+PaymentMethod = Literal["card", "debit_card", "paypal", "apple_pay", "google_pay", "other"]
+
+
 class PaymentInput(TypedDict, total=False):
+    """How the order is paid at placement."""
     method: PaymentMethod
     capture: bool
 
@@ -47,8 +157,10 @@ class _PlaceOrderRequired(TypedDict):
     shipping_address: Address
 
 
-class PlaceOrderInput(_PlaceOrderRequired, total=False):
-    """The body of ``Engine.place_order`` (``{"command": "place_order", …}`` for ``execute``)."""
+class PlaceOrder(_PlaceOrderRequired, total=False):
+    """Place an order: price it from the catalog, reserve stock, count coupon uses, take payment,
+    commit — or nothing but a record of a failed payment attempt.
+    """
     customer_groups: List[str]
     shipping_option: Optional[str]
     coupon_codes: List[str]
@@ -56,49 +168,256 @@ class PlaceOrderInput(_PlaceOrderRequired, total=False):
     flow: Optional[str]
 
 
-class _CartLineRequired(TypedDict):
-    sku: str
-    unit_price: AmountInput
+class ShipLine(TypedDict):
+    """Units of one line to ship."""
+    line: int
     quantity: int
 
 
-class CartLine(_CartLineRequired, total=False):
+# An asynchronous payment result reported by the provider.
+WebhookOutcome = Literal["succeeded", "failed"]
+
+
+# Where a shipment stands.
+ShipmentState = Literal["shipped", "in_transit", "delivered", "exception"]
+
+
+# Why the customer returns an item.
+ReturnReason = Literal["defective", "wrong_item", "not_as_described", "no_longer_needed", "damaged_in_transit", "other"]
+
+
+class ReturnLine(TypedDict):
+    """Units of one line to return."""
+    line: int
+    quantity: int
+    reason: ReturnReason
+
+
+# What can be done to a return.
+ReturnAction = Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive", "process", "refund", "cancel"]
+
+
+# The condition of a returned item, as received.
+ItemCondition = Literal["sellable", "opened", "damaged", "unsellable"]
+
+
+class ReceivedLine(TypedDict):
+    """The condition of one returned line, as received."""
+    line: int
+    condition: ItemCondition
+
+
+class PlaceOrderCommand(PlaceOrder):
+    """See [`PlaceOrder`]."""
+    command: Literal["place_order"]
+
+
+class _PayOrderCommandRequired(TypedDict):
+    command: Literal["pay_order"]
+    order_id: str
+
+
+class PayOrderCommand(_PayOrderCommandRequired, total=False):
+    """Pay what an order still owes (customer or staff): authorize, and capture unless told not."""
+    method: PaymentMethod
+    capture: bool
+
+
+class _CapturePaymentCommandRequired(TypedDict):
+    command: Literal["capture_payment"]
+    order_id: str
+
+
+class CapturePaymentCommand(_CapturePaymentCommandRequired, total=False):
+    """Capture authorized money (staff or system); all that is capturable if no amount."""
+    amount: Optional[AmountInput]
+
+
+class _RefundPaymentCommandRequired(TypedDict):
+    command: Literal["refund_payment"]
+    order_id: str
+
+
+class RefundPaymentCommand(_RefundPaymentCommandRequired, total=False):
+    """Refund captured money (staff); all that is refundable if no amount."""
+    amount: Optional[AmountInput]
+    reason: Optional[str]
+
+
+class ProcessOrderCommand(TypedDict):
+    """Start preparing (staff)."""
+    command: Literal["process_order"]
+    order_id: str
+
+
+class _ShipOrderCommandRequired(TypedDict):
+    command: Literal["ship_order"]
+    order_id: str
+
+
+class ShipOrderCommand(_ShipOrderCommandRequired, total=False):
+    """Ship units (staff); every remaining unit if `lines` is absent."""
+    lines: Optional[List[ShipLine]]
+
+
+class DeliverOrderCommand(TypedDict):
+    """Mark every shipment delivered (staff or system)."""
+    command: Literal["deliver_order"]
+    order_id: str
+
+
+class _CancelOrderCommandRequired(TypedDict):
+    command: Literal["cancel_order"]
+    order_id: str
+
+
+class CancelOrderCommand(_CancelOrderCommandRequired, total=False):
+    """Cancel (the customer while the flow allows it, or staff)."""
+    reason: Optional[str]
+
+
+class _CancelUnshippedCommandRequired(TypedDict):
+    command: Literal["cancel_unshipped"]
+    order_id: str
+
+
+class CancelUnshippedCommand(_CancelUnshippedCommandRequired, total=False):
+    """Cancel what a partly shipped order has not shipped (support staff): its stock is
+    released and what those units cost refunded; the order is then shipped.
+    """
+    reason: Optional[str]
+
+
+class _PaymentWebhookCommandRequired(TypedDict):
+    command: Literal["payment_webhook"]
+    provider: str
+    event_id: str
+    reference: str
+    outcome: WebhookOutcome
+
+
+class PaymentWebhookCommand(_PaymentWebhookCommandRequired, total=False):
+    """A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`."""
+    reason: Optional[str]
+    order_id: Optional[str]
+
+
+class _TrackingUpdateCommandRequired(TypedDict):
+    command: Literal["tracking_update"]
+    event_id: str
+    tracking_number: str
+    status: ShipmentState
+
+
+class TrackingUpdateCommand(_TrackingUpdateCommandRequired, total=False):
+    """A carrier's tracking update (system); deduplicated by `event_id`, never regressing."""
+    order_id: Optional[str]
+
+
+class RequestReturnCommand(TypedDict):
+    """Ask to return delivered units (the customer or staff), within the return window."""
+    command: Literal["request_return"]
+    order_id: str
+    lines: List[ReturnLine]
+
+
+class _UpdateReturnCommandRequired(TypedDict):
+    command: Literal["update_return"]
+    order_id: str
+    return_id: str
+    action: ReturnAction
+
+
+class UpdateReturnCommand(_UpdateReturnCommandRequired, total=False):
+    """Move a return along (staff): approve, reject, schedule pickup, in transit, receive (with
+    conditions), process (restock), refund; the customer may cancel their own.
+    """
+    received: List[ReceivedLine]
+
+
+class _SetStockCommandRequired(TypedDict):
+    command: Literal["set_stock"]
+    sku: str
+    on_hand: int
+
+
+class SetStockCommand(_SetStockCommandRequired, total=False):
+    """Set a stock item (staff)."""
+    location: Optional[str]
+    backorder: bool
+    low_stock_threshold: Optional[int]
+
+
+class _AdjustStockCommandRequired(TypedDict):
+    command: Literal["adjust_stock"]
+    sku: str
+    delta: int
+
+
+class AdjustStockCommand(_AdjustStockCommandRequired, total=False):
+    """Add to or remove from on hand (staff)."""
+    location: Optional[str]
+
+
+# Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand]
+
+
+# The canonical order states.
+OrderState = Literal["pending", "confirmed", "processing", "partially_shipped", "shipped", "delivered", "partially_returned", "returned", "cancelled"]
+
+
+class OrderLine(TypedDict):
+    """One line of an order, priced from the catalog at placement."""
+    sku: str
     name: str
-    category: Optional[str]
-    tags: List[str]
-    tax_class: str
-    weight: Optional[AmountInput]
+    quantity: int
+    shipped: int
+    delivered: int
+    returned: int
+    return_requested: int
+    cancelled: int
 
 
-class _CartRequired(TypedDict):
-    currency: str
-    lines: List[CartLine]
+class RegisteredCurrency(TypedDict):
+    """A currency registered with the engine, as it is written out (schema only)."""
+    code: str
+    minor_units: int
 
 
-class Cart(_CartRequired, total=False):
-    """A cart to price (``Pricer.price``, ``Engine.price``)."""
-    shipping: Optional[Dict[str, Any]]
-    coupon_codes: List[str]
-    customer: Dict[str, Any]
-    address: Optional[Address]
-    prices_include_tax: bool
+# An ISO-4217 code (`"USD"`), or a registered currency with its minor units.
+Currency = Union[str, RegisteredCurrency]
 
 
-class TaxLine(TypedDict, total=False):
+# How an amount between two minor units is rounded.
+RoundingMode = Literal["half_up", "half_even"]
+
+
+# Whether tax is rounded per line and rate, or once per rate on the whole order.
+TaxRounding = Literal["per_line", "per_order"]
+
+
+class UnitSplit(TypedDict):
+    """An amount spread over the units of a line: every unit carries `amount`, and the first
+    `plus_one_units` units carry one minor unit more. Kept in breakdowns so that a later refund of
+    some units takes exactly their share, and refunding every unit sums to the whole.
+    """
+    amount: Amount
+    plus_one_units: int
+
+
+class TaxLine(TypedDict):
+    """One rate's tax on a line or on shipping."""
     rate_id: str
-    percentage: Decimal
+    percentage: Amount
     base: Amount
-    exact: Decimal
+    exact: Amount
     amount: Amount
+    per_unit: UnitSplit
 
 
-class Adjustment(TypedDict, total=False):
-    promotion_id: str
-    base: Amount
-    amount: Amount
-
-
-class BreakdownLine(TypedDict, total=False):
+class LineBreakdown(TypedDict):
+    """One priced line."""
     sku: str
     quantity: int
     unit_price: Amount
@@ -109,98 +428,181 @@ class BreakdownLine(TypedDict, total=False):
     tax_lines: List[TaxLine]
     tax: Amount
     total: Amount
+    discount_per_unit: UnitSplit
 
 
-class PriceBreakdown(TypedDict, total=False):
-    """Every number of a priced cart, and what made it (more keys: ``taxes``, ``promotions``,
-    ``not_applied``, ``shipping``, rounding settings)."""
-    currency: str
-    lines: List[BreakdownLine]
+class ShippingBreakdown(TypedDict):
+    """The priced shipping charge."""
+    method: str
+    base: Amount
+    adjustments: List[Adjustment]
+    discount: Amount
+    net: Amount
+    tax_lines: List[TaxLine]
+    tax: Amount
+    total: Amount
+
+
+class TaxSummary(TypedDict):
+    """Tax of one rate on the whole order."""
+    rate_id: str
+    name: str
+    jurisdiction: str
+    percentage: Amount
+    base: Amount
+    amount: Amount
+
+
+# Why a promotion or coupon code did not apply.
+RejectionReason = Literal["unknown_code", "not_started", "expired", "currency_mismatch", "customer_group_not_eligible", "first_order_only", "usage_limit_reached", "customer_usage_limit_reached", "customer_required", "min_subtotal_not_met", "min_quantity_not_met", "no_eligible_items", "not_combinable"]
+
+
+class NotApplied(TypedDict):
+    """A promotion or coupon code that did not apply."""
+    promotion_id: Optional[str]
+    code: Optional[str]
+    reason: RejectionReason
+
+
+class PriceBreakdown(TypedDict):
+    """The priced cart: every number, and what made it."""
+    currency: Currency
+    prices_include_tax: bool
+    rounding: RoundingMode
+    tax_rounding: TaxRounding
+    lines: List[LineBreakdown]
+    shipping: Optional[ShippingBreakdown]
     subtotal: Amount
     discount_total: Amount
     shipping_total: Amount
     tax_total: Amount
     grand_total: Amount
-    taxes: List[Dict[str, Any]]
-    promotions: List[Dict[str, Any]]
-    not_applied: List[Dict[str, Any]]
+    taxes: List[TaxSummary]
+    promotions: List[AppliedPromotion]
+    not_applied: List[NotApplied]
 
 
-class Payment(TypedDict, total=False):
+# Where a payment stands.
+PaymentState = Literal["pending", "authorized", "captured", "partially_refunded", "refunded", "failed", "voided"]
+
+
+class Payment(TypedDict):
+    """A payment of an order."""
     id: str
     method: PaymentMethod
-    state: str
+    state: PaymentState
+    amount: Amount
     authorized: Amount
     captured: Amount
     refunded: Amount
     released: Amount
     provider_reference: Optional[str]
+    failure_reason: Optional[str]
+    capture: bool
+    captures: int
+    refunds: int
+    created_at: Instant
 
 
-class Transition(TypedDict):
-    to: OrderState
-    at: str
-    actor: str
-    reason: str
+class Shipment(TypedDict):
+    """Units of an order on their way."""
+    id: str
+    carrier: str
+    service: str
+    tracking_number: str
+    label_reference: str
+    lines: List[Tuple[int, int]]
+    state: ShipmentState
+    shipped_at: Instant
+    delivered_at: Optional[Instant]
 
 
-class Order(TypedDict, total=False):
-    """An order document (more keys: ``allocations``, ``shipments``, ``returns``, …)."""
+# Where a return stands.
+ReturnState = Literal["requested", "approved", "pickup_scheduled", "in_transit", "received", "processed", "refunded", "rejected", "cancelled"]
+
+
+class ReturnItem(TypedDict):
+    """Units of one order line in a return."""
+    line: int
+    quantity: int
+    reason: ReturnReason
+    condition: Optional[ItemCondition]
+    first_unit: int
+
+
+class ReturnRequest(TypedDict):
+    """A return request (RMA)."""
+    id: str
+    state: ReturnState
+    items: List[ReturnItem]
+    items_amount: Amount
+    shipping_amount: Amount
+    restocking_fee: Amount
+    refund_amount: Amount
+    refunded: Amount
+    requested_at: Instant
+    history: List[Tuple[ReturnState, ReturnState, Instant, str]]
+
+
+# One entry of the audit trail.
+Transition = TypedDict("Transition", {"from": "Optional[OrderState]", "to": "OrderState", "at": "Instant", "actor": "str", "reason": "str"})
+
+
+class Order(TypedDict):
+    """An order: lines, prices, payments, shipments, returns, stock allocations, audit trail."""
     id: str
     customer_id: str
     flow: str
     state: OrderState
     state_label: str
     currency: str
-    lines: List[Dict[str, Any]]
+    lines: List[OrderLine]
     pricing: PriceBreakdown
     shipping_address: Optional[Address]
+    shipping_option: Optional[str]
+    coupon_codes: List[str]
+    allocations: List[Allocation]
     payments: List[Payment]
-    shipments: List[Dict[str, Any]]
-    returns: List[Dict[str, Any]]
+    shipments: List[Shipment]
+    returns: List[ReturnRequest]
     history: List[Transition]
-    created_at: str
-    updated_at: str
+    created_at: Instant
+    updated_at: Instant
+    reservation_expires_at: Optional[Instant]
+    due_at: Optional[Instant]
+    event_sequence: int
+    processed_webhooks: List[str]
 
 
-class StockItem(TypedDict, total=False):
+class StockItem(TypedDict):
+    """Stock of one sku at one location."""
     sku: str
     location: str
     on_hand: int
     reserved: int
     backorder: bool
     low_stock_threshold: Optional[int]
+    event_sequence: int
 
 
-class OrderPage(TypedDict):
-    orders: List[Order]
-    next: Optional[str]
+class OrderCommandOutput(TypedDict):
+    """The order as committed (the very copy the engine handed the store: no copy made)."""
+    type: Literal["order"]
+    value: Order
 
 
-class TickReport(TypedDict):
-    expired: List[str]
-    advanced: List[str]
-    failed: List[List[str]]
+class StockCommandOutput(TypedDict):
+    """The stock item as committed."""
+    type: Literal["stock"]
+    value: StockItem
 
 
-class OutboxEntry(TypedDict):
-    position: int
-    event: Dict[str, Any]
+# What a command answers.
+CommandOutput = Union[OrderCommandOutput, StockCommandOutput]
 
 
-# The host-store protocol (`ordercore::host::store`): what a `Store` is handed and answers.
-
-class StoredDocument(TypedDict):
-    """What :meth:`Store.load` answers for a stored document."""
-
-    version: int
-    document: str
-
-
-class StoreWrite(TypedDict):
-    """One document write of :meth:`Store.commit`; the index fields are ``None`` except for
-    orders."""
-
+class WriteRequest(TypedDict):
+    """One document write of a [`CommitRequest`]; the index fields are `null` except for orders."""
     kind: str
     id: str
     expected_version: int
@@ -211,22 +613,704 @@ class StoreWrite(TypedDict):
     due_at: Optional[str]
 
 
-class StoreRecord(TypedDict):
-    """The idempotency record of :meth:`Store.commit`."""
-
+class RecordRequest(TypedDict):
+    """The idempotency record of a [`CommitRequest`]."""
     key: str
     record: str
 
 
-class OrderDocuments(TypedDict):
-    """What :meth:`Store.find_orders` answers."""
+class CommitRequest(TypedDict):
+    """`commit`'s request: everything one command changes, to store all together or not at all."""
+    writes: List[WriteRequest]
+    events: List[str]
+    idempotency: Optional[RecordRequest]
 
+
+# `commit`'s answer (`null` reads as `ok`).
+CommitStatus = Literal["ok", "version_conflict", "idempotency_conflict"]
+
+
+class Conditions(TypedDict, total=False):
+    """When a promotion applies. Every condition set must hold."""
+    starts_at: Optional[InstantInput]
+    ends_at: Optional[InstantInput]
+    min_subtotal: Optional[AmountInput]
+    min_quantity: Optional[int]
+    customer_groups: List[str]
+    first_order_only: bool
+
+
+class DomainEvent(TypedDict):
+    """One event: who it is about, when, its place in its aggregate's sequence, and what happened."""
+    id: str
+    aggregate: str
+    sequence: int
+    order_id: Optional[str]
+    customer_id: Optional[str]
+    at: Instant
+
+
+class PercentageEffect(TypedDict):
+    """A percentage of the target's amount, rounded once for the whole promotion."""
+    type: Literal["percentage"]
+    percentage: AmountInput
+
+
+class FixedAmountEffect(TypedDict):
+    """A fixed amount off the target as a whole (never more than the target's amount)."""
+    type: Literal["fixed_amount"]
+    amount: AmountInput
+
+
+class _BuyXGetYEffectRequired(TypedDict):
+    type: Literal["buy_x_get_y"]
+    buy: int
+    get: int
+    percentage: AmountInput
+
+
+class BuyXGetYEffect(_BuyXGetYEffectRequired, total=False):
+    """For every `buy + get` eligible units, the `get` cheapest are discounted by `percentage`.
+    Units used to qualify are not discounted.
+    """
+    max_applications: Optional[int]
+
+
+# What a promotion takes off.
+Effect = Union[PercentageEffect, FixedAmountEffect, BuyXGetYEffect]
+
+
+class Limits(TypedDict, total=False):
+    """Input limits; exceeding one is a `limit_exceeded` error naming the field."""
+    max_lines: int
+    max_quantity: int
+    max_string_len: int
+    max_text_len: int
+    max_coupon_codes: int
+    max_tags: int
+
+
+class PricingConfig(TypedDict, total=False):
+    """Pricing configuration."""
+    rounding: RoundingMode
+    tax_rounding: TaxRounding
+    limits: Limits
+
+
+class _OrderFlowRequired(TypedDict):
+    name: str
+    confirm_on_payment: bool
+    processing_step: bool
+    cancellable: List[OrderState]
+
+
+class OrderFlow(_OrderFlowRequired, total=False):
+    """A shop's order flow: the canonical machine, configured."""
+    auto_process_after_minutes: Optional[int]
+    labels: Dict[str, str]
+
+
+class EngineConfig(TypedDict, total=False):
+    """Engine configuration. Every choice a demanding shop makes differently is here."""
+    currency: str
+    prices_include_tax: bool
+    pricing: PricingConfig
+    flows: List[OrderFlow]
+    default_flow: str
+    locations: List[str]
+    reservation_ttl_minutes: int
+    return_window_days: int
+    restocking_fee_percent: AmountInput
+    refund_shipping_on_full_return: bool
+    max_retries: int
+
+
+class _ProductRequired(TypedDict):
+    sku: str
+    unit_price: AmountInput
+
+
+class Product(_ProductRequired, total=False):
+    """A product as the catalog knows it."""
+    name: str
+    category: Optional[str]
+    tags: List[str]
+    tax_class: TaxClass
+    weight: Optional[AmountInput]
+
+
+class LineSelector(TypedDict, total=False):
+    """Selects lines by sku, category or tag; a line matching any of them is selected."""
+    skus: List[str]
+    categories: List[str]
+    tags: List[str]
+
+
+class OrderTarget(TypedDict):
+    """Every line of the order."""
+    type: Literal["order"]
+
+
+class LinesTarget(LineSelector):
+    """Lines whose sku, category or one of whose tags is listed."""
+    type: Literal["lines"]
+
+
+class ShippingTarget(TypedDict):
+    """The shipping charge (`percentage: 100` is free shipping)."""
+    type: Literal["shipping"]
+
+
+# What a promotion applies to.
+Target = Union[OrderTarget, LinesTarget, ShippingTarget]
+
+
+class _PromotionRequired(TypedDict):
+    id: str
+    effect: Effect
+
+
+class Promotion(_PromotionRequired, total=False):
+    """A promotion: automatic (no `code`) or a coupon (with `code`)."""
+    name: str
+    code: Optional[str]
+    target: Target
+    priority: int
+    exclusive: bool
+    combinable_with: Optional[List[str]]
+    currency: Optional[str]
+    conditions: Conditions
+    usage_limit: Optional[int]
+    usage_limit_per_customer: Optional[int]
+
+
+class _TaxRuleRequired(TypedDict):
+    id: str
+    name: str
+    country: str
+    percentage: AmountInput
+
+
+class TaxRule(_TaxRuleRequired, total=False):
+    """One row of a [`TaxTable`]."""
+    region: Optional[str]
+    postal_code_prefix: Optional[str]
+    tax_class: Optional[TaxClass]
+    combinable: bool
+
+
+class WeightBand(TypedDict):
+    """One weight band."""
+    up_to_kg: AmountInput
+    amount: AmountInput
+
+
+class FlatRateTable(TypedDict):
+    """One price."""
+    type: Literal["flat"]
+    amount: AmountInput
+
+
+class WeightBandsRateTable(TypedDict):
+    """Priced by total weight: the first band whose `up_to_kg` is ≥ the weight."""
+    type: Literal["weight_bands"]
+    bands: List[WeightBand]
+
+
+# How a table rate is priced.
+RateTable = Union[FlatRateTable, WeightBandsRateTable]
+
+
+class _TableRateRequired(TypedDict):
+    option_id: str
+    carrier: str
+    service: str
+    table: RateTable
+
+
+class TableRate(_TableRateRequired, total=False):
+    """One option of a [`TableRateCarrier`]."""
+    countries: List[str]
+    free_over: Optional[AmountInput]
+    estimated_days: Optional[int]
+
+
+class TableRateCarrier(TypedDict):
+    """A carrier priced from a table: flat rates, weight bands, free over a threshold."""
+    rates: List[TableRate]
+
+
+class ApproveScripted(TypedDict):
+    """Approve."""
+    type: Literal["approve"]
+
+
+class DeclineScripted(TypedDict):
+    """Decline with a reason."""
+    type: Literal["decline"]
+    reason: str
+
+
+class PendingScripted(TypedDict):
+    """Answer pending; the host later sends a webhook (authorizations only: other operations
+    are approved).
+    """
+    type: Literal["pending"]
+
+
+class TimeoutAfterSuccessScripted(TypedDict):
+    """Perform the operation but answer with a timeout (a retry with the same key then gets
+    the approval): the classic double-charge trap.
+    """
+    type: Literal["timeout_after_success"]
+
+
+class TransientErrorScripted(TypedDict):
+    """Fail without performing anything."""
+    type: Literal["transient_error"]
+
+
+# A scripted outcome of [`FakePaymentGateway`].
+Scripted = Union[ApproveScripted, DeclineScripted, PendingScripted, TimeoutAfterSuccessScripted, TransientErrorScripted]
+
+
+class CommitStoreScripted(TypedDict):
+    """Commit normally."""
+    type: Literal["commit"]
+
+
+class ConflictStoreScripted(TypedDict):
+    """Another writer got there first: `version_conflict`, nothing written (the engine decides
+    again, up to its `max_retries`).
+    """
+    type: Literal["conflict"]
+
+
+class FailStoreScripted(TypedDict):
+    """The store is down: `provider_error`, nothing written."""
+    type: Literal["fail"]
+
+
+class LoseAckStoreScripted(TypedDict):
+    """The commit lands but its acknowledgement is lost: everything written, and
+    `provider_error` answered (a retry with the same idempotency key finds the record).
+    """
+    type: Literal["lose_ack"]
+
+
+# What a [`ScriptedStore`] does with one commit.
+StoreScripted = Union[CommitStoreScripted, ConflictStoreScripted, FailStoreScripted, LoseAckStoreScripted]
+
+
+class EngineSpec(TypedDict, total=False):
+    """How an engine is built from one document — what the bindings pass as JSON, and what a Rust
+    host can read with serde or write by hand ([`Engine::from_spec`]): `{"engine": {...},
+    "products": [...], "promotions": [...], "tax_rules": [...], "carrier": {...}, "clock":
+    "2026-06-01T12:00:00Z", "id_seed": 7}`; every key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
+    used. `id_seed` makes UUID-shaped ids; without it ids are sequential.
+    """
+    engine: EngineConfig
+    products: List[Product]
+    promotions: List[Promotion]
+    tax_rules: List[TaxRule]
+    carrier: Optional[TableRateCarrier]
+    clock: Optional[InstantInput]
+    id_seed: Optional[int]
+    payment_script: List[Scripted]
+    store_script: List[StoreScripted]
+
+
+class InvalidInputErrorDocument(TypedDict):
+    """A field holds a value that is not allowed (zero quantity, negative price, empty sku, …)."""
+    code: Literal["invalid_input"]
+    field: str
+    message: str
+
+
+class UnknownCurrencyErrorDocument(TypedDict):
+    """A currency code that is neither built in nor registered."""
+    code: Literal["unknown_currency"]
+    field: str
+    currency: str
+
+
+class CurrencyMismatchErrorDocument(TypedDict):
+    """Two amounts in different currencies were combined."""
+    code: Literal["currency_mismatch"]
+    field: str
+    expected: str
+    found: str
+
+
+class TooManyDecimalsErrorDocument(TypedDict):
+    """An amount has more decimal places than its currency's minor unit allows
+    (typically a float-derived price such as `19.990000000000002`).
+    """
+    code: Literal["too_many_decimals"]
+    field: str
+    amount: str
+    currency: str
+    minor_units: int
+
+
+class AmountOverflowErrorDocument(TypedDict):
+    """Arithmetic left the representable decimal range."""
+    code: Literal["amount_overflow"]
+    field: str
+
+
+class LimitExceededErrorDocument(TypedDict):
+    """A configured limit (lines per cart, quantity, string length, …) was exceeded."""
+    code: Literal["limit_exceeded"]
+    field: str
+    limit: int
+
+
+class NotFoundErrorDocument(TypedDict):
+    """No such order, payment, shipment, return or stock item — or one the actor may not see."""
+    code: Literal["not_found"]
+    entity: str
+    id: str
+
+
+class ForbiddenErrorDocument(TypedDict):
+    """The actor may not do this."""
+    code: Literal["forbidden"]
+    action: str
+    actor: str
+
+
+class InvalidTransitionErrorDocument(TypedDict):
+    """The action is not allowed in the current state."""
+    code: Literal["invalid_transition"]
+    entity: str
+    state: str
+    action: str
+    allowed: List[str]
+
+
+class InsufficientStockErrorDocument(TypedDict):
+    """Not enough stock to reserve."""
+    code: Literal["insufficient_stock"]
+    sku: str
+    requested: int
+    available: int
+
+
+class VersionConflictErrorDocument(TypedDict):
+    """Another writer changed a document first; the engine retries a bounded number of times
+    before reporting this.
+    """
+    code: Literal["version_conflict"]
+    key: str
+
+
+class IdempotencyConflictErrorDocument(TypedDict):
+    """The idempotency key was used before with a different request."""
+    code: Literal["idempotency_conflict"]
+    key: str
+
+
+class PaymentDeclinedErrorDocument(TypedDict):
+    """The payment provider declined."""
+    code: Literal["payment_declined"]
+    reason: str
+
+
+class GatewayUnavailableErrorDocument(TypedDict):
+    """The payment provider could not be reached or timed out; retrying the same command with
+    the same idempotency key is safe (the provider sees the same provider key).
+    """
+    code: Literal["gateway_unavailable"]
+    message: str
+
+
+class RefundExceedsCapturedErrorDocument(TypedDict):
+    """A refund larger than what remains captured."""
+    code: Literal["refund_exceeds_captured"]
+    requested: str
+    refundable: str
+
+
+class CaptureExceedsAuthorizedErrorDocument(TypedDict):
+    """A capture larger than what remains authorized."""
+    code: Literal["capture_exceeds_authorized"]
+    requested: str
+    capturable: str
+
+
+class CouponRejectedErrorDocument(TypedDict):
+    """A coupon code entered at checkout that does not apply."""
+    code: Literal["coupon_rejected"]
+    coupon: str
+    reason: str
+
+
+class InvalidSignatureErrorDocument(TypedDict):
+    """A webhook whose signature or timestamp does not verify."""
+    code: Literal["invalid_signature"]
+    message: str
+
+
+class ProviderErrorErrorDocument(TypedDict):
+    """A host-provided component (tax provider, store, gateway) failed."""
+    code: Literal["provider_error"]
+    component: str
+    message: str
+
+
+# Everything that can go wrong in ordercore.
+#
+# Validation errors carry the path of the offending input field (`lines[3].quantity`), in the
+# same spelling as the serialized input, so a host can point a user at it.
+#
+# Serialized as an object whose `code` is [`Error::code`] and whose other keys are the variant's
+# fields: the shape every binding exposes as error details.
+ErrorDocument = Union[InvalidInputErrorDocument, UnknownCurrencyErrorDocument, CurrencyMismatchErrorDocument, TooManyDecimalsErrorDocument, AmountOverflowErrorDocument, LimitExceededErrorDocument, NotFoundErrorDocument, ForbiddenErrorDocument, InvalidTransitionErrorDocument, InsufficientStockErrorDocument, VersionConflictErrorDocument, IdempotencyConflictErrorDocument, PaymentDeclinedErrorDocument, GatewayUnavailableErrorDocument, RefundExceedsCapturedErrorDocument, CaptureExceedsAuthorizedErrorDocument, CouponRejectedErrorDocument, InvalidSignatureErrorDocument, ProviderErrorErrorDocument]
+
+
+class FindOrdersRequest(TypedDict):
+    """`find_orders`'s request; `null` fields do not filter."""
+    customer_id: Optional[str]
+    state: Optional[str]
+    due_before: Optional[str]
+    after_created_at: Optional[str]
+    after_id: Optional[str]
+    limit: int
+
+
+# What the gateway is asked to do.
+GatewayOperation = Literal["authorize", "authorize_and_capture", "capture", "refund", "void"]
+
+
+class ApprovedGatewayOutcome(TypedDict):
+    """Done."""
+    status: Literal["approved"]
+    reference: str
+
+
+class DeclinedGatewayOutcome(TypedDict):
+    """Refused; nothing happened."""
+    status: Literal["declined"]
+    reason: str
+
+
+class PendingGatewayOutcome(TypedDict):
+    """Accepted; the result comes later by webhook."""
+    status: Literal["pending"]
+    reference: str
+
+
+# What the provider answered.
+GatewayOutcome = Union[ApprovedGatewayOutcome, DeclinedGatewayOutcome, PendingGatewayOutcome]
+
+
+class GatewayRequest(TypedDict):
+    """One call to the payment provider."""
+    operation: GatewayOperation
+    idempotency_key: str
+    payment_id: str
+    order_id: str
+    customer_id: str
+    amount: Amount
+    currency: str
+    method: PaymentMethod
+    provider_reference: Optional[str]
+
+
+class IdempotencyRequest(TypedDict):
+    """`idempotency`'s request."""
+    key: str
+
+
+class Label(TypedDict):
+    """A label bought for a shipment."""
+    carrier: str
+    tracking_number: str
+    label_reference: str
+
+
+class LoadRequest(TypedDict):
+    """`load`'s request: which document."""
+    kind: str
+    id: str
+
+
+class MarkDeliveredRequest(TypedDict):
+    """`mark_delivered`'s request."""
+    positions: List[int]
+
+
+# What can be done to an order. Payment-level actions (`capture`, `refund`) act on the order's
+# payments and move the order when they complete it.
+OrderAction = Literal["pay", "process", "ship", "deliver", "cancel", "request_return", "refund", "cancel_unshipped"]
+
+
+class OrderPage(TypedDict):
+    """One page of orders."""
+    orders: List[Order]
+    next: Optional[str]
+
+
+class OrderPageAnswer(TypedDict):
+    """`find_orders`'s answer."""
     documents: List[str]
     more: bool
 
 
-class PendingEvent(TypedDict):
-    """One event :meth:`Store.pending_events` answers."""
+class OrderQuery(TypedDict, total=False):
+    """A filter over orders, with stable pagination."""
+    customer_id: Optional[str]
+    state: Optional[OrderState]
+    due_before: Optional[InstantInput]
+    after: Optional[str]
+    limit: Optional[int]
 
+
+class OutboxEntry(TypedDict):
+    """An event in the outbox with its position."""
+    position: int
+    event: DomainEvent
+
+
+class PendingEvent(TypedDict):
+    """One event of `pending_events`'s answer."""
     position: int
     event: str
+
+
+class PendingEventsRequest(TypedDict):
+    """`pending_events`'s request."""
+    limit: int
+
+
+class Usage(TypedDict, total=False):
+    """How often a promotion has been used, as the engine counts it."""
+    total: int
+    by_customer: int
+
+
+class _PricingContextRequired(TypedDict):
+    now: InstantInput
+
+
+class PricingContext(_PricingContextRequired, total=False):
+    """What pricing needs from outside the cart: the time, and promotion usage counts."""
+    usage: Dict[str, Usage]
+
+
+class GetOrderQuery(TypedDict):
+    """One order."""
+    query: Literal["get_order"]
+    order_id: str
+
+
+class ListOrdersQuery(OrderQuery):
+    """Orders by customer and/or state, paginated."""
+    query: Literal["list_orders"]
+
+
+class StockLevelsQuery(TypedDict):
+    """Stock of a sku at every configured location."""
+    query: Literal["stock_levels"]
+    sku: str
+
+
+class ListReturnsQuery(TypedDict):
+    """The return requests of an order."""
+    query: Literal["list_returns"]
+    order_id: str
+
+
+class AvailableActionsQuery(TypedDict):
+    """What can be done next to an order by the asking actor."""
+    query: Literal["available_actions"]
+    order_id: str
+
+
+class ShippingRatesQuery(TypedDict):
+    """Shipping options and prices for an address and lines."""
+    query: Literal["shipping_rates"]
+    address: Address
+    lines: List[LineInput]
+
+
+# Every query. Serialized as `{"query": "get_order", ...fields}`.
+Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery]
+
+
+class _ShippingRateRequired(TypedDict):
+    option_id: str
+    carrier: str
+    service: str
+    amount: Amount
+
+
+class ShippingRate(_ShippingRateRequired, total=False):
+    """A priced shipping option."""
+    estimated_days: Optional[int]
+
+
+class OrderQueryOutput(TypedDict):
+    """One order."""
+    type: Literal["order"]
+    value: Order
+
+
+class OrdersQueryOutput(TypedDict):
+    """A page of orders."""
+    type: Literal["orders"]
+    value: OrderPage
+
+
+class StockQueryOutput(TypedDict):
+    """Stock items."""
+    type: Literal["stock"]
+    value: List[StockItem]
+
+
+class ActionsQueryOutput(TypedDict):
+    """Actions."""
+    type: Literal["actions"]
+    value: List[OrderAction]
+
+
+class RatesQueryOutput(TypedDict):
+    """Shipping rates."""
+    type: Literal["rates"]
+    value: List[ShippingRate]
+
+
+class ReturnsQueryOutput(TypedDict):
+    """Return requests."""
+    type: Literal["returns"]
+    value: List[ReturnRequest]
+
+
+# What a query answers.
+QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput]
+
+
+class StoredDocument(TypedDict):
+    """`load`'s answer for a stored document."""
+    version: int
+    document: str
+
+
+class TaxRate(TypedDict):
+    """One rate that applies to a taxable amount."""
+    id: str
+    name: str
+    jurisdiction: str
+    percentage: AmountInput
+
+
+class TickReport(TypedDict):
+    """What one scheduler tick did."""
+    expired: List[str]
+    advanced: List[str]
+    failed: List[Tuple[str, str]]
+
+
+# Kept for hosts that used these names.
+PlaceOrderInput = PlaceOrder

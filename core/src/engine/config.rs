@@ -4,6 +4,7 @@ use super::*;
 
 /// Engine configuration. Every choice a demanding shop makes differently is here.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct EngineConfig {
     /// The shop's currency (ISO-4217).

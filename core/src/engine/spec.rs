@@ -26,6 +26,7 @@ use super::{Engine, EngineConfig};
 /// "2026-06-01T12:00:00Z", "id_seed": 7}`; every key is optional. `clock` fixes the time (tests, simulations); without it the system clock is
 /// used. `id_seed` makes UUID-shaped ids; without it ids are sequential.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineSpec {
     /// Engine configuration.

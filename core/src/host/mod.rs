@@ -61,6 +61,7 @@ pub struct HostGateway(pub Arc<dyn HostFunction>);
 
 /// What a host gateway answers: an outcome, or "unavailable".
 #[derive(serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum GatewayAnswer {
     Outcome(GatewayOutcome),
@@ -69,6 +70,7 @@ enum GatewayAnswer {
 
 /// `{"status": "unavailable", "message"}` — an enum so that serde checks the tag.
 #[derive(serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 enum Unavailable {
     Unavailable {

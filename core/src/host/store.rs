@@ -37,6 +37,7 @@ pub struct HostStore(pub Arc<dyn HostFunction>);
 
 /// `load`'s request: which document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadRequest {
     /// `"order"`, `"stock"`, `"promotion_usage"`, `"customer"` or `"checkout"`.
     pub kind: String,
@@ -46,6 +47,7 @@ pub struct LoadRequest {
 
 /// `load`'s answer for a stored document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StoredDocument {
     /// The stored version (1 for the first write, +1 per write).
     pub version: u64,
@@ -55,6 +57,7 @@ pub struct StoredDocument {
 
 /// `commit`'s request: everything one command changes, to store all together or not at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommitRequest {
     /// Document writes, in key order (kind, then id): a SQL store that locks rows in this order
     /// cannot deadlock against another process doing the same.
@@ -67,6 +70,7 @@ pub struct CommitRequest {
 
 /// One document write of a [`CommitRequest`]; the index fields are `null` except for orders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WriteRequest {
     /// The document's kind.
     pub kind: String,
@@ -88,6 +92,7 @@ pub struct WriteRequest {
 
 /// The idempotency record of a [`CommitRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecordRequest {
     /// The key; the commit fails with `idempotency_conflict` when it is stored already.
     pub key: String,
@@ -97,6 +102,7 @@ pub struct RecordRequest {
 
 /// `commit`'s answer (`null` reads as `ok`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommitStatus {
     /// Everything was stored.
@@ -109,6 +115,7 @@ pub enum CommitStatus {
 
 /// `find_orders`'s request; `null` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindOrdersRequest {
     /// Only this customer's orders.
     pub customer_id: Option<String>,
@@ -126,6 +133,7 @@ pub struct FindOrdersRequest {
 
 /// `find_orders`'s answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderPageAnswer {
     /// The order documents' JSON text, ordered by `(created_at, id)`.
     pub documents: Vec<String>,
@@ -135,6 +143,7 @@ pub struct OrderPageAnswer {
 
 /// `idempotency`'s request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdempotencyRequest {
     /// The idempotency key.
     pub key: String,
@@ -142,6 +151,7 @@ pub struct IdempotencyRequest {
 
 /// `pending_events`'s request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PendingEventsRequest {
     /// At most this many events.
     pub limit: usize,
@@ -149,6 +159,7 @@ pub struct PendingEventsRequest {
 
 /// One event of `pending_events`'s answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PendingEvent {
     /// The event's position in the outbox.
     pub position: u64,
@@ -158,6 +169,7 @@ pub struct PendingEvent {
 
 /// `mark_delivered`'s request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MarkDeliveredRequest {
     /// Positions of delivered events.
     pub positions: Vec<u64>,

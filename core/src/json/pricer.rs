@@ -21,6 +21,7 @@ pub struct JsonPricer {
 
 /// What a [`JsonPricer`] is built from.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct PricerSpec {
     #[serde(default)]
     config: PricingConfig,

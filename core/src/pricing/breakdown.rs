@@ -4,6 +4,7 @@ use super::*;
 
 /// The priced cart: every number, and what made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PriceBreakdown {
     /// The currency of every amount.
     pub currency: Currency,
@@ -50,6 +51,7 @@ pub type TaxLines = SmallVec<[TaxLine; 1]>;
 
 /// One priced line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineBreakdown {
     /// The line's sku.
     pub sku: SmolStr,
@@ -83,6 +85,7 @@ pub struct LineBreakdown {
 
 /// The priced shipping charge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShippingBreakdown {
     /// The shipping method.
     pub method: String,
@@ -109,6 +112,7 @@ pub struct ShippingBreakdown {
 
 /// One promotion's share of a line or of shipping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Adjustment {
     /// The promotion.
     pub promotion_id: SmolStr,
@@ -123,6 +127,7 @@ pub struct Adjustment {
 
 /// One rate's tax on a line or on shipping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaxLine {
     /// The rate's id.
     pub rate_id: SmolStr,
@@ -144,6 +149,7 @@ pub struct TaxLine {
 
 /// Tax of one rate on the whole order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaxSummary {
     /// The rate's id.
     pub rate_id: SmolStr,
@@ -164,6 +170,7 @@ pub struct TaxSummary {
 
 /// A promotion that applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppliedPromotion {
     /// The promotion.
     pub promotion_id: SmolStr,
@@ -182,6 +189,7 @@ pub struct AppliedPromotion {
 
 /// A promotion or coupon code that did not apply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotApplied {
     /// The promotion, when the code matched one (or for automatic promotions).
     pub promotion_id: Option<SmolStr>,
@@ -193,6 +201,7 @@ pub struct NotApplied {
 
 /// What `count` units of a line cost, taken from a [`LineBreakdown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnitAmounts {
     /// `unit_price × count`.
     #[serde(serialize_with = "amount_serde::serialize")]

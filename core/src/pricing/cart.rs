@@ -4,6 +4,7 @@ use super::*;
 
 /// A cart to price.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Cart {
     /// ISO-4217 code of every amount in the cart.
     pub currency: String,
@@ -28,6 +29,7 @@ pub struct Cart {
 
 /// One line of a cart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CartLine {
     /// Stock-keeping unit (shared with the breakdown without copying).
     pub sku: SmolStr,
@@ -35,6 +37,7 @@ pub struct CartLine {
     #[serde(default)]
     pub name: SmolStr,
     /// Price of one unit, exact in the cart's currency.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub unit_price: Decimal,
     /// Units, at least 1.
@@ -49,17 +52,20 @@ pub struct CartLine {
     #[serde(default)]
     pub tax_class: TaxClass,
     /// Weight of one unit in kilograms, for shipping rates.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<rust_decimal::Decimal>"))]
     #[serde(default, with = "amount_serde::option")]
     pub weight: Option<Decimal>,
 }
 
 /// The shipping charge of a cart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShippingCharge {
     /// The shipping method or option id.
     #[serde(default)]
     pub method: String,
     /// Its price, exact in the cart's currency.
+    #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
     #[serde(with = "amount_serde")]
     pub amount: Decimal,
     /// Its tax class.
@@ -69,6 +75,7 @@ pub struct ShippingCharge {
 
 /// The customer, as far as promotions and tax need to know.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Customer {
     /// Customer id; `None` for a guest.
@@ -83,6 +90,7 @@ pub struct Customer {
 
 /// What pricing needs from outside the cart: the time, and promotion usage counts.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PricingContext {
     /// When the cart is priced (validity windows).
     #[serde(deserialize_with = "crate::clock::rfc3339::deserialize")]

@@ -4,6 +4,7 @@ use super::*;
 
 /// Whether tax is rounded per line and rate, or once per rate on the whole order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxRounding {
     /// Each line's tax per rate is rounded (the default; what receipts show).
@@ -15,6 +16,7 @@ pub enum TaxRounding {
 
 /// Input limits; exceeding one is a `limit_exceeded` error naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Limits {
     /// Lines per cart.
@@ -46,6 +48,7 @@ impl Default for Limits {
 
 /// Pricing configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct PricingConfig {
     /// How amounts between two minor units are rounded.

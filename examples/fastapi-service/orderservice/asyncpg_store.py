@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, List, Optional
 
 import asyncpg
-from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
+from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 
 class AsyncpgStore:
@@ -22,8 +22,8 @@ class AsyncpgStore:
         row = await self.pool.fetchrow("SELECT version, body FROM documents WHERE kind = $1 AND id = $2", kind, id)
         return {"version": int(row["version"]), "document": row["body"]} if row else None
 
-    async def commit(self, *, writes: List[StoreWrite], events: List[str],
-                     idempotency: Optional[StoreRecord]) -> Optional[str]:
+    async def commit(self, *, writes: List[WriteRequest], events: List[str],
+                     idempotency: Optional[RecordRequest]) -> Optional[str]:
         async with self.pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
@@ -59,7 +59,7 @@ class AsyncpgStore:
         return None
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
+                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
         rows = await self.pool.fetch(
             "SELECT body FROM documents WHERE kind = 'order' "
             "AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR state = $2) "

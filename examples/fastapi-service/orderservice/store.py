@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ordercore.types import OrderDocuments, PendingEvent, StoredDocument, StoreRecord, StoreWrite
+from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, create_engine,
                         event, insert, or_, select, update)
@@ -93,8 +93,8 @@ class SqlStore:
                                .where(documents.c.kind == kind, documents.c.id == id)).first()
         return {"version": int(row.version), "document": row.body} if row else None
 
-    def commit(self, *, writes: List[StoreWrite], events: List[str],
-               idempotency: Optional[StoreRecord]) -> Optional[str]:
+    def commit(self, *, writes: List[WriteRequest], events: List[str],
+               idempotency: Optional[RecordRequest]) -> Optional[str]:
         try:
             with self.engine.begin() as conn:
                 for w in writes:
@@ -127,7 +127,7 @@ class SqlStore:
         return None
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderDocuments:
+                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
         query = select(documents.c.body).where(documents.c.kind == "order")
         if customer_id is not None:
             query = query.where(documents.c.customer_id == customer_id)

@@ -1,0 +1,136 @@
+/* ordercore — TypeScript declarations. `napi build` prepends this file (types-header.d.ts) to
+ * the declarations it generates from the Rust source. Its first part (types-manual.d.ts) is
+ * written by hand: the host components' interfaces, errors, quotes; the document types after it
+ * are generated from the Rust types. Documents use the core's own keys (snake_case, as in the
+ * shared test vectors and the Python and C APIs); methods are camelCase. */
+
+/** What every rejected call rejects with: `code` is one of `errorCodes()`; the details of the
+ * error (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …) are
+ * properties. */
+export interface OrderCoreError extends Error {
+  name: 'OrderCoreError'
+  code: string
+  field?: string
+  [detail: string]: unknown
+}
+
+/** Storage implemented by the host (e.g. over PostgreSQL with `pg`): the host-store protocol of
+ * `ordercore::host::store`, the same in every language, each method given the request as one
+ * object. Every method may answer a value or a Promise; documents, events and records are
+ * opaque JSON strings to store as given. An exception thrown (or a Promise rejected) here
+ * rejects the engine call with that same exception. */
+export interface Store {
+  load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
+  /** Apply everything in one transaction, or nothing. Answer nothing (done),
+   * `'version_conflict'` or `'idempotency_conflict'`. */
+  commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
+  /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
+   * the cursor, at most `limit`, and whether more follow. */
+  findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
+  pendingEvents(request: PendingEventsRequest): MaybePromise<PendingEvent[]>
+  markDelivered(request: MarkDeliveredRequest): MaybePromise<void>
+}
+export type MaybePromise<T> = T | Promise<T>
+
+/** Components the host supplies instead of the built-in ones (`new Engine(config, hosts)`).
+ * Each may answer values or Promises; an exception thrown (or a Promise rejected) by any of them
+ * rejects the engine call with that same exception. */
+export interface EngineHosts {
+  store?: Store
+  gateway?: PaymentGateway
+  carrier?: Carrier
+  tax?: TaxProvider
+  /** How long one call to a host method may take, its Promise included (default 30,000 ms).
+   * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
+   * so a store write may still land — retry the command with its idempotency key. */
+  hostTimeoutMs?: number
+}
+
+export type GatewayAnswer =
+  | GatewayOutcome
+  /** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
+  | { status: 'unavailable'; message?: string }
+/** A payment provider written in JS (wrapping Stripe, Adyen, …). */
+export interface PaymentGateway {
+  execute(request: GatewayRequest): MaybePromise<GatewayAnswer>
+}
+
+/** A tax service written in JS: the rates that apply to one base (`[]`: untaxed). */
+export interface TaxProvider {
+  rates(query: { address: Address; tax_class: string; currency: string; at: Instant }): MaybePromise<TaxRate[]>
+}
+
+/** A carrier written in JS. `validateAddress`, if present, answers nothing (fine) or what is
+ * wrong with the address. */
+export interface Carrier {
+  rates(request: { address: Address; currency: string; subtotal: Amount; weight: Amount }): MaybePromise<ShippingRate[]>
+  createLabel(request: { shipment_id: string; option_id: string; address: Address }):
+    MaybePromise<Label>
+  validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
+}
+
+/**
+ * A priced cart (`Pricer.quote`): the breakdown's keys, as getters. Totals are decimal strings;
+ * a list (`lines`, `taxes`, `promotions`, `not_applied`, `shipping`) is built on its first read
+ * and kept on the quote (later reads return the same objects). `JSON.stringify(quote)` gives
+ * the whole breakdown. (Written in JS, `ordercore.js`: see there why.)
+ */
+export declare class Quote {
+  private constructor()
+  /** ISO-4217 code of every amount. */
+  get currency(): string
+  /** Whether unit prices included tax. */
+  get prices_include_tax(): boolean
+  /** How amounts between two minor units were rounded (`half_up`, `half_even`). */
+  get rounding(): string
+  /** Whether tax was rounded per line or per order (`per_line`, `per_order`). */
+  get tax_rounding(): string
+  /** Σ line bases. */
+  get subtotal(): string
+  /** Σ discounts on lines and shipping. */
+  get discount_total(): string
+  /** Shipping before discounts. */
+  get shipping_total(): string
+  /** Σ tax on lines and shipping. */
+  get tax_total(): string
+  /** What the customer pays. */
+  get grand_total(): string
+  /** The priced lines (built on the first read, then kept). */
+  get lines(): PriceBreakdown['lines']
+  /** The priced shipping charge, or null (built on the first read, then kept). */
+  get shipping(): PriceBreakdown['shipping']
+  /** Tax by rate (built on the first read, then kept). */
+  get taxes(): PriceBreakdown['taxes']
+  /** The promotions applied (built on the first read, then kept). */
+  get promotions(): PriceBreakdown['promotions']
+  /** Promotions and codes considered but not applied, with the reason (built on the first read, then kept). */
+  get not_applied(): PriceBreakdown['not_applied']
+  /** The whole breakdown as new JS objects (what `Pricer.price` returns); `JSON.stringify` uses it. */
+  toJSON(): PriceBreakdown
+  /** The whole breakdown as JSON text, without building JS objects. */
+  json(): string
+}
+
+export interface Pricer {
+  /**
+   * `price`, answering a `Quote`: the totals at once, the lists when read — the fast path when
+   * a caller needs the totals rather than every line's every figure.
+   */
+  quote(cart: Cart, context?: PricingContext): Quote
+}
+
+/** What a `Pricer` is built from (see docs/pricing.md). */
+export interface PricerSpec {
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+}
+export interface PriceRequest {
+  cart: Cart
+  config?: Record<string, unknown>
+  tax_rules?: Array<Record<string, unknown>>
+  promotions?: Array<Record<string, unknown>>
+  context?: PricingContext
+  [key: string]: unknown
+}
