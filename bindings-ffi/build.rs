@@ -1,7 +1,8 @@
 //! Writes include/ordercore.h from the crate's exports (CI checks the committed copy is current).
 fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    println!("cargo:rerun-if-changed=src/lib.rs");
+    // Every source file: the header carries types declared outside lib.rs too (host.rs).
+    println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let config =
         cbindgen::Config::from_file(format!("{crate_dir}/cbindgen.toml")).unwrap_or_default();

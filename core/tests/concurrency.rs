@@ -74,3 +74,110 @@ fn a_coupon_with_a_usage_limit_is_used_exactly_that_often() {
     assert!(errors.iter().all(|e| e == "coupon_rejected"));
     assert_eq!(shop.level("A", "east"), (10_000, 20));
 }
+
+/// A memory store on which a rival process buys `units` of A just before the next checkout
+/// commits — the race a checkout loses when another process takes the stock between its read and
+/// its write.
+struct RivalFirst {
+    inner: std::sync::Arc<ordercore::store::MemoryStore>,
+    rival: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl ordercore::store::Store for RivalFirst {
+    fn load(
+        &self,
+        key: &ordercore::store::DocKey,
+    ) -> ordercore::Result<Option<ordercore::store::Versioned<ordercore::store::Document>>> {
+        self.inner.load(key)
+    }
+
+    fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
+        let places_an_order = changes
+            .writes
+            .iter()
+            .any(|w| w.key.kind == ordercore::store::DocKind::Order);
+        if places_an_order && let Some(rival) = self.rival.lock().unwrap().take() {
+            rival();
+        }
+        self.inner.commit(changes)
+    }
+
+    fn find_orders(
+        &self,
+        query: &ordercore::store::OrderQuery,
+    ) -> ordercore::Result<ordercore::store::OrderPage> {
+        self.inner.find_orders(query)
+    }
+
+    fn idempotency(
+        &self,
+        key: &str,
+    ) -> ordercore::Result<Option<ordercore::store::IdempotencyRecord>> {
+        self.inner.idempotency(key)
+    }
+
+    fn pending_events(
+        &self,
+        limit: usize,
+    ) -> ordercore::Result<Vec<ordercore::store::OutboxEntry>> {
+        self.inner.pending_events(limit)
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
+        self.inner.mark_delivered(positions)
+    }
+}
+
+/// A checkout of 1 A out of 3 with no retries left, after a rival bought `rival_units`.
+fn lose_a_race_to(rival_units: i64) -> ordercore::Error {
+    use std::sync::Arc;
+    let inner = Arc::new(ordercore::store::MemoryStore::new());
+    let gateway = Arc::new(ordercore::payment::FakePaymentGateway::new());
+    let clock = Arc::new(ordercore::clock::FixedClock::new(t0()));
+    let rival = Arc::new(engine_on(
+        config(),
+        products(),
+        promotions(),
+        inner.clone(),
+        &gateway,
+        &clock,
+    ));
+    let store = Arc::new(RivalFirst {
+        inner,
+        rival: std::sync::Mutex::new(None),
+    });
+    let no_retries = ordercore::engine::EngineConfig {
+        max_retries: 0,
+        ..config()
+    };
+    let engine = engine_on(
+        no_retries,
+        products(),
+        promotions(),
+        store.clone(),
+        &gateway,
+        &clock,
+    );
+    let stock = ordercore::command::Command::SetStock {
+        sku: "A".into(),
+        location: Some("east".into()),
+        on_hand: 3,
+        backorder: false,
+        low_stock_threshold: None,
+    };
+    engine.execute(&admin(), &stock, None).unwrap();
+    *store.rival.lock().unwrap() = Some(Box::new(move || {
+        let buy = place("rival", &[("A", rival_units)]);
+        rival.place_order(&customer("rival"), buy, None).unwrap();
+    }));
+    engine
+        .place_order(&customer("c1"), place("c1", &[("A", 1)]), None)
+        .unwrap_err()
+}
+
+#[test]
+fn a_checkout_that_loses_the_last_units_is_insufficient_stock_not_a_conflict() {
+    assert_eq!(lose_a_race_to(3).code(), "insufficient_stock");
+    // With units left, the conflict is the answer: a retry would succeed.
+    assert_eq!(lose_a_race_to(2).code(), "version_conflict");
+}

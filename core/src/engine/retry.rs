@@ -62,6 +62,11 @@ impl Engine {
     /// The retry loop shared by every command: decide, commit, retry on conflict, record.
     /// `key` is the host's idempotency key with the command's fingerprint; `record` says
     /// which answers are final and stored under it.
+    ///
+    /// When the retries run out, the command decides once more on fresh data without
+    /// committing a success: if it would now fail (the last unit went to a rival), that is the
+    /// answer — `insufficient_stock`, not `version_conflict`, for the loser of a stock race — and
+    /// `version_conflict` only means the command could still succeed if retried.
     pub(super) fn run<T, F>(
         &self,
         actor: &Actor,
@@ -75,6 +80,7 @@ impl Engine {
     {
         let now = self.clock.now();
         let mut attempt = 0;
+        let mut conflict: Option<Error> = None;
         loop {
             let mut tx = UnitOfWork::new(self, actor, key.map(|(key, _)| key), now);
             let decided = decide(&mut tx);
@@ -87,6 +93,9 @@ impl Engine {
                 (Ok(_), Some(error)) | (Err(error), _) => Err(error),
                 (Ok(output), None) => Ok(output),
             };
+            if let (Some(error), Ok(_)) = (&conflict, &answer) {
+                return Err(error.clone());
+            }
             if let Some((key, fingerprint)) = key {
                 changes.idempotency = record.of(&answer)?.map(|outcome| IdempotencyRecord {
                     key: key.to_string(),
@@ -103,6 +112,9 @@ impl Engine {
                 Ok(()) => return answer,
                 Err(Error::VersionConflict { .. }) if attempt < self.config.max_retries => {
                     attempt += 1
+                }
+                Err(error @ Error::VersionConflict { .. }) if conflict.is_none() => {
+                    conflict = Some(error)
                 }
                 // Another process ran the same key first: `execute` answers what it answered.
                 Err(error @ Error::IdempotencyConflict { .. }) => return Err(error),
