@@ -45,6 +45,23 @@ test('concurrent checkouts on an async store never oversell: version conflicts a
 
 class HostDown extends Error {}
 
+test('a checkout that loses the last units to a rival process answers insufficient_stock, not a conflict', async () => {
+  const store = new JsStore({ async: true })
+  const commit = store.commit.bind(store)
+  let rival = null
+  store.commit = async (request) => {
+    if (rival && request.writes.some((w) => w.kind === 'order')) {
+      const buyer = rival
+      rival = null // between this checkout's read and its write, a rival buys all 10
+      await buyer.execute({ type: 'customer', id: 'rival' }, placeOrder(10, 'rival'))
+    }
+    return commit(request)
+  }
+  const engine = await shop({ engine: { max_retries: 0 } }, store)
+  rival = await shop({}, store)
+  await assert.rejects(engine.execute(C1, placeOrder(1)), (e) => e.code === 'insufficient_stock')
+})
+
 test('an exception thrown or a Promise rejected by the host store comes out unchanged', async () => {
   // The engine binds the store's methods once, when it is built: the switch lives in the store.
   class FlakyStore extends JsStore {
