@@ -170,4 +170,12 @@ grep -qE '^# skipped 0' "$slog" || { echo "node service tests were skipped"; exi
 service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
 node_passed=$((node_passed + service_passed))
 
+step "packages as users install them (npm tarball, wheel, fresh projects); README and docs examples run"
+for package in core bindings-python bindings-node bindings-ffi bindings-uniffi; do
+  cmp -s LICENSE-MIT "$package/LICENSE-MIT" && cmp -s LICENSE-APACHE "$package/LICENSE-APACHE" ||
+    { echo "$package: its license files differ from the root's"; exit 1; }
+done
+bash tests/packages/node/run.sh
+bash tests/packages/python/run.sh
+
 echo "total: $((passed + c_passed + fuzz_passed + py_passed + node_passed)) passed, 0 failed"

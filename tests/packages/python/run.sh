@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The Python package as a user installs it: build the wheel, install it into a fresh venv with
+# nothing else, check it carries the license files, run every Python example of README.md and
+# docs/*.md with it and type-check them with mypy --strict. Run from the repository root with
+# the development venv (.venv: maturin, mypy) in place.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$root"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" .venv/bin/maturin build -q -m bindings-python/Cargo.toml -o "$work/wheels" 2>/dev/null
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/wheels/ordercore-*.whl
+"$work/venv/bin/python" - <<'PY'
+from importlib.metadata import distribution
+files = {str(f).rsplit("/", 1)[-1] for f in distribution("ordercore").files or []}
+missing = {"LICENSE-MIT", "LICENSE-APACHE", "py.typed"} - files
+assert not missing, f"the wheel lacks {missing}"
+print("wheel: installed into a fresh venv, with its license files and py.typed")
+PY
+.venv/bin/python tests/docs/run_examples.py --python "$work/venv/bin/python" --mypy
