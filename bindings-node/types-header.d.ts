@@ -8,9 +8,13 @@
  * error (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …) are
  * properties. */
 export interface OrderCoreError extends Error {
+  /** Always `'OrderCoreError'`. */
   name: 'OrderCoreError'
+  /** The stable error code (`insufficient_stock`, `invalid_transition`, …). */
   code: string
+  /** For invalid input: the path of the offending field (`lines[2].quantity`). */
   field?: string
+  /** The error's other details, by name. */
   [detail: string]: unknown
 }
 
@@ -20,6 +24,7 @@ export interface OrderCoreError extends Error {
  * opaque JSON strings to store as given. An exception thrown (or a Promise rejected) here
  * rejects the engine call with that same exception. */
 export interface Store {
+  /** A stored document with its version, or nothing when there is none. */
   load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
   /** Apply everything in one transaction, or nothing. Answer nothing (done),
    * `'version_conflict'` or `'idempotency_conflict'`. */
@@ -27,19 +32,28 @@ export interface Store {
   /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
    * the cursor, at most `limit`, and whether more follow. */
   findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  /** The record stored under an idempotency key, or nothing. */
   idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
+  /** Undelivered events, oldest first, at most `limit`. */
   pendingEvents(request: PendingEventsRequest): MaybePromise<PendingEvent[]>
+  /** Marks events delivered by position. */
   markDelivered(request: MarkDeliveredRequest): MaybePromise<void>
 }
+
+/** A value, or a Promise of it: what a host method may answer. */
 export type MaybePromise<T> = T | Promise<T>
 
 /** Components the host supplies instead of the built-in ones (`new Engine(config, hosts)`).
  * Each may answer values or Promises; an exception thrown (or a Promise rejected) by any of them
  * rejects the engine call with that same exception. */
 export interface EngineHosts {
+  /** Storage; the memory store if absent. */
   store?: Store
+  /** The payment provider; the fake gateway if absent. */
   gateway?: PaymentGateway
+  /** The carrier; the configuration's table-rate carrier if absent. */
   carrier?: Carrier
+  /** The tax service; the configuration's tax table if absent. */
   tax?: TaxProvider
   /** How long one call to a host method may take, its Promise included (default 30,000 ms).
    * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
@@ -47,26 +61,70 @@ export interface EngineHosts {
   hostTimeoutMs?: number
 }
 
-export type GatewayAnswer =
-  | GatewayOutcome
-  /** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
-  | { status: 'unavailable'; message?: string }
+/** What a payment gateway answers: the provider's outcome, or that it could not be reached. */
+export type GatewayAnswer = GatewayOutcome | GatewayUnavailable
+
+/** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
+export interface GatewayUnavailable {
+  /** Always `'unavailable'`. */
+  status: 'unavailable'
+  /** What went wrong, for the logs. */
+  message?: string
+}
+
 /** A payment provider written in JS (wrapping Stripe, Adyen, …). */
 export interface PaymentGateway {
+  /** Runs one operation; send `request.idempotency_key` to the provider as its idempotency key. */
   execute(request: GatewayRequest): MaybePromise<GatewayAnswer>
 }
 
-/** A tax service written in JS: the rates that apply to one base (`[]`: untaxed). */
-export interface TaxProvider {
-  rates(query: { address: Address; tax_class: string; currency: string; at: Instant }): MaybePromise<TaxRate[]>
+/** What a tax service is asked: the base's address, tax class and currency, at an instant. */
+export interface TaxQuery {
+  /** Where the goods go. */
+  address: Address
+  /** The line's (or shipping's) tax class. */
+  tax_class: string
+  /** The currency of the amounts. */
+  currency: string
+  /** When the sale happens. */
+  at: Instant
 }
 
-/** A carrier written in JS. `validateAddress`, if present, answers nothing (fine) or what is
- * wrong with the address. */
+/** A tax service written in JS. */
+export interface TaxProvider {
+  /** The rates that apply to one base (`[]`: untaxed), all applied to the same base. */
+  rates(query: TaxQuery): MaybePromise<TaxRate[]>
+}
+
+/** What a carrier is asked for rates. */
+export interface RateQuery {
+  /** Where the parcel goes. */
+  address: Address
+  /** The currency to quote in. */
+  currency: string
+  /** The order's subtotal. */
+  subtotal: Amount
+  /** The parcel's weight. */
+  weight: Amount
+}
+
+/** What a carrier is asked to make a label for. */
+export interface LabelRequest {
+  /** The shipment the label is for. */
+  shipment_id: string
+  /** The chosen shipping option. */
+  option_id: string
+  /** Where the parcel goes. */
+  address: Address
+}
+
+/** A carrier written in JS. */
 export interface Carrier {
-  rates(request: { address: Address; currency: string; subtotal: Amount; weight: Amount }): MaybePromise<ShippingRate[]>
-  createLabel(request: { shipment_id: string; option_id: string; address: Address }):
-    MaybePromise<Label>
+  /** The shipping options and their prices for a parcel. */
+  rates(request: RateQuery): MaybePromise<ShippingRate[]>
+  /** Buys a label for a shipment. */
+  createLabel(request: LabelRequest): MaybePromise<Label>
+  /** Answers nothing (the address is fine) or what is wrong with it; optional. */
   validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
 }
 
@@ -122,17 +180,26 @@ export interface Pricer {
 
 /** What a `Pricer` is built from (see docs/pricing.md). */
 export interface PricerSpec {
+  /** Rounding and tax settings. */
   config?: Record<string, unknown>
+  /** The tax table's rules. */
   tax_rules?: Array<Record<string, unknown>>
+  /** The promotions. */
   promotions?: Array<Record<string, unknown>>
 }
+
+/** One pricing request (`priceRequest`): a cart with the pricer's configuration beside it. */
 export interface PriceRequest {
+  /** The cart to price. */
   cart: Cart
+  /** Rounding and tax settings. */
   config?: Record<string, unknown>
+  /** The tax table's rules. */
   tax_rules?: Array<Record<string, unknown>>
+  /** The promotions. */
   promotions?: Array<Record<string, unknown>>
+  /** When the cart is priced (promotion windows, tax dates). */
   context?: PricingContext
-  [key: string]: unknown
 }
 
 /* The document types below are generated from the Rust types (docs/schema/) by
@@ -151,6 +218,7 @@ export type InstantInput = string | Date
 
 /** A shopper: sees and acts on their own orders only. */
 export interface CustomerActor {
+  /** Which Actor this is. */
   type: 'customer'
   /** Customer id. */
   id: string
@@ -158,6 +226,7 @@ export interface CustomerActor {
 
 /** A member of staff with a role. */
 export interface StaffActor {
+  /** Which Actor this is. */
   type: 'staff'
   /** Staff id. */
   id: string
@@ -167,6 +236,7 @@ export interface StaffActor {
 
 /** The scheduler and webhooks. */
 export interface SystemActor {
+  /** Which Actor this is. */
   type: 'system'
 }
 
@@ -275,11 +345,13 @@ export interface CartLine {
 
 /** See [`PlaceOrder`]. */
 export interface PlaceOrderCommand extends PlaceOrder {
+  /** Which Command this is. */
   command: 'place_order'
 }
 
 /** Pay what an order still owes (customer or staff): authorize, and capture unless told not. */
 export interface PayOrderCommand {
+  /** Which Command this is. */
   command: 'pay_order'
   /** The order. */
   order_id: string
@@ -291,6 +363,7 @@ export interface PayOrderCommand {
 
 /** Capture authorized money (staff or system); all that is capturable if no amount. */
 export interface CapturePaymentCommand {
+  /** Which Command this is. */
   command: 'capture_payment'
   /** The order. */
   order_id: string
@@ -300,6 +373,7 @@ export interface CapturePaymentCommand {
 
 /** Refund captured money (staff); all that is refundable if no amount. */
 export interface RefundPaymentCommand {
+  /** Which Command this is. */
   command: 'refund_payment'
   /** The order. */
   order_id: string
@@ -311,6 +385,7 @@ export interface RefundPaymentCommand {
 
 /** Start preparing (staff). */
 export interface ProcessOrderCommand {
+  /** Which Command this is. */
   command: 'process_order'
   /** The order. */
   order_id: string
@@ -318,6 +393,7 @@ export interface ProcessOrderCommand {
 
 /** Ship units (staff); every remaining unit if `lines` is absent. */
 export interface ShipOrderCommand {
+  /** Which Command this is. */
   command: 'ship_order'
   /** The order. */
   order_id: string
@@ -327,6 +403,7 @@ export interface ShipOrderCommand {
 
 /** Mark every shipment delivered (staff or system). */
 export interface DeliverOrderCommand {
+  /** Which Command this is. */
   command: 'deliver_order'
   /** The order. */
   order_id: string
@@ -334,6 +411,7 @@ export interface DeliverOrderCommand {
 
 /** Cancel (the customer while the flow allows it, or staff). */
 export interface CancelOrderCommand {
+  /** Which Command this is. */
   command: 'cancel_order'
   /** The order. */
   order_id: string
@@ -345,6 +423,7 @@ export interface CancelOrderCommand {
  * released and what those units cost refunded; the order is then shipped.
  */
 export interface CancelUnshippedCommand {
+  /** Which Command this is. */
   command: 'cancel_unshipped'
   /** The order. */
   order_id: string
@@ -354,6 +433,7 @@ export interface CancelUnshippedCommand {
 
 /** A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`. */
 export interface PaymentWebhookCommand {
+  /** Which Command this is. */
   command: 'payment_webhook'
   /** Provider name. */
   provider: string
@@ -373,6 +453,7 @@ export interface PaymentWebhookCommand {
 
 /** A carrier's tracking update (system); deduplicated by `event_id`, never regressing. */
 export interface TrackingUpdateCommand {
+  /** Which Command this is. */
   command: 'tracking_update'
   /** The carrier's event id. */
   event_id: string
@@ -388,6 +469,7 @@ export interface TrackingUpdateCommand {
 
 /** Ask to return delivered units (the customer or staff), within the return window. */
 export interface RequestReturnCommand {
+  /** Which Command this is. */
   command: 'request_return'
   /** The order. */
   order_id: string
@@ -399,6 +481,7 @@ export interface RequestReturnCommand {
  * conditions), process (restock), refund; the customer may cancel their own.
  */
 export interface UpdateReturnCommand {
+  /** Which Command this is. */
   command: 'update_return'
   /** The order. */
   order_id: string
@@ -412,6 +495,7 @@ export interface UpdateReturnCommand {
 
 /** Set a stock item (staff). */
 export interface SetStockCommand {
+  /** Which Command this is. */
   command: 'set_stock'
   /** The sku. */
   sku: string
@@ -427,6 +511,7 @@ export interface SetStockCommand {
 
 /** Add to or remove from on hand (staff). */
 export interface AdjustStockCommand {
+  /** Which Command this is. */
   command: 'adjust_stock'
   /** The sku. */
   sku: string
@@ -441,13 +526,17 @@ export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentComman
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
+  /** Which CommandOutput this is. */
   type: 'order'
+  /** What the `order` CommandOutput carries. */
   value: Order
 }
 
 /** The stock item as committed. */
 export interface StockCommandOutput {
+  /** Which CommandOutput this is. */
   type: 'stock'
+  /** What the `stock` CommandOutput carries. */
   value: StockItem
 }
 
@@ -518,6 +607,7 @@ export interface DomainEvent {
 
 /** A percentage of the target's amount, rounded once for the whole promotion. */
 export interface PercentageEffect {
+  /** Which Effect this is. */
   type: 'percentage'
   /** Percent off (`10` = 10%), in (0, 100]. */
   percentage: AmountInput
@@ -525,6 +615,7 @@ export interface PercentageEffect {
 
 /** A fixed amount off the target as a whole (never more than the target's amount). */
 export interface FixedAmountEffect {
+  /** Which Effect this is. */
   type: 'fixed_amount'
   /** Amount off, in the promotion's `currency`. */
   amount: AmountInput
@@ -534,6 +625,7 @@ export interface FixedAmountEffect {
  * Units used to qualify are not discounted.
  */
 export interface BuyXGetYEffect {
+  /** Which Effect this is. */
   type: 'buy_x_get_y'
   /** Units to buy. */
   buy: number
@@ -609,6 +701,7 @@ export interface EngineSpec {
 
 /** A field holds a value that is not allowed (zero quantity, negative price, empty sku, …). */
 export interface InvalidInputErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'invalid_input'
   /** Path of the offending field, e.g. `lines[2].quantity`. */
   field: string
@@ -618,6 +711,7 @@ export interface InvalidInputErrorDocument {
 
 /** A currency code that is neither built in nor registered. */
 export interface UnknownCurrencyErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'unknown_currency'
   /** Path of the offending field. */
   field: string
@@ -627,6 +721,7 @@ export interface UnknownCurrencyErrorDocument {
 
 /** Two amounts in different currencies were combined. */
 export interface CurrencyMismatchErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'currency_mismatch'
   /** Path of the offending field (or the operation). */
   field: string
@@ -640,6 +735,7 @@ export interface CurrencyMismatchErrorDocument {
  * (typically a float-derived price such as `19.990000000000002`).
  */
 export interface TooManyDecimalsErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'too_many_decimals'
   /** Path of the offending field. */
   field: string
@@ -653,6 +749,7 @@ export interface TooManyDecimalsErrorDocument {
 
 /** Arithmetic left the representable decimal range. */
 export interface AmountOverflowErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'amount_overflow'
   /** Path of the field (or the computation) that overflowed. */
   field: string
@@ -660,6 +757,7 @@ export interface AmountOverflowErrorDocument {
 
 /** A configured limit (lines per cart, quantity, string length, …) was exceeded. */
 export interface LimitExceededErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'limit_exceeded'
   /** Path of the offending field. */
   field: string
@@ -669,6 +767,7 @@ export interface LimitExceededErrorDocument {
 
 /** No such order, payment, shipment, return or stock item — or one the actor may not see. */
 export interface NotFoundErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'not_found'
   /** What was looked for (`order`, `stock`, `product`, …). */
   entity: string
@@ -678,6 +777,7 @@ export interface NotFoundErrorDocument {
 
 /** The actor may not do this. */
 export interface ForbiddenErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'forbidden'
   /** The action refused. */
   action: string
@@ -687,6 +787,7 @@ export interface ForbiddenErrorDocument {
 
 /** The action is not allowed in the current state. */
 export interface InvalidTransitionErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'invalid_transition'
   /** `order`, `payment`, `shipment` or `return`. */
   entity: string
@@ -700,6 +801,7 @@ export interface InvalidTransitionErrorDocument {
 
 /** Not enough stock to reserve. */
 export interface InsufficientStockErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'insufficient_stock'
   /** The sku. */
   sku: string
@@ -713,6 +815,7 @@ export interface InsufficientStockErrorDocument {
  * before reporting this.
  */
 export interface VersionConflictErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'version_conflict'
   /** The document that changed. */
   key: string
@@ -720,6 +823,7 @@ export interface VersionConflictErrorDocument {
 
 /** The idempotency key was used before with a different request. */
 export interface IdempotencyConflictErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'idempotency_conflict'
   /** The key. */
   key: string
@@ -727,6 +831,7 @@ export interface IdempotencyConflictErrorDocument {
 
 /** The payment provider declined. */
 export interface PaymentDeclinedErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'payment_declined'
   /** The provider's reason. */
   reason: string
@@ -736,6 +841,7 @@ export interface PaymentDeclinedErrorDocument {
  * the same idempotency key is safe (the provider sees the same provider key).
  */
 export interface GatewayUnavailableErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'gateway_unavailable'
   /** The provider's message. */
   message: string
@@ -743,6 +849,7 @@ export interface GatewayUnavailableErrorDocument {
 
 /** A refund larger than what remains captured. */
 export interface RefundExceedsCapturedErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'refund_exceeds_captured'
   /** Amount asked for. */
   requested: string
@@ -752,6 +859,7 @@ export interface RefundExceedsCapturedErrorDocument {
 
 /** A capture larger than what remains authorized. */
 export interface CaptureExceedsAuthorizedErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'capture_exceeds_authorized'
   /** Amount asked for. */
   requested: string
@@ -761,6 +869,7 @@ export interface CaptureExceedsAuthorizedErrorDocument {
 
 /** A coupon code entered at checkout that does not apply. */
 export interface CouponRejectedErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'coupon_rejected'
   /** The code as entered. */
   coupon: string
@@ -770,6 +879,7 @@ export interface CouponRejectedErrorDocument {
 
 /** A webhook whose signature or timestamp does not verify. */
 export interface InvalidSignatureErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'invalid_signature'
   /** What did not verify. */
   message: string
@@ -777,6 +887,7 @@ export interface InvalidSignatureErrorDocument {
 
 /** A host-provided component (tax provider, store, gateway) failed. */
 export interface ProviderErrorErrorDocument {
+  /** Which ErrorDocument this is. */
   code: 'provider_error'
   /** Which component failed (`tax_provider`, …). */
   component: string
@@ -815,6 +926,7 @@ export type GatewayOperation = 'authorize' | 'authorize_and_capture' | 'capture'
 
 /** Done. */
 export interface ApprovedGatewayOutcome {
+  /** Which GatewayOutcome this is. */
   status: 'approved'
   /** The provider's reference. */
   reference: string
@@ -822,6 +934,7 @@ export interface ApprovedGatewayOutcome {
 
 /** Refused; nothing happened. */
 export interface DeclinedGatewayOutcome {
+  /** Which GatewayOutcome this is. */
   status: 'declined'
   /** The provider's reason. */
   reason: string
@@ -829,6 +942,7 @@ export interface DeclinedGatewayOutcome {
 
 /** Accepted; the result comes later by webhook. */
 export interface PendingGatewayOutcome {
+  /** Which GatewayOutcome this is. */
   status: 'pending'
   /** The provider's reference, which the webhook will name. */
   reference: string
@@ -1280,6 +1394,7 @@ export interface Promotion {
 
 /** One order. */
 export interface GetOrderQuery {
+  /** Which Query this is. */
   query: 'get_order'
   /** The order. */
   order_id: string
@@ -1287,11 +1402,13 @@ export interface GetOrderQuery {
 
 /** Orders by customer and/or state, paginated. */
 export interface ListOrdersQuery extends OrderQuery {
+  /** Which Query this is. */
   query: 'list_orders'
 }
 
 /** Stock of a sku at every configured location. */
 export interface StockLevelsQuery {
+  /** Which Query this is. */
   query: 'stock_levels'
   /** The sku. */
   sku: string
@@ -1299,6 +1416,7 @@ export interface StockLevelsQuery {
 
 /** The return requests of an order. */
 export interface ListReturnsQuery {
+  /** Which Query this is. */
   query: 'list_returns'
   /** The order. */
   order_id: string
@@ -1306,6 +1424,7 @@ export interface ListReturnsQuery {
 
 /** What can be done next to an order by the asking actor. */
 export interface AvailableActionsQuery {
+  /** Which Query this is. */
   query: 'available_actions'
   /** The order. */
   order_id: string
@@ -1313,6 +1432,7 @@ export interface AvailableActionsQuery {
 
 /** Shipping options and prices for an address and lines. */
 export interface ShippingRatesQuery {
+  /** Which Query this is. */
   query: 'shipping_rates'
   /** Destination. */
   address: Address
@@ -1325,37 +1445,49 @@ export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListRet
 
 /** One order. */
 export interface OrderQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'order'
+  /** What the `order` QueryOutput carries. */
   value: Order
 }
 
 /** A page of orders. */
 export interface OrdersQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'orders'
+  /** What the `orders` QueryOutput carries. */
   value: OrderPage
 }
 
 /** Stock items. */
 export interface StockQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'stock'
+  /** What the `stock` QueryOutput carries. */
   value: Array<StockItem>
 }
 
 /** Actions. */
 export interface ActionsQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'actions'
+  /** What the `actions` QueryOutput carries. */
   value: Array<OrderAction>
 }
 
 /** Shipping rates. */
 export interface RatesQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'rates'
+  /** What the `rates` QueryOutput carries. */
   value: Array<ShippingRate>
 }
 
 /** Return requests. */
 export interface ReturnsQueryOutput {
+  /** Which QueryOutput this is. */
   type: 'returns'
+  /** What the `returns` QueryOutput carries. */
   value: Array<ReturnRequest>
 }
 
@@ -1364,6 +1496,7 @@ export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutpu
 
 /** One price. */
 export interface FlatRateTable {
+  /** Which RateTable this is. */
   type: 'flat'
   /** The price. */
   amount: AmountInput
@@ -1371,6 +1504,7 @@ export interface FlatRateTable {
 
 /** Priced by total weight: the first band whose `up_to_kg` is ≥ the weight. */
 export interface WeightBandsRateTable {
+  /** Which RateTable this is. */
   type: 'weight_bands'
   /** `(up_to_kg, amount)` in ascending weight. */
   bands: Array<WeightBand>
@@ -1472,11 +1606,13 @@ export type RoundingMode = 'half_up' | 'half_even'
 
 /** Approve. */
 export interface ApproveScripted {
+  /** Which Scripted this is. */
   type: 'approve'
 }
 
 /** Decline with a reason. */
 export interface DeclineScripted {
+  /** Which Scripted this is. */
   type: 'decline'
   /** The reason. */
   reason: string
@@ -1486,6 +1622,7 @@ export interface DeclineScripted {
  * are approved).
  */
 export interface PendingScripted {
+  /** Which Scripted this is. */
   type: 'pending'
 }
 
@@ -1493,11 +1630,13 @@ export interface PendingScripted {
  * the approval): the classic double-charge trap.
  */
 export interface TimeoutAfterSuccessScripted {
+  /** Which Scripted this is. */
   type: 'timeout_after_success'
 }
 
 /** Fail without performing anything. */
 export interface TransientErrorScripted {
+  /** Which Scripted this is. */
   type: 'transient_error'
 }
 
@@ -1606,6 +1745,7 @@ export interface StockItem {
 
 /** Commit normally. */
 export interface CommitStoreScripted {
+  /** Which StoreScripted this is. */
   type: 'commit'
 }
 
@@ -1613,11 +1753,13 @@ export interface CommitStoreScripted {
  * again, up to its `max_retries`).
  */
 export interface ConflictStoreScripted {
+  /** Which StoreScripted this is. */
   type: 'conflict'
 }
 
 /** The store is down: `provider_error`, nothing written. */
 export interface FailStoreScripted {
+  /** Which StoreScripted this is. */
   type: 'fail'
 }
 
@@ -1625,6 +1767,7 @@ export interface FailStoreScripted {
  * `provider_error` answered (a retry with the same idempotency key finds the record).
  */
 export interface LoseAckStoreScripted {
+  /** Which StoreScripted this is. */
   type: 'lose_ack'
 }
 
@@ -1665,16 +1808,19 @@ export interface TableRateCarrier {
 
 /** Every line of the order. */
 export interface OrderTarget {
+  /** Which Target this is. */
   type: 'order'
 }
 
 /** Lines whose sku, category or one of whose tags is listed. */
 export interface LinesTarget extends LineSelector {
+  /** Which Target this is. */
   type: 'lines'
 }
 
 /** The shipping charge (`percentage: 100` is free shipping). */
 export interface ShippingTarget {
+  /** Which Target this is. */
   type: 'shipping'
 }
 

@@ -8,9 +8,13 @@
  * error (`field`, `state`, `action`, `allowed`, `sku`, `requested`, `available`, …) are
  * properties. */
 export interface OrderCoreError extends Error {
+  /** Always `'OrderCoreError'`. */
   name: 'OrderCoreError'
+  /** The stable error code (`insufficient_stock`, `invalid_transition`, …). */
   code: string
+  /** For invalid input: the path of the offending field (`lines[2].quantity`). */
   field?: string
+  /** The error's other details, by name. */
   [detail: string]: unknown
 }
 
@@ -20,6 +24,7 @@ export interface OrderCoreError extends Error {
  * opaque JSON strings to store as given. An exception thrown (or a Promise rejected) here
  * rejects the engine call with that same exception. */
 export interface Store {
+  /** A stored document with its version, or nothing when there is none. */
   load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
   /** Apply everything in one transaction, or nothing. Answer nothing (done),
    * `'version_conflict'` or `'idempotency_conflict'`. */
@@ -27,19 +32,28 @@ export interface Store {
   /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
    * the cursor, at most `limit`, and whether more follow. */
   findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  /** The record stored under an idempotency key, or nothing. */
   idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
+  /** Undelivered events, oldest first, at most `limit`. */
   pendingEvents(request: PendingEventsRequest): MaybePromise<PendingEvent[]>
+  /** Marks events delivered by position. */
   markDelivered(request: MarkDeliveredRequest): MaybePromise<void>
 }
+
+/** A value, or a Promise of it: what a host method may answer. */
 export type MaybePromise<T> = T | Promise<T>
 
 /** Components the host supplies instead of the built-in ones (`new Engine(config, hosts)`).
  * Each may answer values or Promises; an exception thrown (or a Promise rejected) by any of them
  * rejects the engine call with that same exception. */
 export interface EngineHosts {
+  /** Storage; the memory store if absent. */
   store?: Store
+  /** The payment provider; the fake gateway if absent. */
   gateway?: PaymentGateway
+  /** The carrier; the configuration's table-rate carrier if absent. */
   carrier?: Carrier
+  /** The tax service; the configuration's tax table if absent. */
   tax?: TaxProvider
   /** How long one call to a host method may take, its Promise included (default 30,000 ms).
    * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
@@ -47,26 +61,70 @@ export interface EngineHosts {
   hostTimeoutMs?: number
 }
 
-export type GatewayAnswer =
-  | GatewayOutcome
-  /** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
-  | { status: 'unavailable'; message?: string }
+/** What a payment gateway answers: the provider's outcome, or that it could not be reached. */
+export type GatewayAnswer = GatewayOutcome | GatewayUnavailable
+
+/** A timeout or transient failure: nothing is persisted; retry with the same idempotency key. */
+export interface GatewayUnavailable {
+  /** Always `'unavailable'`. */
+  status: 'unavailable'
+  /** What went wrong, for the logs. */
+  message?: string
+}
+
 /** A payment provider written in JS (wrapping Stripe, Adyen, …). */
 export interface PaymentGateway {
+  /** Runs one operation; send `request.idempotency_key` to the provider as its idempotency key. */
   execute(request: GatewayRequest): MaybePromise<GatewayAnswer>
 }
 
-/** A tax service written in JS: the rates that apply to one base (`[]`: untaxed). */
-export interface TaxProvider {
-  rates(query: { address: Address; tax_class: string; currency: string; at: Instant }): MaybePromise<TaxRate[]>
+/** What a tax service is asked: the base's address, tax class and currency, at an instant. */
+export interface TaxQuery {
+  /** Where the goods go. */
+  address: Address
+  /** The line's (or shipping's) tax class. */
+  tax_class: string
+  /** The currency of the amounts. */
+  currency: string
+  /** When the sale happens. */
+  at: Instant
 }
 
-/** A carrier written in JS. `validateAddress`, if present, answers nothing (fine) or what is
- * wrong with the address. */
+/** A tax service written in JS. */
+export interface TaxProvider {
+  /** The rates that apply to one base (`[]`: untaxed), all applied to the same base. */
+  rates(query: TaxQuery): MaybePromise<TaxRate[]>
+}
+
+/** What a carrier is asked for rates. */
+export interface RateQuery {
+  /** Where the parcel goes. */
+  address: Address
+  /** The currency to quote in. */
+  currency: string
+  /** The order's subtotal. */
+  subtotal: Amount
+  /** The parcel's weight. */
+  weight: Amount
+}
+
+/** What a carrier is asked to make a label for. */
+export interface LabelRequest {
+  /** The shipment the label is for. */
+  shipment_id: string
+  /** The chosen shipping option. */
+  option_id: string
+  /** Where the parcel goes. */
+  address: Address
+}
+
+/** A carrier written in JS. */
 export interface Carrier {
-  rates(request: { address: Address; currency: string; subtotal: Amount; weight: Amount }): MaybePromise<ShippingRate[]>
-  createLabel(request: { shipment_id: string; option_id: string; address: Address }):
-    MaybePromise<Label>
+  /** The shipping options and their prices for a parcel. */
+  rates(request: RateQuery): MaybePromise<ShippingRate[]>
+  /** Buys a label for a shipment. */
+  createLabel(request: LabelRequest): MaybePromise<Label>
+  /** Answers nothing (the address is fine) or what is wrong with it; optional. */
   validateAddress?(request: { address: Address }): MaybePromise<string | null | undefined | void>
 }
 
@@ -122,15 +180,24 @@ export interface Pricer {
 
 /** What a `Pricer` is built from (see docs/pricing.md). */
 export interface PricerSpec {
+  /** Rounding and tax settings. */
   config?: Record<string, unknown>
+  /** The tax table's rules. */
   tax_rules?: Array<Record<string, unknown>>
+  /** The promotions. */
   promotions?: Array<Record<string, unknown>>
 }
+
+/** One pricing request (`priceRequest`): a cart with the pricer's configuration beside it. */
 export interface PriceRequest {
+  /** The cart to price. */
   cart: Cart
+  /** Rounding and tax settings. */
   config?: Record<string, unknown>
+  /** The tax table's rules. */
   tax_rules?: Array<Record<string, unknown>>
+  /** The promotions. */
   promotions?: Array<Record<string, unknown>>
+  /** When the cart is priced (promotion windows, tax dates). */
   context?: PricingContext
-  [key: string]: unknown
 }

@@ -109,7 +109,7 @@ step "Python package: built into .venv with maturin, pytest"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2"
+.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2" "pdoc>=15,<16"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop -q -m bindings-python/Cargo.toml
 echo "typing: stubs match the native module (stubtest), the package passes mypy --strict"
 .venv/bin/python -m mypy.stubtest ordercore._native
@@ -169,6 +169,14 @@ service_failed=$(grep -oE '^# fail [0-9]+' "$slog" | awk '{print $3}')
 grep -qE '^# skipped 0' "$slog" || { echo "node service tests were skipped"; exit 1; }
 service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
 node_passed=$((node_passed + service_passed))
+
+step "API references (into target/api, not committed): broken links, warnings and undocumented public items fail"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore
+echo "rust API reference: target/doc/ordercore"
+.venv/bin/python tests/docs/python_api.py
+(cd bindings-node && npx typedoc --entryPoints index.d.ts --out ../target/api/node --validation.notDocumented true \
+  --treatWarningsAsErrors --disableSources --logLevel Warn)
+echo "node API reference: target/api/node"
 
 step "packages as users install them (npm tarball, wheel, fresh projects); README and docs examples run"
 for package in core bindings-python bindings-node bindings-ffi bindings-uniffi; do

@@ -401,7 +401,7 @@ named_methods! {
     /// One order (another customer's order is `not_found`).
     "query" get_order "get_order" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_order' }>, 'query'>" "Promise<Order>";
     /// A page of orders.
-    "query" list_orders "list_orders" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_orders' }>, 'query'>" "Promise<{ orders: Order[]; next: string | null }>";
+    "query" list_orders "list_orders" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_orders' }>, 'query'>" "Promise<OrderPage>";
     /// Stock of a sku at every location.
     "query" stock_levels "stock_levels" "actor: Actor, fields: Omit<Extract<Query, { query: 'stock_levels' }>, 'query'>" "Promise<StockItem[]>";
     /// The return requests of an order.

@@ -89,6 +89,15 @@ def tag_of(variant: Schema) -> Optional[Tuple[str, str]]:
     return None
 
 
+def described_tag(variant: Schema, key: str, value: str, union: str) -> Schema:
+    """The variant with its tag (and an adjacently tagged variant's content) described."""
+    properties = dict(variant.get("properties", {}))
+    properties[key] = {"description": f"Which {union} this is.", **properties[key]}
+    if set(properties) == {key, "value"}:
+        properties["value"] = {"description": f"What the `{value}` {union} carries.", **properties["value"]}
+    return {**variant, "properties": properties}
+
+
 def is_string_enum(schema: Schema) -> bool:
     if "enum" in schema:
         return all(isinstance(v, str) for v in schema["enum"])
@@ -184,6 +193,7 @@ class Language:
             for variant in variants:
                 key, value = tag_of(variant)  # type: ignore[misc]
                 names.append(camel(value) + name)
+                variant = described_tag(variant, key, value, name)
                 self.record(names[-1], variant, is_input, keep_required, base=self.base_of(variant))
             self.alias(name, schema, self.union(names))
         else:

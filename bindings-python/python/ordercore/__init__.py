@@ -331,7 +331,8 @@ class PaymentGateway(Protocol):
     failure (nothing is persisted; the caller retries with the same idempotency key).
     """
 
-    def execute(self, request: Json) -> Json: ...
+    def execute(self, request: Json) -> Json:
+        """Runs one operation with the provider; answers its outcome."""
 
 
 class TaxProvider(Protocol):
@@ -339,7 +340,8 @@ class TaxProvider(Protocol):
     "at"}`` and answers the rates that apply to that base: ``[{"id", "name", "jurisdiction",
     "percentage"}]`` (``[]``: untaxed)."""
 
-    def rates(self, query: Json) -> List[Json]: ...
+    def rates(self, query: Json) -> List[Json]:
+        """The rates that apply to one base."""
 
 
 class Carrier(Protocol):
@@ -349,9 +351,11 @@ class Carrier(Protocol):
     answers ``{"carrier", "tracking_number", "label_reference"}``. An optional
     ``validate_address({"address"})`` answers ``None`` or what is wrong with the address."""
 
-    def rates(self, request: Json) -> List[Json]: ...
+    def rates(self, request: Json) -> List[Json]:
+        """The shipping options and their prices for a parcel."""
 
-    def create_label(self, request: Json) -> Json: ...
+    def create_label(self, request: Json) -> Json:
+        """Buys a label for a shipment."""
 
 
 class _HostAdapter:

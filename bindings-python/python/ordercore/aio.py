@@ -26,20 +26,26 @@ _T = TypeVar("_T")
 class AsyncStore(Protocol):
     """:class:`ordercore.Store` with ``async def`` methods (same arguments, same answers)."""
 
-    async def load(self, *, kind: str, id: str) -> Optional[types.StoredDocument]: ...
+    async def load(self, *, kind: str, id: str) -> Optional[types.StoredDocument]:
+        """See :meth:`ordercore.Store.load`."""
 
     async def commit(self, *, writes: List[types.WriteRequest], events: List[str],
-                     idempotency: Optional[types.RecordRequest]) -> Optional[str]: ...
+                     idempotency: Optional[types.RecordRequest]) -> Optional[str]:
+        """See :meth:`ordercore.Store.commit`."""
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                           after_created_at: Optional[str], after_id: Optional[str],
-                          limit: int) -> types.OrderPageAnswer: ...
+                          limit: int) -> types.OrderPageAnswer:
+        """See :meth:`ordercore.Store.find_orders`."""
 
-    async def idempotency(self, *, key: str) -> Optional[str]: ...
+    async def idempotency(self, *, key: str) -> Optional[str]:
+        """See :meth:`ordercore.Store.idempotency`."""
 
-    async def pending_events(self, *, limit: int) -> List[types.PendingEvent]: ...
+    async def pending_events(self, *, limit: int) -> List[types.PendingEvent]:
+        """See :meth:`ordercore.Store.pending_events`."""
 
-    async def mark_delivered(self, *, positions: List[int]) -> None: ...
+    async def mark_delivered(self, *, positions: List[int]) -> None:
+        """See :meth:`ordercore.Store.mark_delivered`."""
 
 
 class _OnLoop:
