@@ -68,6 +68,7 @@ LD_LIBRARY_PATH=target/debug valgrind --quiet --error-exitcode=1 --leak-check=fu
 c_passed=$(grep -oE '^c: [0-9]+ passed' "$clog" | awk '{print $2}')
 make -s -C examples/c run >/dev/null
 echo "c example: ok"
+python3 tests/docs/run_examples.py --c target/debug
 echo "the shared engine scenarios through the C ABI, under valgrind"
 gcc -std=c11 -Wall -Wextra -Werror -I bindings-ffi/include -DSCENARIOS_DIR="\"$PWD/tests/vectors/engine\"" \
   tests/c/test_engine_vectors.c -L target/debug -lordercore_c -lcjson -lpthread -ldl -lm -o target/c-engine-vectors

@@ -3,18 +3,21 @@ as a user installs them, so a README that drifts from the API fails CI.
 
 A fenced block runs by its language: ``python`` with the interpreter given (a venv with the wheel
 installed), ``ts``/``js`` in the Node project given (the packed package installed; TypeScript is
-compiled with ``tsc --strict`` first). A block marked ``fragment`` after its language (```` ```python
+compiled with ``tsc --strict`` first), ``c`` compiled with ``-Wall -Wextra -Werror`` against the
+header and the library built in the directory given, and run. A block marked ``fragment`` after its language (```` ```python
 fragment````) continues an earlier one: it is only checked to parse (Python) or left to the reader
 (other languages). Rust blocks are the crate's doctests; ``sh`` and unmarked blocks are commands.
 
     python3 tests/docs/run_examples.py --python /tmp/venv/bin/python --mypy   # mypy from python3
     python3 tests/docs/run_examples.py --node /tmp/project --tsc bindings-node/node_modules/.bin/tsc
+    python3 tests/docs/run_examples.py --c target/debug
 """
 from __future__ import annotations
 
 import argparse
 import re
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -42,6 +45,7 @@ def main() -> None:
     parser.add_argument("--python", help="the interpreter to run Python examples with")
     parser.add_argument("--node", type=Path, help="a Node project with the package installed")
     parser.add_argument("--tsc", help="the TypeScript compiler")
+    parser.add_argument("--c", type=Path, help="the directory holding libordercore_c")
     parser.add_argument("--mypy", action="store_true",
                         help="also type-check each Python example with mypy --strict (mypy from this interpreter)")
     args = parser.parse_args()
@@ -67,7 +71,16 @@ def main() -> None:
                 name = f"out/example_{n}.mjs"
             run(["node", name], where, cwd=args.node)
             ran += 1
-    which = "Python" if args.python else "TypeScript/JavaScript"
+        elif language == "c" and args.c and not fragment:
+            program = Path(tempfile.mkdtemp()) / "example"
+            source = program.with_suffix(".c")
+            source.write_text(code)
+            library = args.c.resolve()
+            run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'bindings-ffi' / 'include'}", str(source),
+                 f"-L{library}", "-lordercore_c", "-lpthread", "-ldl", "-lm", "-o", str(program)], where)
+            run(["env", f"LD_LIBRARY_PATH={library}", str(program)], where)
+            ran += 1
+    which = "Python" if args.python else "TypeScript/JavaScript" if args.node else "C"
     print(f"{which} examples of README.md and docs/*.md: {ran} ran, {checked} fragments parsed")
     if ran == 0:
         sys.exit("no examples ran: were they removed, or renamed?")
