@@ -8,8 +8,9 @@ export PROPTEST_CASES="${PROPTEST_CASES:-10000}"
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "generated vectors are up to date (pricing: the Python decimal reference; engine: the state tables)"
+step "generated vectors are up to date (pricing and billing: the Python references; engine: the state tables)"
 python3 tests/vectors/reference.py --check
+python3 tests/vectors/billing/reference.py --check
 python3 tests/vectors/engine/make_cells.py
 if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- tests/vectors/engine; then
   git diff --stat -- tests/vectors/engine; echo "tests/vectors/engine differs from make_cells.py: run it and commit"; exit 1

@@ -45,6 +45,7 @@
 
 pub mod actor;
 pub mod address;
+pub mod billing;
 pub mod catalog;
 pub mod clock;
 pub mod command;
