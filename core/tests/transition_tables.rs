@@ -1,7 +1,8 @@
-//! Every (state × action) pair of the four state machines — orders (per flow), payments,
+//! Every (state × action) pair of the state machines — orders (per flow), payments, subscriptions,
 //! returns and shipments — against a table written out by hand, through one function for all of
 //! them (`expect`). A change to any state machine has to change these tables too.
 
+use ordercore::billing::{SubscriptionAction, SubscriptionMachine, SubscriptionState};
 use ordercore::order::{ORDER_STATES, OrderFlow, OrderState};
 use ordercore::payment::PaymentMachine;
 use ordercore::returns::{RETURN_ACTIONS, RETURN_STATES, ReturnMachine, return_transition};
@@ -222,4 +223,66 @@ fn shipment_state_machine_moves_forward_or_sideways_never_back() {
             ("delivered", &[]),
         ],
     );
+}
+
+#[test]
+fn subscription_state_machine_as_docs_billing_md_tables_it() {
+    expect(
+        &SubscriptionMachine,
+        &[
+            ("incomplete", &["activate", "expire", "cancel"]),
+            ("incomplete_expired", &[]),
+            (
+                "trialing",
+                &["end_trial", "fail_payment", "change", "pause", "cancel"],
+            ),
+            (
+                "active",
+                &["renew", "fail_payment", "change", "pause", "cancel"],
+            ),
+            (
+                "past_due",
+                &[
+                    "renew",
+                    "fail_payment",
+                    "recover",
+                    "mark_unpaid",
+                    "change",
+                    "cancel",
+                ],
+            ),
+            ("unpaid", &["recover", "cancel"]),
+            ("canceled", &[]),
+            ("paused", &["resume", "cancel"]),
+        ],
+    );
+}
+
+#[test]
+fn subscription_actions_lead_where_the_table_says() {
+    use SubscriptionAction as A;
+    use SubscriptionState as S;
+    let leads = [
+        (S::Incomplete, A::Activate, S::Active),
+        (S::Incomplete, A::Expire, S::IncompleteExpired),
+        (S::Trialing, A::EndTrial, S::Active),
+        (S::Trialing, A::FailPayment, S::PastDue),
+        (S::Active, A::Renew, S::Active),
+        (S::PastDue, A::Renew, S::PastDue),
+        (S::PastDue, A::Recover, S::Active),
+        (S::PastDue, A::MarkUnpaid, S::Unpaid),
+        (S::Unpaid, A::Recover, S::Active),
+        (S::Active, A::Change, S::Active),
+        (S::Trialing, A::Change, S::Trialing),
+        (S::Active, A::Pause, S::Paused),
+        (S::Paused, A::Resume, S::Active),
+        (S::Paused, A::Cancel, S::Canceled),
+    ];
+    for (state, action, target) in leads {
+        assert_eq!(
+            SubscriptionMachine.target(state, action),
+            Some(target),
+            "{state:?} {action:?}"
+        );
+    }
 }
