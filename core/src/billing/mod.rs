@@ -8,9 +8,11 @@ pub mod period;
 pub mod plan;
 pub mod proration;
 pub mod subscription;
+pub mod subscription_machine;
 
 pub use interval::{Interval, IntervalUnit};
 pub use period::{BillingMode, Period, Schedule};
 pub use plan::{Plan, PlanStatus, PricingModel};
 pub use proration::{Proration, prorate};
-pub use subscription::{SubscriptionAction, SubscriptionMachine, SubscriptionState};
+pub use subscription::{NewSubscription, Subscription, SubscriptionTransition};
+pub use subscription_machine::{SubscriptionAction, SubscriptionMachine, SubscriptionState};

@@ -1,182 +1,241 @@
-//! The subscription state machine (Stripe's states), in the same shape as the order machines:
-//! which action each state allows, and where it leads.
+//! A subscription: a customer's plan (at a version), seats, state and billing periods, with its
+//! audit trail. Pure: every change takes the instant and the actor, and says what it bills.
 //!
-//! | state | allows → leads to |
-//! |---|---|
-//! | `incomplete` (first payment outstanding) | `activate` → active, `expire` → incomplete_expired, `cancel` → canceled |
-//! | `trialing` | `end_trial` → active, `fail_payment` → past_due, `change` → trialing, `pause` → paused, `cancel` → canceled |
-//! | `active` | `renew` → active, `fail_payment` → past_due, `change` → active, `pause` → paused, `cancel` → canceled |
-//! | `past_due` (a renewal is unpaid; dunning retries it) | `renew` → past_due, `fail_payment` → past_due, `recover` → active, `mark_unpaid` → unpaid, `change` → past_due, `cancel` → canceled |
-//! | `unpaid` (dunning gave up; access should stop) | `recover` → active, `cancel` → canceled |
-//! | `paused` (no invoices) | `resume` → active, `cancel` → canceled |
-//! | `canceled`, `incomplete_expired` | nothing: final |
+//! Periods are billed in advance: starting (without a trial) bills period 0, ending a trial
+//! bills period 0 of the paid schedule (anchored at the trial's end), and each renewal bills the
+//! next period once the current one is over. A renewal is due at most once per period: the next
+//! period's index only ever grows by one, so retries, repeated ticks and racing processes (whose
+//! writes are version-guarded) cannot bill a period twice.
 
+use chrono::{DateTime, Days, Utc};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
+use super::period::{BillingMode, Period, Schedule};
+use super::plan::{Plan, PlanStatus};
+use super::subscription_machine::{SubscriptionAction, SubscriptionMachine, SubscriptionState};
+use crate::actor::Actor;
+use crate::error::{Error, Result};
 use crate::state_machine::StateMachine;
 
-/// Where a subscription stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One change of a subscription's state, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionState {
-    /// Created; its first invoice is not paid yet.
-    Incomplete,
-    /// The first invoice was never paid: final.
-    IncompleteExpired,
-    /// In its free trial.
-    Trialing,
-    /// Paid up and renewing.
-    Active,
-    /// A renewal invoice is unpaid and being retried.
-    PastDue,
-    /// Retries ran out; the invoice stays open (access should stop).
-    Unpaid,
-    /// Ended: final.
-    Canceled,
-    /// Paused: no periods are billed until it resumes.
-    Paused,
+pub struct SubscriptionTransition {
+    /// The state before (none at creation).
+    pub from: Option<SubscriptionState>,
+    /// The state after.
+    pub to: SubscriptionState,
+    /// What happened.
+    pub action: Option<SubscriptionAction>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (`customer:c1`, `staff:s1:admin`, `system`).
+    pub actor: SmolStr,
 }
 
-/// Every subscription state, in canonical order.
-pub const SUBSCRIPTION_STATES: [SubscriptionState; 8] = [
-    SubscriptionState::Incomplete,
-    SubscriptionState::IncompleteExpired,
-    SubscriptionState::Trialing,
-    SubscriptionState::Active,
-    SubscriptionState::PastDue,
-    SubscriptionState::Unpaid,
-    SubscriptionState::Canceled,
-    SubscriptionState::Paused,
-];
-
-impl SubscriptionState {
-    /// The state's canonical name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SubscriptionState::Incomplete => "incomplete",
-            SubscriptionState::IncompleteExpired => "incomplete_expired",
-            SubscriptionState::Trialing => "trialing",
-            SubscriptionState::Active => "active",
-            SubscriptionState::PastDue => "past_due",
-            SubscriptionState::Unpaid => "unpaid",
-            SubscriptionState::Canceled => "canceled",
-            SubscriptionState::Paused => "paused",
-        }
-    }
-}
-
-/// What happens to a subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A customer's subscription to a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionAction {
-    /// The first invoice was paid.
-    Activate,
-    /// The first invoice stayed unpaid past its deadline.
-    Expire,
-    /// The trial ended and the first paid period began.
-    EndTrial,
-    /// A new period began.
-    Renew,
-    /// Charging an invoice failed.
-    FailPayment,
-    /// An overdue invoice was paid.
-    Recover,
-    /// Dunning ran out of retries and the configuration keeps the subscription as unpaid.
-    MarkUnpaid,
-    /// The plan or the number of seats changed.
-    Change,
-    /// Billing stops until resumed.
-    Pause,
-    /// Billing starts again.
-    Resume,
-    /// The subscription ends.
-    Cancel,
+pub struct Subscription {
+    /// Subscription id.
+    pub id: SmolStr,
+    /// The customer.
+    pub customer_id: SmolStr,
+    /// The plan.
+    pub plan_id: SmolStr,
+    /// The plan's version it pays (a new price reaches it only when it is moved).
+    pub plan_version: u32,
+    /// Seats (1 for flat plans).
+    pub quantity: u32,
+    /// Where it stands.
+    pub state: SubscriptionState,
+    /// Its paid periods: anchored at its start, or at the trial's end.
+    pub schedule: Schedule,
+    /// The index of the next period to bill (0 until the first one is billed).
+    pub next_period: u32,
+    /// The start of the current period (the trial while trialing).
+    pub current_period_start: DateTime<Utc>,
+    /// The end of the current period (the trial's end while trialing).
+    pub current_period_end: DateTime<Utc>,
+    /// When the trial ends, if it has one.
+    pub trial_end: Option<DateTime<Utc>>,
+    /// Whether it ends at the current period's end instead of renewing.
+    pub cancel_at_period_end: bool,
+    /// When it ended (canceled or expired).
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Its state changes, oldest first.
+    pub history: Vec<SubscriptionTransition>,
 }
 
-/// Every subscription action, in canonical order.
-pub const SUBSCRIPTION_ACTIONS: [SubscriptionAction; 11] = [
-    SubscriptionAction::Activate,
-    SubscriptionAction::Expire,
-    SubscriptionAction::EndTrial,
-    SubscriptionAction::Renew,
-    SubscriptionAction::FailPayment,
-    SubscriptionAction::Recover,
-    SubscriptionAction::MarkUnpaid,
-    SubscriptionAction::Change,
-    SubscriptionAction::Pause,
-    SubscriptionAction::Resume,
-    SubscriptionAction::Cancel,
-];
+/// What a new subscription is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSubscription<'a> {
+    /// Its id (from the engine's id generator).
+    pub id: &'a str,
+    /// The customer.
+    pub customer_id: &'a str,
+    /// The plan, at the version to pay.
+    pub plan: &'a Plan,
+    /// Seats (1 for flat plans).
+    pub quantity: u32,
+    /// Anniversary or calendar periods.
+    pub mode: BillingMode,
+}
 
-impl SubscriptionAction {
-    /// The action's canonical name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SubscriptionAction::Activate => "activate",
-            SubscriptionAction::Expire => "expire",
-            SubscriptionAction::EndTrial => "end_trial",
-            SubscriptionAction::Renew => "renew",
-            SubscriptionAction::FailPayment => "fail_payment",
-            SubscriptionAction::Recover => "recover",
-            SubscriptionAction::MarkUnpaid => "mark_unpaid",
-            SubscriptionAction::Change => "change",
-            SubscriptionAction::Pause => "pause",
-            SubscriptionAction::Resume => "resume",
-            SubscriptionAction::Cancel => "cancel",
+impl Subscription {
+    /// A new subscription at `at`: trialing when the plan has trial days (nothing billed until
+    /// the trial ends), else incomplete until its first invoice — period 0, answered here — is
+    /// paid. `invalid_input` for an archived plan or no seats.
+    pub fn start(
+        new: NewSubscription<'_>,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<(Subscription, Option<Period>)> {
+        if new.plan.status == PlanStatus::Archived {
+            return Err(Error::invalid(
+                "plan_id",
+                "the plan is archived: it takes no new subscriptions",
+            ));
         }
-    }
-}
-
-/// The subscription state machine.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SubscriptionMachine;
-
-impl SubscriptionMachine {
-    /// Where `action` takes a subscription in `state`, if it is allowed there.
-    pub fn target(
-        &self,
-        state: SubscriptionState,
-        action: SubscriptionAction,
-    ) -> Option<SubscriptionState> {
-        use SubscriptionAction as A;
-        use SubscriptionState as S;
-        let target = match (state, action) {
-            (S::Incomplete, A::Activate) => S::Active,
-            (S::Incomplete, A::Expire) => S::IncompleteExpired,
-            (S::Trialing, A::EndTrial) | (S::Paused, A::Resume) => S::Active,
-            (S::Trialing | S::Active | S::PastDue, A::Change) => state,
-            (S::Active, A::Renew) => S::Active,
-            (S::PastDue, A::Renew) => S::PastDue,
-            (S::Trialing | S::Active | S::PastDue, A::FailPayment) => S::PastDue,
-            (S::PastDue | S::Unpaid, A::Recover) => S::Active,
-            (S::PastDue, A::MarkUnpaid) => S::Unpaid,
-            (S::Trialing | S::Active, A::Pause) => S::Paused,
-            (S::Canceled | S::IncompleteExpired, A::Cancel) => return None,
-            (_, A::Cancel) => S::Canceled,
-            _ => return None,
+        if new.quantity == 0 {
+            return Err(Error::invalid("quantity", "at least one seat"));
+        }
+        let trial_end = match new.plan.trial_days {
+            0 => None,
+            days => Some(
+                at.checked_add_days(Days::new(u64::from(days)))
+                    .ok_or_else(|| Error::invalid("trial_days", "ends past the calendar"))?,
+            ),
         };
-        Some(target)
+        let schedule = Schedule {
+            start: trial_end.unwrap_or(at),
+            interval: new.plan.interval,
+            mode: new.mode,
+        };
+        let state = if trial_end.is_some() {
+            SubscriptionState::Trialing
+        } else {
+            SubscriptionState::Incomplete
+        };
+        let mut subscription = Subscription {
+            id: new.id.into(),
+            customer_id: new.customer_id.into(),
+            plan_id: new.plan.id.clone(),
+            plan_version: new.plan.version,
+            quantity: new.quantity,
+            state,
+            schedule,
+            next_period: 0,
+            current_period_start: at,
+            current_period_end: trial_end.unwrap_or(at),
+            trial_end,
+            cancel_at_period_end: false,
+            ended_at: None,
+            created_at: at,
+            history: vec![SubscriptionTransition {
+                from: None,
+                to: state,
+                action: None,
+                at,
+                actor: actor.label(),
+            }],
+        };
+        let billed = match trial_end {
+            Some(_) => None,
+            None => Some(subscription.bill_next()?),
+        };
+        Ok((subscription, billed))
     }
-}
 
-impl StateMachine for SubscriptionMachine {
-    type State = SubscriptionState;
-    type Action = SubscriptionAction;
-    const ENTITY: &'static str = "subscription";
-    const STATES: &'static [SubscriptionState] = &SUBSCRIPTION_STATES;
-    const ACTIONS: &'static [SubscriptionAction] = &SUBSCRIPTION_ACTIONS;
-
-    fn state_name(state: SubscriptionState) -> &'static str {
-        state.name()
+    /// Takes `action` if the state machine allows it, recording who did it when.
+    pub fn apply(
+        &mut self,
+        action: SubscriptionAction,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<()> {
+        SubscriptionMachine.check(self.state, action)?;
+        let to = SubscriptionMachine
+            .target(self.state, action)
+            .unwrap_or(self.state);
+        self.history.push(SubscriptionTransition {
+            from: Some(self.state),
+            to,
+            action: Some(action),
+            at,
+            actor: actor.label(),
+        });
+        self.state = to;
+        if matches!(
+            to,
+            SubscriptionState::Canceled | SubscriptionState::IncompleteExpired
+        ) {
+            self.ended_at = Some(at);
+        }
+        Ok(())
     }
 
-    fn action_name(action: SubscriptionAction) -> &'static str {
-        action.name()
+    /// Makes the next period the current one and answers it (to invoice).
+    fn bill_next(&mut self) -> Result<Period> {
+        let period = self.schedule.period(self.next_period)?;
+        self.next_period = self
+            .next_period
+            .checked_add(1)
+            .ok_or_else(|| Error::invalid("period", "no period after the last one"))?;
+        self.current_period_start = period.start;
+        self.current_period_end = period.end;
+        Ok(period)
     }
 
-    fn allows(&self, state: SubscriptionState, action: SubscriptionAction) -> bool {
-        self.target(state, action).is_some()
+    /// Ends the trial at or after its end: active, and period 0 of the paid schedule to bill.
+    pub fn end_trial(&mut self, at: DateTime<Utc>, actor: &Actor) -> Result<Period> {
+        if self.trial_end.is_none_or(|end| at < end) {
+            return Err(Error::invalid("at", "the trial has not ended"));
+        }
+        self.apply(SubscriptionAction::EndTrial, at, actor)?;
+        self.bill_next()
+    }
+
+    /// Whether a renewal is due at `at`: the subscription renews (active or past due) and its
+    /// current period is over.
+    pub fn renewal_due(&self, at: DateTime<Utc>) -> bool {
+        matches!(
+            self.state,
+            SubscriptionState::Active | SubscriptionState::PastDue
+        ) && self.next_period > 0
+            && at >= self.current_period_end
+    }
+
+    /// At the end of the current period: the next period to bill — or, when it was set to
+    /// cancel at the period's end, the cancellation (`None`). `invalid_input` when nothing is due.
+    pub fn renew(&mut self, at: DateTime<Utc>, actor: &Actor) -> Result<Option<Period>> {
+        if !self.renewal_due(at) {
+            return Err(Error::invalid("at", "no renewal is due"));
+        }
+        if self.cancel_at_period_end {
+            self.apply(SubscriptionAction::Cancel, self.current_period_end, actor)?;
+            return Ok(None);
+        }
+        self.apply(SubscriptionAction::Renew, at, actor)?;
+        self.bill_next().map(Some)
+    }
+
+    /// Cancels now, or at the current period's end (it keeps its state until then, and can be
+    /// un-scheduled by `keep`).
+    pub fn cancel(&mut self, at: DateTime<Utc>, actor: &Actor, at_period_end: bool) -> Result<()> {
+        SubscriptionMachine.check(self.state, SubscriptionAction::Cancel)?;
+        if at_period_end && self.state != SubscriptionState::Incomplete {
+            self.cancel_at_period_end = true;
+            return Ok(());
+        }
+        self.apply(SubscriptionAction::Cancel, at, actor)
+    }
+
+    /// Withdraws a cancellation scheduled for the period's end.
+    pub fn keep(&mut self) {
+        self.cancel_at_period_end = false;
     }
 }
