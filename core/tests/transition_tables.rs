@@ -1,8 +1,11 @@
-//! Every (state × action) pair of the state machines — orders (per flow), payments, subscriptions,
-//! returns and shipments — against a table written out by hand, through one function for all of
-//! them (`expect`). A change to any state machine has to change these tables too.
+//! Every (state × action) pair of the state machines — orders (per flow), payments, returns,
+//! shipments, subscriptions and invoices — against a table written out by hand, through one
+//! function for all of them (`expect`). A change to any state machine has to change these tables
+//! too.
 
-use ordercore::billing::{SubscriptionAction, SubscriptionMachine, SubscriptionState};
+use ordercore::billing::{
+    InvoiceMachine, SubscriptionAction, SubscriptionMachine, SubscriptionState,
+};
 use ordercore::order::{ORDER_STATES, OrderFlow, OrderState};
 use ordercore::payment::PaymentMachine;
 use ordercore::returns::{RETURN_ACTIONS, RETURN_STATES, ReturnMachine, return_transition};
@@ -285,4 +288,18 @@ fn subscription_actions_lead_where_the_table_says() {
             "{state:?} {action:?}"
         );
     }
+}
+
+#[test]
+fn invoice_state_machine_draft_open_then_paid_void_or_uncollectible() {
+    expect(
+        &InvoiceMachine,
+        &[
+            ("draft", &["finalize", "void"]),
+            ("open", &["pay", "void", "mark_uncollectible"]),
+            ("paid", &[]),
+            ("void", &[]),
+            ("uncollectible", &["pay", "void"]),
+        ],
+    );
 }

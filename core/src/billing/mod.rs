@@ -1,9 +1,11 @@
 //! Recurring billing (see `docs/billing.md`): the calendar rules every subscription stands on —
 //! intervals, billing periods and their anchors, proration — as pure functions of their inputs,
-//! plans and their versions, and the subscription state machine. Invoices and dunning build on
-//! these.
+//! plans and their versions, subscriptions over time, and invoices priced like orders. Dunning
+//! and the engine's billing commands build on these.
 
 pub mod interval;
+pub mod invoice;
+pub mod invoice_machine;
 pub mod period;
 pub mod plan;
 pub mod proration;
@@ -11,6 +13,8 @@ pub mod subscription;
 pub mod subscription_machine;
 
 pub use interval::{Interval, IntervalUnit};
+pub use invoice::{DraftInvoice, Invoice, InvoiceItem, InvoiceLine, LineKind};
+pub use invoice_machine::{InvoiceAction, InvoiceMachine, InvoiceState};
 pub use period::{BillingMode, Period, Schedule};
 pub use plan::{Plan, PlanStatus, PricingModel};
 pub use proration::{Proration, prorate};
