@@ -3,6 +3,7 @@
 //! plans and their versions, subscriptions over time, and invoices priced like orders. Dunning
 //! and the engine's billing commands build on these.
 
+pub mod change;
 pub mod interval;
 pub mod invoice;
 pub mod invoice_machine;
@@ -12,6 +13,7 @@ pub mod proration;
 pub mod subscription;
 pub mod subscription_machine;
 
+pub use change::{Change, ChangeBill, PendingChange, ProrationBehavior};
 pub use interval::{Interval, IntervalUnit};
 pub use invoice::{DraftInvoice, Invoice, InvoiceItem, InvoiceLine, LineKind};
 pub use invoice_machine::{InvoiceAction, InvoiceMachine, InvoiceState};

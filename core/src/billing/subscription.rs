@@ -62,6 +62,9 @@ pub struct Subscription {
     pub trial_end: Option<DateTime<Utc>>,
     /// Whether it ends at the current period's end instead of renewing.
     pub cancel_at_period_end: bool,
+    /// A plan or seat change scheduled for the current period's end.
+    #[serde(default)]
+    pub pending_change: Option<super::change::PendingChange>,
     /// When it ended (canceled or expired).
     pub ended_at: Option<DateTime<Utc>>,
     /// When it was created.
@@ -133,6 +136,7 @@ impl Subscription {
             current_period_end: trial_end.unwrap_or(at),
             trial_end,
             cancel_at_period_end: false,
+            pending_change: None,
             ended_at: None,
             created_at: at,
             history: vec![SubscriptionTransition {
@@ -179,7 +183,7 @@ impl Subscription {
     }
 
     /// Makes the next period the current one and answers it (to invoice).
-    fn bill_next(&mut self) -> Result<Period> {
+    pub(super) fn bill_next(&mut self) -> Result<Period> {
         let period = self.schedule.period(self.next_period)?;
         self.next_period = self
             .next_period
@@ -220,6 +224,12 @@ impl Subscription {
             return Ok(None);
         }
         self.apply(SubscriptionAction::Renew, at, actor)?;
+        if let Some(change) = self.pending_change.take() {
+            // A change scheduled for the period's end takes effect with the period it starts.
+            self.plan_id = change.plan_id;
+            self.plan_version = change.plan_version;
+            self.quantity = change.quantity;
+        }
         self.bill_next().map(Some)
     }
 
