@@ -82,4 +82,6 @@ Pricer.prototype.quote = function quote(cart, context) {
   return new Quote(this, cartJson, totals.length > 9 ? totals[9] : contextJson, totals)
 }
 
-module.exports = { ...native, Quote }
+const { Relay } = require('./relay.js')
+
+module.exports = { ...native, Quote, Relay }

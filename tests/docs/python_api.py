@@ -15,6 +15,7 @@ import pdoc
 
 import ordercore
 import ordercore.aio
+import ordercore.relay
 import ordercore.types
 
 OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
@@ -22,7 +23,7 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 
 def undocumented() -> list[str]:
     missing = []
-    for module in (ordercore, ordercore.aio):
+    for module in (ordercore, ordercore.aio, ordercore.relay):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):
@@ -43,7 +44,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Cannot determine where .* is taken from")
-        pdoc.pdoc("ordercore", "ordercore.aio", output_directory=OUT)  # `types` comes with the package
+        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", output_directory=OUT)  # `types` comes along
     print(f"python API reference: {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
 
