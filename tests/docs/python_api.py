@@ -16,6 +16,7 @@ import pdoc
 import ordercore
 import ordercore.aio
 import ordercore.relay
+import ordercore.testing
 import ordercore.types
 
 OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
@@ -23,7 +24,7 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 
 def undocumented() -> list[str]:
     missing = []
-    for module in (ordercore, ordercore.aio, ordercore.relay):
+    for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):
@@ -44,7 +45,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Cannot determine where .* is taken from")
-        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", output_directory=OUT)  # `types` comes along
+        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", output_directory=OUT)  # `types` comes along
     print(f"python API reference: {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
 

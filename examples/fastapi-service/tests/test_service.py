@@ -312,3 +312,41 @@ def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
             await pool.close()
 
     asyncio.run(main())
+
+
+def test_the_sql_store_keeps_the_store_contract(database_url: str) -> None:
+    """`ordercore.testing.check_store` on the SQLAlchemy store, on SQLite and PostgreSQL."""
+    from ordercore.testing import check_store
+
+    store = SqlStore(connect(database_url))
+    store.create_tables()
+    try:
+        check_store(store)
+    finally:
+        store.engine.dispose()
+
+
+def test_the_asyncpg_store_keeps_the_store_contract() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.skip("needs DATABASE_URL")
+    import asyncio
+
+    import asyncpg
+
+    from ordercore.testing import check_async_store
+    from orderservice.asyncpg_store import AsyncpgStore
+
+    sql = SqlStore(connect(url))
+    sql.drop_tables()
+    sql.create_tables()
+
+    async def main() -> None:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
+        try:
+            await check_async_store(AsyncpgStore(pool))
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+    sql.engine.dispose()

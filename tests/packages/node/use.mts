@@ -1,5 +1,6 @@
 // Type-checked with `tsc --strict` under each module resolution a project may use.
-import ordercore, { Engine, Pricer, type Order, type PlaceOrder, type PriceBreakdown } from 'ordercore'
+import ordercore, { Engine, Pricer, type Order, type PlaceOrder, type PriceBreakdown, type Store } from 'ordercore'
+import { checkStore } from 'ordercore/testing'
 
 const engine: Engine = new ordercore.Engine({ products: [{ sku: 'A', name: 'A', unit_price: '2.50' }] })
 const body: PlaceOrder = { customer_id: 'c1', lines: [{ sku: 'A', quantity: 1 }], shipping_address: { country: 'US' } }
@@ -8,4 +9,5 @@ const total: string = order.pricing.grand_total
 const breakdown: PriceBreakdown = new Pricer({}).price({ currency: 'USD', lines: [] })
 // @ts-expect-error quantities are numbers
 const wrong: PlaceOrder = { customer_id: 'c1', lines: [{ sku: 'A', quantity: '1' }], shipping_address: { country: 'US' } }
-console.log(total, breakdown.grand_total, wrong)
+const check: (store: Store) => Promise<void> = checkStore
+console.log(total, breakdown.grand_total, wrong, check)

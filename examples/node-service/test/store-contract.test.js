@@ -1,0 +1,24 @@
+// The PostgreSQL store keeps the store contract (`ordercore/testing`), on the throwaway
+// PostgreSQL the test script starts — in a schema of its own, so it never meets the tables of
+// the service's tests (test files may run at the same time).
+'use strict'
+const test = require('node:test')
+const { checkStore } = require('ordercore/testing')
+const { PgStore } = require('../pg-store')
+
+const DATABASE_URL = process.env.DATABASE_URL
+
+test('the pg store keeps the store contract', { skip: !DATABASE_URL && 'needs DATABASE_URL' }, async () => {
+  const { Pool } = require('pg')
+  const setup = new Pool({ connectionString: DATABASE_URL })
+  await setup.query('DROP SCHEMA IF EXISTS store_contract CASCADE; CREATE SCHEMA store_contract')
+  await setup.end()
+  const pool = new Pool({ connectionString: DATABASE_URL, options: '-c search_path=store_contract' })
+  try {
+    const store = new PgStore(pool)
+    await store.migrate()
+    await checkStore(store)
+  } finally {
+    await pool.end()
+  }
+})
