@@ -111,7 +111,8 @@ step "Python package: built into .venv with maturin, pytest"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2" "pdoc>=15,<16"
+.venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2" "pdoc>=15,<16" \
+  "sqlalchemy>=2.0,<3" "alembic>=1.13,<2" "asyncpg>=0.29,<1"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop -q -m bindings-python/Cargo.toml
 echo "typing: stubs match the native module (stubtest), the package passes mypy --strict"
 .venv/bin/python -m mypy.stubtest ordercore._native

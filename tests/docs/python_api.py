@@ -16,6 +16,8 @@ import pdoc
 import ordercore
 import ordercore.aio
 import ordercore.relay
+import ordercore.stores.asyncpg
+import ordercore.stores.sqlalchemy
 import ordercore.testing
 import ordercore.types
 
@@ -24,7 +26,8 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 
 def undocumented() -> list[str]:
     missing = []
-    for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing):
+    for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing, ordercore.stores.sqlalchemy,
+                   ordercore.stores.asyncpg):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):
@@ -45,7 +48,8 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Cannot determine where .* is taken from")
-        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", output_directory=OUT)  # `types` comes along
+        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", "ordercore.stores",
+                  output_directory=OUT)  # `types` comes along
     print(f"python API reference: {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
 

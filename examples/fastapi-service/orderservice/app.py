@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 import ordercore
 
 from .auth import User, actor_of, demo_users, issue_token, verify_password
-from .store import SqlStore, connect
+from ordercore.stores.sqlalchemy import SqlStore, connect
 
 log = logging.getLogger("orderservice")
 

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 import ordercore
 from orderservice.app import Settings, create_app
 from orderservice.auth import User, hash_password, issue_token
-from orderservice.store import SqlStore, connect
+from ordercore.stores.sqlalchemy import SqlStore, connect
 
 SERVICE = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-of-at-least-32-bytes-for-hs256"
@@ -284,7 +284,7 @@ def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
     import asyncpg
 
     from ordercore.aio import AsyncEngine
-    from orderservice.asyncpg_store import AsyncpgStore
+    from ordercore.stores.asyncpg import AsyncpgStore
 
     sql = SqlStore(connect(url))
     sql.drop_tables()
@@ -335,7 +335,7 @@ def test_the_asyncpg_store_keeps_the_store_contract() -> None:
     import asyncpg
 
     from ordercore.testing import check_async_store
-    from orderservice.asyncpg_store import AsyncpgStore
+    from ordercore.stores.asyncpg import AsyncpgStore
 
     sql = SqlStore(connect(url))
     sql.drop_tables()

@@ -13,9 +13,11 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q --disable-pip-version-check --no-index "$work"/wheels/ordercore-*.whl
 "$work/venv/bin/python" - <<'PY'
 from importlib.metadata import distribution
-files = {str(f).rsplit("/", 1)[-1] for f in distribution("ordercore").files or []}
+paths = {str(f) for f in distribution("ordercore").files or []}
+files = {path.rsplit("/", 1)[-1] for path in paths}
 missing = {"LICENSE-MIT", "LICENSE-APACHE", "py.typed"} - files
 assert not missing, f"the wheel lacks {missing}"
-print("wheel: installed into a fresh venv, with its license files and py.typed")
+assert "ordercore/stores/migrations/versions/0001_initial.py" in paths, "the wheel lacks the store migrations"
+print("wheel: installed into a fresh venv, with its license files, py.typed and the store migrations")
 PY
 .venv/bin/python tests/docs/run_examples.py --python "$work/venv/bin/python" --mypy

@@ -1,20 +1,34 @@
 """The ordercore ``Store`` protocol on SQLAlchemy 2.x: one table of versioned documents, an outbox
-and idempotency records. SQLite by default; PostgreSQL (psycopg) when the URL says so.
+and idempotency records. SQLite (a file several processes share) or PostgreSQL (psycopg).
+
+    engine = connect("postgresql://shop@db/shop")    # or "sqlite:///orders.db"
+    migrate(engine)                                   # at deploy: creates or upgrades the tables
+    shop = ordercore.Engine(config, store=SqlStore(engine))
 
 A commit applies all of its writes or none, in one transaction, and each write is guarded by the
 version it was read at: of two processes racing for the last units, one commit wins and the other
 answers ``version_conflict``, which the engine turns into a reload and a retry.
+
+**Migrations** ship in the package (Alembic, ``ordercore/stores/migrations``): :func:`migrate`
+upgrades a database to the tables this version of the package uses, recording where it stands
+in Alembic's ``alembic_version`` table; run it when you deploy a new version, before the new
+code serves. A database created by the tables of an earlier example (without that table) is
+adopted by :func:`migrate` as it is: the first revision only creates what is missing.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
+from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, create_engine,
                         event, insert, or_, select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from ..types import OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+
+__all__ = ["SqlStore", "connect", "migrate", "metadata"]
 
 metadata = MetaData()
 
@@ -70,6 +84,20 @@ def connect(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def migrate(engine: Engine) -> None:
+    """Upgrades the database behind `engine` to this package's tables (Alembic ``upgrade
+    head`` with the migrations shipped in the package); a database already there is left as
+    it is."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
 class _Refused(Exception):
     def __init__(self, status: str):
         self.status = status
@@ -82,12 +110,17 @@ class SqlStore:
         self.engine = engine
 
     def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+        """Creates or upgrades the tables (:func:`migrate`)."""
+        migrate(self.engine)
 
     def drop_tables(self) -> None:
+        """Drops the tables and the migration record (tests, throwaway databases)."""
         metadata.drop_all(self.engine)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
     def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
+        """See :meth:`ordercore.Store.load`."""
         with self.engine.connect() as conn:
             row = conn.execute(select(documents.c.version, documents.c.body)
                                .where(documents.c.kind == kind, documents.c.id == id)).first()
@@ -95,10 +128,12 @@ class SqlStore:
 
     def commit(self, *, writes: List[WriteRequest], events: List[str],
                idempotency: Optional[RecordRequest]) -> Optional[str]:
+        """See :meth:`ordercore.Store.commit`."""
         try:
             with self.engine.begin() as conn:
                 for w in writes:
-                    index = {k: w[k] for k in ("customer_id", "state", "created_at", "due_at")}
+                    index = {"customer_id": w["customer_id"], "state": w["state"], "created_at": w["created_at"],
+                             "due_at": w["due_at"]}
                     if w["expected_version"] == 0:
                         try:
                             with conn.begin_nested():
@@ -128,6 +163,7 @@ class SqlStore:
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                     after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
+        """See :meth:`ordercore.Store.find_orders`."""
         query = select(documents.c.body).where(documents.c.kind == "order")
         if customer_id is not None:
             query = query.where(documents.c.customer_id == customer_id)
@@ -144,17 +180,20 @@ class SqlStore:
         return {"documents": bodies[:limit], "more": len(bodies) > limit}
 
     def idempotency(self, *, key: str) -> Optional[str]:
+        """See :meth:`ordercore.Store.idempotency`."""
         with self.engine.connect() as conn:
             row = conn.execute(select(idempotency_records.c.record).where(idempotency_records.c.key == key)).first()
         return row.record if row else None
 
     def pending_events(self, *, limit: int) -> List[PendingEvent]:
+        """See :meth:`ordercore.Store.pending_events`."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(outbox.c.position, outbox.c.event).where(outbox.c.delivered.is_(False))
                                 .order_by(outbox.c.position).limit(limit))
             return [{"position": int(r.position), "event": r.event} for r in rows]
 
     def mark_delivered(self, *, positions: List[int]) -> None:
+        """See :meth:`ordercore.Store.mark_delivered`."""
         if positions:
             with self.engine.begin() as conn:
                 conn.execute(update(outbox).where(outbox.c.position.in_(positions)).values(delivered=True))

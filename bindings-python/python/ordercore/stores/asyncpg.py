@@ -1,5 +1,6 @@
-"""The ordercore store on asyncpg, for async services: the same tables as ``store.SqlStore``
-(create them with it, or with the SQL there), used through ``ordercore.aio.AsyncEngine``.
+"""The ordercore store on asyncpg, for async services: the same tables as
+:class:`ordercore.stores.sqlalchemy.SqlStore` (create them with its ``migrate``), used through
+:class:`ordercore.aio.AsyncEngine`.
 
     pool = await asyncpg.create_pool(DATABASE_URL)
     engine = AsyncEngine(config, store=AsyncpgStore(pool))   # in the running loop
@@ -8,22 +9,27 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-import asyncpg
-from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
+import asyncpg  # type: ignore[import-untyped]
+
+from ..types import OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+
+__all__ = ["AsyncpgStore"]
 
 
 class AsyncpgStore:
     """Implements ``ordercore.aio.AsyncStore``: one transaction per commit, version-guarded writes."""
 
-    def __init__(self, pool: "asyncpg.Pool[Any]"):
+    def __init__(self, pool: "asyncpg.Pool"):
         self.pool = pool
 
     async def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
+        """See :meth:`ordercore.Store.load`."""
         row = await self.pool.fetchrow("SELECT version, body FROM documents WHERE kind = $1 AND id = $2", kind, id)
         return {"version": int(row["version"]), "document": row["body"]} if row else None
 
     async def commit(self, *, writes: List[WriteRequest], events: List[str],
                      idempotency: Optional[RecordRequest]) -> Optional[str]:
+        """See :meth:`ordercore.Store.commit`."""
         async with self.pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
@@ -60,6 +66,7 @@ class AsyncpgStore:
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                           after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
+        """See :meth:`ordercore.Store.find_orders`."""
         rows = await self.pool.fetch(
             "SELECT body FROM documents WHERE kind = 'order' "
             "AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR state = $2) "
@@ -70,13 +77,16 @@ class AsyncpgStore:
         return {"documents": [r["body"] for r in rows[:limit]], "more": len(rows) > limit}
 
     async def idempotency(self, *, key: str) -> Optional[str]:
+        """See :meth:`ordercore.Store.idempotency`."""
         value = await self.pool.fetchval("SELECT record FROM idempotency WHERE key = $1", key)
         return str(value) if value is not None else None
 
     async def pending_events(self, *, limit: int) -> List[PendingEvent]:
+        """See :meth:`ordercore.Store.pending_events`."""
         rows = await self.pool.fetch(
             "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1", limit)
         return [{"position": int(r["position"]), "event": r["event"]} for r in rows]
 
     async def mark_delivered(self, *, positions: List[int]) -> None:
+        """See :meth:`ordercore.Store.mark_delivered`."""
         await self.pool.execute("UPDATE outbox SET delivered = true WHERE position = ANY($1::bigint[])", positions)
