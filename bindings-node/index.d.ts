@@ -202,6 +202,59 @@ export interface PriceRequest {
   context?: PricingContext
 }
 
+/** What one relay pass did. */
+export interface RelayReport {
+  /** Events every handler took. */
+  delivered: number
+  /** Events a handler failed on this pass (to be retried). */
+  failed: number
+  /** Events given up on this pass. */
+  deadLettered: number
+  /** Events left for later: backing off, or behind an earlier event of their aggregate. */
+  waiting: number
+}
+
+/** An event a handler kept failing on. */
+export interface DeadLetter {
+  /** Its outbox position. */
+  position: number
+  /** The event. */
+  event: DomainEvent
+  /** What the handler threw last. */
+  error: unknown
+  /** How many times it was tried. */
+  attempts: number
+}
+
+/** How a relay retries. */
+export interface RelayOptions {
+  /** Tries before an event goes to `deadLetters` (default 5). */
+  maxAttempts?: number
+  /** Delays between tries, in milliseconds; the last one repeats (default 1 s, 5 s, 30 s, 2 min, 10 min). */
+  backoffMs?: number[]
+  /** Events read per pass (default 100). */
+  batch?: number
+  /** Milliseconds now (default `Date.now`; a test passes its own). */
+  clock?: () => number
+}
+
+/**
+ * Drains an engine's outbox to handlers registered by event type: at least once (handlers
+ * tolerate a repeat; `event.id` is unique), in order per aggregate, failing handlers retried
+ * with backoff, then set aside in `deadLetters`. One relay per outbox.
+ */
+export declare class Relay {
+  constructor(engine: Pick<Engine, 'pendingEvents' | 'markDelivered'>, options?: RelayOptions)
+  /** Events given up on, oldest first. */
+  deadLetters: DeadLetter[]
+  /** Registers a handler (sync or async) for events of `eventType` (`'*'`: every event). */
+  on(eventType: string, handler: (event: DomainEvent) => unknown): this
+  /** Delivers what is due among the oldest undelivered events. */
+  runOnce(): Promise<RelayReport>
+  /** Runs passes until `signal` aborts, resting `idleMs` after a pass that delivered nothing. */
+  runForever(signal: AbortSignal, idleMs?: number): Promise<void>
+}
+
 /* The document types below are generated from the Rust types (docs/schema/) by
  * tools/typegen/make_types.py: do not edit them here. Amounts are decimal text (`Amount`); an
  * input also takes an exact number (`AmountInput`); instants are RFC 3339 text, and `Date` in
