@@ -22,7 +22,7 @@ async function start ({ port = Number(process.env.PORT ?? 3000), databaseUrl = p
   let pool
   if (databaseUrl) {
     const { Pool } = require('pg')
-    const { PgStore } = require('./pg-store')
+    const { PgStore } = require('ordercore/pg')
     pool = new Pool({ connectionString: databaseUrl, max: 10 })
     store = new PgStore(pool)
     await store.migrate()

@@ -3,8 +3,9 @@
 // the service's tests (test files may run at the same time).
 'use strict'
 const test = require('node:test')
+const assert = require('node:assert/strict')
 const { checkStore } = require('ordercore/testing')
-const { PgStore } = require('../pg-store')
+const { PgStore } = require('ordercore/pg')
 
 const DATABASE_URL = process.env.DATABASE_URL
 
@@ -16,7 +17,9 @@ test('the pg store keeps the store contract', { skip: !DATABASE_URL && 'needs DA
   const pool = new Pool({ connectionString: DATABASE_URL, options: '-c search_path=store_contract' })
   try {
     const store = new PgStore(pool)
-    await store.migrate()
+    await Promise.all([store.migrate(), store.migrate()]) // processes racing at deploy
+    const { rows } = await pool.query('SELECT version FROM ordercore_migrations')
+    assert.deepEqual(rows.map((r) => r.version), ['0001_initial'], 'each migration applied once')
     await checkStore(store)
   } finally {
     await pool.end()

@@ -20,4 +20,6 @@ const stock = await engine.execute({ type: 'staff', id: 'ops', role: 'admin' }, 
 assert.equal(stock.value.on_hand, 1)
 const { checkStore } = await import('ordercore/testing')
 assert.equal(typeof checkStore, 'function')
+const { PgStore } = await import('ordercore/pg')
+assert.equal(typeof PgStore.prototype.migrate, 'function')
 console.log('esm: ok')

@@ -1,6 +1,7 @@
 // Type-checked with `tsc --strict` under each module resolution a project may use.
-import ordercore, { Engine, Pricer, type Order, type PlaceOrder, type PriceBreakdown, type Store } from 'ordercore'
+import ordercore, { Engine, Pricer, Relay, type Order, type PlaceOrder, type PriceBreakdown, type Store } from 'ordercore'
 import { checkStore } from 'ordercore/testing'
+import { PgStore } from 'ordercore/pg'
 
 const engine: Engine = new ordercore.Engine({ products: [{ sku: 'A', name: 'A', unit_price: '2.50' }] })
 const body: PlaceOrder = { customer_id: 'c1', lines: [{ sku: 'A', quantity: 1 }], shipping_address: { country: 'US' } }
@@ -10,4 +11,6 @@ const breakdown: PriceBreakdown = new Pricer({}).price({ currency: 'USD', lines:
 // @ts-expect-error quantities are numbers
 const wrong: PlaceOrder = { customer_id: 'c1', lines: [{ sku: 'A', quantity: '1' }], shipping_address: { country: 'US' } }
 const check: (store: Store) => Promise<void> = checkStore
-console.log(total, breakdown.grand_total, wrong, check)
+const pgStore: Store = new PgStore({ query: async () => ({ rows: [], rowCount: 0 }), connect: async () => ({ query: async () => ({ rows: [], rowCount: 0 }), release: () => {} }) })
+const relay: Relay = new Relay(engine, { maxAttempts: 3 }).on('order_shipped', async (event) => event.aggregate)
+console.log(total, breakdown.grand_total, wrong, check, relay, pgStore)

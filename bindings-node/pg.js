@@ -1,35 +1,22 @@
-// The ordercore `Store` protocol on PostgreSQL with `pg`: one table of versioned documents, an
-// outbox and the idempotency records. Every method is async; the engine waits for the Promises
-// off the JS thread, so the event loop keeps serving requests meanwhile.
+// The ordercore `Store` protocol on PostgreSQL with `pg` (`require('ordercore/pg')`; `pg` is the
+// host's own dependency): one table of versioned documents, an outbox and the idempotency
+// records. Every method is async; the engine waits for the Promises off the JS thread, so the
+// event loop keeps serving requests meanwhile.
+//
+//   const store = new PgStore(new Pool({ connectionString }))
+//   await store.migrate()      // at deploy: applies the package's migrations not yet applied
 //
 // Many processes may share the database: a commit applies all of its writes or none, and each
 // write is guarded by the version it was read at, so concurrent checkouts of the last units
 // cannot both win — the loser gets 'version_conflict', and the engine reloads and retries.
 'use strict'
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS documents (
-  kind        text    NOT NULL,
-  id          text    NOT NULL,
-  version     bigint  NOT NULL,
-  body        text    NOT NULL,
-  customer_id text,
-  state       text,
-  created_at  text,
-  due_at      text,
-  PRIMARY KEY (kind, id)
-);
-CREATE INDEX IF NOT EXISTS documents_orders ON documents (created_at, id) WHERE kind = 'order';
-CREATE INDEX IF NOT EXISTS documents_due ON documents (due_at) WHERE kind = 'order' AND due_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS outbox (
-  position  bigserial PRIMARY KEY,
-  event     text      NOT NULL,
-  delivered boolean   NOT NULL DEFAULT false
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-  key    text PRIMARY KEY,
-  record text NOT NULL
-);`
+const fs = require('node:fs')
+const path = require('node:path')
+
+// The migrations shipped with the package, applied in order and recorded in
+// `ordercore_migrations` (one row per applied file).
+const MIGRATIONS = path.join(__dirname, 'migrations', 'pg')
 
 class PgStore {
   /** @param {import('pg').Pool} pool */
@@ -37,12 +24,32 @@ class PgStore {
     this.pool = pool
   }
 
-  /** Creates the tables (idempotent; several processes may race here). */
+  /**
+   * Applies the package's migrations the database lacks, in order, each in a transaction with
+   * its record in `ordercore_migrations`; several processes may race here (an advisory lock
+   * serializes them).
+   */
   async migrate () {
     const client = await this.pool.connect()
     try {
       await client.query('SELECT pg_advisory_lock(7262)')
-      await client.query(SCHEMA)
+      await client.query(`CREATE TABLE IF NOT EXISTS ordercore_migrations (
+        version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+      const { rows } = await client.query('SELECT version FROM ordercore_migrations')
+      const applied = new Set(rows.map((r) => r.version))
+      for (const file of fs.readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort()) {
+        const version = file.replace(/\.sql$/, '')
+        if (applied.has(version)) continue
+        await client.query('BEGIN')
+        try {
+          await client.query(fs.readFileSync(path.join(MIGRATIONS, file), 'utf8'))
+          await client.query('INSERT INTO ordercore_migrations (version) VALUES ($1)', [version])
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK')
+          throw error
+        }
+      }
     } finally {
       await client.query('SELECT pg_advisory_unlock(7262)').catch(() => {})
       client.release()
