@@ -35,6 +35,16 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy -p ordercore --features schema --quiet -- -D warnings
 cargo clippy --manifest-path tools/typegen/Cargo.toml --target-dir target --quiet -- -D warnings
 
+step "a throwaway PostgreSQL for every suite that needs one (Debian's server, installed if missing)"
+source scripts/postgres.sh
+trap pg_stop EXIT
+pg_start
+echo "PostgreSQL at $DATABASE_URL"
+export ORDERCORE_REQUIRE_POSTGRES=1
+# The Rust and Node PostgreSQL stores ship the same migrations.
+cmp stores/postgres/migrations/0001_initial.sql bindings-node/migrations/pg/0001_initial.sql ||
+  { echo "the PostgreSQL migrations of the Rust crate and the Node package differ"; exit 1; }
+
 step "cargo test --workspace (proptest cases per property: $PROPTEST_CASES)"
 log=$(mktemp)
 status=0
@@ -100,12 +110,6 @@ for target in facade python_reader; do
   fuzz_passed=$((fuzz_passed + 1))
 done
 echo "fuzz: $fuzz_passed passed, 0 failed"
-
-step "a throwaway PostgreSQL for the service suites (Debian's server, installed if missing)"
-source scripts/postgres.sh
-trap pg_stop EXIT
-pg_start
-echo "PostgreSQL at $DATABASE_URL"
 
 step "Python package: built into .venv with maturin, pytest"
 if [ ! -x .venv/bin/python ]; then
@@ -174,15 +178,15 @@ service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
 node_passed=$((node_passed + service_passed))
 
 step "API references (into target/api, not committed): broken links, warnings and undocumented public items fail"
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore
-echo "rust API reference: target/doc/ordercore"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore -p ordercore-postgres
+echo "rust API references: target/doc/ordercore, target/doc/ordercore_postgres"
 .venv/bin/python tests/docs/python_api.py
 (cd bindings-node && npx typedoc --entryPoints index.d.ts testing.d.ts pg.d.ts --out ../target/api/node --validation.notDocumented true \
   --treatWarningsAsErrors --disableSources --logLevel Warn)
 echo "node API reference: target/api/node"
 
 step "packages as users install them (npm tarball, wheel, fresh projects); README and docs examples run"
-for package in core bindings-python bindings-node bindings-ffi bindings-uniffi; do
+for package in core bindings-python bindings-node bindings-ffi bindings-uniffi stores/postgres; do
   cmp -s LICENSE-MIT "$package/LICENSE-MIT" && cmp -s LICENSE-APACHE "$package/LICENSE-APACHE" ||
     { echo "$package: its license files differ from the root's"; exit 1; }
 done

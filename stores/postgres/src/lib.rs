@@ -1,0 +1,301 @@
+//! ordercore's [`Store`] on PostgreSQL (the `postgres` crate): versioned documents, the outbox
+//! and idempotency records, in the same tables as the Python and Node stores
+//! (`ordercore.stores.sqlalchemy`, `ordercore/pg`), so processes in any of the three languages
+//! may share one database.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use ordercore_postgres::PostgresStore;
+//!
+//! let store = PostgresStore::connect("postgresql://shop@localhost/shop")?;
+//! store.migrate()?; // at deploy: the migrations this version lacks
+//! let engine = ordercore::engine::Engine::builder().store(Arc::new(store)).build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! A commit is one transaction: each write is guarded by the version it was read at (an insert
+//! for version 0, an `UPDATE … WHERE version = $expected` otherwise), so of two processes racing
+//! for the last units one commit wins and the other is a `version_conflict`, which the engine
+//! turns into a reload and a retry; the idempotency record's key is taken once; the events join
+//! the outbox in the same transaction. Connections are kept in a small pool of their own.
+
+use std::sync::Mutex;
+
+use ordercore::store::{
+    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
+    Versioned, Write, order_cursor,
+};
+use ordercore::{Error, Result};
+pub use postgres::Config;
+use postgres::{Client, NoTls, Transaction};
+
+/// The migrations this crate ships, applied in order by [`PostgresStore::migrate`] and recorded
+/// in `ordercore_migrations` — the same files as the Node package's (CI checks they match).
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../migrations/0001_initial.sql"),
+)];
+
+/// A [`Store`] on one PostgreSQL database.
+pub struct PostgresStore {
+    config: Config,
+    idle: Mutex<Vec<Client>>,
+}
+
+fn failed(error: impl std::fmt::Display) -> Error {
+    Error::Provider {
+        component: "store".into(),
+        message: error.to_string(),
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| failed(format!("an unreadable {what}: {e}")))
+}
+
+fn text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(failed)
+}
+
+impl PostgresStore {
+    /// A store on the database at `url` (`postgresql://user@host:port/db`; connects on first use).
+    pub fn connect(url: &str) -> Result<Self> {
+        let config = url
+            .parse::<Config>()
+            .map_err(|e| Error::invalid("url", e.to_string()))?;
+        Ok(Self::from_config(config))
+    }
+
+    /// A store on the database `config` names (for settings a URL cannot carry, such as the
+    /// `search_path` in `options`).
+    pub fn from_config(config: Config) -> Self {
+        PostgresStore {
+            config,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` on a pooled connection (a new one when none is idle); a connection that
+    /// broke is not put back.
+    fn with<T>(&self, work: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut client = match idle {
+            Some(client) if !client.is_closed() => client,
+            _ => self.config.connect(NoTls).map_err(failed)?,
+        };
+        let answer = work(&mut client);
+        if !client.is_closed() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(client);
+        }
+        answer
+    }
+
+    /// Applies the migrations the database lacks, each in a transaction with its record;
+    /// processes racing here are serialized by an advisory lock.
+    pub fn migrate(&self) -> Result<()> {
+        self.with(|client| {
+            client
+                .batch_execute(
+                    "SELECT pg_advisory_lock(7262);
+                     CREATE TABLE IF NOT EXISTS ordercore_migrations (
+                       version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                )
+                .map_err(failed)?;
+            let applied = apply_migrations(client);
+            let unlocked = client
+                .batch_execute("SELECT pg_advisory_unlock(7262)")
+                .map_err(failed);
+            applied.and(unlocked)
+        })
+    }
+}
+
+fn apply_migrations(client: &mut Client) -> Result<()> {
+    for (version, sql) in MIGRATIONS {
+        let done = client
+            .query_opt(
+                "SELECT 1 FROM ordercore_migrations WHERE version = $1",
+                &[version],
+            )
+            .map_err(failed)?;
+        if done.is_some() {
+            continue;
+        }
+        let mut tx = client.transaction().map_err(failed)?;
+        tx.batch_execute(sql).map_err(failed)?;
+        tx.execute(
+            "INSERT INTO ordercore_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// One version-guarded write; `false` when the stored version is not the expected one.
+fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
+    let index = write.document.order_index();
+    let body = text(&write.document)?;
+    let (kind, id) = (write.key.kind.name(), write.key.id.as_str());
+    let customer = index.as_ref().map(|i| i.customer_id.as_str());
+    let state = index.as_ref().map(|i| i.state);
+    let created = index.as_ref().map(|i| i.created_at.as_str());
+    let due = index.as_ref().and_then(|i| i.due_at.as_deref());
+    let rows =
+        if write.expected_version == 0 {
+            tx.execute(
+            "INSERT INTO documents (kind, id, version, body, customer_id, state, created_at, due_at)
+             VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            &[&kind, &id, &body, &customer, &state, &created, &due],
+        )
+        } else {
+            let expected = i64::try_from(write.expected_version).map_err(failed)?;
+            tx.execute(
+            "UPDATE documents SET version = version + 1, body = $3, customer_id = $4, state = $5,
+               created_at = $6, due_at = $7
+             WHERE kind = $1 AND id = $2 AND version = $8",
+            &[&kind, &id, &body, &customer, &state, &created, &due, &expected],
+        )
+        };
+    Ok(rows.map_err(failed)? == 1)
+}
+
+impl Store for PostgresStore {
+    fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>> {
+        let row = self.with(|client| {
+            client
+                .query_opt(
+                    "SELECT version, body FROM documents WHERE kind = $1 AND id = $2",
+                    &[&key.kind.name(), &key.id.as_str()],
+                )
+                .map_err(failed)
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let version: i64 = row.get(0);
+        let body: String = row.get(1);
+        Ok(Some(Versioned {
+            version: u64::try_from(version).map_err(failed)?,
+            value: read(&body, "document")?,
+        }))
+    }
+
+    fn commit(&self, changes: ChangeSet) -> Result<()> {
+        self.with(|client| {
+            let mut tx = client.transaction().map_err(failed)?;
+            for w in &changes.writes {
+                if !write(&mut tx, w)? {
+                    // Dropping the transaction rolls it back: nothing of this change set stays.
+                    return Err(Error::VersionConflict { key: w.key.to_string() });
+                }
+            }
+            if let Some(record) = &changes.idempotency {
+                let stored = tx
+                    .execute(
+                        "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&record.key, &text(record)?],
+                    )
+                    .map_err(failed)?;
+                if stored != 1 {
+                    return Err(Error::IdempotencyConflict { key: record.key.clone() });
+                }
+            }
+            for event in &changes.events {
+                tx.execute("INSERT INTO outbox (event) VALUES ($1)", &[&text(event)?])
+                    .map_err(failed)?;
+            }
+            tx.commit().map_err(failed)
+        })
+    }
+
+    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+        let filter = query.filter()?;
+        let (after_at, after_id) = filter.after.clone().unzip();
+        let limit = i64::try_from(filter.limit).map_err(failed)? + 1;
+        let rows = self.with(|client| {
+            client
+                .query(
+                    "SELECT body FROM documents
+                     WHERE kind = 'order'
+                       AND ($1::text IS NULL OR customer_id = $1)
+                       AND ($2::text IS NULL OR state = $2)
+                       AND ($3::text IS NULL OR (due_at IS NOT NULL AND due_at <= $3))
+                       AND ($4::text IS NULL OR (created_at, id) > ($4, $5))
+                     ORDER BY created_at, id
+                     LIMIT $6",
+                    &[
+                        &filter.customer_id,
+                        &filter.state,
+                        &filter.due_before,
+                        &after_at,
+                        &after_id.unwrap_or_default(),
+                        &limit,
+                    ],
+                )
+                .map_err(failed)
+        })?;
+        let more = rows.len() > filter.limit;
+        let mut orders = Vec::with_capacity(rows.len().min(filter.limit));
+        for row in rows.iter().take(filter.limit) {
+            if let Document::Order(order) = read(row.get::<_, &str>(0), "order")? {
+                orders.push(std::sync::Arc::unwrap_or_clone(order));
+            }
+        }
+        let next = if more {
+            orders.last().map(order_cursor)
+        } else {
+            None
+        };
+        Ok(OrderPage { orders, next })
+    }
+
+    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let row = self.with(|client| {
+            client
+                .query_opt("SELECT record FROM idempotency WHERE key = $1", &[&key])
+                .map_err(failed)
+        })?;
+        row.map(|row| read(row.get::<_, &str>(0), "idempotency record"))
+            .transpose()
+    }
+
+    fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.with(|client| {
+            client
+                .query(
+                    "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1",
+                    &[&limit],
+                )
+                .map_err(failed)
+        })?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxEntry {
+                    position: u64::try_from(row.get::<_, i64>(0)).map_err(failed)?,
+                    event: read(row.get::<_, &str>(1), "event")?,
+                })
+            })
+            .collect()
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
+        let positions = positions
+            .iter()
+            .map(|&p| i64::try_from(p).map_err(failed))
+            .collect::<Result<Vec<i64>>>()?;
+        self.with(|client| {
+            client
+                .execute(
+                    "UPDATE outbox SET delivered = true WHERE position = ANY($1)",
+                    &[&positions],
+                )
+                .map(|_| ())
+                .map_err(failed)
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! The PostgreSQL store on a real PostgreSQL (`DATABASE_URL`; the test command starts a
+//! throwaway one): a lifecycle with idempotent replay, listing and the outbox; a refused commit
+//! leaving nothing; migrations racing; eight threads racing for the same stock. Each test works
+//! in a schema of its own.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ordercore::actor::{Actor, StaffRole};
+use ordercore::command::{Command, PlaceOrder, Query, QueryOutput};
+use ordercore::engine::{Engine, EngineSpec, Plugins};
+use ordercore::store::{ChangeSet, DocKey, DocKind};
+use ordercore_postgres::{Config, PostgresStore};
+
+/// A store in a fresh schema `name`, migrated; `None` without `DATABASE_URL` (unless the test
+/// command requires PostgreSQL, then it fails).
+fn store(name: &str) -> Option<PostgresStore> {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        assert!(
+            std::env::var("ORDERCORE_REQUIRE_POSTGRES").is_err(),
+            "DATABASE_URL is not set"
+        );
+        eprintln!("skipped: no DATABASE_URL");
+        return None;
+    };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+        ))
+        .unwrap();
+    let mut config: Config = url.parse().unwrap();
+    config.options(&format!("-c search_path={name}"));
+    let store = PostgresStore::from_config(config);
+    store.migrate().unwrap();
+    Some(store)
+}
+
+fn engine(store: PostgresStore) -> Engine {
+    let spec: EngineSpec = serde_json::from_value(serde_json::json!({
+        "clock": "2026-06-01T12:00:00Z",
+        "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]
+    }))
+    .unwrap();
+    Engine::from_spec(spec, Plugins::store(Arc::new(store))).unwrap()
+}
+
+fn admin() -> Actor {
+    Actor::Staff {
+        id: "ops".into(),
+        role: StaffRole::Admin,
+    }
+}
+
+fn set_stock(engine: &Engine, on_hand: i64) {
+    let command = Command::SetStock {
+        sku: "A".into(),
+        location: None,
+        on_hand,
+        backorder: false,
+        low_stock_threshold: None,
+    };
+    engine.execute(&admin(), &command, None).unwrap();
+}
+
+fn checkout(customer: &str, quantity: i64) -> PlaceOrder {
+    serde_json::from_value(serde_json::json!({
+        "customer_id": customer, "lines": [{"sku": "A", "quantity": quantity}],
+        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"},
+        "payment": {"method": "card"}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_lifecycle_with_replay_listing_and_the_outbox() {
+    let Some(store) = store("rs_lifecycle") else {
+        return;
+    };
+    let engine = engine(store);
+    set_stock(&engine, 5);
+    let c1 = Actor::customer("c1");
+    let first = engine
+        .place_order(&c1, checkout("c1", 2), Some("k1"))
+        .unwrap();
+    let again = engine
+        .place_order(&c1, checkout("c1", 2), Some("k1"))
+        .unwrap();
+    assert_eq!(first, again, "replayed from the idempotency record");
+    for i in 0..3 {
+        engine
+            .place_order(&c1, checkout("c1", 1), Some(&format!("more-{i}")))
+            .unwrap();
+    }
+    let page = |after: Option<String>| {
+        let query = Query::ListOrders(ordercore::store::OrderQuery {
+            limit: Some(3),
+            after,
+            ..Default::default()
+        });
+        match engine.query(&c1, &query).unwrap() {
+            QueryOutput::Orders(page) => page,
+            other => panic!("{other:?}"),
+        }
+    };
+    let one = page(None);
+    let two = page(one.next.clone());
+    assert_eq!((one.orders.len(), two.orders.len(), two.next), (3, 1, None));
+    let events = engine.store().pending_events(1000).unwrap();
+    assert!(events.windows(2).all(|w| w[0].position < w[1].position));
+    engine
+        .store()
+        .mark_delivered(&events.iter().map(|e| e.position).collect::<Vec<_>>())
+        .unwrap();
+    assert!(engine.store().pending_events(10).unwrap().is_empty());
+}
+
+#[test]
+fn a_refused_commit_leaves_nothing_behind() {
+    let Some(store) = store("rs_refused") else {
+        return;
+    };
+    let stock = DocKey::new(DocKind::Stock, "A@main");
+    let engine = engine(store);
+    set_stock(&engine, 5);
+    let store = engine.store().clone();
+    let stored = store.load(&stock).unwrap().unwrap();
+    // The insert runs first, then the stale update refuses the whole change set.
+    let mut stale = ChangeSet::default();
+    stale.writes.push(ordercore::store::Write {
+        key: DocKey::new(DocKind::Stock, "B@main"),
+        expected_version: 0,
+        document: stored.value.clone(),
+    });
+    stale.writes.push(ordercore::store::Write {
+        key: stock.clone(),
+        expected_version: stored.version - 1,
+        document: stored.value.clone(),
+    });
+    let event = store.pending_events(1).unwrap()[0].event.clone();
+    stale.events.push(event);
+    stale.idempotency = Some(ordercore::store::IdempotencyRecord {
+        key: "refused".into(),
+        fingerprint: "f".into(),
+        outcome: Ok(serde_json::Value::Null),
+        at: "2026-06-01T12:00:00Z".parse().unwrap(),
+    });
+    let before = engine.store().pending_events(100).unwrap().len();
+    assert_eq!(store.commit(stale).unwrap_err().code(), "version_conflict");
+    assert!(
+        store
+            .load(&DocKey::new(DocKind::Stock, "B@main"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(engine.store().pending_events(100).unwrap().len(), before);
+    assert!(store.idempotency("refused").unwrap().is_none());
+}
+
+#[test]
+fn migrations_race_and_apply_once() {
+    let Some(store) = store("rs_migrations") else {
+        return;
+    };
+    let store = Arc::new(store);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let store = store.clone();
+            s.spawn(move || store.migrate().unwrap());
+        }
+    });
+    let url = std::env::var("DATABASE_URL").unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let count: i64 = client
+        .query_one(
+            "SELECT count(*) FROM rs_migrations.ordercore_migrations",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn eight_threads_racing_for_forty_units_sell_exactly_forty() {
+    let Some(store) = store("rs_race") else {
+        return;
+    };
+    let engine = engine(store);
+    set_stock(&engine, 40);
+    let (sold, short) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (engine, sold, short) = (&engine, &sold, &short);
+            s.spawn(move || {
+                for i in 0..10 {
+                    let customer = format!("c{t}-{i}");
+                    match engine.place_order(
+                        &Actor::customer(customer.clone()),
+                        checkout(&customer, 1),
+                        None,
+                    ) {
+                        Ok(_) => sold.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            assert_eq!(e.code(), "insufficient_stock", "{e:?}");
+                            short.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                }
+            });
+        }
+    });
+    assert_eq!((sold.into_inner(), short.into_inner()), (40, 40));
+    let levels = engine
+        .query(&admin(), &Query::StockLevels { sku: "A".into() })
+        .unwrap();
+    let QueryOutput::Stock(items) = levels else {
+        panic!()
+    };
+    assert_eq!(
+        (items[0].on_hand, items[0].reserved),
+        (40, 40),
+        "none oversold"
+    );
+}
