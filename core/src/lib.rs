@@ -69,6 +69,7 @@ pub mod scripted_store;
 pub mod shipping;
 pub mod state_machine;
 pub mod store;
+pub mod store_contract;
 pub mod tax;
 
 pub use error::{Error, ErrorCode, Result};

@@ -379,3 +379,10 @@ fn the_scenarios_use_every_command_and_query() {
     let missing: Vec<&str> = NAMES.into_iter().filter(|n| !used.contains(n)).collect();
     assert!(missing.is_empty(), "no scenario sends {missing:?}");
 }
+
+/// The protocol adapter over a host that keeps text keeps the store contract.
+#[test]
+fn a_host_store_behind_the_protocol_keeps_the_store_contract() {
+    let store = HostStore(Arc::new(protocol_host::TextStore::default()));
+    ordercore::store_contract::check(&store).unwrap();
+}

@@ -223,3 +223,11 @@ fn eight_threads_racing_for_forty_units_sell_exactly_forty() {
         "none oversold"
     );
 }
+
+#[test]
+fn the_store_keeps_the_store_contract() {
+    let Some(store) = store("rs_contract") else {
+        return;
+    };
+    ordercore::store_contract::check(&store).unwrap();
+}

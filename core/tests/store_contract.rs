@@ -1,0 +1,53 @@
+//! The store contract catches a store that breaks it, naming the rule: here one that applies a
+//! change set's writes one by one, so a refused commit keeps what it wrote before the conflict.
+
+use ordercore::store::{
+    ChangeSet, DocKey, Document, IdempotencyRecord, MemoryStore, OrderPage, OrderQuery,
+    OutboxEntry, Store, Versioned,
+};
+
+#[derive(Default)]
+struct OneByOne(MemoryStore);
+
+impl Store for OneByOne {
+    fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
+        self.0.load(key)
+    }
+
+    fn commit(&self, changes: ChangeSet) -> ordercore::Result<()> {
+        for write in &changes.writes {
+            let one = ChangeSet {
+                writes: vec![write.clone()],
+                ..ChangeSet::default()
+            };
+            self.0.commit(one)?;
+        }
+        self.0.commit(ChangeSet {
+            writes: vec![],
+            ..changes
+        })
+    }
+
+    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<OrderPage> {
+        self.0.find_orders(query)
+    }
+
+    fn idempotency(&self, key: &str) -> ordercore::Result<Option<IdempotencyRecord>> {
+        self.0.idempotency(key)
+    }
+
+    fn pending_events(&self, limit: usize) -> ordercore::Result<Vec<OutboxEntry>> {
+        self.0.pending_events(limit)
+    }
+
+    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
+        self.0.mark_delivered(positions)
+    }
+}
+
+#[test]
+fn the_memory_store_keeps_the_contract_and_a_store_writing_one_by_one_does_not() {
+    ordercore::store_contract::check(&MemoryStore::new()).unwrap();
+    let broken = ordercore::store_contract::check(&OneByOne::default()).unwrap_err();
+    assert_eq!(broken, "a refused commit writes no document");
+}
