@@ -138,6 +138,10 @@ function buildApp ({ engine, webhookSecret = 'carrier-secret', logger = false })
   app.get('/api/stock/:sku', async (request) =>
     (await engine.query(request.actor, { query: 'stock_levels', sku: request.params.sku })).value)
 
+  // Runs the scheduler now (staff): unpaid orders past their reservation expire, scheduled
+  // flows advance. server.js also runs it every TICK_SECONDS.
+  app.post('/api/admin/tick', (request) => engine.tick(request.actor))
+
   app.post('/api/shipping/rates', async (request) =>
     (await engine.query(request.actor, { ...request.body, query: 'shipping_rates' })).value)
 

@@ -4,7 +4,7 @@
 'use strict'
 
 const { randomInt } = require('node:crypto')
-const { Engine } = require('ordercore')
+const { Engine, Relay } = require('ordercore')
 const { buildApp } = require('./app')
 
 /** The demo shop's catalog, tax and engine settings. */
@@ -31,7 +31,23 @@ async function start ({ port = Number(process.env.PORT ?? 3000), databaseUrl = p
   // database never hand out the same order id (the core itself has no randomness).
   const engine = new Engine({ ...CONFIG, id_seed: randomInt(2 ** 47) }, { store })
   const app = buildApp({ engine })
-  app.addHook('onClose', async () => { if (pool) await pool.end() })
+  const stop = new AbortController()
+  // The outbox to the log (a real shop sends emails, publishes to a queue): at least once, in
+  // order per order, a failing handler retried with backoff.
+  const relay = new Relay(engine).on('*', (event) => app.log.info({ event: event.type, aggregate: event.aggregate }))
+  const relaying = relay.runForever(stop.signal, 200)
+  // The scheduler every TICK_SECONDS (default 30; 0: never). Every process may run it: a tick's
+  // changes are version-guarded, so no order expires twice.
+  const tickSeconds = Number(process.env.TICK_SECONDS ?? 30)
+  const ticking = tickSeconds > 0
+    ? setInterval(() => engine.tick().catch((error) => app.log.error(error)), tickSeconds * 1000)
+    : null
+  app.addHook('onClose', async () => {
+    stop.abort()
+    if (ticking) clearInterval(ticking)
+    await relaying.catch((error) => app.log.error(error))
+    if (pool) await pool.end()
+  })
   await app.listen({ port, host: '127.0.0.1' })
   return { app, port: app.server.address().port }
 }

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 import ordercore
 
 from .auth import User, actor_of, demo_users, issue_token, verify_password
+from ordercore.relay import Relay
 from ordercore.stores.sqlalchemy import SqlStore, connect
 
 log = logging.getLogger("orderservice")
@@ -61,11 +62,13 @@ SHOP: Dict[str, Any] = {
 class Settings:
     """From the environment: ``DATABASE_URL`` (default: SQLite file ``orders.db``),
     ``JWT_SECRET``, ``WEBHOOK_SECRET``, ``SHOP_FILE`` (the engine's configuration document as a
-    JSON file — catalog, tax rules, promotions; default: the demo shop)."""
+    JSON file — catalog, tax rules, promotions; default: the demo shop), ``TICK_SECONDS`` (how
+    often the scheduler runs: unpaid orders expire, scheduled flows advance; default 30, 0: never)."""
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
     shop: Dict[str, Any] = field(default_factory=lambda: shop_from(os.environ.get("SHOP_FILE")))
+    tick_seconds: float = field(default_factory=lambda: float(os.environ.get("TICK_SECONDS", "30")))
 
 
 def shop_from(path: Optional[str]) -> Dict[str, Any]:
@@ -182,32 +185,51 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
                                  registry=registry)
     commands_total = Counter("ordercore_commands_total", "Engine commands", ["command", "outcome"], registry=registry)
     events_total = Counter("ordercore_events_delivered_total", "Outbox events delivered", registry=registry)
+    ticks_total = Counter("ordercore_scheduled_total", "Orders the scheduler expired or advanced", ["outcome"],
+                          registry=registry)
+
+    # The package's relay: every event to the notifier, at least once, in order per order, a
+    # failing delivery retried with backoff (and set aside after five tries).
+    relay = Relay(engine)
+    relay.on("*", notifier.deliver)
 
     async def deliver_outbox(stop: asyncio.Event) -> None:
-        """At least once: an event is marked delivered only after the notifier took it."""
         while not stop.is_set():
             try:
-                batch = await asyncio.to_thread(engine.pending_events, 100)
-                for entry in batch:
-                    notifier.deliver(entry["event"])
-                if batch:
-                    await asyncio.to_thread(engine.mark_delivered, [e["position"] for e in batch])
-                    events_total.inc(len(batch))
+                report = await asyncio.to_thread(relay.run_once)
+                events_total.inc(report.delivered)
+                if report.delivered:
                     continue
-            except Exception:  # keep delivering; the next round retries what was not marked
+            except Exception:  # the store is down: the next round tries again
                 log.exception("outbox delivery failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=0.2)
             except asyncio.TimeoutError:
                 pass
 
+    async def run_scheduler(stop: asyncio.Event) -> None:
+        """The engine's scheduler every ``tick_seconds``: each process may run it (a tick's
+        changes are version-guarded, so two processes never expire an order twice)."""
+        while settings.tick_seconds > 0 and not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.tick_seconds)
+                break
+            except asyncio.TimeoutError:
+                pass
+            try:
+                report = await asyncio.to_thread(engine.tick)
+                ticks_total.labels("expired").inc(len(report["expired"]))
+                ticks_total.labels("advanced").inc(len(report["advanced"]))
+            except Exception:  # the store is down: the next tick tries again
+                log.exception("scheduler tick failed")
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(deliver_outbox(stop))
+        tasks = [asyncio.create_task(deliver_outbox(stop)), asyncio.create_task(run_scheduler(stop))]
         yield
         stop.set()
-        await task
+        await asyncio.gather(*tasks)
         store.engine.dispose()
 
     app = FastAPI(title="ordercore order service", version="0.1.0", lifespan=lifespan)
@@ -351,6 +373,11 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
     @app.put("/api/stock/{sku}")
     def set_stock(sku: str, body: StockIn, who: Dict[str, Any] = Depends(actor)) -> Response:
         return money_json(run(who, {"command": "set_stock", "sku": sku, **body.model_dump(exclude_none=True)}))
+
+    @app.post("/api/admin/tick")
+    def tick(who: Dict[str, Any] = Depends(actor)) -> Response:
+        """Runs the scheduler now (staff): what expired, what advanced, what failed."""
+        return money_json(engine.tick(who))
 
     @app.get("/api/stock/{sku}")
     def stock(sku: str, who: Dict[str, Any] = Depends(actor)) -> Response:

@@ -141,6 +141,23 @@ def test_pay_later_cancel_and_paging(client: TestClient) -> None:
     assert [o["id"] for o in cancelled["orders"]] == [ids[1]]
 
 
+def test_the_scheduler_expires_an_unpaid_order_once_its_reservation_lapses(tmp_path: Path) -> None:
+    from orderservice.app import SHOP
+
+    shop = {**SHOP, "clock": "2026-06-01T12:00:00Z"}
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'tick.db'}", jwt_secret=SECRET, shop=shop))
+    with TestClient(app) as client:
+        client.put("/api/stock/mug", json={"on_hand": 5}, headers=ADMIN)
+        order = client.post("/api/orders", json=checkout("eve", payment=None), headers=token("eve")).json()
+        assert client.post("/api/admin/tick", headers=token("eve")).status_code == 403, "staff only"
+        assert client.post("/api/admin/tick", headers=ADMIN).json()["expired"] == [], "not yet"
+        app.state.engine.set_clock("2026-06-01T12:31:00Z")  # the 30-minute reservation has lapsed
+        assert client.post("/api/admin/tick", headers=ADMIN).json()["expired"] == [order["id"]]
+        assert client.post("/api/admin/tick", headers=ADMIN).json()["expired"] == [], "a second tick changes nothing"
+        assert client.get(f"/api/orders/{order['id']}", headers=token("eve")).json()["state"] == "cancelled"
+        assert client.get("/api/stock/mug", headers=ADMIN).json()[0]["reserved"] == 0
+
+
 def test_errors_map_to_http_statuses(client: TestClient) -> None:
     carol = token("carol")
     bad = client.post("/api/orders", json=checkout("carol", 0), headers=carol)

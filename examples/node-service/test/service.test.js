@@ -185,3 +185,20 @@ test('payment and gateway failures map to 402 and 503 (in-process, scripted gate
   assert.equal(r.statusCode, 201)
   await app.close()
 })
+
+test('the scheduler expires an unpaid order once its reservation lapses (in-process, fixed clock)', async () => {
+  const engine = new Engine({ ...CONFIG, clock: '2026-06-01T12:00:00Z' })
+  const app = buildApp({ engine })
+  await app.inject({ method: 'PUT', url: '/api/stock/mug', headers: ADMIN, payload: { on_hand: 5 } })
+  const { payment, ...unpaid } = checkout('c1')
+  const order = (await app.inject({ method: 'POST', url: '/api/orders', headers: customer('c1'), payload: unpaid })).json()
+  const tick = (headers) => app.inject({ method: 'POST', url: '/api/admin/tick', headers })
+  assert.equal((await tick(customer('c1'))).statusCode, 403, 'staff only')
+  assert.deepEqual((await tick(ADMIN)).json().expired, [], 'not yet')
+  engine.setClock('2026-06-01T12:31:00Z')
+  assert.deepEqual((await tick(ADMIN)).json().expired, [order.id])
+  const stock = (await app.inject({ method: 'GET', url: '/api/stock/mug', headers: ADMIN })).json()
+  assert.equal(stock[0].reserved, 0)
+  void payment
+  await app.close()
+})
