@@ -57,7 +57,8 @@ def main() -> None:
                 compile(code, where, "exec")
                 checked += 1
                 continue
-            run([args.python, "-c", code], where)
+            # In a directory of its own: an example may make files (a SQLite database).
+            run([args.python, "-c", code], where, cwd=tempfile.mkdtemp())
             if args.mypy:
                 run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--python-executable", args.python,
                      "-c", code], where)
