@@ -15,6 +15,7 @@ fragment````) continues an earlier one: it is only checked to parse (Python) or 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import tempfile
@@ -49,6 +50,10 @@ def main() -> None:
     parser.add_argument("--mypy", action="store_true",
                         help="also type-check each Python example with mypy --strict (mypy from this interpreter)")
     args = parser.parse_args()
+    if args.python:
+        # Absolute (not resolved: a venv's interpreter is a symlink that must stay one), as
+        # examples run in directories of their own.
+        args.python = os.path.abspath(args.python)
     ran = checked = 0
     for n, (path, line, language, fragment, code) in enumerate(examples()):
         where = f"{path}:{line} ({language})"
