@@ -15,6 +15,7 @@ import pdoc
 
 import ordercore
 import ordercore.aio
+import ordercore.gateways.stripe
 import ordercore.relay
 import ordercore.stores.asyncpg
 import ordercore.stores.sqlalchemy
@@ -27,7 +28,7 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 def undocumented() -> list[str]:
     missing = []
     for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing, ordercore.stores.sqlalchemy,
-                   ordercore.stores.asyncpg):
+                   ordercore.stores.asyncpg, ordercore.gateways.stripe):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):
@@ -48,7 +49,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Cannot determine where .* is taken from")
-        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", "ordercore.stores",
+        pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", "ordercore.stores", "ordercore.gateways",
                   output_directory=OUT)  # `types` comes along
     print(f"python API reference: {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
