@@ -181,7 +181,7 @@ step "API references (into target/api, not committed): broken links, warnings an
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore -p ordercore-postgres
 echo "rust API references: target/doc/ordercore, target/doc/ordercore_postgres"
 .venv/bin/python tests/docs/python_api.py
-(cd bindings-node && npx typedoc --entryPoints index.d.ts testing.d.ts pg.d.ts --out ../target/api/node --validation.notDocumented true \
+(cd bindings-node && npx typedoc --entryPoints index.d.ts testing.d.ts pg.d.ts stripe.d.ts --out ../target/api/node --validation.notDocumented true \
   --treatWarningsAsErrors --disableSources --logLevel Warn)
 echo "node API reference: target/api/node"
 
