@@ -15,6 +15,7 @@ import pdoc
 
 import ordercore
 import ordercore.aio
+import ordercore.carriers.easypost
 import ordercore.gateways.stripe
 import ordercore.relay
 import ordercore.stores.asyncpg
@@ -28,7 +29,7 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 def undocumented() -> list[str]:
     missing = []
     for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing, ordercore.stores.sqlalchemy,
-                   ordercore.stores.asyncpg, ordercore.gateways.stripe):
+                   ordercore.stores.asyncpg, ordercore.gateways.stripe, ordercore.carriers.easypost):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):
@@ -50,6 +51,7 @@ def main() -> None:
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message="Cannot determine where .* is taken from")
         pdoc.pdoc("ordercore", "ordercore.aio", "ordercore.relay", "ordercore.testing", "ordercore.stores", "ordercore.gateways",
+                  "ordercore.carriers",
                   output_directory=OUT)  # `types` comes along
     print(f"python API reference: {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
