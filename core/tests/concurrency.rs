@@ -75,77 +75,20 @@ fn a_coupon_with_a_usage_limit_is_used_exactly_that_often() {
     assert_eq!(shop.level("A", "east"), (10_000, 20));
 }
 
-/// A memory store on which a rival process buys `units` of A just before the next checkout
-/// commits — the race a checkout loses when another process takes the stock between its read and
-/// its write.
-struct RivalFirst {
-    inner: std::sync::Arc<ordercore::store::MemoryStore>,
-    rival: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
-}
-
-impl ordercore::store::Store for RivalFirst {
-    fn load(
-        &self,
-        key: &ordercore::store::DocKey,
-    ) -> ordercore::Result<Option<ordercore::store::Versioned<ordercore::store::Document>>> {
-        self.inner.load(key)
-    }
-
-    fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
-        let places_an_order = changes
-            .writes
-            .iter()
-            .any(|w| w.key.kind == ordercore::store::DocKind::Order);
-        if places_an_order && let Some(rival) = self.rival.lock().unwrap().take() {
-            rival();
-        }
-        self.inner.commit(changes)
-    }
-
-    fn find_orders(
-        &self,
-        query: &ordercore::store::OrderQuery,
-    ) -> ordercore::Result<ordercore::store::OrderPage> {
-        self.inner.find_orders(query)
-    }
-
-    fn idempotency(
-        &self,
-        key: &str,
-    ) -> ordercore::Result<Option<ordercore::store::IdempotencyRecord>> {
-        self.inner.idempotency(key)
-    }
-
-    fn pending_events(
-        &self,
-        limit: usize,
-    ) -> ordercore::Result<Vec<ordercore::store::OutboxEntry>> {
-        self.inner.pending_events(limit)
-    }
-
-    fn mark_delivered(&self, positions: &[u64]) -> ordercore::Result<()> {
-        self.inner.mark_delivered(positions)
-    }
-}
-
 /// A checkout of 1 A out of 3 with no retries left, after a rival bought `rival_units`.
 fn lose_a_race_to(rival_units: i64) -> ordercore::Error {
     use std::sync::Arc;
-    let inner = Arc::new(ordercore::store::MemoryStore::new());
+    let store = Arc::new(FaultyStore::default());
     let gateway = Arc::new(ordercore::payment::FakePaymentGateway::new());
     let clock = Arc::new(ordercore::clock::FixedClock::new(t0()));
-    let rival = Arc::new(engine_on(
+    let rival = engine_on(
         config(),
         products(),
         promotions(),
-        inner.clone(),
+        store.inner.clone(),
         &gateway,
         &clock,
-    ));
-    let store = Arc::new(RivalFirst {
-        inner,
-        rival: std::sync::Mutex::new(None),
-    });
+    );
     let no_retries = ordercore::engine::EngineConfig {
         max_retries: 0,
         ..config()
@@ -166,10 +109,23 @@ fn lose_a_race_to(rival_units: i64) -> ordercore::Error {
         low_stock_threshold: None,
     };
     engine.execute(&admin(), &stock, None).unwrap();
-    *store.rival.lock().unwrap() = Some(Box::new(move || {
-        let buy = place("rival", &[("A", rival_units)]);
-        rival.place_order(&customer("rival"), buy, None).unwrap();
-    }));
+    // Between the checkout's read and its write, the rival buys `rival_units` of the 3.
+    store.before_commits(move |changes| {
+        let places_an_order = changes
+            .writes
+            .iter()
+            .any(|w| w.key.kind == ordercore::store::DocKind::Order);
+        if places_an_order {
+            rival
+                .place_order(
+                    &customer("rival"),
+                    place("rival", &[("A", rival_units)]),
+                    None,
+                )
+                .unwrap();
+        }
+        places_an_order
+    });
     engine
         .place_order(&customer("c1"), place("c1", &[("A", 1)]), None)
         .unwrap_err()

@@ -256,18 +256,30 @@ pub enum StoreFault {
 }
 
 /// A memory store whose commits fail as scripted (the faults a host's database shows), and
-/// which keeps the keys of every change set it applied, in their order.
+/// which keeps the keys of every change set it applied, in their order. A hook can act before
+/// commits too (a rival process writing between a command's read and its write).
 #[derive(Default)]
 pub struct FaultyStore {
-    pub inner: MemoryStore,
+    pub inner: Arc<MemoryStore>,
     script: std::sync::Mutex<std::collections::VecDeque<StoreFault>>,
     pub applied: std::sync::Mutex<Vec<Vec<ordercore::store::DocKey>>>,
+    hook: std::sync::Mutex<Option<CommitHook>>,
 }
+
+type CommitHook = Box<dyn FnMut(&ordercore::store::ChangeSet) -> bool + Send>;
 
 impl FaultyStore {
     /// Queues faults for the next commits (one per commit).
     pub fn script(&self, faults: impl IntoIterator<Item = StoreFault>) {
         self.script.lock().unwrap().extend(faults);
+    }
+
+    /// Runs `hook` before each commit until it answers `true`.
+    pub fn before_commits(
+        &self,
+        hook: impl FnMut(&ordercore::store::ChangeSet) -> bool + Send + 'static,
+    ) {
+        *self.hook.lock().unwrap() = Some(Box::new(hook));
     }
 
     fn down() -> ordercore::Error {
@@ -287,6 +299,13 @@ impl ordercore::store::Store for FaultyStore {
     }
 
     fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
+        // Taken out while it runs: the hook may write to `inner` itself.
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(mut hook) = hook
+            && !hook(&changes)
+        {
+            *self.hook.lock().unwrap() = Some(hook);
+        }
         let fault = self.script.lock().unwrap().pop_front();
         if !matches!(
             fault,

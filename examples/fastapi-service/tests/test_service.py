@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Awaitable, Callable, Dict, Iterator, List
 
 import httpx
 import pytest
@@ -291,8 +291,8 @@ def test_eight_processes_race_four_hundred_checkouts_for_fifty_units(database_ur
             process.wait(timeout=10)
 
 
-def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
-    """What an ``async def`` FastAPI endpoint on asyncpg does: AsyncEngine over AsyncpgStore."""
+def on_asyncpg(work: Callable[[Any], Awaitable[None]]) -> None:
+    """Runs `work(AsyncpgStore(pool))` on empty tables of the throwaway PostgreSQL."""
     url = os.environ.get("DATABASE_URL")
     if not url:
         pytest.skip("needs DATABASE_URL")
@@ -300,7 +300,6 @@ def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
 
     import asyncpg
 
-    from ordercore.aio import AsyncEngine
     from ordercore.stores.asyncpg import AsyncpgStore
 
     sql = SqlStore(connect(url))
@@ -310,25 +309,40 @@ def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
     async def main() -> None:
         pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
         try:
-            engine = AsyncEngine(Settings().shop, store=AsyncpgStore(pool))
-            admin = {"type": "staff", "id": "ops", "role": "admin"}
-            await engine.execute(admin, {"command": "set_stock", "sku": "tee", "on_hand": 10})
-            attempts = [engine.place_order({"type": "customer", "id": f"a{i}"},
-                                           {**checkout(f"a{i}"), "lines": [{"sku": "tee", "quantity": 1}]})
-                        for i in range(25)]
-            results = await asyncio.gather(*attempts, return_exceptions=True)
-            placed = [r for r in results if isinstance(r, dict)]
-            assert len(placed) == 10
-            assert all(isinstance(r, ordercore.InsufficientStock) for r in results if not isinstance(r, dict))
-            shipped = await engine.execute(admin, {"command": "ship_order", "order_id": placed[0]["id"]})
-            assert shipped["value"]["state"] == "shipped"
-            stock = (await engine.query(admin, {"query": "stock_levels", "sku": "tee"}))["value"][0]
-            assert (stock["on_hand"], stock["reserved"]) == (9, 9)
-            assert len(await engine.pending_events(1000)) > 10
+            await work(AsyncpgStore(pool))
         finally:
             await pool.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        sql.engine.dispose()
+
+
+def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
+    """What an ``async def`` FastAPI endpoint on asyncpg does: AsyncEngine over AsyncpgStore."""
+    import asyncio
+
+    from ordercore.aio import AsyncEngine
+
+    async def race(store: Any) -> None:
+        engine = AsyncEngine(Settings().shop, store=store)
+        admin = {"type": "staff", "id": "ops", "role": "admin"}
+        await engine.execute(admin, {"command": "set_stock", "sku": "tee", "on_hand": 10})
+        attempts = [engine.place_order({"type": "customer", "id": f"a{i}"},
+                                       {**checkout(f"a{i}"), "lines": [{"sku": "tee", "quantity": 1}]})
+                    for i in range(25)]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        placed = [r for r in results if isinstance(r, dict)]
+        assert len(placed) == 10
+        assert all(isinstance(r, ordercore.InsufficientStock) for r in results if not isinstance(r, dict))
+        shipped = await engine.execute(admin, {"command": "ship_order", "order_id": placed[0]["id"]})
+        assert shipped["value"]["state"] == "shipped"
+        stock = (await engine.query(admin, {"query": "stock_levels", "sku": "tee"}))["value"][0]
+        assert (stock["on_hand"], stock["reserved"]) == (9, 9)
+        assert len(await engine.pending_events(1000)) > 10
+
+    on_asyncpg(race)
 
 
 def test_the_sql_store_keeps_the_store_contract(database_url: str) -> None:
@@ -344,26 +358,6 @@ def test_the_sql_store_keeps_the_store_contract(database_url: str) -> None:
 
 
 def test_the_asyncpg_store_keeps_the_store_contract() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        pytest.skip("needs DATABASE_URL")
-    import asyncio
-
-    import asyncpg
-
     from ordercore.testing import check_async_store
-    from ordercore.stores.asyncpg import AsyncpgStore
 
-    sql = SqlStore(connect(url))
-    sql.drop_tables()
-    sql.create_tables()
-
-    async def main() -> None:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
-        try:
-            await check_async_store(AsyncpgStore(pool))
-        finally:
-            await pool.close()
-
-    asyncio.run(main())
-    sql.engine.dispose()
+    on_asyncpg(check_async_store)
