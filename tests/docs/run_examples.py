@@ -5,8 +5,9 @@ A fenced block runs by its language: ``python`` with the interpreter given (a ve
 installed), ``ts``/``js`` in the Node project given (the packed package installed; TypeScript is
 compiled with ``tsc --strict`` first), ``c`` compiled with ``-Wall -Wextra -Werror`` against the
 header and the library built in the directory given, and run. A block marked ``fragment`` after its language (```` ```python
-fragment````) continues an earlier one: it is only checked to parse (Python) or left to the reader
-(other languages). Rust blocks are the crate's doctests; ``sh`` and unmarked blocks are commands.
+fragment````) is not a whole program: it is only checked to parse (Python) or left to the reader
+(other languages) — so a fragment must mirror code a test does check (the Node package's typings
+test, a crate's doc example). Rust blocks are the crate's doctests; ``sh`` and unmarked blocks are commands.
 
     python3 tests/docs/run_examples.py --python /tmp/venv/bin/python --mypy   # mypy from python3
     python3 tests/docs/run_examples.py --node /tmp/project --tsc bindings-node/node_modules/.bin/tsc
