@@ -2160,6 +2160,12 @@ export declare class Pricer {
 /** The keys under which documents carry decimal amounts (as strings). */
 export declare function amountFields(): Array<string>
 
+/**
+ * Checks a host store — empty when called — against the store contract; rejects with an
+ * `Error` whose message names the rule broken.
+ */
+export declare function checkStore(store: Store): Promise<void>
+
 /** Every stable error code of the core (the `code` of a rejected call). */
 export declare function errorCodes(): Array<string>
 

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
 module.exports.Pricer = nativeBinding.Pricer
 module.exports.amountFields = nativeBinding.amountFields
+module.exports.checkStore = nativeBinding.checkStore
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.priceRequest = nativeBinding.priceRequest
 module.exports.signWebhook = nativeBinding.signWebhook

@@ -11,6 +11,7 @@
 //! one class written in JS, `Quote` (see there why).
 
 mod bridge;
+pub mod contract;
 mod numbers;
 mod plugins;
 

@@ -246,6 +246,26 @@ fn amount_fields() -> Vec<&'static str> {
     ordercore::json::AMOUNT_FIELDS.to_vec()
 }
 
+/// Checks a host store (`store.call(method, request_json)`, what the package adapts a `Store`
+/// to; empty when called) against the core's store contract, without the GIL: `AssertionError`
+/// naming the broken rule, or the store's own exception unchanged.
+#[pyfunction]
+fn check_store(py: Python<'_>, store: Py<PyAny>) -> PyResult<()> {
+    let host = HostStore(Arc::new(PyHost {
+        host: store,
+        component: "store",
+    }));
+    let (checked, raised) = py.detach(|| {
+        let checked = ordercore::store_contract::check(&host);
+        (checked, take_raised())
+    });
+    match (checked, raised) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(raised)) => Err(raised),
+        (Err(rule), None) => Err(pyo3::exceptions::PyAssertionError::new_err(rule)),
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -257,6 +277,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(error_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(check_store, m)?)?;
     errors::add_classes(m)?;
     Ok(())
 }
