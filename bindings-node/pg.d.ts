@@ -1,4 +1,4 @@
-import type { Store, LoadRequest, StoredDocument, CommitRequest, CommitStatus, FindOrdersRequest, OrderPageAnswer, IdempotencyRequest, PendingEventsRequest, PendingEvent, MarkDeliveredRequest } from './index'
+import type { Store, LoadRequest, CountersRequest, StoredDocument, CommitRequest, CommitStatus, FindOrdersRequest, OrderPageAnswer, IdempotencyRequest, PendingEventsRequest, PendingEvent, MarkDeliveredRequest } from './index'
 
 /** What a statement answers (as `pg` does). */
 export interface PgResult {
@@ -34,6 +34,8 @@ export declare class PgStore implements Store {
   migrate(): Promise<void>
   /** A stored document with its version, or null. */
   load(request: LoadRequest): Promise<StoredDocument | null>
+  /** Counter values in the order asked (0 for one never changed). */
+  counters(request: CountersRequest): Promise<number[]>
   /** Everything in one transaction, or nothing. */
   commit(request: CommitRequest): Promise<CommitStatus | null>
   /** Orders by (created_at, id), filtered and paged. */

@@ -1,14 +1,16 @@
 // The ordercore `Store` protocol on PostgreSQL with `pg` (`require('ordercore/pg')`; `pg` is the
-// host's own dependency): one table of versioned documents, an outbox and the idempotency
-// records. Every method is async; the engine waits for the Promises off the JS thread, so the
+// host's own dependency): one table of versioned documents, one of counters, an outbox and the
+// idempotency records. Every method is async; the engine waits for the Promises off the JS thread, so the
 // event loop keeps serving requests meanwhile.
 //
 //   const store = new PgStore(new Pool({ connectionString }))
 //   await store.migrate()      // at deploy: applies the package's migrations not yet applied
 //
-// Many processes may share the database: a commit applies all of its writes or none, and each
-// write is guarded by the version it was read at, so concurrent checkouts of the last units
-// cannot both win — the loser gets 'version_conflict', and the engine reloads and retries.
+// Many processes may share the database: a commit applies all of its writes or none, each write
+// guarded by the version it was read at; stock counts and coupon uses are counters changed by
+// guarded deltas, so concurrent checkouts of one sku do not conflict, and of two racing for the
+// last units one commits and the other gets 'version_conflict' — the engine decides again and
+// answers `insufficient_stock`.
 'use strict'
 
 const fs = require('node:fs')
@@ -61,7 +63,13 @@ class PgStore {
     return rows.length ? { version: Number(rows[0].version), document: rows[0].body } : null
   }
 
-  async commit ({ writes, events, idempotency }) {
+  async counters ({ names }) {
+    const { rows } = await this.pool.query('SELECT name, value FROM counters WHERE name = ANY($1::text[])', [names])
+    const values = new Map(rows.map((r) => [r.name, Number(r.value)]))
+    return names.map((name) => values.get(name) ?? 0)
+  }
+
+  async commit ({ writes, counters, events, idempotency }) {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
@@ -79,6 +87,18 @@ class PgStore {
              WHERE kind = $1 AND id = $2 AND version = $8`,
             [w.kind, w.id, w.document, ...index, w.expected_version])
         if (result.rowCount !== 1) return await abort('version_conflict')
+      }
+      for (const c of counters) {
+        // One statement per counter: created at the delta or incremented, its row locked by
+        // this transaction until it ends.
+        const { rows } = await client.query(
+          `INSERT INTO counters (name, value) VALUES ($1, $2)
+           ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value`,
+          [c.name, c.delta])
+        const value = Number(rows[0].value)
+        if ((c.min !== null && value < c.min) || (c.max !== null && value > c.max)) {
+          return await abort('version_conflict')
+        }
       }
       if (idempotency) {
         const result = await client.query(

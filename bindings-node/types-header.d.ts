@@ -26,8 +26,12 @@ export interface OrderCoreError extends Error {
 export interface Store {
   /** A stored document with its version, or nothing when there is none. */
   load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
-  /** Apply everything in one transaction, or nothing. Answer nothing (done),
-   * `'version_conflict'` or `'idempotency_conflict'`. */
+  /** The counters' values in the order asked (0 for a counter never changed). */
+  counters(request: CountersRequest): MaybePromise<number[]>
+  /** Apply everything in one transaction, or nothing: each write as version
+   * `expected_version + 1`, each counter's `delta` added (its new value within `min`/`max`,
+   * `null`: open), the events, the record. Answer nothing (done), `'version_conflict'` (a
+   * version did not match, or a counter left its bounds) or `'idempotency_conflict'`. */
   commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
   /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
    * the cursor, at most `limit`, and whether more follow. */
@@ -602,6 +606,10 @@ export interface CommitRequest {
    * cannot deadlock against another process doing the same.
    */
   writes: Array<WriteRequest>
+  /** Counter changes, one per counter, in name order (the same reason): add `delta`, and
+   * refuse the commit unless the new value is within `min..=max`.
+   */
+  counters: Array<CounterDelta>
   /** Events to append to the outbox, as JSON text, in order. */
   events: Array<string>
   /** The idempotency record to store under a new key, if the command had a key. */
@@ -625,6 +633,27 @@ export interface Conditions {
   customer_groups?: Array<string>
   /** Only for a customer with no previous order. */
   first_order_only?: boolean
+}
+
+/** A change of a counter, applied only if the counter's new value stays within the bounds.
+ * A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
+ * set applies only if the counter is within them.
+ */
+export interface CounterDelta {
+  /** The counter's name (`available/<sku>@<location>`, `promotion_uses/<id>`, …). */
+  name: string
+  /** Added to the counter. */
+  delta: number
+  /** The new value must be at least this. */
+  min: number | null
+  /** The new value must be at most this. */
+  max: number | null
+}
+
+/** `counters`' request. */
+export interface CountersRequest {
+  /** The counters' names. */
+  names: Array<string>
 }
 
 /** An ISO-4217 code (`"USD"`), or a registered currency with its minor units. */
@@ -1109,7 +1138,7 @@ export interface LineSelector {
 
 /** `load`'s request: which document. */
 export interface LoadRequest {
-  /** `"order"`, `"stock"`, `"promotion_usage"`, `"customer"` or `"checkout"`. */
+  /** `"order"`, `"stock"`, `"customer"` or `"checkout"`. */
   kind: string
   /** The document's id within its kind. */
   id: string
@@ -1776,7 +1805,7 @@ export interface ShippingRate {
 /** Staff roles. `Admin` may do everything; the others a part of it. */
 export type StaffRole = 'admin' | 'support' | 'warehouse'
 
-/** Stock of one sku at one location. */
+/** Stock of one sku at one location: its settings and its counts. */
 export interface StockItem {
   /** The sku. */
   sku: string
@@ -1785,14 +1814,17 @@ export interface StockItem {
   /** Units physically there. */
   on_hand: number
   /** Units held for orders not yet shipped. Which order holds how many is recorded on the
-   * orders ([`Allocation`]), so this document stays small however many orders are open.
+   * orders ([`Allocation`]), so the counts stay two numbers however many orders are open.
    */
   reserved: number
   /** Whether orders may reserve more than is available. */
   backorder: boolean
   /** `low_stock` is emitted when available falls to or below this. */
   low_stock_threshold: number | null
-  /** Events emitted so far for this item. */
+  /** Events emitted on the item's own stream (`stock/<sku>@<location>`: adjustments, and the
+   * low-stock alerts they cause); reservations, releases and shipments are events of the
+   * order that caused them.
+   */
   event_sequence: number
 }
 

@@ -26,8 +26,12 @@ export interface OrderCoreError extends Error {
 export interface Store {
   /** A stored document with its version, or nothing when there is none. */
   load(request: LoadRequest): MaybePromise<StoredDocument | null | undefined>
-  /** Apply everything in one transaction, or nothing. Answer nothing (done),
-   * `'version_conflict'` or `'idempotency_conflict'`. */
+  /** The counters' values in the order asked (0 for a counter never changed). */
+  counters(request: CountersRequest): MaybePromise<number[]>
+  /** Apply everything in one transaction, or nothing: each write as version
+   * `expected_version + 1`, each counter's `delta` added (its new value within `min`/`max`,
+   * `null`: open), the events, the record. Answer nothing (done), `'version_conflict'` (a
+   * version did not match, or a counter left its bounds) or `'idempotency_conflict'`. */
   commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
   /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
    * the cursor, at most `limit`, and whether more follow. */

@@ -42,7 +42,7 @@ pg_start
 echo "PostgreSQL at $DATABASE_URL"
 export ORDERCORE_REQUIRE_POSTGRES=1
 # The Rust and Node PostgreSQL stores ship the same migrations.
-cmp stores/postgres/migrations/0001_initial.sql bindings-node/migrations/pg/0001_initial.sql ||
+diff -r stores/postgres/migrations bindings-node/migrations/pg ||
   { echo "the PostgreSQL migrations of the Rust crate and the Node package differ"; exit 1; }
 
 step "cargo test --workspace (proptest cases per property: $PROPTEST_CASES)"

@@ -80,6 +80,7 @@ impl HostFunction for NodeHost {
 pub(crate) fn store(value: Unknown, timeout: Duration) -> ordercore::Result<Arc<dyn Store>> {
     let methods = [
         ("load", "load"),
+        ("counters", "counters"),
         ("commit", "commit"),
         ("find_orders", "findOrders"),
         ("idempotency", "idempotency"),

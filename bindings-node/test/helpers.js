@@ -40,6 +40,7 @@ class JsStore {
   constructor ({ async = false } = {}) {
     this.async = async
     this.documents = new Map() // "kind/id" -> { version, document, index }
+    this.counted = new Map() // name -> value
     this.outbox = [] // { position, event, delivered }
     this.records = new Map()
     this.calls = 0
@@ -55,11 +56,18 @@ class JsStore {
     return this.answer(row ? { version: row.version, document: row.document } : null)
   }
 
-  commit ({ writes, events, idempotency }) {
+  counters ({ names }) {
+    return this.answer(names.map((name) => this.counted.get(name) ?? 0))
+  }
+
+  commit ({ writes, counters = [], events, idempotency }) {
     for (const write of writes) {
       const row = this.documents.get(`${write.kind}/${write.id}`)
       if ((row ? row.version : 0) !== write.expected_version) return this.answer('version_conflict')
     }
+    const values = counters.map((c) => (this.counted.get(c.name) ?? 0) + c.delta)
+    const outside = (c, v) => (c.min !== null && v < c.min) || (c.max !== null && v > c.max)
+    if (counters.some((c, i) => outside(c, values[i]))) return this.answer('version_conflict')
     if (idempotency && this.records.has(idempotency.key)) return this.answer('idempotency_conflict')
     for (const write of writes) {
       this.documents.set(`${write.kind}/${write.id}`, {
@@ -69,6 +77,7 @@ class JsStore {
     for (const event of events) {
       this.outbox.push({ position: this.outbox.length + 1, event, delivered: false })
     }
+    counters.forEach((c, i) => this.counted.set(c.name, values[i]))
     if (idempotency) this.records.set(idempotency.key, idempotency.record)
     return this.answer(null)
   }

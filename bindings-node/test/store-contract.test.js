@@ -26,6 +26,16 @@ test('a store that keeps the inserts of a refused commit is caught', async () =>
   await assert.rejects(checkStore(new KeepsRefusedInserts()), /a refused commit writes no document/)
 })
 
+test('a store that ignores counter bounds is caught', async () => {
+  class IgnoresBounds extends JsStore {
+    commit (request) {
+      const counters = request.counters.map((c) => ({ ...c, min: null, max: null }))
+      return super.commit({ ...request, counters })
+    }
+  }
+  await assert.rejects(checkStore(new IgnoresBounds()), /a counter below its minimum is a conflict/)
+})
+
 test('a store that hands out delivered events again is caught', async () => {
   class ForgetsDeliveries extends JsStore {
     markDelivered () { return this.answer(undefined) }

@@ -1,5 +1,6 @@
 """An ordercore Store over SQLite (stdlib only): one table of versioned documents with index
-columns, an outbox table and an idempotency table; optimistic versions in one transaction."""
+columns, a counters table, an outbox table and an idempotency table; optimistic versions and
+guarded counter deltas in one transaction."""
 import sqlite3
 import threading
 
@@ -16,6 +17,7 @@ class SqliteStore:
             CREATE TABLE IF NOT EXISTS outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL,
                 delivered INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, record TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         """)
         self.commits = 0
 
@@ -24,7 +26,13 @@ class SqliteStore:
             row = self._db.execute("SELECT version, body FROM documents WHERE kind = ? AND id = ?", (kind, id)).fetchone()
         return None if row is None else {"version": row[0], "document": row[1]}
 
-    def commit(self, *, writes, events, idempotency):
+    def counters(self, *, names):
+        with self._lock:
+            values = dict(self._db.execute(
+                f"SELECT name, value FROM counters WHERE name IN ({', '.join('?' * len(names))})", names))
+        return [values.get(name, 0) for name in names]
+
+    def commit(self, *, writes, counters=(), events, idempotency):
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -46,6 +54,13 @@ class SqliteStore:
                         if updated != 1:
                             db.execute("ROLLBACK")
                             return "version_conflict"
+                for c in counters:
+                    (value,) = db.execute(
+                        "INSERT INTO counters VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                        "SET value = value + excluded.value RETURNING value", (c["name"], c["delta"])).fetchone()
+                    if (c["min"] is not None and value < c["min"]) or (c["max"] is not None and value > c["max"]):
+                        db.execute("ROLLBACK")
+                        return "version_conflict"
                 for event in events:
                     db.execute("INSERT INTO outbox (event) VALUES (?)", (event,))
                 if idempotency is not None:

@@ -8,7 +8,7 @@ import pytest
 
 import ordercore
 from ordercore.aio import AsyncEngine
-from ordercore.types import OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
+from ordercore.types import CounterDelta, OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
@@ -20,6 +20,7 @@ class AsyncMemoryStore:
 
     def __init__(self) -> None:
         self.documents: Dict[Tuple[str, str], Tuple[int, str, Dict[str, Any]]] = {}
+        self.counted: Dict[str, int] = {}
         self.outbox: List[List[Any]] = []
         self.records: Dict[str, str] = {}
         self.fail_commit: Optional[BaseException] = None
@@ -29,7 +30,11 @@ class AsyncMemoryStore:
         row = self.documents.get((kind, id))
         return {"version": row[0], "document": row[1]} if row else None
 
-    async def commit(self, *, writes: List[WriteRequest], events: List[str],
+    async def counters(self, *, names: List[str]) -> List[int]:
+        await asyncio.sleep(0)
+        return [self.counted.get(name, 0) for name in names]
+
+    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
                      idempotency: Optional[RecordRequest]) -> Optional[str]:
         await asyncio.sleep(0)
         if self.fail_commit:
@@ -37,10 +42,16 @@ class AsyncMemoryStore:
         for w in writes:
             if self.documents.get((w["kind"], w["id"]), (0,))[0] != w["expected_version"]:
                 return "version_conflict"
+        values = {c["name"]: self.counted.get(c["name"], 0) + c["delta"] for c in counters}
+        for c in counters:
+            low, high = c["min"], c["max"]
+            if (low is not None and values[c["name"]] < low) or (high is not None and values[c["name"]] > high):
+                return "version_conflict"
         if idempotency and idempotency["key"] in self.records:
             return "idempotency_conflict"
         for w in writes:
             self.documents[(w["kind"], w["id"])] = (w["expected_version"] + 1, w["document"], w)
+        self.counted.update(values)
         self.outbox.extend([[len(self.outbox) + i + 1, e, False] for i, e in enumerate(events)])
         if idempotency:
             self.records[idempotency["key"]] = idempotency["record"]

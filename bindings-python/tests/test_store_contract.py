@@ -20,14 +20,20 @@ def test_the_async_memory_store_keeps_the_contract():
 class KeepsRefusedInserts(SqliteStore):
     """The bug #17 found in the FastAPI example on SQLite: a refused commit left its inserts."""
 
-    def commit(self, *, writes, events, idempotency):
+    def commit(self, *, writes, counters, events, idempotency):
         status = super().commit(writes=[w for w in writes if w["expected_version"] != 0] or writes,
-                                events=events, idempotency=idempotency)
+                                counters=counters, events=events, idempotency=idempotency)
         if status == "version_conflict":
             for w in writes:
                 if w["expected_version"] == 0:
                     super().commit(writes=[w], events=[], idempotency=None)
         return status
+
+
+class IgnoresCounterBounds(SqliteStore):
+    def commit(self, *, writes, counters, events, idempotency):
+        unbounded = [{**c, "min": None, "max": None} for c in counters]
+        return super().commit(writes=writes, counters=unbounded, events=events, idempotency=idempotency)
 
 
 class ReusesPositions(SqliteStore):
@@ -38,6 +44,7 @@ class ReusesPositions(SqliteStore):
 @pytest.mark.parametrize("store, rule", [
     (KeepsRefusedInserts(), "a refused commit writes no document"),
     (ReusesPositions(), "positions are never reused"),
+    (IgnoresCounterBounds(), "a counter below its minimum is a conflict"),
 ])
 def test_a_store_that_breaks_the_contract_is_caught_naming_the_rule(store, rule):
     with pytest.raises(AssertionError, match=rule):

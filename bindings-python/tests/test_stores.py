@@ -24,8 +24,39 @@ def test_migrations_run_once_and_adopt_tables_made_before_them(tmp_path):
     with engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
         kept = connection.exec_driver_sql("SELECT count(*) FROM idempotency").scalar_one()
-    assert (version, kept) == ("0001", 1)
-    assert set(sqlalchemy.inspect(engine).get_table_names()) == {"documents", "outbox", "idempotency", "alembic_version"}
+    assert (version, kept) == ("0002", 1)
+    assert set(sqlalchemy.inspect(engine).get_table_names()) == {
+        "documents", "counters", "outbox", "idempotency", "alembic_version"}
+
+
+# Documents as the engine wrote them before counters: the counts inside.
+OLD_STOCK = ('{"kind":"stock","body":{"sku":"A","location":"main","on_hand":5,"reserved":2,"backorder":false,'
+             '"low_stock_threshold":null,"event_sequence":3}}')
+OLD_USAGE = '{"kind":"promotion_usage","body":{"promotion_id":"p/1","total":3,"by_customer":{"c1":2,"c/2":1}}}'
+
+
+def test_the_counters_migration_moves_the_counts_out_of_the_documents(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from pathlib import Path
+
+    engine = connect(f"sqlite:///{tmp_path / 'v1.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(Path(ordercore.__file__).parent / "stores" / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql(f"INSERT INTO documents (kind, id, version, body) VALUES "
+                                   f"('stock', 'A@main', 4, '{OLD_STOCK}'), ('promotion_usage', 'p/1', 3, '{OLD_USAGE}')")
+    migrate(engine)
+    store = SqlStore(engine)
+    names = ["available/A@main", "reserved/A@main", "promotion_uses/p%2F1", "promotion_customer_uses/p%2F1/c1",
+             "promotion_customer_uses/p%2F1/c%2F2"]
+    assert store.counters(names=names) == [3, 2, 3, 2, 1]
+    assert store.load(kind="promotion_usage", id="p/1") is None
+    shop = ordercore.Engine({"products": [{"sku": "A", "unit_price": "10.00"}]}, store)
+    levels = shop.query(ordercore.staff("ops"), {"query": "stock_levels", "sku": "A"})["value"]
+    assert [(s["on_hand"], s["reserved"], s["event_sequence"]) for s in levels] == [(5, 2, 3)]
 
 
 def test_the_engine_runs_on_it(tmp_path):

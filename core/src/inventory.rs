@@ -4,8 +4,12 @@
 //! its `reservation_expires_at` and its units released.
 //!
 //! `available = on_hand − reserved` never goes below zero unless the item allows backorder.
-//! Every change is a new version of the stock document, written compare-and-set in the same
-//! change set as the order, so two checkouts racing for the last unit cannot both win.
+//! The counts are two store counters per item, `available/<sku>@<location>` and
+//! `reserved/<sku>@<location>`, changed by guarded deltas ([`crate::store::CounterDelta`]):
+//! a reservation takes `available` down by n only if it stays ≥ 0, so checkouts of one sku
+//! never conflict with each other and fail only when the units are really gone. The item's
+//! settings (backorder, low-stock threshold) are a versioned document, [`StockSettings`],
+//! written only by the stock commands.
 
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -13,7 +17,7 @@ use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 
-/// Stock of one sku at one location.
+/// Stock of one sku at one location: its settings and its counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StockItem {
@@ -24,14 +28,39 @@ pub struct StockItem {
     /// Units physically there.
     pub on_hand: i64,
     /// Units held for orders not yet shipped. Which order holds how many is recorded on the
-    /// orders ([`Allocation`]), so this document stays small however many orders are open.
+    /// orders ([`Allocation`]), so the counts stay two numbers however many orders are open.
     pub reserved: i64,
     /// Whether orders may reserve more than is available.
     pub backorder: bool,
     /// `low_stock` is emitted when available falls to or below this.
     pub low_stock_threshold: Option<i64>,
-    /// Events emitted so far for this item.
+    /// Events emitted on the item's own stream (`stock/<sku>@<location>`: adjustments, and the
+    /// low-stock alerts they cause); reservations, releases and shipments are events of the
+    /// order that caused them.
     pub event_sequence: u64,
+}
+
+/// What is stored of a stock item besides its counts: the document `stock/<sku>@<location>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct StockSettings {
+    /// The sku.
+    pub sku: SmolStr,
+    /// The location (warehouse) id.
+    pub location: SmolStr,
+    /// Whether orders may reserve more than is available.
+    pub backorder: bool,
+    /// `low_stock` is emitted when available falls to or below this.
+    pub low_stock_threshold: Option<i64>,
+    /// Events emitted on the item's own stream.
+    pub event_sequence: u64,
+}
+
+impl StockSettings {
+    /// The settings of a new item: no backorder, no threshold.
+    pub fn new(sku: &str, location: &str) -> Self {
+        StockItem::new(sku, location).settings()
+    }
 }
 
 impl StockItem {
@@ -48,9 +77,43 @@ impl StockItem {
         }
     }
 
+    /// The item made of its stored settings and counters.
+    pub fn from_parts(settings: StockSettings, available: i64, reserved: i64) -> Self {
+        StockItem {
+            sku: settings.sku,
+            location: settings.location,
+            on_hand: available.saturating_add(reserved),
+            reserved,
+            backorder: settings.backorder,
+            low_stock_threshold: settings.low_stock_threshold,
+            event_sequence: settings.event_sequence,
+        }
+    }
+
+    /// The settings to store.
+    pub fn settings(&self) -> StockSettings {
+        StockSettings {
+            sku: self.sku.clone(),
+            location: self.location.clone(),
+            backorder: self.backorder,
+            low_stock_threshold: self.low_stock_threshold,
+            event_sequence: self.event_sequence,
+        }
+    }
+
     /// The document id: `sku@location`.
     pub fn key(sku: &str, location: &str) -> SmolStr {
         crate::ids::join(&[sku, "@", location])
+    }
+
+    /// The name of the counter of available units (`available/<sku>@<location>`).
+    pub fn available_counter(key: &str) -> SmolStr {
+        crate::ids::join(&["available/", key])
+    }
+
+    /// The name of the counter of reserved units (`reserved/<sku>@<location>`).
+    pub fn reserved_counter(key: &str) -> SmolStr {
+        crate::ids::join(&["reserved/", key])
     }
 
     /// A store fault unless the counts are ones the engine could have written: none negative,
@@ -99,11 +162,47 @@ impl StockItem {
         self.on_hand -= quantity;
         Ok(())
     }
+}
 
-    /// Whether a change from `before` available units to now crossed the low-stock threshold.
-    pub(crate) fn crossed_low_stock(&self, before: i64) -> Option<i64> {
-        let threshold = self.low_stock_threshold?;
-        (before > threshold && self.available() <= threshold).then_some(threshold)
+/// Whether a fall of available units from `before` to `after` crossed a low-stock threshold,
+/// with the bounds on the stored count (after the change) under which that judgement holds
+/// whatever other commands did meanwhile: a blind delta does not see the count it changes, so
+/// the change set carries these bounds and the store refuses it when the count moved out of
+/// them (the command then decides again). One command, and only one, reports each crossing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LowStockBand {
+    /// The fall crossed the threshold: `low_stock` is emitted.
+    pub crossed: bool,
+    /// The stored count after the change must be at least this.
+    pub min: Option<i64>,
+    /// The stored count after the change must be at most this.
+    pub max: Option<i64>,
+}
+
+/// The [`LowStockBand`] of a fall from `before` to `after` (`after < before`) past `threshold`.
+pub(crate) fn low_stock_band(threshold: i64, before: i64, after: i64) -> LowStockBand {
+    let fall = before - after;
+    if after > threshold {
+        // Still above: it stays so only if the stored count does.
+        LowStockBand {
+            crossed: false,
+            min: Some(threshold.saturating_add(1)),
+            max: None,
+        }
+    } else if before > threshold {
+        // Crossing: the stored count was above before this fall and is at or below after it.
+        LowStockBand {
+            crossed: true,
+            min: Some(threshold.saturating_sub(fall).saturating_add(1)),
+            max: Some(threshold),
+        }
+    } else {
+        // Already at or below: some earlier fall reported it, if the stored count agrees.
+        LowStockBand {
+            crossed: false,
+            min: None,
+            max: Some(threshold.saturating_sub(fall)),
+        }
     }
 }
 
@@ -406,12 +505,51 @@ mod tests {
         s.low_stock_threshold = Some(7);
         s.reserve(4);
         assert_eq!(s.available(), 6);
-        assert_eq!(s.crossed_low_stock(10), Some(7));
         s.commit(3).unwrap();
         assert_eq!((s.on_hand, s.reserved, s.available()), (7, 1, 6));
         assert!(s.commit(2).is_err());
         s.release(1);
         assert_eq!(s.available(), 7);
+    }
+
+    #[test]
+    fn a_fall_is_judged_against_the_threshold_with_bounds_that_keep_the_judgement_true() {
+        // 10 → 6 past 7: crossed, if the stored count went from above 7 to at most 7.
+        let crossing = low_stock_band(7, 10, 6);
+        assert_eq!(
+            (crossing.crossed, crossing.min, crossing.max),
+            (true, Some(4), Some(7))
+        );
+        // 12 → 9: above; it was judged so only if the stored count is still above 7.
+        let above = low_stock_band(7, 12, 9);
+        assert_eq!(
+            (above.crossed, above.min, above.max),
+            (false, Some(8), None)
+        );
+        // 5 → 3: already below; only if the stored count was at most 7 before the fall.
+        let below = low_stock_band(7, 5, 3);
+        assert_eq!(
+            (below.crossed, below.min, below.max),
+            (false, None, Some(5))
+        );
+        // Every count the stored value could take after a fall of 4 is judged by exactly one band.
+        for stored_after in -10..20 {
+            let stored_before = stored_after + 4;
+            let truly = stored_before > 7 && stored_after <= 7;
+            let fits = |b: LowStockBand| {
+                b.min.is_none_or(|m| stored_after >= m) && b.max.is_none_or(|m| stored_after <= m)
+            };
+            let judged: Vec<bool> = [
+                low_stock_band(7, 20, 16),
+                low_stock_band(7, 9, 5),
+                low_stock_band(7, 4, 0),
+            ]
+            .into_iter()
+            .filter(|b| fits(*b))
+            .map(|b| b.crossed)
+            .collect();
+            assert_eq!(judged, [truly], "stored {stored_before} → {stored_after}");
+        }
     }
 
     // The first, plainly quadratic version: the oracle the faster one must agree with.

@@ -62,6 +62,7 @@ pub fn roots() -> Vec<Root> {
         root::<crate::error::Error>(Output),
         root::<protocol::LoadRequest>(HostRequest),
         root::<protocol::StoredDocument>(HostAnswer),
+        root::<protocol::CountersRequest>(HostRequest),
         root::<protocol::CommitRequest>(HostRequest),
         root::<protocol::CommitStatus>(HostAnswer),
         root::<protocol::FindOrdersRequest>(HostRequest),

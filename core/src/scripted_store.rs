@@ -65,6 +65,10 @@ impl Store for ScriptedStore {
         self.inner.load(key)
     }
 
+    fn counters(&self, names: &[smol_str::SmolStr]) -> Result<Vec<i64>> {
+        self.inner.counters(names)
+    }
+
     fn commit(&self, changes: ChangeSet) -> Result<()> {
         match self.next() {
             StoreScripted::Commit => self.inner.commit(changes),

@@ -1,9 +1,18 @@
-//! Storage: versioned documents, atomic change sets, an outbox and idempotency records.
+//! Storage: versioned documents, guarded counters, atomic change sets, an outbox and idempotency
+//! records.
 //!
 //! The surface is small on purpose: a host implements it over one SQL table of versioned
-//! documents (`kind, id, version, body`), an outbox table and an idempotency table, applying a
-//! [`ChangeSet`] in one transaction with `UPDATE … WHERE version = expected` per write.
+//! documents (`kind, id, version, body`), a table of counters (`name, value`), an outbox table
+//! and an idempotency table, applying a [`ChangeSet`] in one transaction with
+//! `UPDATE … WHERE version = expected` per write and one guarded increment per counter.
 //! [`MemoryStore`] is the thread-safe default.
+//!
+//! Documents are read, changed and written back under their version: two commands changing the
+//! same order conflict and one of them decides again. Counts that many commands change at once
+//! — a hot sku's available and reserved units, a coupon's uses — are counters instead: a
+//! command sends the change (`-2`) with the bounds the new value must stay in (`≥ 0`), so
+//! concurrent checkouts of one sku never conflict, and the store refuses the change set only when
+//! the bound is really broken (the units are gone).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
@@ -16,7 +25,7 @@ use smol_str::SmolStr;
 
 use crate::error::{Error, Result};
 use crate::event::DomainEvent;
-use crate::inventory::StockItem;
+use crate::inventory::StockSettings;
 use crate::order::{Order, OrderState};
 
 /// Kinds of stored documents.
@@ -26,10 +35,8 @@ use crate::order::{Order, OrderState};
 pub enum DocKind {
     /// An [`Order`].
     Order,
-    /// A [`StockItem`], id `sku@location`.
+    /// A [`StockSettings`], id `sku@location`.
     Stock,
-    /// A [`PromotionUsage`], id = promotion id.
-    PromotionUsage,
     /// A [`CustomerRecord`], id = customer id.
     Customer,
     /// A [`CheckoutAttempt`], id = a digest of the actor and the host's idempotency key.
@@ -42,7 +49,6 @@ impl DocKind {
         match self {
             DocKind::Order => "order",
             DocKind::Stock => "stock",
-            DocKind::PromotionUsage => "promotion_usage",
             DocKind::Customer => "customer",
             DocKind::Checkout => "checkout",
         }
@@ -85,18 +91,6 @@ impl fmt::Display for DocKey {
     }
 }
 
-/// How often a promotion was used, in all and per customer.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct PromotionUsage {
-    /// The promotion.
-    pub promotion_id: String,
-    /// Uses in all.
-    pub total: u64,
-    /// Uses per customer id.
-    pub by_customer: BTreeMap<String, u64>,
-}
-
 /// What the engine remembers of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -130,10 +124,8 @@ pub enum Document {
     /// An order. Shared: a stored order is immutable, so a load hands out the stored copy
     /// and a command changes its own copy before it commits a new one.
     Order(Arc<Order>),
-    /// Stock of a sku at a location.
-    Stock(StockItem),
-    /// Usage of a promotion.
-    PromotionUsage(PromotionUsage),
+    /// The settings of a sku's stock at a location (its counts are counters).
+    Stock(StockSettings),
     /// A customer.
     Customer(CustomerRecord),
     /// A checkout secured and awaiting the provider's answer.
@@ -146,7 +138,6 @@ impl Document {
         match self {
             Document::Order(_) => DocKind::Order,
             Document::Stock(_) => DocKind::Stock,
-            Document::PromotionUsage(_) => DocKind::PromotionUsage,
             Document::Customer(_) => DocKind::Customer,
             Document::Checkout(_) => DocKind::Checkout,
         }
@@ -274,6 +265,51 @@ fn key_prefix(key: &DocKey) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// A change of a counter, applied only if the counter's new value stays within the bounds.
+/// A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
+/// set applies only if the counter is within them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CounterDelta {
+    /// The counter's name (`available/<sku>@<location>`, `promotion_uses/<id>`, …).
+    pub name: SmolStr,
+    /// Added to the counter.
+    pub delta: i64,
+    /// The new value must be at least this.
+    pub min: Option<i64>,
+    /// The new value must be at most this.
+    pub max: Option<i64>,
+}
+
+impl CounterDelta {
+    /// Whether `value` (the counter's value after the delta) is within the bounds.
+    pub fn allows(&self, value: i64) -> bool {
+        self.min.is_none_or(|min| value >= min) && self.max.is_none_or(|max| value <= max)
+    }
+
+    /// The counter's value after the delta, if it stays within the bounds.
+    pub fn apply(&self, current: i64) -> Option<i64> {
+        current.checked_add(self.delta).filter(|&v| self.allows(v))
+    }
+}
+
+/// The name of the counter `kind/<part>/<part>…`, each part with `%` and `/` escaped (`%25`,
+/// `%2F`), so that no two lists of parts name the same counter.
+pub fn counter_name(kind: &str, parts: &[&str]) -> SmolStr {
+    let mut name = String::from(kind);
+    for part in parts {
+        name.push('/');
+        for c in part.chars() {
+            match c {
+                '%' => name.push_str("%25"),
+                '/' => name.push_str("%2F"),
+                c => name.push(c),
+            }
+        }
+    }
+    name.into()
+}
+
 /// What the first execution of an idempotent command answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -295,6 +331,10 @@ pub struct ChangeSet {
     /// Document writes, each guarded by its expected version, in key order (kind, then id):
     /// a SQL store that locks their rows in this order cannot deadlock against another process.
     pub writes: Vec<Write>,
+    /// Counter changes, one per counter, in name order (for the same reason); each must stay
+    /// within its bounds, else nothing is stored (`version_conflict` naming the counter).
+    #[serde(default)]
+    pub counters: Vec<CounterDelta>,
     /// Events for the outbox.
     pub events: Vec<DomainEvent>,
     /// The idempotency record (must not exist yet).
@@ -365,9 +405,12 @@ pub struct OutboxEntry {
 pub trait Store: Send + Sync {
     /// The current version of a document.
     fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>>;
-    /// Applies `changes` atomically: every write's expected version must match (else
-    /// `version_conflict` naming the key) and the idempotency key must be new (else
-    /// `idempotency_conflict`); then all writes, events and the record are stored together.
+    /// The values of counters, in the order asked (0 for a counter never changed).
+    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>>;
+    /// Applies `changes` atomically: every write's expected version must match and every
+    /// counter's new value stay within its bounds (else `version_conflict` naming the key or
+    /// counter) and the idempotency key must be new (else `idempotency_conflict`); then all
+    /// writes, counter changes, events and the record are stored together.
     fn commit(&self, changes: ChangeSet) -> Result<()>;
     /// Orders matching `query`, ordered by `(created_at, id)`, after `query.after`.
     fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
@@ -383,6 +426,7 @@ pub trait Store: Send + Sync {
 struct MemoryInner {
     /// foldhash instead of SipHash: a third of the time per lookup, still seeded per map.
     documents: HashMap<DocKey, Versioned<Document>, foldhash::fast::RandomState>,
+    counters: HashMap<SmolStr, i64, foldhash::fast::RandomState>,
     /// Orders by `(created_at, id)` for listing.
     order_index: BTreeMap<(DateTime<Utc>, SmolStr), ()>,
     /// The outbox from its oldest undelivered event on, each with whether it was delivered
@@ -437,6 +481,14 @@ impl Store for MemoryStore {
         Ok(self.read().documents.get(key).cloned())
     }
 
+    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
+        let inner = self.read();
+        Ok(names
+            .iter()
+            .map(|name| inner.counters.get(name).copied().unwrap_or(0))
+            .collect())
+    }
+
     fn commit(&self, changes: ChangeSet) -> Result<()> {
         let mut inner = self.write();
         for write in &changes.writes {
@@ -446,6 +498,16 @@ impl Store for MemoryStore {
                     key: write.key.to_string(),
                 });
             }
+        }
+        let mut counted = Vec::with_capacity(changes.counters.len());
+        for change in &changes.counters {
+            let current = inner.counters.get(&change.name).copied().unwrap_or(0);
+            let value = change
+                .apply(current)
+                .ok_or_else(|| Error::VersionConflict {
+                    key: format!("counter/{}", change.name),
+                })?;
+            counted.push(value);
         }
         if let Some(record) = &changes.idempotency {
             if inner.idempotency.contains_key(&record.key) {
@@ -469,6 +531,9 @@ impl Store for MemoryStore {
                     value: write.document,
                 },
             );
+        }
+        for (change, value) in changes.counters.into_iter().zip(counted) {
+            inner.counters.insert(change.name, value);
         }
         inner
             .outbox
@@ -646,10 +711,11 @@ mod tests {
         assert_eq!(pending(&store, 10), [(5, "evt_5".to_string())]);
     }
 
+    /// A stock document told apart by its threshold.
     fn stock(sku: &str, on_hand: i64) -> Document {
-        Document::Stock(crate::inventory::StockItem {
-            on_hand,
-            ..crate::inventory::StockItem::new(sku, "main")
+        Document::Stock(StockSettings {
+            low_stock_threshold: Some(on_hand),
+            ..StockSettings::new(sku, "main")
         })
     }
 
@@ -675,9 +741,71 @@ mod tests {
             Ok(Some(Versioned {
                 version,
                 value: Document::Stock(item),
-            })) => Some((version, item.on_hand)),
+            })) => Some((version, item.low_stock_threshold?)),
             _ => None,
         }
+    }
+
+    fn counted(name: &str, delta: i64, min: Option<i64>, max: Option<i64>) -> CounterDelta {
+        CounterDelta {
+            name: name.into(),
+            delta,
+            min,
+            max,
+        }
+    }
+
+    #[test]
+    fn counters_change_by_deltas_within_their_bounds_or_not_at_all() {
+        let store = MemoryStore::new();
+        let names: Vec<SmolStr> = vec!["a".into(), "b".into()];
+        assert_eq!(store.counters(&names).ok(), Some(vec![0, 0]));
+        let fill = ChangeSet {
+            counters: vec![counted("a", 5, None, None), counted("b", 2, Some(0), None)],
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(fill).is_ok());
+        // "b" would go below 0: "a" and the write are not applied either.
+        let short = ChangeSet {
+            writes: vec![write("x", 0, 1)],
+            counters: vec![
+                counted("a", -1, Some(0), None),
+                counted("b", -3, Some(0), None),
+            ],
+            events: vec![event(1)],
+            ..ChangeSet::default()
+        };
+        let refused = store.commit(short).err();
+        assert_eq!(refused.as_ref().map(Error::code), Some("version_conflict"));
+        assert!(refused.is_some_and(|e| e.to_string().contains("counter/b")));
+        assert_eq!(store.counters(&names).ok(), Some(vec![5, 2]));
+        assert_eq!(on_hand(&store, "x"), None);
+        assert!(store.all_events().is_empty());
+        // A guard alone (delta 0) and an upper bound.
+        let capped = ChangeSet {
+            counters: vec![counted("a", 0, None, Some(4))],
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(capped).is_err());
+        let fits = ChangeSet {
+            counters: vec![
+                counted("a", -1, None, Some(4)),
+                counted("b", -2, Some(0), None),
+            ],
+            ..ChangeSet::default()
+        };
+        assert!(store.commit(fits).is_ok());
+        assert_eq!(store.counters(&names).ok(), Some(vec![4, 0]));
+    }
+
+    #[test]
+    fn counter_names_escape_their_parts() {
+        assert_eq!(counter_name("uses", &["a/b", "c"]), "uses/a%2Fb/c");
+        assert_ne!(
+            counter_name("uses", &["a/b", "c"]),
+            counter_name("uses", &["a", "b/c"])
+        );
+        assert_eq!(counter_name("uses", &["50%"]), "uses/50%25");
     }
 
     #[test]
@@ -730,14 +858,14 @@ mod tests {
         fn writes_are_ordered_by_whole_key(
             keys in proptest::collection::vec((0u8..4, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
         ) {
-            let kinds = [DocKind::Order, DocKind::Stock, DocKind::PromotionUsage, DocKind::Customer];
+            let kinds = [DocKind::Order, DocKind::Stock, DocKind::Checkout, DocKind::Customer];
             let writes: Vec<Write> = keys
                 .iter()
                 .zip(0u64..)
                 .map(|((kind, id), n)| Write {
                     key: DocKey::new(kinds[usize::from(*kind)], id.as_str()),
                     expected_version: n,
-                    document: Document::Stock(crate::inventory::StockItem::new(id, "")),
+                    document: Document::Stock(StockSettings::new(id, "")),
                 })
                 .collect();
             // Every third write has no key: left out.

@@ -7,8 +7,9 @@
 //! ordercore::store_contract::check(&ordercore::store::MemoryStore::new()).unwrap();
 //! ```
 //!
-//! A change set is all or nothing (a version or idempotency conflict leaves no document, event
-//! or record behind); versions start at 1 and grow by one; a record's key is taken once; the
+//! A change set is all or nothing (a version, counter-bound or idempotency conflict leaves no
+//! document, counter change, event or record behind); versions start at 1 and grow by one;
+//! counters start at 0, add their deltas and keep their bounds; a record's key is taken once; the
 //! outbox hands out undelivered events oldest first, at most `limit`, with positions that grow
 //! and are never reused; orders are listed by `(created_at, id)`, filtered by customer, state and
 //! due time, and paged by the cursor. A broken rule is an `Err` naming it.
@@ -19,10 +20,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Error;
 use crate::event::{DomainEvent, EventPayload};
-use crate::inventory::StockItem;
+use crate::inventory::{StockItem, StockSettings};
 use crate::order::{Order, OrderState};
 use crate::store::{
-    ChangeSet, DocKey, DocKind, Document, IdempotencyRecord, OrderQuery, Store, Write,
+    ChangeSet, CounterDelta, DocKey, DocKind, Document, IdempotencyRecord, OrderQuery, Store, Write,
 };
 
 type Checked = std::result::Result<(), String>;
@@ -39,13 +40,23 @@ fn t0() -> DateTime<Utc> {
     DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_605) // 2026-06-01
 }
 
-fn stock(sku: &str, on_hand: i64, expected_version: u64) -> Write {
-    let mut item = StockItem::new(sku, "main");
-    item.on_hand = on_hand;
+/// A stock document, told apart from others by its threshold.
+fn stock(sku: &str, threshold: i64, expected_version: u64) -> Write {
+    let mut settings = StockSettings::new(sku, "main");
+    settings.low_stock_threshold = Some(threshold);
     Write {
         key: DocKey::new(DocKind::Stock, StockItem::key(sku, "main")),
         expected_version,
-        document: Document::Stock(item),
+        document: Document::Stock(settings),
+    }
+}
+
+fn counter(name: &str, delta: i64, min: Option<i64>, max: Option<i64>) -> CounterDelta {
+    CounterDelta {
+        name: name.into(),
+        delta,
+        min,
+        max,
     }
 }
 
@@ -77,6 +88,7 @@ fn record(key: &str) -> IdempotencyRecord {
 fn changes(writes: Vec<Write>, events: &[u64], key: Option<&str>) -> ChangeSet {
     ChangeSet {
         writes,
+        counters: Vec::new(),
         events: events.iter().map(|&n| event(n)).collect(),
         idempotency: key.map(record),
     }
@@ -85,6 +97,7 @@ fn changes(writes: Vec<Write>, events: &[u64], key: Option<&str>) -> ChangeSet {
 /// Checks `store` (empty when called) against the contract.
 pub fn check(store: &dyn Store) -> Checked {
     versions_and_atomicity(store)?;
+    counters(store)?;
     idempotency_records(store)?;
     outbox(store)?;
     listing(store)
@@ -143,6 +156,65 @@ fn versions_and_atomicity(store: &dyn Store) -> Checked {
         matches!(again, Err(Error::VersionConflict { .. })),
         "expected version 0 means the document must not exist yet",
     )
+}
+
+fn counters(store: &dyn Store) -> Checked {
+    let names = ["available/A@main".into(), "promotion_uses/x%2Fy".into()];
+    let values = |store: &dyn Store| call(store.counters(&names), "counters");
+    rule(values(store)? == [0, 0], "a counter never changed is 0")?;
+    let mut first = changes(vec![], &[], None);
+    first.counters = vec![
+        counter("available/A@main", 5, Some(0), None),
+        counter("promotion_uses/x%2Fy", 2, None, Some(2)),
+    ];
+    call(store.commit(first), "counter deltas commit")?;
+    rule(values(store)? == [5, 2], "deltas add to the counters")?;
+    // One counter past its bound refuses everything: the other counter, a document, an event.
+    let mut short = changes(vec![stock("D", 1, 0)], &[6], None);
+    short.counters = vec![
+        counter("available/A@main", -6, Some(0), None),
+        counter("promotion_uses/x%2Fy", -1, None, None),
+    ];
+    rule(
+        matches!(store.commit(short), Err(Error::VersionConflict { .. })),
+        "a counter below its minimum is a conflict",
+    )?;
+    let mut over = changes(vec![], &[], None);
+    over.counters = vec![counter("promotion_uses/x%2Fy", 1, None, Some(2))];
+    rule(
+        matches!(store.commit(over), Err(Error::VersionConflict { .. })),
+        "a counter above its maximum is a conflict",
+    )?;
+    let mut guard = changes(vec![], &[], None);
+    guard.counters = vec![counter("available/A@main", 0, Some(6), None)];
+    rule(
+        matches!(store.commit(guard), Err(Error::VersionConflict { .. })),
+        "a delta of 0 is a guard",
+    )?;
+    // A stale write refuses the counters of its change set too.
+    let mut stale = changes(vec![stock("A", 9, 1)], &[], None);
+    stale.counters = vec![counter("available/A@main", -1, Some(0), None)];
+    rule(
+        matches!(store.commit(stale), Err(Error::VersionConflict { .. })),
+        "a stale write beside counters is a conflict",
+    )?;
+    rule(
+        values(store)? == [5, 2],
+        "a refused commit changes no counter",
+    )?;
+    let d = DocKey::new(DocKind::Stock, "D@main");
+    rule(
+        call(store.load(&d), "load")?.is_none(),
+        "a refused counter writes no document",
+    )?;
+    rule(
+        call(store.pending_events(10), "pending_events")?.len() == 1,
+        "a refused counter appends no event",
+    )?;
+    let mut exact = changes(vec![], &[], None);
+    exact.counters = vec![counter("available/A@main", -5, Some(0), Some(0))];
+    call(store.commit(exact), "a delta landing on its bounds commits")?;
+    rule(values(store)? == [0, 2], "a counter can reach its bound")
 }
 
 fn idempotency_records(store: &dyn Store) -> Checked {

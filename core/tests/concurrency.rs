@@ -1,5 +1,6 @@
-//! Racing checkouts on the thread-safe MemoryStore: optimistic versions and atomic change sets
-//! mean the last unit and the last coupon use go to exactly one buyer.
+//! Racing checkouts on the thread-safe MemoryStore: guarded counter deltas, optimistic versions
+//! and atomic change sets mean the last unit and the last coupon use go to exactly one buyer —
+//! and that checkouts of one sku do not conflict with each other.
 
 mod common;
 
@@ -65,6 +66,60 @@ fn eight_threads_times_a_thousand_checkouts_sell_exactly_the_stock() {
 }
 
 #[test]
+fn checkouts_of_one_sku_never_conflict_even_with_no_retries() {
+    // Without retries a conflict would be answered as `version_conflict`: there is none, since
+    // units are taken by guarded deltas, not by rewriting a shared stock document.
+    let shop = shop_with(ordercore::engine::EngineConfig {
+        max_retries: 0,
+        ..config()
+    });
+    shop.stock("A", "east", 100);
+    let (wins, errors) = race(&shop, 8, 250, None);
+    assert_eq!(wins, 100);
+    let other: Vec<&String> = errors
+        .iter()
+        .filter(|e| *e != "insufficient_stock")
+        .collect();
+    assert!(
+        other.is_empty(),
+        "{} answered {:?}",
+        other.len(),
+        other.first()
+    );
+    assert_eq!(shop.level("A", "east"), (100, 100), "none oversold");
+}
+
+#[test]
+fn racing_checkouts_report_the_low_stock_crossing_exactly_once() {
+    let shop = shop();
+    let command = ordercore::command::Command::SetStock {
+        sku: "A".into(),
+        location: Some("east".into()),
+        on_hand: 100,
+        backorder: false,
+        low_stock_threshold: Some(37),
+    };
+    shop.engine.execute(&admin(), &command, None).unwrap();
+    let (wins, errors) = race(&shop, 8, 25, None);
+    assert_eq!((wins, errors.len()), (100, 100));
+    assert!(
+        errors.iter().all(|e| e == "insufficient_stock"),
+        "{errors:?}"
+    );
+    let alerts: Vec<i64> = (shop.store.all_events().iter())
+        .filter_map(|e| match e.payload {
+            ordercore::event::EventPayload::LowStock { available, .. } => Some(available),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        alerts,
+        [37],
+        "one alert, by the checkout that took available to 37"
+    );
+}
+
+#[test]
 fn a_coupon_with_a_usage_limit_is_used_exactly_that_often() {
     let shop = shop_with(config());
     shop.stock("A", "east", 10_000);
@@ -76,7 +131,9 @@ fn a_coupon_with_a_usage_limit_is_used_exactly_that_often() {
 }
 
 /// A checkout of 1 A out of 3 with no retries left, after a rival bought `rival_units`.
-fn lose_a_race_to(rival_units: i64) -> ordercore::Error {
+fn race_a_rival_for(
+    rival_units: i64,
+) -> ordercore::Result<std::sync::Arc<ordercore::order::Order>> {
     use std::sync::Arc;
     let store = Arc::new(FaultyStore::default());
     let gateway = Arc::new(ordercore::payment::FakePaymentGateway::new());
@@ -126,14 +183,15 @@ fn lose_a_race_to(rival_units: i64) -> ordercore::Error {
         }
         places_an_order
     });
-    engine
-        .place_order(&customer("c1"), place("c1", &[("A", 1)]), None)
-        .unwrap_err()
+    engine.place_order(&customer("c1"), place("c1", &[("A", 1)]), None)
 }
 
 #[test]
 fn a_checkout_that_loses_the_last_units_is_insufficient_stock_not_a_conflict() {
-    assert_eq!(lose_a_race_to(3).code(), "insufficient_stock");
-    // With units left, the conflict is the answer: a retry would succeed.
-    assert_eq!(lose_a_race_to(2).code(), "version_conflict");
+    let lost = race_a_rival_for(3).map(|_| ()).unwrap_err();
+    assert_eq!(lost.code(), "insufficient_stock");
+    // With a unit left, the rival's purchase does not conflict with this one at all: both
+    // take units by guarded deltas, and this one commits with no retry.
+    let won = race_a_rival_for(2).unwrap();
+    assert_eq!(won.allocations[0].quantity, 1);
 }

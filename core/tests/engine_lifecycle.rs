@@ -12,7 +12,7 @@ use ordercore::order::{OrderAction, OrderState};
 use ordercore::payment::{PaymentState, Scripted};
 use ordercore::returns::{ItemCondition, ReturnAction, ReturnReason, ReturnState};
 use ordercore::shipping::ShipmentState;
-use ordercore::store::{DocKey, DocKind, OrderQuery, Store};
+use ordercore::store::{DocKind, OrderQuery, Store};
 use ordercore::{Decimal, Error};
 
 #[test]
@@ -728,14 +728,9 @@ fn a_declined_payment_closes_the_order_and_gives_everything_back() {
     assert_eq!(orders[0].state, OrderState::Cancelled);
     assert_eq!(orders[0].payments[0].state, PaymentState::Failed);
     assert_eq!(shop.level("A", "east"), (100, 0), "nothing reserved");
-    let uses = |shop: &Shop| match shop
-        .store
-        .load(&DocKey::new(DocKind::PromotionUsage, "save5"))
-        .unwrap()
-        .map(|v| v.value)
-    {
-        Some(ordercore::store::Document::PromotionUsage(u)) => u.total,
-        _ => 0,
+    let uses = |shop: &Shop| {
+        let name = ordercore::store::counter_name("promotion_uses", &["save5"]);
+        shop.store.counters(&[name]).unwrap()[0]
     };
     assert_eq!(uses(&shop), 0, "coupon use given back");
     let names = shop.event_names();
@@ -1283,9 +1278,9 @@ fn a_command_answers_the_order_exactly_as_it_was_committed() {
 }
 
 #[test]
-fn every_change_set_writes_its_documents_in_key_order() {
-    // SQL stores lock rows in the order of the writes: the same order in every process means
-    // two checkouts of the same skus cannot deadlock.
+fn every_change_set_writes_its_documents_and_counters_in_key_order() {
+    // SQL stores lock rows in the order of the writes and counters: the same order in every
+    // process means two checkouts of the same skus cannot deadlock.
     let store = std::sync::Arc::new(FaultyStore::default());
     let engine = ordercore::engine::Engine::builder()
         .config(config())
@@ -1309,16 +1304,20 @@ fn every_change_set_writes_its_documents_in_key_order() {
         .unwrap();
     engine.ship_order(&admin(), &order.id, None, None).unwrap();
     let orders = store.applied.lock().unwrap();
-    let placed = orders
-        .iter()
-        .find(|keys| keys.len() > 4)
+    let counted = store.counted.lock().unwrap();
+    let checkout = (orders.iter().zip(counted.iter()))
+        .position(|(keys, _)| keys.iter().any(|k| k.kind == DocKind::Order))
         .expect("the checkout's change set");
-    // The order, its customer record and every stock item it reserved from (B from both).
-    let kinds: Vec<DocKind> = placed.iter().map(|k| k.kind).collect();
-    assert!(kinds.contains(&DocKind::Order) && kinds.contains(&DocKind::Customer));
-    assert_eq!(kinds.iter().filter(|k| **k == DocKind::Stock).count(), 4);
+    // The order and its customer record are documents; the stock it reserved (B from both
+    // locations) is counters: available and reserved of each item, no stock document.
+    let kinds: Vec<DocKind> = orders[checkout].iter().map(|k| k.kind).collect();
+    assert_eq!(kinds, [DocKind::Order, DocKind::Customer]);
+    assert_eq!(counted[checkout].len(), 8, "{:?}", counted[checkout]);
     for keys in orders.iter() {
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
+    for names in counted.iter() {
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
     }
     assert!(orders.len() >= 6, "set stock ×4, place, ship");
 }

@@ -12,7 +12,7 @@ use ordercore::engine::EngineConfig;
 use ordercore::order::{Order, OrderState};
 use ordercore::payment::{PaymentState, Scripted};
 use ordercore::returns::{ReturnAction, ReturnReason, ReturnState};
-use ordercore::store::{ChangeSet, DocKey, DocKind, Document, Store, Write};
+use ordercore::store::{ChangeSet, Store};
 use ordercore::{Decimal, Error};
 use serde_json::json;
 
@@ -205,21 +205,17 @@ fn adjusting_stock_past_the_largest_count_is_refused() {
     assert_eq!(shop.level("A", "east"), (i64::MAX, 0));
 }
 
-/// Changes the stored `A@east` row behind the engine's back, as a hand edit of a database would.
-fn edit_stock(shop: &Shop, edit: impl FnOnce(&mut ordercore::inventory::StockItem)) {
-    let key = DocKey::new(DocKind::Stock, "A@east");
-    let stored = shop.store.load(&key).unwrap().unwrap();
-    let Document::Stock(mut item) = stored.value else {
-        panic!("A@east is a stock row")
-    };
-    edit(&mut item);
-    let write = Write {
-        key,
-        expected_version: stored.version,
-        document: Document::Stock(item),
-    };
+/// Adds to the stored `reserved` counter of `A@east` behind the engine's back, as a hand edit
+/// of a database would.
+fn edit_reserved(shop: &Shop, delta: i64) {
+    let name = ordercore::inventory::StockItem::reserved_counter("A@east");
     let changes = ChangeSet {
-        writes: vec![write],
+        counters: vec![ordercore::store::CounterDelta {
+            name,
+            delta,
+            min: None,
+            max: None,
+        }],
         ..ChangeSet::default()
     };
     shop.store.commit(changes).unwrap();
@@ -228,14 +224,14 @@ fn edit_stock(shop: &Shop, edit: impl FnOnce(&mut ordercore::inventory::StockIte
 #[test]
 fn impossible_stock_from_the_store_is_a_store_fault_never_cached() {
     let shop = shop();
-    edit_stock(&shop, |item| item.reserved = -9);
+    edit_reserved(&shop, -9);
     let err = shop
         .engine
         .place_order(&customer("c1"), place("c1", &[("A", 5)]), Some("k"))
         .unwrap_err();
     assert_eq!(err.code(), "provider_error");
     // Once the row is repaired, the same key runs the command: the fault was not cached.
-    edit_stock(&shop, |item| item.reserved = 0);
+    edit_reserved(&shop, 9);
     let order = shop
         .engine
         .place_order(&customer("c1"), place("c1", &[("A", 5)]), Some("k"))
@@ -524,16 +520,15 @@ fn cancelling_an_order_gives_its_coupon_use_back() {
     let shop = shop();
     let mut p = place("c1", &[("A", 2)]);
     p.coupon_codes = vec!["SAVE5".into()];
-    let uses = |shop: &Shop| match shop
-        .store
-        .load(&DocKey::new(DocKind::PromotionUsage, "save5"))
-        .unwrap()
-        .map(|v| v.value)
-    {
-        Some(Document::PromotionUsage(usage)) => {
-            (usage.total, usage.by_customer.get("c1").copied())
+    let uses = |shop: &Shop| {
+        let names = [
+            ordercore::store::counter_name("promotion_uses", &["save5"]),
+            ordercore::store::counter_name("promotion_customer_uses", &["save5", "c1"]),
+        ];
+        match shop.store.counters(&names).unwrap()[..] {
+            [total, c1] => (total, Some(c1)),
+            _ => (0, None),
         }
-        _ => (0, None),
     };
     let order = shop.engine.place_order(&customer("c1"), p, None).unwrap();
     assert_eq!(uses(&shop), (1, Some(1)));

@@ -674,13 +674,15 @@ impl Sim {
         Ok(())
     }
 
+    /// (on hand, reserved) as stored: the item's two counters.
     fn level(&self, sku: &str, location: &str) -> (i64, i64) {
-        let key = ordercore::store::DocKey::new(
-            ordercore::store::DocKind::Stock,
-            ordercore::inventory::StockItem::key(sku, location),
-        );
-        match self.shop.store.load(&key).unwrap().map(|v| v.value) {
-            Some(ordercore::store::Document::Stock(item)) => (item.on_hand, item.reserved),
+        let key = ordercore::inventory::StockItem::key(sku, location);
+        let names = [
+            ordercore::inventory::StockItem::available_counter(&key),
+            ordercore::inventory::StockItem::reserved_counter(&key),
+        ];
+        match self.shop.store.counters(&names).unwrap()[..] {
+            [available, reserved] => (available + reserved, reserved),
             _ => (0, 0),
         }
     }

@@ -1,20 +1,32 @@
 //! The store contract catches a store that breaks it, naming the rule: here one that applies a
-//! change set's writes one by one, so a refused commit keeps what it wrote before the conflict.
+//! change set's writes one by one, so a refused commit keeps what it wrote before the conflict,
+//! and one that adds counter deltas without checking their bounds.
 
 use ordercore::store::{
     ChangeSet, DocKey, Document, IdempotencyRecord, MemoryStore, OrderPage, OrderQuery,
     OutboxEntry, Store, Versioned,
 };
 
+/// A broken store: writes one by one, or (`.1`) ignores counter bounds.
 #[derive(Default)]
-struct OneByOne(MemoryStore);
+struct OneByOne(MemoryStore, bool);
 
 impl Store for OneByOne {
     fn load(&self, key: &DocKey) -> ordercore::Result<Option<Versioned<Document>>> {
         self.0.load(key)
     }
 
-    fn commit(&self, changes: ChangeSet) -> ordercore::Result<()> {
+    fn counters(&self, names: &[smol_str::SmolStr]) -> ordercore::Result<Vec<i64>> {
+        self.0.counters(names)
+    }
+
+    fn commit(&self, mut changes: ChangeSet) -> ordercore::Result<()> {
+        if self.1 {
+            for counter in &mut changes.counters {
+                (counter.min, counter.max) = (None, None);
+            }
+            return self.0.commit(changes);
+        }
         for write in &changes.writes {
             let one = ChangeSet {
                 writes: vec![write.clone()],
@@ -50,4 +62,7 @@ fn the_memory_store_keeps_the_contract_and_a_store_writing_one_by_one_does_not()
     ordercore::store_contract::check(&MemoryStore::new()).unwrap();
     let broken = ordercore::store_contract::check(&OneByOne::default()).unwrap_err();
     assert_eq!(broken, "a refused commit writes no document");
+    let unbounded = OneByOne(MemoryStore::new(), true);
+    let broken = ordercore::store_contract::check(&unbounded).unwrap_err();
+    assert_eq!(broken, "a counter below its minimum is a conflict");
 }

@@ -2,7 +2,7 @@
  * A thread-safe in-memory store written in C against the host-store protocol (one `OcHostCall`
  * answering JSON requests, read with cJSON): what a C host writes over its own database.
  * Documents, events and records are kept as the opaque JSON text the engine hands over; orders
- * are filtered by the index fields of each write.
+ * are filtered by the index fields of each write; counters change by deltas within their bounds.
  */
 #ifndef ORDERCORE_TEST_MEMORY_STORE_H
 #define ORDERCORE_TEST_MEMORY_STORE_H
@@ -31,10 +31,17 @@ typedef struct Record {
     char *key, *json;
 } Record;
 
+typedef struct Counter {
+    char name[200];
+    long long value;
+} Counter;
+
 typedef struct MemoryStore {
     pthread_mutex_t lock;
     Doc *docs;
     size_t n_docs, cap_docs;
+    Counter *counters;
+    size_t n_counters, cap_counters;
     Event *events; /* events[i] is at position i + 1 */
     size_t n_events, cap_events;
     Record *records;
@@ -78,6 +85,47 @@ static Record *find_record(MemoryStore *s, const char *key) {
     return NULL;
 }
 
+static Counter *find_counter(MemoryStore *s, const char *name) {
+    for (size_t i = 0; i < s->n_counters; i++)
+        if (strcmp(s->counters[i].name, name) == 0) return &s->counters[i];
+    return NULL;
+}
+
+static long long counter_value(MemoryStore *s, const char *name) {
+    Counter *c = find_counter(s, name);
+    return c ? c->value : 0;
+}
+
+static cJSON *ms_counters(MemoryStore *s, const cJSON *request) {
+    cJSON *answer = cJSON_CreateArray();
+    const cJSON *name;
+    cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(request, "names")) {
+        cJSON_AddItemToArray(answer, cJSON_CreateNumber((double)counter_value(s, name->valuestring)));
+    }
+    return answer;
+}
+
+/* Whether a counter change's new value keeps its bounds (`min`/`max`, null: open). */
+static int within_bounds(MemoryStore *s, const cJSON *change) {
+    long long value = counter_value(s, field(change, "name")) + (long long)number(change, "delta");
+    const cJSON *min = cJSON_GetObjectItemCaseSensitive(change, "min");
+    const cJSON *max = cJSON_GetObjectItemCaseSensitive(change, "max");
+    if (cJSON_IsNumber(min) && value < (long long)min->valuedouble) return 0;
+    if (cJSON_IsNumber(max) && value > (long long)max->valuedouble) return 0;
+    return 1;
+}
+
+static void add_to_counter(MemoryStore *s, const cJSON *change) {
+    Counter *c = find_counter(s, field(change, "name"));
+    if (!c) {
+        GROW(s->counters, s->n_counters, s->cap_counters);
+        c = &s->counters[s->n_counters++];
+        copy(c->name, sizeof c->name, field(change, "name"));
+        c->value = 0;
+    }
+    c->value += (long long)number(change, "delta");
+}
+
 static cJSON *ms_load(MemoryStore *s, const cJSON *request) {
     Doc *d = find_doc(s, field(request, "kind"), field(request, "id"));
     if (!d) return cJSON_CreateNull();
@@ -87,12 +135,16 @@ static cJSON *ms_load(MemoryStore *s, const cJSON *request) {
     return answer;
 }
 
-/* Whether every write still finds the version it expects, and the record's key is new. */
-static const char *ms_refusal(MemoryStore *s, const cJSON *writes, const cJSON *record) {
-    const cJSON *w;
+/* Whether every write still finds the version it expects, every counter keeps its bounds (one
+ * change per counter), and the record's key is new. */
+static const char *ms_refusal(MemoryStore *s, const cJSON *writes, const cJSON *counters, const cJSON *record) {
+    const cJSON *w, *c;
     cJSON_ArrayForEach(w, writes) {
         Doc *d = find_doc(s, field(w, "kind"), field(w, "id"));
         if ((d ? d->version : 0) != (uint64_t)number(w, "expected_version")) return "version_conflict";
+    }
+    cJSON_ArrayForEach(c, counters) {
+        if (!within_bounds(s, c)) return "version_conflict";
     }
     if (cJSON_IsObject(record) && find_record(s, field(record, "key"))) return "idempotency_conflict";
     return NULL;
@@ -101,10 +153,12 @@ static const char *ms_refusal(MemoryStore *s, const cJSON *writes, const cJSON *
 static cJSON *ms_commit(MemoryStore *s, const cJSON *request) {
     const cJSON *writes = cJSON_GetObjectItemCaseSensitive(request, "writes");
     const cJSON *events = cJSON_GetObjectItemCaseSensitive(request, "events");
+    const cJSON *counters = cJSON_GetObjectItemCaseSensitive(request, "counters");
     const cJSON *record = cJSON_GetObjectItemCaseSensitive(request, "idempotency");
-    const char *refusal = ms_refusal(s, writes, record);
+    const char *refusal = ms_refusal(s, writes, counters, record);
     if (refusal) return cJSON_CreateString(refusal);
-    const cJSON *w, *e;
+    const cJSON *w, *e, *c;
+    cJSON_ArrayForEach(c, counters) add_to_counter(s, c);
     cJSON_ArrayForEach(w, writes) {
         Doc *d = find_doc(s, field(w, "kind"), field(w, "id"));
         if (!d) {
@@ -204,6 +258,7 @@ static int32_t ms_call(void *data, const char *method, const char *request_json,
     if (!request) return OC_STATUS_INVALID_INPUT;
     pthread_mutex_lock(&s->lock);
     if (strcmp(method, "load") == 0) answer = ms_load(s, request);
+    else if (strcmp(method, "counters") == 0) answer = ms_counters(s, request);
     else if (strcmp(method, "commit") == 0) answer = ms_commit(s, request);
     else if (strcmp(method, "find_orders") == 0) answer = ms_find_orders(s, request);
     else if (strcmp(method, "idempotency") == 0) answer = ms_idempotency(s, request);
@@ -228,6 +283,7 @@ static void memory_store_free(MemoryStore *s) {
     for (size_t i = 0; i < s->n_events; i++) free(s->events[i].json);
     for (size_t i = 0; i < s->n_records; i++) free(s->records[i].key), free(s->records[i].json);
     free(s->docs);
+    free(s->counters);
     free(s->events);
     free(s->records);
     pthread_mutex_destroy(&s->lock);

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Protoc
 
 from . import _native, types
 from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
-                    RecordRequest, WriteRequest, TickReport)
+                    CounterDelta, RecordRequest, WriteRequest, TickReport)
 
 __all__ = [
     "Engine", "Pricer", "Quote", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
@@ -286,12 +286,17 @@ class Store(Protocol):
     def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         """``{"version", "document"}`` of a document, or ``None``."""
 
-    def commit(self, *, writes: List[WriteRequest], events: List[str], idempotency: Optional[RecordRequest]) -> Optional[str]:
+    def counters(self, *, names: List[str]) -> List[int]:
+        """The counters' values in the order asked (0 for a counter never changed)."""
+
+    def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
+               idempotency: Optional[RecordRequest]) -> Optional[str]:
         """Apply everything in one transaction, or nothing. Store each write as version
-        ``expected_version + 1`` (``expected_version`` 0: it must not exist yet), append the
-        events to the outbox, store the record under its new key. Return ``None`` (done),
-        ``"version_conflict"`` (a version did not match) or ``"idempotency_conflict"`` (the
-        record's key exists)."""
+        ``expected_version + 1`` (``expected_version`` 0: it must not exist yet), add each
+        counter's ``delta`` (its new value must be within ``min``/``max``, ``None``: open),
+        append the events to the outbox, store the record under its new key. Return ``None``
+        (done), ``"version_conflict"`` (a version did not match, or a counter left its bounds)
+        or ``"idempotency_conflict"`` (the record's key exists)."""
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                     after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:

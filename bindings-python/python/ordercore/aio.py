@@ -29,8 +29,11 @@ class AsyncStore(Protocol):
     async def load(self, *, kind: str, id: str) -> Optional[types.StoredDocument]:
         """See :meth:`ordercore.Store.load`."""
 
-    async def commit(self, *, writes: List[types.WriteRequest], events: List[str],
-                     idempotency: Optional[types.RecordRequest]) -> Optional[str]:
+    async def counters(self, *, names: List[str]) -> List[int]:
+        """See :meth:`ordercore.Store.counters`."""
+
+    async def commit(self, *, writes: List[types.WriteRequest], counters: List[types.CounterDelta],
+                     events: List[str], idempotency: Optional[types.RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
 
     async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
@@ -69,6 +72,9 @@ class _OnLoop:
 
     def load(self, **request: Any) -> Optional[types.StoredDocument]:
         return self._wait(self._store.load(**request))
+
+    def counters(self, **request: Any) -> List[int]:
+        return self._wait(self._store.counters(**request))
 
     def commit(self, **request: Any) -> Optional[str]:
         return self._wait(self._store.commit(**request))

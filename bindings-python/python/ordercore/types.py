@@ -575,7 +575,7 @@ class Order(TypedDict):
 
 
 class StockItem(TypedDict):
-    """Stock of one sku at one location."""
+    """Stock of one sku at one location: its settings and its counts."""
     sku: str
     location: str
     on_hand: int
@@ -613,6 +613,17 @@ class WriteRequest(TypedDict):
     due_at: Optional[str]
 
 
+class CounterDelta(TypedDict):
+    """A change of a counter, applied only if the counter's new value stays within the bounds.
+    A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
+    set applies only if the counter is within them.
+    """
+    name: str
+    delta: int
+    min: Optional[int]
+    max: Optional[int]
+
+
 class RecordRequest(TypedDict):
     """The idempotency record of a [`CommitRequest`]."""
     key: str
@@ -622,6 +633,7 @@ class RecordRequest(TypedDict):
 class CommitRequest(TypedDict):
     """`commit`'s request: everything one command changes, to store all together or not at all."""
     writes: List[WriteRequest]
+    counters: List[CounterDelta]
     events: List[str]
     idempotency: Optional[RecordRequest]
 
@@ -638,6 +650,11 @@ class Conditions(TypedDict, total=False):
     min_quantity: Optional[int]
     customer_groups: List[str]
     first_order_only: bool
+
+
+class CountersRequest(TypedDict):
+    """`counters`' request."""
+    names: List[str]
 
 
 class DomainEvent(TypedDict):

@@ -62,16 +62,16 @@ impl Engine {
         order: &Order,
     ) -> Result<()> {
         for applied in &order.pricing.promotions {
-            let key = DocKey::new(DocKind::PromotionUsage, &*applied.promotion_id);
-            let Some(Document::PromotionUsage(usage)) = tx.load(key.clone())? else {
-                continue; // no limits: nothing was counted
-            };
-            let mut usage = usage.clone();
-            usage.total = usage.total.saturating_sub(1);
-            if let Some(uses) = usage.by_customer.get_mut(order.customer_id.as_str()) {
-                *uses = uses.saturating_sub(1);
+            let id = &*applied.promotion_id;
+            for name in [
+                counter_name("promotion_uses", &[id]),
+                counter_name("promotion_customer_uses", &[id, &order.customer_id]),
+            ] {
+                // Nothing counted (a promotion without limits): nothing to give back.
+                if tx.counter(&name)? > 0 {
+                    tx.change_counter(&name, -1, Some(0), None);
+                }
             }
-            tx.put(key, Document::PromotionUsage(usage));
         }
         Ok(())
     }
@@ -93,7 +93,7 @@ impl Engine {
                         quantity: released,
                     }
                 });
-                tx.put_stock(item);
+                tx.put_stock(item, Some(order));
             }
             order.allocations[a].quantity = allocation.shipped;
         }

@@ -221,7 +221,7 @@ fn take_from_stock(
                 quantity: take,
             }
         });
-        tx.put_stock(item);
+        tx.put_stock(item, Some(order));
         order.allocations[a].shipped += take;
         left -= take;
     }

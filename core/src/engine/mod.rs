@@ -1,8 +1,9 @@
 //! The engine: an application service over injected storage, gateways, clock and ids.
 //!
 //! Each command loads what it needs, decides, and hands the store **one** change set (new
-//! document versions guarded by the versions read, outbox events, the idempotency record). On a
-//! `version_conflict` the command is decided again from fresh data, a bounded number of times.
+//! document versions guarded by the versions read, counter deltas guarded by bounds, outbox
+//! events, the idempotency record). On a `version_conflict` the command is decided again from
+//! fresh data, a bounded number of times.
 //! Gateway calls made while deciding carry provider idempotency keys derived from the operation,
 //! so deciding again never moves money twice.
 
@@ -23,7 +24,7 @@ use crate::command::*;
 use crate::error::{Error, Result};
 use crate::event::{DomainEvent, EventPayload};
 use crate::ids::{IdGen, SequentialIds};
-use crate::inventory::{Demand, StockItem, allocate};
+use crate::inventory::{Demand, StockItem, StockSettings, allocate, low_stock_band};
 use crate::money::amount_serde;
 use crate::order::{Order, OrderAction, OrderFlow, OrderLine, OrderState, Transition};
 use crate::payment::{
@@ -40,8 +41,8 @@ use crate::shipping::{
 };
 use crate::state_machine::StateMachine;
 use crate::store::{
-    ChangeSet, CheckoutAttempt, CustomerRecord, DocKey, DocKind, Document, IdempotencyRecord,
-    MemoryStore, PromotionUsage, Store, Write,
+    ChangeSet, CheckoutAttempt, CounterDelta, CustomerRecord, DocKey, DocKind, Document,
+    IdempotencyRecord, MemoryStore, Store, Write, counter_name,
 };
 use crate::tax::{TaxProvider, TaxTable};
 

@@ -49,10 +49,10 @@ pub(super) fn place_order(
             Payment::awaiting(&ids.payment, payment.method, payment.capture, total, tx.now);
         order.payments.push(awaiting);
     }
-    stock.reserve(tx, &order, &engine.config.locations);
+    stock.reserve(tx, &mut order, &engine.config.locations);
     engine.after_payment(tx, &mut order, flow);
     engine.schedule(&mut order, flow);
-    count_uses(tx, &order, usages, customer);
+    count_uses(tx, &order, &usages, customer);
     Ok(tx.put_order(order))
 }
 
@@ -145,33 +145,49 @@ fn customer_record(tx: &mut UnitOfWork<'_>, customer_id: &str) -> Result<Custome
     )
 }
 
-/// Usage counts of the promotions with limits this cart may use, read in this change set (so
-/// that racing checkouts cannot both take the last use) and put into `context`.
+/// A limited promotion's usage counters and limits.
+struct LimitedUse {
+    promotion_id: String,
+    /// `promotion_uses/<id>`, bounded by the promotion's usage limit.
+    total: SmolStr,
+    usage_limit: Option<u64>,
+    /// `promotion_customer_uses/<id>/<customer>`, bounded by its per-customer limit.
+    by_customer: SmolStr,
+    usage_limit_per_customer: Option<u64>,
+}
+
+/// The usage counters of the promotions with limits this cart may use, read in this change set
+/// (a new use is counted within the limits, so racing checkouts cannot both take the last use)
+/// and put into `context`.
 fn promotion_usages(
     engine: &Engine,
     tx: &mut UnitOfWork<'_>,
     cart: &Cart,
     customer_id: &str,
     context: &mut PricingContext,
-) -> Result<Vec<PromotionUsage>> {
-    let limited = engine.pricer.limited_promotions(cart);
-    let mut usages = Vec::with_capacity(limited.len());
-    for id in &limited {
-        let usage = match tx.load(DocKey::new(DocKind::PromotionUsage, id.as_str()))? {
-            Some(Document::PromotionUsage(u)) => u.clone(),
-            _ => PromotionUsage {
-                promotion_id: id.clone(),
-                ..PromotionUsage::default()
-            },
+) -> Result<Vec<LimitedUse>> {
+    let limited: Vec<LimitedUse> = (engine.pricer.limited_promotions(cart).into_iter())
+        .map(|p| LimitedUse {
+            promotion_id: p.id.clone(),
+            total: counter_name("promotion_uses", &[&p.id]),
+            usage_limit: p.usage_limit,
+            by_customer: counter_name("promotion_customer_uses", &[&p.id, customer_id]),
+            usage_limit_per_customer: p.usage_limit_per_customer,
+        })
+        .collect();
+    let names: Vec<SmolStr> = (limited.iter())
+        .flat_map(|l| [l.total.clone(), l.by_customer.clone()])
+        .collect();
+    tx.read_counters(&names)?;
+    for limits in &limited {
+        let uses = |count: i64| u64::try_from(count).unwrap_or(0);
+        let usage = Usage {
+            total: uses(tx.counter(&limits.total)?),
+            by_customer: uses(tx.counter(&limits.by_customer)?),
         };
-        let by_customer = usage.by_customer.get(customer_id).copied().unwrap_or(0);
-        let total = usage.total;
-        context
-            .usage
-            .insert(id.clone(), Usage { total, by_customer });
-        usages.push(usage);
+        context.usage.insert(limits.promotion_id.clone(), usage);
     }
-    Ok(usages)
+    Ok(limited)
 }
 
 /// Every coupon the customer entered applied, or `coupon_rejected` with the pricer's reason.
@@ -208,7 +224,7 @@ struct StockPlan<'c> {
 }
 
 impl<'c> StockPlan<'c> {
-    /// Each ordered sku's stock at every location, loaded once.
+    /// Each ordered sku's stock at every location, loaded once (the counters in one call).
     fn load(engine: &Engine, tx: &mut UnitOfWork<'_>, cart: &'c Cart) -> Result<Self> {
         let mut rows: HashMap<&str, usize, foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(cart.lines.len(), Default::default());
@@ -227,15 +243,18 @@ impl<'c> StockPlan<'c> {
             })
             .collect();
         let locations = &engine.config.locations;
-        let mut items = Vec::with_capacity(rows.len() * locations.len());
+        let mut wanted = Vec::with_capacity(rows.len() * locations.len());
         for demand in &demands {
             // A sku's first line: its row is the next one.
-            if demand.row * locations.len() == items.len() {
-                for location in locations {
-                    items.push((tx.stock(demand.sku, location)?, false));
-                }
+            if demand.row * locations.len() == wanted.len() {
+                wanted.extend(locations.iter().map(|l| (demand.sku, l.as_str())));
             }
         }
+        let items = tx
+            .stocks(&wanted)?
+            .into_iter()
+            .map(|s| (s, false))
+            .collect();
         Ok(StockPlan { demands, items })
     }
 
@@ -250,7 +269,8 @@ impl<'c> StockPlan<'c> {
 
     /// Reserves the order's allocations, with their events; each item is written once, with
     /// every reservation of this order (a sku may be on two lines).
-    fn reserve(mut self, tx: &mut UnitOfWork<'_>, order: &Order, locations: &[String]) {
+    fn reserve(mut self, tx: &mut UnitOfWork<'_>, order: &mut Order, locations: &[String]) {
+        let mut reservations = Vec::with_capacity(order.allocations.len());
         for allocation in &order.allocations {
             let (Some(demand), Some(location)) = (
                 self.demands.get(allocation.line),
@@ -263,36 +283,24 @@ impl<'c> StockPlan<'c> {
                 continue;
             };
             *reserved = true;
-            reserve_one(tx, item, order, allocation.quantity);
+            item.reserve(allocation.quantity);
+            reservations.push((at, allocation.quantity));
+        }
+        for (at, quantity) in reservations {
+            let item = &mut self.items[at].0;
+            tx.emit_stock(item, Some(order), |sku, location| {
+                EventPayload::StockReserved {
+                    sku,
+                    location,
+                    quantity,
+                }
+            });
         }
         for (item, reserved) in self.items {
             if reserved {
-                tx.put_stock(item);
+                tx.put_stock(item, Some(order));
             }
         }
-    }
-}
-
-/// `quantity` units of `item` held for `order`, and a `low_stock` event if that crossed the
-/// item's threshold.
-fn reserve_one(tx: &mut UnitOfWork<'_>, item: &mut Stocked, order: &Order, quantity: i64) {
-    let before = item.available();
-    item.reserve(quantity);
-    tx.emit_stock(item, Some(order), |sku, location| {
-        EventPayload::StockReserved {
-            sku,
-            location,
-            quantity,
-        }
-    });
-    if let Some(threshold) = item.crossed_low_stock(before) {
-        let available = item.available();
-        tx.emit_stock(item, Some(order), |sku, location| EventPayload::LowStock {
-            sku,
-            location,
-            available,
-            threshold,
-        });
     }
 }
 
@@ -354,27 +362,22 @@ fn new_order(
     order
 }
 
-/// The uses of the limited promotions the order applied, and the customer's order count,
-/// counted in the order's change set.
+/// The uses of the limited promotions the order applied (within their limits), and the
+/// customer's order count, counted in the order's change set.
 fn count_uses(
     tx: &mut UnitOfWork<'_>,
     order: &Order,
-    usages: Vec<PromotionUsage>,
+    usages: &[LimitedUse],
     customer: CustomerRecord,
 ) {
-    let applied = |usage: &PromotionUsage| {
+    let applied = |usage: &&LimitedUse| {
         (order.pricing.promotions.iter()).any(|p| *p.promotion_id == usage.promotion_id)
     };
-    for mut usage in usages.into_iter().filter(applied) {
-        usage.total += 1;
-        *usage
-            .by_customer
-            .entry(order.customer_id.to_string())
-            .or_insert(0) += 1;
-        tx.put(
-            DocKey::new(DocKind::PromotionUsage, usage.promotion_id.as_str()),
-            Document::PromotionUsage(usage),
-        );
+    let limit = |limit: Option<u64>| limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    for usage in usages.iter().filter(applied) {
+        tx.change_counter(&usage.total, 1, None, limit(usage.usage_limit));
+        let per_customer = limit(usage.usage_limit_per_customer);
+        tx.change_counter(&usage.by_customer, 1, None, per_customer);
     }
     tx.put(
         DocKey::new(DocKind::Customer, &*order.customer_id),

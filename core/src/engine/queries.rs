@@ -37,22 +37,7 @@ impl Engine {
                 }
                 Ok(QueryOutput::Orders(self.store.find_orders(&filter)?))
             }
-            Query::StockLevels { sku } => {
-                let mut items = Vec::new();
-                for location in &self.config.locations {
-                    match self
-                        .store
-                        .load(&DocKey::new(DocKind::Stock, StockItem::key(sku, location)))?
-                    {
-                        Some(crate::store::Versioned {
-                            value: Document::Stock(item),
-                            ..
-                        }) => items.push(item),
-                        _ => items.push(StockItem::new(sku, location)),
-                    }
-                }
-                Ok(QueryOutput::Stock(items))
-            }
+            Query::StockLevels { sku } => Ok(QueryOutput::Stock(self.stock_levels(sku)?)),
             Query::ListReturns { order_id } => Ok(QueryOutput::Returns(
                 Arc::unwrap_or_clone(self.get_order(actor, order_id)?).returns,
             )),
@@ -120,5 +105,41 @@ impl Engine {
                 OrderAction::CancelUnshipped => actor.require_staff(StaffDuty::Support, "").is_ok(),
             })
             .collect())
+    }
+
+    /// A sku's stock at every location: settings documents and counters (read in one call).
+    fn stock_levels(&self, sku: &str) -> Result<Vec<StockItem>> {
+        let keys: Vec<SmolStr> = (self.config.locations.iter())
+            .map(|location| StockItem::key(sku, location))
+            .collect();
+        let names: Vec<SmolStr> = (keys.iter())
+            .flat_map(|key| {
+                [
+                    StockItem::available_counter(key),
+                    StockItem::reserved_counter(key),
+                ]
+            })
+            .collect();
+        let counts = self.store.counters(&names)?;
+        let mut items = Vec::with_capacity(keys.len());
+        for ((key, location), counts) in keys
+            .iter()
+            .zip(&self.config.locations)
+            .zip(counts.chunks(2))
+        {
+            let settings = match self.store.load(&DocKey::new(DocKind::Stock, key.clone()))? {
+                Some(crate::store::Versioned {
+                    value: Document::Stock(settings),
+                    ..
+                }) => settings,
+                _ => StockSettings::new(sku, location),
+            };
+            let (available, reserved) = match counts {
+                [available, reserved] => (*available, *reserved),
+                _ => (0, 0),
+            };
+            items.push(StockItem::from_parts(settings, available, reserved));
+        }
+        Ok(items)
     }
 }

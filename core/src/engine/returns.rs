@@ -37,7 +37,7 @@ impl Engine {
                     quantity: take,
                 }
             });
-            tx.put_stock(stock);
+            tx.put_stock(stock, Some(order));
         }
         Ok(())
     }

@@ -23,7 +23,6 @@ impl Engine {
             ));
         }
         let mut item = tx.stock(sku, location)?;
-        let before = item.available();
         change(&mut item)?;
         if item.on_hand < 0 {
             return Err(Error::invalid("on_hand", "must not be negative"));
@@ -51,18 +50,7 @@ impl Engine {
                 on_hand,
             }
         });
-        if let Some(threshold) = item.crossed_low_stock(before) {
-            let available = item.available();
-            tx.emit_stock(&mut item, None, |sku, location| EventPayload::LowStock {
-                sku,
-                location,
-                available,
-                threshold,
-            });
-        }
-        let answer = item.item.clone();
-        tx.put_stock(item);
-        Ok(CommandOutput::Stock(answer))
+        Ok(CommandOutput::Stock(tx.put_stock(item, None)))
     }
 }
 

@@ -1,12 +1,25 @@
-//! The unit of work: the documents one command read and changed, turned into one change set.
+//! The unit of work: the documents and counters one command read and changed, turned into one
+//! change set.
 
 use super::*;
 
-/// A stock item being changed, with the place of its document in the command's list (found
-/// once per command and item: writing it back hashes nothing).
+/// A stock item being changed, with the place of its settings document in the command's list
+/// (found once per command and item: writing it back hashes nothing) and its counters' names.
 pub(super) struct Stocked {
     pub(super) at: usize,
     pub(super) item: StockItem,
+    available: SmolStr,
+    reserved: SmolStr,
+}
+
+/// A counter as a command sees it: the value read, its value in this command, and the bounds
+/// the stored value must keep after the change set (moved along with each later change).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CounterState {
+    read: i64,
+    current: i64,
+    min: Option<i64>,
+    max: Option<i64>,
 }
 
 impl std::ops::Deref for Stocked {
@@ -58,6 +71,8 @@ pub(super) struct UnitOfWork<'e> {
     /// the change set is made.
     pub(super) docs: Vec<(DocKey, Cached)>,
     pub(super) index: HashMap<DocKey, u32, foldhash::fast::RandomState>,
+    /// Every counter read or changed, by name.
+    pub(super) counters: HashMap<SmolStr, CounterState, foldhash::fast::RandomState>,
     pub(super) events: Vec<DomainEvent>,
     /// The command's answer when it is an error that still commits its changes (a declined
     /// payment is recorded on the order).
@@ -79,6 +94,7 @@ impl<'e> UnitOfWork<'e> {
             // Room for a 20-line order's documents: growing the table rehashes all of them.
             docs: Vec::with_capacity(32),
             index: HashMap::with_capacity_and_hasher(32, Default::default()),
+            counters: HashMap::default(),
             events: Vec::new(),
             refusal: None,
         }
@@ -161,22 +177,163 @@ impl<'e> UnitOfWork<'e> {
         order
     }
 
-    pub(super) fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
-        let at = self.slot(DocKey::new(DocKind::Stock, StockItem::key(sku, location)))?;
-        let item = match &self.docs[at].1.document {
-            Some(Document::Stock(item)) => {
-                item.check_stored()?;
-                item.clone()
-            }
-            _ => StockItem::new(sku, location),
-        };
-        Ok(Stocked { at, item })
+    /// Reads the counters this command has not read yet, in one call to the store.
+    pub(super) fn read_counters(&mut self, names: &[SmolStr]) -> Result<()> {
+        let missing: Vec<SmolStr> = (names.iter())
+            .filter(|name| !self.counters.contains_key(*name))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let values = self.engine.store.counters(&missing)?;
+        if values.len() != missing.len() {
+            return Err(Error::Provider {
+                component: "store".into(),
+                message: format!(
+                    "asked for {} counters, answered {}",
+                    missing.len(),
+                    values.len()
+                ),
+            });
+        }
+        for (name, value) in missing.into_iter().zip(values) {
+            let read = CounterState {
+                read: value,
+                current: value,
+                min: None,
+                max: None,
+            };
+            self.counters.insert(name, read);
+        }
+        Ok(())
     }
 
-    pub(super) fn put_stock(&mut self, stocked: Stocked) {
+    /// A counter's value in this command, read from the store on first use.
+    pub(super) fn counter(&mut self, name: &SmolStr) -> Result<i64> {
+        self.read_counters(std::slice::from_ref(name))?;
+        Ok(self.counters.get(name).map_or(0, |c| c.current))
+    }
+
+    /// Changes a counter read before by `delta`, its bounds moving with it; then bounds the
+    /// stored value at this point to `min..=max` (either may be open).
+    pub(super) fn change_counter(
+        &mut self,
+        name: &str,
+        delta: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) {
+        let Some(counter) = self.counters.get_mut(name) else {
+            return; // every caller reads the counter first
+        };
+        let shift = |bound: Option<i64>| bound.map(|b| b.saturating_add(delta));
+        counter.current = counter.current.saturating_add(delta);
+        counter.min = shift(counter.min).max(min);
+        counter.max = match (shift(counter.max), max) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The stock items of `items` (sku, location), their counters read in one call.
+    pub(super) fn stocks(&mut self, items: &[(&str, &str)]) -> Result<Vec<Stocked>> {
+        let mut names = Vec::with_capacity(items.len() * 2);
+        for (sku, location) in items {
+            let key = StockItem::key(sku, location);
+            names.push(StockItem::available_counter(&key));
+            names.push(StockItem::reserved_counter(&key));
+        }
+        self.read_counters(&names)?;
+        items
+            .iter()
+            .map(|(sku, location)| self.stock(sku, location))
+            .collect()
+    }
+
+    /// A stock item as this command sees it: its settings document and its two counters.
+    pub(super) fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
+        let key = StockItem::key(sku, location);
+        let (available, reserved) = (
+            StockItem::available_counter(&key),
+            StockItem::reserved_counter(&key),
+        );
+        self.read_counters(&[available.clone(), reserved.clone()])?;
+        let at = self.slot(DocKey::new(DocKind::Stock, key))?;
+        let settings = match &self.docs[at].1.document {
+            Some(Document::Stock(settings)) => settings.clone(),
+            _ => StockSettings::new(sku, location),
+        };
+        let count = |name: &SmolStr| self.counters.get(name).map_or(0, |c| c.current);
+        let item = StockItem::from_parts(settings, count(&available), count(&reserved));
+        item.check_stored()?;
+        Ok(Stocked {
+            at,
+            item,
+            available,
+            reserved,
+        })
+    }
+
+    /// Writes a changed stock item: its counts as counter deltas with the bounds that keep them
+    /// true when other commands change them at once, a `low_stock` event if available fell past
+    /// the threshold (of `order`'s stream, or the item's own), and its settings if they changed.
+    /// Answers the item as written.
+    pub(super) fn put_stock(
+        &mut self,
+        mut stocked: Stocked,
+        order: Option<&mut Order>,
+    ) -> StockItem {
+        let count = |name: &SmolStr| self.counters.get(name).map_or(0, |c| c.current);
+        let (available_before, reserved_before) =
+            (count(&stocked.available), count(&stocked.reserved));
+        let item = &stocked.item;
+        let (fall, reserved_change) = (
+            available_before - item.available(),
+            item.reserved - reserved_before,
+        );
+        let on_hand_fell = item.on_hand < available_before + reserved_before;
+        let mut available_min = (fall > 0 && !item.backorder).then_some(0);
+        let mut available_max = None;
+        let mut reserved_min = (reserved_change != 0).then_some(0);
+        if item.backorder && on_hand_fell {
+            // On hand = available + reserved stays ≥ 0 only if neither fell below these.
+            reserved_min = Some(item.reserved);
+            available_min = Some(-item.reserved);
+        }
+        let threshold = item.low_stock_threshold.filter(|_| fall > 0);
+        let band = threshold.map(|t| low_stock_band(t, available_before, item.available()));
+        if let Some(band) = band {
+            available_min = available_min.max(band.min);
+            available_max = band.max;
+        }
+        let (available, reserved) = (stocked.available.clone(), stocked.reserved.clone());
+        self.change_counter(&available, -fall, available_min, available_max);
+        self.change_counter(&reserved, reserved_change, reserved_min, None);
+        if let (Some(band), Some(threshold)) = (band, threshold) {
+            if band.crossed {
+                let available = stocked.item.available();
+                self.emit_stock(&mut stocked, order, |sku, location| {
+                    EventPayload::LowStock {
+                        sku,
+                        location,
+                        available,
+                        threshold,
+                    }
+                });
+            }
+        }
+        let settings = stocked.item.settings();
         let cached = &mut self.docs[stocked.at].1;
-        cached.document = Some(Document::Stock(stocked.item));
-        cached.dirty = true;
+        let stored = match &cached.document {
+            Some(Document::Stock(stored)) => *stored == settings,
+            _ => settings == StockSettings::new(&settings.sku, &settings.location),
+        };
+        if !stored {
+            cached.document = Some(Document::Stock(settings));
+            cached.dirty = true;
+        }
+        stocked.item
     }
 
     pub(super) fn event(
@@ -208,20 +365,27 @@ impl<'e> UnitOfWork<'e> {
         self.events.push(event);
     }
 
+    /// A stock event: of `order`'s stream when an order caused it (its reservations,
+    /// releases, shipments and returns: the item's own stream would need a write of its document
+    /// by every checkout, and checkouts of one sku would conflict again), else of the item's.
     pub(super) fn emit_stock(
         &mut self,
         stocked: &mut Stocked,
-        order: Option<&Order>,
+        order: Option<&mut Order>,
         payload: impl FnOnce(SmolStr, SmolStr) -> EventPayload,
     ) {
-        let Stocked { at, item } = stocked;
-        item.event_sequence += 1;
+        let Stocked { at, item, .. } = stocked;
         let payload = payload(item.sku.clone(), item.location.clone());
+        if let Some(order) = order {
+            self.emit_order(order, payload);
+            return;
+        }
+        item.event_sequence += 1;
         let event = self.event(
             // The document id is `sku@location` already.
             crate::ids::join(&["stock/", &self.docs[*at].0.id]),
             item.event_sequence,
-            order,
+            None,
             payload,
         );
         self.events.push(event);
@@ -246,8 +410,19 @@ impl<'e> UnitOfWork<'e> {
                 document: cached.document.take()?,
             })
         }));
+        let mut counters: Vec<CounterDelta> = (self.counters.into_iter())
+            .filter(|(_, c)| c.current != c.read || c.min.is_some() || c.max.is_some())
+            .map(|(name, c)| CounterDelta {
+                name,
+                delta: c.current - c.read,
+                min: c.min,
+                max: c.max,
+            })
+            .collect();
+        counters.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         ChangeSet {
             writes,
+            counters,
             events: self.events,
             idempotency: None,
         }

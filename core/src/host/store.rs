@@ -9,13 +9,18 @@
 //! | method | request | answer |
 //! |---|---|---|
 //! | `load` | [`LoadRequest`] `{"kind", "id"}` | `null` (no such document) or [`StoredDocument`] `{"version", "document"}` |
-//! | `commit` | [`CommitRequest`] `{"writes", "events", "idempotency"}` | `null` or `"ok"` (all stored), `"version_conflict"` (a write's `expected_version` is not the stored one — 0 for a document that must not exist yet), `"idempotency_conflict"` (the record's key exists); nothing is stored unless everything is |
+//! | `counters` | [`CountersRequest`] `{"names"}` | the counters' values in the order asked, `[5, 0]` (0 for a counter never changed) |
+//! | `commit` | [`CommitRequest`] `{"writes", "counters", "events", "idempotency"}` | `null` or `"ok"` (all stored), `"version_conflict"` (a write's `expected_version` is not the stored one — 0 for a document that must not exist yet — or a counter's new value is outside its `min`/`max`), `"idempotency_conflict"` (the record's key exists); nothing is stored unless everything is |
 //! | `find_orders` | [`FindOrdersRequest`] `{"customer_id", "state", "due_before", "after_created_at", "after_id", "limit"}` (`null`: no filter) | [`OrderPageAnswer`] `{"documents", "more"}`: order documents with `due_at <= due_before`, ordered by `(created_at, id)`, after the cursor, at most `limit`; `more` when others follow |
 //! | `idempotency` | [`IdempotencyRequest`] `{"key"}` | the record stored with `key`, or `null` |
 //! | `pending_events` | [`PendingEventsRequest`] `{"limit"}` | [`PendingEvent`]s `[{"position", "event"}]`: undelivered events, oldest first |
 //! | `mark_delivered` | [`MarkDeliveredRequest`] `{"positions"}` | `null` |
 //!
-//! A write is stored as version `expected_version + 1`. Events are numbered by the store from 1
+//! A write is stored as version `expected_version + 1`. A counter change adds `delta` to the
+//! counter (creating it at 0) and is refused unless the new value is within `min..=max` (`null`:
+//! open) — in SQL one `INSERT … ON CONFLICT (name) DO UPDATE SET value = value + delta
+//! RETURNING value` and a check of the value, inside the commit's transaction, which holds the
+//! counter's row until it ends. Events are numbered by the store from 1
 //! in commit order; positions are never reused. Python calls each method with the request's
 //! fields as keyword arguments, JavaScript with the request as one object (methods camelCased:
 //! `findOrders`, `pendingEvents`, `markDelivered`), C through one callback with the method's
@@ -27,9 +32,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{HostFunction, ask};
 use crate::error::{Error, Result};
+use smol_str::SmolStr;
+
 use crate::store::{
-    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
-    Versioned, Write,
+    ChangeSet, CounterDelta, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery,
+    OutboxEntry, Store, Versioned, Write,
 };
 
 /// A [`Store`] implemented by the host through [`HostFunction`] calls.
@@ -39,7 +46,7 @@ pub struct HostStore(pub Arc<dyn HostFunction>);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadRequest {
-    /// `"order"`, `"stock"`, `"promotion_usage"`, `"customer"` or `"checkout"`.
+    /// `"order"`, `"stock"`, `"customer"` or `"checkout"`.
     pub kind: String,
     /// The document's id within its kind.
     pub id: String,
@@ -62,6 +69,9 @@ pub struct CommitRequest {
     /// Document writes, in key order (kind, then id): a SQL store that locks rows in this order
     /// cannot deadlock against another process doing the same.
     pub writes: Vec<WriteRequest>,
+    /// Counter changes, one per counter, in name order (the same reason): add `delta`, and
+    /// refuse the commit unless the new value is within `min..=max`.
+    pub counters: Vec<CounterDelta>,
     /// Events to append to the outbox, as JSON text, in order.
     pub events: Vec<String>,
     /// The idempotency record to store under a new key, if the command had a key.
@@ -90,6 +100,14 @@ pub struct WriteRequest {
     pub due_at: Option<String>,
 }
 
+/// `counters`' request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CountersRequest {
+    /// The counters' names.
+    pub names: Vec<SmolStr>,
+}
+
 /// The idempotency record of a [`CommitRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -107,7 +125,8 @@ pub struct RecordRequest {
 pub enum CommitStatus {
     /// Everything was stored.
     Ok,
-    /// A write's expected version was not the stored one: nothing was stored.
+    /// A write's expected version was not the stored one, or a counter's new value was out of
+    /// its bounds: nothing was stored.
     VersionConflict,
     /// The idempotency key is stored already: nothing was stored.
     IdempotencyConflict,
@@ -222,6 +241,7 @@ impl CommitRequest {
                 .iter()
                 .map(WriteRequest::of)
                 .collect::<Result<_>>()?,
+            counters: changes.counters.clone(),
             events: changes.events.iter().map(text).collect::<Result<_>>()?,
             idempotency,
         })
@@ -267,6 +287,24 @@ impl Store for HostStore {
             version: stored.version,
             value: read(&stored.document, "document")?,
         }))
+    }
+
+    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
+        let request = CountersRequest {
+            names: names.to_vec(),
+        };
+        let values: Vec<i64> = self.ask("counters", &request)?;
+        if values.len() != names.len() {
+            return Err(Error::Provider {
+                component: "store".into(),
+                message: format!(
+                    "counters answered {} values for {} names",
+                    values.len(),
+                    names.len()
+                ),
+            });
+        }
+        Ok(values)
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<()> {

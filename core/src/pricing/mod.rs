@@ -142,17 +142,15 @@ impl Pricer {
         &self.config
     }
 
-    /// Ids of the promotions with usage limits that may apply to `cart`: the engine reads their
-    /// usage counts in the same change set that counts a new use.
-    pub fn limited_promotions(&self, cart: &Cart) -> Vec<String> {
+    /// The promotions with usage limits that may apply to `cart`: the engine reads their usage
+    /// counters and counts a new use in the same change set, within the limits.
+    pub fn limited_promotions(&self, cart: &Cart) -> Vec<&Promotion> {
         self.promotions
             .candidates(cart)
             .promotions
             .into_iter()
-            .filter(|p| {
-                p.promotion.usage_limit.is_some() || p.promotion.usage_limit_per_customer.is_some()
-            })
-            .map(|p| p.promotion.id.clone())
+            .map(|p| &p.promotion)
+            .filter(|p| p.usage_limit.is_some() || p.usage_limit_per_customer.is_some())
             .collect()
     }
 

@@ -263,6 +263,8 @@ pub struct FaultyStore {
     pub inner: Arc<MemoryStore>,
     script: std::sync::Mutex<std::collections::VecDeque<StoreFault>>,
     pub applied: std::sync::Mutex<Vec<Vec<ordercore::store::DocKey>>>,
+    /// The counter names of every change set applied, in their order.
+    pub counted: std::sync::Mutex<Vec<Vec<smol_str::SmolStr>>>,
     hook: std::sync::Mutex<Option<CommitHook>>,
 }
 
@@ -298,6 +300,10 @@ impl ordercore::store::Store for FaultyStore {
         self.inner.load(key)
     }
 
+    fn counters(&self, names: &[smol_str::SmolStr]) -> ordercore::Result<Vec<i64>> {
+        self.inner.counters(names)
+    }
+
     fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
         // Taken out while it runs: the hook may write to `inner` itself.
         let hook = self.hook.lock().unwrap().take();
@@ -313,6 +319,8 @@ impl ordercore::store::Store for FaultyStore {
         ) {
             let keys = changes.writes.iter().map(|w| w.key.clone()).collect();
             self.applied.lock().unwrap().push(keys);
+            let names = changes.counters.iter().map(|c| c.name.clone()).collect();
+            self.counted.lock().unwrap().push(names);
         }
         match fault {
             None | Some(StoreFault::Pass) => self.inner.commit(changes),

@@ -7,9 +7,9 @@ use std::sync::Mutex;
 
 use ordercore::host::HostFunction;
 use ordercore::host::store::{
-    CommitRequest, CommitStatus, FindOrdersRequest, IdempotencyRequest, LoadRequest,
-    MarkDeliveredRequest, OrderPageAnswer, PendingEvent, PendingEventsRequest, StoredDocument,
-    WriteRequest,
+    CommitRequest, CommitStatus, CountersRequest, FindOrdersRequest, IdempotencyRequest,
+    LoadRequest, MarkDeliveredRequest, OrderPageAnswer, PendingEvent, PendingEventsRequest,
+    StoredDocument, WriteRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 #[derive(Default)]
 struct Tables {
     documents: BTreeMap<(String, String), (u64, WriteRequest)>,
+    counters: HashMap<String, i64>,
     /// Events by position − 1, with whether they were delivered.
     events: Vec<(String, bool)>,
     records: HashMap<String, String>,
@@ -43,6 +44,18 @@ impl Tables {
         if stale {
             return CommitStatus::VersionConflict;
         }
+        let mut counted = Vec::with_capacity(request.counters.len());
+        for change in &request.counters {
+            let current = self
+                .counters
+                .get(change.name.as_str())
+                .copied()
+                .unwrap_or(0);
+            match change.apply(current) {
+                Some(value) => counted.push((change.name.to_string(), value)),
+                None => return CommitStatus::VersionConflict,
+            }
+        }
         if let Some(record) = &request.idempotency {
             if self.records.contains_key(&record.key) {
                 return CommitStatus::IdempotencyConflict;
@@ -50,6 +63,7 @@ impl Tables {
             self.records
                 .insert(record.key.clone(), record.record.clone());
         }
+        self.counters.extend(counted);
         for write in request.writes {
             let key = (write.kind.clone(), write.id.clone());
             self.documents
@@ -111,6 +125,16 @@ impl HostFunction for TextStore {
                             version: *version,
                             document: write.document.clone(),
                         }),
+                )
+            }
+            "counters" => {
+                let CountersRequest { names } = parse(request)?;
+                let value = |name: &smol_str::SmolStr| tables.counters.get(name.as_str());
+                answer(
+                    names
+                        .iter()
+                        .map(|n| value(n).copied().unwrap_or(0))
+                        .collect::<Vec<_>>(),
                 )
             }
             "commit" => answer(tables.commit(parse(request)?)),

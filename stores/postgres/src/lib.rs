@@ -1,5 +1,5 @@
-//! ordercore's [`Store`] on PostgreSQL (the `postgres` crate): versioned documents, the outbox
-//! and idempotency records, in the same tables as the Python and Node stores
+//! ordercore's [`Store`] on PostgreSQL (the `postgres` crate): versioned documents, counters,
+//! the outbox and idempotency records, in the same tables as the Python and Node stores
 //! (`ordercore.stores.sqlalchemy`, `ordercore/pg`), so processes in any of the three languages
 //! may share one database.
 //!
@@ -16,26 +16,35 @@
 //!
 //! A commit is one transaction: each write is guarded by the version it was read at (an insert
 //! for version 0, an `UPDATE … WHERE version = $expected` otherwise), so of two processes racing
-//! for the last units one commit wins and the other is a `version_conflict`, which the engine
-//! turns into a reload and a retry; the idempotency record's key is taken once; the events join
-//! the outbox in the same transaction. Connections are kept in a small pool of their own.
+//! for the same order one commit wins and the other is a `version_conflict`, which the engine
+//! turns into a reload and a retry; each counter change is one `INSERT … ON CONFLICT DO UPDATE
+//! … RETURNING value` checked against its bounds (checkouts of one sku never conflict; the last
+//! units go to one of them, and the others decide again: `insufficient_stock`); the idempotency
+//! record's key is taken once; the events join the outbox in the same transaction. Connections are kept in a small pool of their own.
 
 use std::sync::Mutex;
 
 use ordercore::store::{
-    ChangeSet, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry, Store,
-    Versioned, Write, order_cursor,
+    ChangeSet, CounterDelta, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery,
+    OutboxEntry, Store, Versioned, Write, order_cursor,
 };
 use ordercore::{Error, Result};
 pub use postgres::Config;
 use postgres::{Client, NoTls, Transaction};
+use smol_str::SmolStr;
 
 /// The migrations this crate ships, applied in order by [`PostgresStore::migrate`] and recorded
 /// in `ordercore_migrations` — the same files as the Node package's (CI checks they match).
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_counters",
+        include_str!("../migrations/0002_counters.sql"),
+    ),
+];
 
 /// A [`Store`] on one PostgreSQL database.
 pub struct PostgresStore {
@@ -165,7 +174,40 @@ fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
     Ok(rows.map_err(failed)? == 1)
 }
 
+/// One guarded counter change; `false` when the new value is outside its bounds (the row stays
+/// locked by the transaction, which the caller then rolls back).
+fn count(tx: &mut Transaction<'_>, change: &CounterDelta) -> Result<bool> {
+    let value: i64 = tx
+        .query_one(
+            "INSERT INTO counters (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value
+             RETURNING value",
+            &[&change.name.as_str(), &change.delta],
+        )
+        .map_err(failed)?
+        .get(0);
+    Ok(change.allows(value))
+}
+
 impl Store for PostgresStore {
+    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
+        let asked: Vec<&str> = names.iter().map(SmolStr::as_str).collect();
+        let rows = self.with(|client| {
+            client
+                .query(
+                    "SELECT name, value FROM counters WHERE name = ANY($1)",
+                    &[&asked],
+                )
+                .map_err(failed)
+        })?;
+        let values: std::collections::HashMap<&str, i64> =
+            rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+        Ok(asked
+            .iter()
+            .map(|name| values.get(name).copied().unwrap_or(0))
+            .collect())
+    }
+
     fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>> {
         let row = self.with(|client| {
             client
@@ -191,6 +233,13 @@ impl Store for PostgresStore {
                 if !write(&mut tx, w)? {
                     // Dropping the transaction rolls it back: nothing of this change set stays.
                     return Err(Error::VersionConflict { key: w.key.to_string() });
+                }
+            }
+            for change in &changes.counters {
+                if !count(&mut tx, change)? {
+                    return Err(Error::VersionConflict {
+                        key: format!("counter/{}", change.name),
+                    });
                 }
             }
             if let Some(record) = &changes.idempotency {

@@ -11,13 +11,19 @@ from typing import Any, List, Optional
 
 import asyncpg  # type: ignore[import-untyped]
 
-from ..types import OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from ..types import CounterDelta, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["AsyncpgStore"]
 
 
+def _within(change: CounterDelta, value: int) -> bool:
+    low, high = change["min"], change["max"]
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 class AsyncpgStore:
-    """Implements ``ordercore.aio.AsyncStore``: one transaction per commit, version-guarded writes."""
+    """Implements ``ordercore.aio.AsyncStore``: one transaction per commit, version-guarded writes,
+    counters changed by guarded deltas."""
 
     def __init__(self, pool: "asyncpg.Pool"):
         self.pool = pool
@@ -27,7 +33,13 @@ class AsyncpgStore:
         row = await self.pool.fetchrow("SELECT version, body FROM documents WHERE kind = $1 AND id = $2", kind, id)
         return {"version": int(row["version"]), "document": row["body"]} if row else None
 
-    async def commit(self, *, writes: List[WriteRequest], events: List[str],
+    async def counters(self, *, names: List[str]) -> List[int]:
+        """See :meth:`ordercore.Store.counters`."""
+        rows = await self.pool.fetch("SELECT name, value FROM counters WHERE name = ANY($1::text[])", names)
+        values = {r["name"]: int(r["value"]) for r in rows}
+        return [values.get(name, 0) for name in names]
+
+    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
                      idempotency: Optional[RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
         async with self.pool.acquire() as conn:
@@ -47,6 +59,14 @@ class AsyncpgStore:
                             "created_at = $6, due_at = $7 WHERE kind = $1 AND id = $2 AND version = $8",
                             w["kind"], w["id"], w["document"], *index, w["expected_version"])
                     if not status.endswith(" 1"):
+                        await transaction.rollback()
+                        return "version_conflict"
+                for change in counters:
+                    value = await conn.fetchval(
+                        "INSERT INTO counters (name, value) VALUES ($1, $2) "
+                        "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value",
+                        change["name"], change["delta"])
+                    if not _within(change, int(value)):
                         await transaction.rollback()
                         return "version_conflict"
                 if idempotency is not None:

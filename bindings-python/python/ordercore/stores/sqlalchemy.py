@@ -1,13 +1,17 @@
-"""The ordercore ``Store`` protocol on SQLAlchemy 2.x: one table of versioned documents, an outbox
-and idempotency records. SQLite (a file several processes share) or PostgreSQL (psycopg).
+"""The ordercore ``Store`` protocol on SQLAlchemy 2.x: one table of versioned documents, one of
+counters, an outbox and idempotency records. SQLite (a file several processes share) or
+PostgreSQL (psycopg).
 
     engine = connect("postgresql://shop@db/shop")    # or "sqlite:///orders.db"
     migrate(engine)                                   # at deploy: creates or upgrades the tables
     shop = ordercore.Engine(config, store=SqlStore(engine))
 
 A commit applies all of its writes or none, in one transaction, and each write is guarded by the
-version it was read at: of two processes racing for the last units, one commit wins and the other
-answers ``version_conflict``, which the engine turns into a reload and a retry.
+version it was read at; counters (stock counts, coupon uses) change by deltas that must keep
+their bounds, one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` each: checkouts of one sku
+never conflict with each other, and of two racing for the last units one commits and the other
+answers ``version_conflict``, which the engine turns into a fresh decision
+(``insufficient_stock``).
 
 **Migrations** ship in the package (Alembic, ``ordercore/stores/migrations``): :func:`migrate`
 upgrades a database to the tables this version of the package uses, recording where it stands
@@ -21,12 +25,12 @@ from typing import Any, Dict, List, Optional
 
 from pathlib import Path
 
-from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, create_engine,
-                        event, insert, or_, select, update)
+from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, and_,
+                        create_engine, event, insert, or_, select, text, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..types import OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from ..types import CounterDelta, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["SqlStore", "connect", "migrate", "metadata"]
 
@@ -44,11 +48,19 @@ documents = Table(
     Column("created_at", String(40)),
     Column("due_at", String(40)),
 )
+counters = Table(
+    "counters", metadata,
+    Column("name", String(300), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
 outbox = Table(
     "outbox", metadata,
     Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("event", Text, nullable=False),
     Column("delivered", Boolean, nullable=False, default=False),
+    # The relay's scan for undelivered events reads only them, however long the outbox grows.
+    Index("outbox_pending", "position", sqlite_where=text("NOT delivered"),
+          postgresql_where=text("NOT delivered")),
 )
 idempotency_records = Table(
     "idempotency", metadata,
@@ -98,6 +110,17 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+# One statement per counter, the same in SQLite (3.35+) and PostgreSQL: the row is created at the
+# delta or incremented, and stays locked by this transaction until it ends.
+_ADD_TO_COUNTER = text("INSERT INTO counters (name, value) VALUES (:name, :delta) "
+                       "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value")
+
+
+def _within(change: CounterDelta, value: int) -> bool:
+    low, high = change["min"], change["max"]
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 class _Refused(Exception):
     def __init__(self, status: str):
         self.status = status
@@ -126,7 +149,14 @@ class SqlStore:
                                .where(documents.c.kind == kind, documents.c.id == id)).first()
         return {"version": int(row.version), "document": row.body} if row else None
 
-    def commit(self, *, writes: List[WriteRequest], events: List[str],
+    def counters(self, *, names: List[str]) -> List[int]:
+        """See :meth:`ordercore.Store.counters`."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(counters.c.name, counters.c.value).where(counters.c.name.in_(names)))
+            values = {row.name: int(row.value) for row in rows}
+        return [values.get(name, 0) for name in names]
+
+    def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
                idempotency: Optional[RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
         try:
@@ -149,6 +179,10 @@ class SqlStore:
                             .values(version=w["expected_version"] + 1, body=w["document"], **index))
                         if result.rowcount != 1:
                             raise _Refused("version_conflict")
+                for change in counters:
+                    value: int = conn.execute(_ADD_TO_COUNTER, {"name": change["name"], "delta": change["delta"]}).scalar_one()
+                    if not _within(change, int(value)):
+                        raise _Refused("version_conflict")
                 if idempotency is not None:
                     try:
                         with conn.begin_nested():
