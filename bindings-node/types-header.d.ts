@@ -609,7 +609,7 @@ export interface CommitRequest {
   /** Counter changes, one per counter, in name order (the same reason): add `delta`, and
    * refuse the commit unless the new value is within `min..=max`.
    */
-  counters: Array<CounterDelta>
+  counters: Array<CounterRequest>
   /** Events to append to the outbox, as JSON text, in order. */
   events: Array<string>
   /** The idempotency record to store under a new key, if the command had a key. */
@@ -635,18 +635,15 @@ export interface Conditions {
   first_order_only?: boolean
 }
 
-/** A change of a counter, applied only if the counter's new value stays within the bounds.
- * A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
- * set applies only if the counter is within them.
- */
-export interface CounterDelta {
+/** One counter change of a [`CommitRequest`]. */
+export interface CounterRequest {
   /** The counter's name (`available/<sku>@<location>`, `promotion_uses/<id>`, …). */
   name: string
-  /** Added to the counter. */
+  /** Added to the counter (created at 0). */
   delta: number
-  /** The new value must be at least this. */
+  /** The new value must be at least this (`null`: no minimum). */
   min: number | null
-  /** The new value must be at most this. */
+  /** The new value must be at most this (`null`: no maximum). */
   max: number | null
 }
 

@@ -1,11 +1,14 @@
--- wrk script for benches/http/run.sh, as the holder of TOKEN. With PATH_TO_GET: GET that path.
+-- wrk script for benches/http/run.sh. With PATH_TO_GET: GET that path as the holder of TOKEN.
 -- Otherwise: POST /api/orders for one unit of a sku drawn from SKUS (a comma-separated list: one
--- sku is the hot-item case, many the spread case), paid at once. done() prints one JSON line:
+-- sku is the hot-item case, many the spread case), paid at once, by a shopper drawn from
+-- SHOPPERS (tokens of customers `shopper-<i>`, in order). done() prints one JSON line:
 -- requests/s, latency percentiles (ms) and errors (non-2xx answers and socket errors).
 local token = os.getenv("TOKEN")
 local path = os.getenv("PATH_TO_GET")
 local skus = {}
 for sku in string.gmatch(os.getenv("SKUS") or "mug", "[^,]+") do skus[#skus + 1] = sku end
+local shoppers = {}
+for shopper in string.gmatch(os.getenv("SHOPPERS") or "", "[^,]+") do shoppers[#shoppers + 1] = shopper end
 local address = '{"name":"Ada","line1":"1 Main St","city":"SF","region":"CA","postal_code":"94103","country":"US"}'
 
 request = function()
@@ -13,10 +16,11 @@ request = function()
     return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
   end
   local sku = skus[math.random(#skus)]
-  local body = '{"customer_id":"alice","lines":[{"sku":"' .. sku .. '","quantity":1}],"shipping_address":' ..
-    address .. ',"payment":{"method":"card","capture":true}}'
+  local i = math.random(#shoppers)
+  local body = '{"customer_id":"shopper-' .. (i - 1) .. '","lines":[{"sku":"' .. sku .. '","quantity":1}],' ..
+    '"shipping_address":' .. address .. ',"payment":{"method":"card","capture":true}}'
   return wrk.format("POST", "/api/orders",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. shoppers[i]}, body)
 end
 
 done = function(summary, latency, requests)

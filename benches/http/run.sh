@@ -62,9 +62,10 @@ for database in sqlite postgres; do
   ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' "$env_file" | cut -d= -f2-)
   ORDER=$(grep '^ORDER=' "$env_file" | cut -d= -f2-)
   SPREAD=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
-  run "checkout, one hot sku, 1 client" 1 TOKEN="$TOKEN" SKUS=mug
-  run "checkout, one hot sku, 50 clients" 50 TOKEN="$TOKEN" SKUS=mug
-  run "checkout over 1,000 skus, 50 clients" 50 TOKEN="$TOKEN" SKUS="$SPREAD"
+  SHOPPERS=$(grep '^SHOPPERS=' "$env_file" | cut -d= -f2-)
+  run "checkout, one hot sku, 1 client" 1 SHOPPERS="$SHOPPERS" SKUS=mug
+  run "checkout, one hot sku, 50 clients" 50 SHOPPERS="$SHOPPERS" SKUS=mug
+  run "checkout over 1,000 skus, 50 clients" 50 SHOPPERS="$SHOPPERS" SKUS="$SPREAD"
   run "get order, 50 clients" 50 TOKEN="$TOKEN" PATH_TO_GET="/api/orders/$ORDER"
   run "list 100 of the orders, 50 clients" 50 TOKEN="$ADMIN_TOKEN" PATH_TO_GET="/api/orders?limit=100"
   stop_server

@@ -14,14 +14,14 @@ const engine = new ordercore.Engine(fixture.config)
 const admin = { type: 'staff', id: 'p', role: 'admin' }
 const customer = { type: 'customer', id: 'c1' }
 for (const sku of fixture.skus) await engine.execute(admin, { command: 'set_stock', sku, on_hand: 2 ** 52 })
-const place = { command: 'place_order', ...fixture.place }
+const place = fixture.place
 
 async function batch () {
   const start = process.hrtime.bigint()
   for (let i = 0; i < BATCH; i++) {
-    const order = (await engine.execute(customer, place)).value
-    await engine.execute(admin, { command: 'ship_order', order_id: order.id })
-    await engine.execute(admin, { command: 'deliver_order', order_id: order.id })
+    const order = await engine.placeOrder(customer, place)
+    await engine.shipOrder(admin, { order_id: order.id })
+    await engine.deliverOrder(admin, { order_id: order.id })
   }
   return Number(process.hrtime.bigint() - start) / 1e3 / BATCH
 }

@@ -4,14 +4,18 @@
 //! Documents cross as JSON text (`JSON.stringify` in, `JSON.parse` out: V8 does the object
 //! work, which beats walking objects through N-API), in exactly the shapes of the core, the
 //! shared test vectors and the other bindings. Numbers where amounts belong follow the core's
-//! exact-conversion rule (`numbers::amounts_from_doubles`). Engine calls run on libuv's
-//! worker pool and answer Promises, so a host store may itself be asynchronous (see `store`).
+//! exact-conversion rule (`numbers::amounts_from_doubles`). Engine calls answer Promises: with
+//! a JS store or provider they run on libuv's worker pool, so a host store may itself be
+//! asynchronous (see `store`); with built-in components only they run on the calling thread
+//! (see `Engine::inline`). An object answer of a per-command method is a document view
+//! (`document`): its fields are parsed when first read.
 //!
 //! The package's entry is `ordercore.js`: the loader napi-rs generates (`index.js`) plus the
 //! one class written in JS, `Quote` (see there why).
 
 mod bridge;
 pub mod contract;
+pub mod document;
 mod numbers;
 mod plugins;
 
@@ -21,6 +25,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
+use ordercore::command::{CommandOutput, QueryOutput};
 use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse};
 
 use crate::numbers::amounts_from_doubles;
@@ -40,21 +45,37 @@ fn take_host_exception() -> Option<napi::Error> {
     HOST_EXCEPTION.with(|slot| slot.borrow_mut().take())
 }
 
-/// What an engine call produced on the worker thread.
+/// What an engine call produced (on the worker thread, or inline).
 pub enum Outcome {
     /// The answer's JSON text (`None`: nothing to answer).
     Done(Option<String>),
+    /// An order kept native: the package's `documentView` makes a JS object whose fields are
+    /// parsed when first read.
+    Order(Arc<ordercore::order::Order>),
+    /// The answer's JSON text, as a JS string.
+    Text(String),
     /// A core error.
     Failed(ordercore::Error),
     /// A host plug-in's own exception, to be rethrown unchanged.
     Host(napi::Error),
 }
 
-fn settle(result: ordercore::Result<Option<String>>) -> Outcome {
+/// What an engine call answered.
+pub enum Answered {
+    /// JSON text (`None`: nothing to answer).
+    Text(Option<String>),
+    /// An order, kept native.
+    Order(Arc<ordercore::order::Order>),
+}
+
+fn settle(result: ordercore::Result<Answered>) -> Outcome {
     match result {
-        Ok(text) => {
+        Ok(answered) => {
             let _ = take_host_exception();
-            Outcome::Done(text)
+            match answered {
+                Answered::Text(text) => Outcome::Done(text),
+                Answered::Order(order) => Outcome::Order(order),
+            }
         }
         Err(error) => match take_host_exception() {
             Some(host) if error.code() == "provider_error" => Outcome::Host(host),
@@ -209,7 +230,7 @@ fn throw(env: &Env, error: ordercore::Error) -> napi::Error {
 }
 
 /// The work of one engine call: its answer's JSON text, if it has one.
-type Work = Box<dyn FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send>;
+type Work = Box<dyn FnOnce(&JsonEngine) -> ordercore::Result<Answered> + Send>;
 
 /// One engine call on the worker pool.
 pub struct EngineCall {
@@ -217,9 +238,17 @@ pub struct EngineCall {
     work: Option<Work>,
     /// Input that was already refused on the main thread.
     refused: Option<ordercore::Error>,
-    /// Resolve to the answer's `value` (the order, the stock item, …) instead of the whole
-    /// `{ type, value }` output.
-    value_only: bool,
+    /// How the answer's text reaches JS.
+    shape: Shape,
+}
+
+/// How an answer's JSON text reaches JS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Parsed whole (`JSON.parse`).
+    Parsed,
+    /// The text itself, for a host that sends it on.
+    Text,
 }
 
 impl<'task> ScopedTask<'task> for EngineCall {
@@ -227,11 +256,22 @@ impl<'task> ScopedTask<'task> for EngineCall {
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> Result<Outcome> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Outcome) -> Result<Unknown<'task>> {
+        answer(env, output)
+    }
+}
+
+impl EngineCall {
+    /// Runs the call (a panic is a `provider_error`, never a crash of the host process).
+    fn run(&mut self) -> Outcome {
         if let Some(error) = self.refused.take() {
-            return Ok(Outcome::Failed(error));
+            return Outcome::Failed(error);
         }
         let Some(work) = self.work.take() else {
-            return Ok(Outcome::Done(None));
+            return Outcome::Done(None);
         };
         let engine = &self.engine;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(engine)))
@@ -241,20 +281,29 @@ impl<'task> ScopedTask<'task> for EngineCall {
                     message: "internal error: the engine panicked".into(),
                 })
             });
-        Ok(settle(result))
-    }
-
-    fn resolve(&mut self, env: &'task Env, output: Outcome) -> Result<Unknown<'task>> {
-        match output {
-            Outcome::Done(Some(text)) if self.value_only => {
-                let answer = parse_json(env, &text)?;
-                Object::from_unknown(answer)?.get_named_property("value")
-            }
-            Outcome::Done(Some(text)) => parse_json(env, &text),
-            Outcome::Done(None) => ().into_unknown(env),
-            Outcome::Failed(error) => Err(core_error(env, &error)),
-            Outcome::Host(error) => Err(error),
+        match (settle(result), self.shape) {
+            (Outcome::Done(Some(text)), Shape::Text) => Outcome::Text(text),
+            (other, _) => other,
         }
+    }
+}
+
+/// An answer written as JSON text.
+fn answered_text(value: &impl serde::Serialize) -> ordercore::Result<Answered> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| ordercore::Error::invalid("output", e.to_string()))?;
+    Ok(Answered::Text(Some(text)))
+}
+
+/// The JS value of an outcome: the answer, or the error to reject with.
+fn answer(env: &Env, output: Outcome) -> Result<Unknown<'_>> {
+    match output {
+        Outcome::Order(order) => document::view(env, order),
+        Outcome::Text(text) => text.into_unknown(env),
+        Outcome::Done(Some(text)) => parse_json(env, &text),
+        Outcome::Done(None) => ().into_unknown(env),
+        Outcome::Failed(error) => Err(core_error(env, &error)),
+        Outcome::Host(error) => Err(error),
     }
 }
 
@@ -265,44 +314,62 @@ impl<'task> ScopedTask<'task> for EngineCall {
 #[napi]
 pub struct Engine {
     inner: Arc<JsonEngine>,
+    /// Every component is built in (no JS store, gateway, carrier or tax service): a call is
+    /// microseconds of computation that never waits, so it runs on the calling thread and
+    /// answers a settled Promise — a hop to the worker pool and back cost more than the call.
+    /// With a JS component the engine waits for it, so calls run on the worker pool.
+    inline: bool,
 }
 
+/// An engine call's Promise.
+type Answer<'e> = Result<PromiseRaw<'e, Unknown<'e>>>;
+
 impl Engine {
-    fn call(
+    fn call<'e>(
         &self,
+        env: &'e Env,
         work: impl FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send + 'static,
-    ) -> AsyncTask<EngineCall> {
-        self.task(Ok(Box::new(work)), false)
+    ) -> Answer<'e> {
+        let work: Work = Box::new(move |engine| work(engine).map(Answered::Text));
+        self.task(env, Ok(work), Shape::Parsed)
     }
 
-    fn task(&self, work: ordercore::Result<Work>, value_only: bool) -> AsyncTask<EngineCall> {
+    /// Runs `work` inline or on the worker pool (see `inline`), resolving to its answer.
+    fn task<'e>(&self, env: &'e Env, work: ordercore::Result<Work>, shape: Shape) -> Answer<'e> {
         let (work, refused) = match work {
             Ok(work) => (Some(work), None),
             Err(error) => (None, Some(error)),
         };
-        AsyncTask::new(EngineCall {
+        let mut call = EngineCall {
             engine: self.inner.clone(),
             work,
             refused,
-            value_only,
-        })
+            shape,
+        };
+        if !self.inline {
+            return Ok(env.spawn(call)?.promise_object());
+        }
+        match answer(env, call.run()) {
+            Ok(value) => PromiseRaw::resolve(env, value),
+            Err(error) => PromiseRaw::reject(env, error),
+        }
     }
 
-    fn refuse(&self, error: ordercore::Error) -> AsyncTask<EngineCall> {
-        self.task(Err(error), false)
+    fn refuse<'e>(&self, env: &'e Env, error: ordercore::Error) -> Answer<'e> {
+        self.task(env, Err(error), Shape::Parsed)
     }
 
     /// A command or query named `name` with the fields of `fields` (an object), resolving to
     /// the answer's value: what the per-command methods (`placeOrder`, `getOrder`, …) share.
-    fn named(
+    fn named<'e>(
         &self,
-        env: &Env,
+        env: &'e Env,
         kind: &'static str,
         name: &'static str,
         actor: Unknown,
         fields: Option<Unknown>,
         idempotency_key: Option<Unknown>,
-    ) -> AsyncTask<EngineCall> {
+    ) -> Answer<'e> {
         let prepared = (|| -> ordercore::Result<(String, String, Option<String>)> {
             let actor = document_text(env, actor, "actor")?;
             let fields = match present(fields) {
@@ -329,14 +396,24 @@ impl Engine {
         })();
         let work: ordercore::Result<Work> = match prepared {
             Ok((actor, document, key)) if kind == "command" => Ok(Box::new(move |engine| {
-                engine.execute(&actor, &document, key.as_deref()).map(Some)
+                match engine.execute_output(&actor, &document, key.as_deref())? {
+                    CommandOutput::Order(order) => Ok(Answered::Order(order)),
+                    CommandOutput::Stock(item) => answered_text(&item),
+                }
             })),
             Ok((actor, document, _)) => Ok(Box::new(move |engine| {
-                engine.query(&actor, &document).map(Some)
+                match engine.query_output(&actor, &document)? {
+                    QueryOutput::Order(order) => Ok(Answered::Order(order)),
+                    QueryOutput::Orders(page) => answered_text(&page),
+                    QueryOutput::Stock(items) => answered_text(&items),
+                    QueryOutput::Actions(actions) => answered_text(&actions),
+                    QueryOutput::Rates(rates) => answered_text(&rates),
+                    QueryOutput::Returns(returns) => answered_text(&returns),
+                }
             })),
             Err(error) => Err(error),
         };
-        self.task(work, true)
+        self.task(env, work, Shape::Parsed)
     }
 }
 
@@ -354,14 +431,14 @@ macro_rules! named_methods {
                     ts_args_type = $fields,
                     ts_return_type = $answer
                 )]
-                pub fn $method(
+                pub fn $method<'e>(
                     &self,
-                    env: Env,
+                    env: &'e Env,
                     actor: Unknown,
                     fields: Option<Unknown>,
                     idempotency_key: Option<Unknown>,
-                ) -> AsyncTask<EngineCall> {
-                    self.named(&env, $kind, $name, actor, fields, idempotency_key)
+                ) -> Answer<'e> {
+                    self.named(env, $kind, $name, actor, fields, idempotency_key)
                 }
             )*
         }
@@ -435,9 +512,14 @@ impl Engine {
             Some(hosts) => host_plugins(hosts).map_err(|e| throw(&env, e))?,
             None => Plugins::default(),
         };
+        let inline = plugins.store.is_none()
+            && plugins.gateway.is_none()
+            && plugins.carrier.is_none()
+            && plugins.tax.is_none();
         let inner = JsonEngine::from_config(parsed, plugins).map_err(|e| throw(&env, e))?;
         Ok(Engine {
             inner: Arc::new(inner),
+            inline,
         })
     }
 
@@ -449,25 +531,25 @@ impl Engine {
         ts_args_type = "actor: Actor, command: Command, idempotencyKey?: string",
         ts_return_type = "Promise<CommandOutput>"
     )]
-    pub fn execute(
+    pub fn execute<'e>(
         &self,
-        env: Env,
+        env: &'e Env,
         actor: Unknown,
         command: Unknown,
         idempotency_key: Option<Unknown>,
-    ) -> AsyncTask<EngineCall> {
-        let texts = document_text(&env, actor, "actor").and_then(|a| {
-            let command = document_text(&env, command, "command")?;
+    ) -> Answer<'e> {
+        let texts = document_text(env, actor, "actor").and_then(|a| {
+            let command = document_text(env, command, "command")?;
             let key = present(idempotency_key)
                 .map(|k| string_arg(k, "idempotencyKey"))
                 .transpose()?;
             Ok((a, command, key))
         });
         match texts {
-            Ok((actor, command, key)) => {
-                self.call(move |engine| engine.execute(&actor, &command, key.as_deref()).map(Some))
-            }
-            Err(error) => self.refuse(error),
+            Ok((actor, command, key)) => self.call(env, move |engine| {
+                engine.execute(&actor, &command, key.as_deref()).map(Some)
+            }),
+            Err(error) => self.refuse(env, error),
         }
     }
 
@@ -478,13 +560,63 @@ impl Engine {
         ts_args_type = "actor: Actor, query: Query",
         ts_return_type = "Promise<QueryOutput>"
     )]
-    pub fn query(&self, env: Env, actor: Unknown, query: Unknown) -> AsyncTask<EngineCall> {
-        let texts = document_text(&env, actor, "actor")
-            .and_then(|a| Ok((a, document_text(&env, query, "query")?)));
+    pub fn query<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
+        let texts = document_text(env, actor, "actor")
+            .and_then(|a| Ok((a, document_text(env, query, "query")?)));
         match texts {
-            Ok((actor, query)) => self.call(move |engine| engine.query(&actor, &query).map(Some)),
-            Err(error) => self.refuse(error),
+            Ok((actor, query)) => {
+                self.call(env, move |engine| engine.query(&actor, &query).map(Some))
+            }
+            Err(error) => self.refuse(env, error),
         }
+    }
+
+    /// Runs a command; resolves to its value alone (the order, the stock item) as the core's
+    /// JSON text — for a service that sends the answer on without building JS objects.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: Actor, command: Command, idempotencyKey?: string",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn execute_json<'e>(
+        &self,
+        env: &'e Env,
+        actor: Unknown,
+        command: Unknown,
+        idempotency_key: Option<Unknown>,
+    ) -> Answer<'e> {
+        let texts = document_text(env, actor, "actor").and_then(|a| {
+            let command = document_text(env, command, "command")?;
+            let key = present(idempotency_key)
+                .map(|k| string_arg(k, "idempotencyKey"))
+                .transpose()?;
+            Ok((a, command, key))
+        });
+        let work: ordercore::Result<Work> = texts.map(|(actor, command, key)| -> Work {
+            Box::new(move |engine| {
+                let text = engine.execute_value(&actor, &command, key.as_deref())?;
+                Ok(Answered::Text(Some(text)))
+            })
+        });
+        self.task(env, work, Shape::Text)
+    }
+
+    /// Answers a query's value alone (the order, the page, the list) as JSON text.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "actor: Actor, query: Query",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn query_json<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
+        let texts = document_text(env, actor, "actor")
+            .and_then(|a| Ok((a, document_text(env, query, "query")?)));
+        let work: ordercore::Result<Work> = texts.map(|(actor, query)| -> Work {
+            Box::new(move |engine| {
+                let text = engine.query_value(&actor, &query)?;
+                Ok(Answered::Text(Some(text)))
+            })
+        });
+        self.task(env, work, Shape::Text)
     }
 
     /// Runs the scheduler once (expire unpaid orders, advance scheduled ones); resolves to
@@ -494,14 +626,14 @@ impl Engine {
         ts_args_type = "actor?: Actor",
         ts_return_type = "Promise<TickReport>"
     )]
-    pub fn tick(&self, env: Env, actor: Option<Unknown>) -> AsyncTask<EngineCall> {
+    pub fn tick<'e>(&self, env: &'e Env, actor: Option<Unknown>) -> Answer<'e> {
         let actor = match actor {
-            Some(value) => document_text(&env, value, "actor"),
+            Some(value) => document_text(env, value, "actor"),
             None => Ok(r#"{"type":"system"}"#.to_string()),
         };
         match actor {
-            Ok(actor) => self.call(move |engine| engine.tick(&actor).map(Some)),
-            Err(error) => self.refuse(error),
+            Ok(actor) => self.call(env, move |engine| engine.tick(&actor).map(Some)),
+            Err(error) => self.refuse(env, error),
         }
     }
 
@@ -511,22 +643,19 @@ impl Engine {
         ts_args_type = "cart: Cart, context?: PricingContext",
         ts_return_type = "Promise<PriceBreakdown>"
     )]
-    pub fn price(
-        &self,
-        env: Env,
-        cart: Unknown,
-        context: Option<Unknown>,
-    ) -> AsyncTask<EngineCall> {
-        let texts = document_text(&env, cart, "cart").and_then(|c| {
+    pub fn price<'e>(&self, env: &'e Env, cart: Unknown, context: Option<Unknown>) -> Answer<'e> {
+        let texts = document_text(env, cart, "cart").and_then(|c| {
             let context = match context {
-                Some(value) => document_text(&env, value, "context")?,
+                Some(value) => document_text(env, value, "context")?,
                 None => "{}".to_string(),
             };
             Ok((c, context))
         });
         match texts {
-            Ok((cart, context)) => self.call(move |engine| engine.price(&cart, &context).map(Some)),
-            Err(error) => self.refuse(error),
+            Ok((cart, context)) => {
+                self.call(env, move |engine| engine.price(&cart, &context).map(Some))
+            }
+            Err(error) => self.refuse(env, error),
         }
     }
 
@@ -536,14 +665,14 @@ impl Engine {
         ts_args_type = "limit?: number",
         ts_return_type = "Promise<OutboxEntry[]>"
     )]
-    pub fn pending_events(&self, limit: Option<Unknown>) -> AsyncTask<EngineCall> {
+    pub fn pending_events<'e>(&self, env: &'e Env, limit: Option<Unknown>) -> Answer<'e> {
         let limit = match present(limit).map(|l| integer_arg(l, "limit")).transpose() {
             Ok(limit) => limit.unwrap_or(100),
-            Err(error) => return self.refuse(error),
+            Err(error) => return self.refuse(env, error),
         };
         match usize::try_from(limit) {
-            Ok(limit) => self.call(move |engine| engine.pending_events(limit).map(Some)),
-            Err(_) => self.refuse(invalid("limit", format!("{limit} is negative"))),
+            Ok(limit) => self.call(env, move |engine| engine.pending_events(limit).map(Some)),
+            Err(_) => self.refuse(env, invalid("limit", format!("{limit} is negative"))),
         }
     }
 
@@ -553,10 +682,12 @@ impl Engine {
         ts_args_type = "positions: number[]",
         ts_return_type = "Promise<void>"
     )]
-    pub fn mark_delivered(&self, env: Env, positions: Unknown) -> AsyncTask<EngineCall> {
-        match document_text(&env, positions, "positions") {
-            Ok(text) => self.call(move |engine| engine.mark_delivered(&text).map(|()| None)),
-            Err(error) => self.refuse(error),
+    pub fn mark_delivered<'e>(&self, env: &'e Env, positions: Unknown) -> Answer<'e> {
+        match document_text(env, positions, "positions") {
+            Ok(text) => self.call(env, move |engine| {
+                engine.mark_delivered(&text).map(|()| None)
+            }),
+            Err(error) => self.refuse(env, error),
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod convert;
 mod de;
+mod document;
 mod errors;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -130,6 +131,55 @@ impl Engine {
         self.run(py, |e| e.query(actor_json, query_json))
     }
 
+    /// A command's value alone (the order, the stock item) as JSON text.
+    #[pyo3(signature = (actor_json, command_json, idempotency_key=None))]
+    fn execute_value(
+        &self,
+        py: Python<'_>,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> PyResult<String> {
+        self.run(py, |e| {
+            e.execute_value(actor_json, command_json, idempotency_key)
+        })
+    }
+
+    /// A query's value alone as JSON text.
+    fn query_value(&self, py: Python<'_>, actor_json: &str, query_json: &str) -> PyResult<String> {
+        self.run(py, |e| e.query_value(actor_json, query_json))
+    }
+
+    /// A command's order as a `Document` that converts the fields read.
+    #[pyo3(signature = (actor_json, command_json, idempotency_key=None))]
+    fn execute_order(
+        &self,
+        py: Python<'_>,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> PyResult<document::Document> {
+        let order = self.run(py, |e| {
+            let output = e.execute_output(actor_json, command_json, idempotency_key)?;
+            output.into_order().ok_or_else(not_an_order)
+        })?;
+        Ok(document::Document::new(order))
+    }
+
+    /// A query's order (`get_order`) as a `Document`.
+    fn query_order(
+        &self,
+        py: Python<'_>,
+        actor_json: &str,
+        query_json: &str,
+    ) -> PyResult<document::Document> {
+        let order = self.run(py, |e| match e.query_output(actor_json, query_json)? {
+            ordercore::command::QueryOutput::Order(order) => Ok(order),
+            _ => Err(not_an_order()),
+        })?;
+        Ok(document::Document::new(order))
+    }
+
     fn tick(&self, py: Python<'_>, actor_json: &str) -> PyResult<String> {
         self.run(py, |e| e.tick(actor_json))
     }
@@ -161,6 +211,11 @@ impl Engine {
             .verify_webhook(secret, payload, timestamp, signature)
             .map_err(raise)
     }
+}
+
+/// The package asked for an order from a command or query that answers something else.
+fn not_an_order() -> ordercore::Error {
+    ordercore::Error::invalid("command", "answers no order")
 }
 
 /// `hex(HMAC-SHA256(secret, "{timestamp}.{payload}"))`, the signature `verify_webhook` expects.
@@ -271,6 +326,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_class::<Pricer>()?;
     m.add_class::<quote::Quote>()?;
+    m.add_class::<document::Document>()?;
     m.add_function(wrap_pyfunction!(price, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;

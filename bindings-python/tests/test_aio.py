@@ -8,7 +8,7 @@ import pytest
 
 import ordercore
 from ordercore.aio import AsyncEngine
-from ordercore.types import CounterDelta, OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
+from ordercore.types import CounterRequest, OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
@@ -34,7 +34,7 @@ class AsyncMemoryStore:
         await asyncio.sleep(0)
         return [self.counted.get(name, 0) for name in names]
 
-    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
+    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterRequest], events: List[str],
                      idempotency: Optional[RecordRequest]) -> Optional[str]:
         await asyncio.sleep(0)
         if self.fail_commit:
@@ -103,8 +103,8 @@ def test_async_engine_on_an_async_store_keeps_the_loop_free() -> None:
         results = await asyncio.gather(*(engine.place_order(ordercore.customer(f"c{i}"), order(f"c{i}"))
                                          for i in range(8)), return_exceptions=True)
         ticker.cancel()
-        placed = [r for r in results if isinstance(r, dict)]
-        refused = [r for r in results if not isinstance(r, dict)]
+        placed = [r for r in results if isinstance(r, ordercore.OrderView)]
+        refused = [r for r in results if not isinstance(r, ordercore.OrderView)]
         assert len(placed) == 5 and all(isinstance(e, ordercore.InsufficientStock) for e in refused)
         assert beats > 50, "the loop ran other work while the engine waited on the store"
         first = placed[0]

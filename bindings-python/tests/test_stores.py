@@ -71,3 +71,40 @@ def test_the_engine_runs_on_it(tmp_path):
     assert engine.place_order(customer, {"customer_id": "c1", "lines": [{"sku": "A", "quantity": 2}],
                                          "shipping_address": address, "payment": {"method": "card"}}, "k1") == order
     assert engine.list_orders(customer)["orders"] == [order]
+
+
+def test_processes_starting_together_migrate_one_at_a_time_on_postgresql() -> None:
+    import os
+    import threading
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        assert not os.environ.get("ORDERCORE_REQUIRE_POSTGRES"), "DATABASE_URL is not set"
+        return
+    admin = connect(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS migrate_race CASCADE; CREATE SCHEMA migrate_race")
+    admin.dispose()
+    # A lock wait longer than 20 s fails (without the migration lock, the racers wait on each
+    # other's tables for ever).
+    options = "?options=-csearch_path%3Dmigrate_race%20-clock_timeout%3D20s"
+    engines = [connect(url + options) for _ in range(4)]
+    failures = []
+
+    def start(engine: sqlalchemy.engine.Engine) -> None:
+        try:
+            migrate(engine)
+        except Exception as error:  # noqa: BLE001 — the test reports what a starting process hit
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with engines[0].connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert version == "0002"
+    for engine in engines:
+        engine.dispose()

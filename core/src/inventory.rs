@@ -106,16 +106,6 @@ impl StockItem {
         crate::ids::join(&[sku, "@", location])
     }
 
-    /// The name of the counter of available units (`available/<sku>@<location>`).
-    pub fn available_counter(key: &str) -> SmolStr {
-        crate::ids::join(&["available/", key])
-    }
-
-    /// The name of the counter of reserved units (`reserved/<sku>@<location>`).
-    pub fn reserved_counter(key: &str) -> SmolStr {
-        crate::ids::join(&["reserved/", key])
-    }
-
     /// A store fault unless the counts are ones the engine could have written: none negative,
     /// and, without backorder, no more reserved than on hand. A row edited by hand to
     /// `reserved = -9` would otherwise let more units sell than exist.

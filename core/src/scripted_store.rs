@@ -65,8 +65,8 @@ impl Store for ScriptedStore {
         self.inner.load(key)
     }
 
-    fn counters(&self, names: &[smol_str::SmolStr]) -> Result<Vec<i64>> {
-        self.inner.counters(names)
+    fn counters(&self, keys: &[crate::store::CounterKey]) -> Result<Vec<i64>> {
+        self.inner.counters(keys)
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<()> {

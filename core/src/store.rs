@@ -265,14 +265,152 @@ fn key_prefix(key: &DocKey) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// What a counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CounterKind {
+    /// Units of a stock item not held by orders (id `sku@location`).
+    Available,
+    /// Units of a stock item held by orders (id `sku@location`).
+    Reserved,
+    /// Uses of a promotion with a usage limit (id: the promotion, escaped).
+    PromotionUses,
+    /// One customer's uses of a promotion (id: `promotion/customer`, each escaped).
+    PromotionCustomerUses,
+}
+
+impl CounterKind {
+    /// The kind's name, the first part of a counter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CounterKind::Available => "available",
+            CounterKind::Reserved => "reserved",
+            CounterKind::PromotionUses => "promotion_uses",
+            CounterKind::PromotionCustomerUses => "promotion_customer_uses",
+        }
+    }
+
+    const ALL: [CounterKind; 4] = [
+        CounterKind::Available,
+        CounterKind::Reserved,
+        CounterKind::PromotionUses,
+        CounterKind::PromotionCustomerUses,
+    ];
+}
+
+/// Identifies a counter; its name (`available/SKU@main`, `promotion_uses/save5`) is what a
+/// host store keeps. Hashed like a [`DocKey`] (the kind, then the id): a command finds a stock
+/// item's counters from the item's own id, without building names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CounterKey {
+    /// What it counts.
+    pub kind: CounterKind,
+    /// Of what.
+    pub id: SmolStr,
+}
+
+impl CounterKey {
+    /// The available units of the stock item `sku@location` (its document id).
+    pub fn available(stock_id: impl Into<SmolStr>) -> Self {
+        CounterKey {
+            kind: CounterKind::Available,
+            id: stock_id.into(),
+        }
+    }
+
+    /// The reserved units of the stock item `sku@location` (its document id).
+    pub fn reserved(stock_id: impl Into<SmolStr>) -> Self {
+        CounterKey {
+            kind: CounterKind::Reserved,
+            id: stock_id.into(),
+        }
+    }
+
+    /// The uses of a promotion.
+    pub fn promotion_uses(promotion_id: &str) -> Self {
+        CounterKey {
+            kind: CounterKind::PromotionUses,
+            id: escaped(&[promotion_id]),
+        }
+    }
+
+    /// A customer's uses of a promotion.
+    pub fn promotion_customer_uses(promotion_id: &str, customer_id: &str) -> Self {
+        CounterKey {
+            kind: CounterKind::PromotionCustomerUses,
+            id: escaped(&[promotion_id, customer_id]),
+        }
+    }
+
+    /// The key of a counter's name, if it is one of the engine's.
+    pub fn parse(name: &str) -> Option<Self> {
+        let (kind, id) = name.split_once('/')?;
+        let kind = CounterKind::ALL.into_iter().find(|k| k.name() == kind)?;
+        Some(CounterKey {
+            kind,
+            id: id.into(),
+        })
+    }
+}
+
+/// `parts` joined by `/`, each with `%` and `/` escaped (`%25`, `%2F`), so that no two lists of
+/// parts give the same id.
+fn escaped(parts: &[&str]) -> SmolStr {
+    let mut id = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            id.push('/');
+        }
+        for c in part.chars() {
+            match c {
+                '%' => id.push_str("%25"),
+                '/' => id.push_str("%2F"),
+                c => id.push(c),
+            }
+        }
+    }
+    id.into()
+}
+
+impl Hash for CounterKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u8(self.kind as u8);
+        self.id.as_str().hash(state);
+    }
+}
+
+impl fmt::Display for CounterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind.name(), self.id)
+    }
+}
+
+impl Serialize for CounterKey {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CounterKey {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        CounterKey::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("{name:?} is not a counter's name")))
+    }
+}
+
 /// A change of a counter, applied only if the counter's new value stays within the bounds.
 /// A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
 /// set applies only if the counter is within them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CounterDelta {
-    /// The counter's name (`available/<sku>@<location>`, `promotion_uses/<id>`, …).
-    pub name: SmolStr,
+    /// The counter (serialized as its name, `available/<sku>@<location>`, …).
+    pub key: CounterKey,
     /// Added to the counter.
     pub delta: i64,
     /// The new value must be at least this.
@@ -284,7 +422,7 @@ pub struct CounterDelta {
 impl CounterDelta {
     /// Whether `value` (the counter's value after the delta) is within the bounds.
     pub fn allows(&self, value: i64) -> bool {
-        self.min.is_none_or(|min| value >= min) && self.max.is_none_or(|max| value <= max)
+        within(self.min, self.max, value)
     }
 
     /// The counter's value after the delta, if it stays within the bounds.
@@ -293,21 +431,9 @@ impl CounterDelta {
     }
 }
 
-/// The name of the counter `kind/<part>/<part>…`, each part with `%` and `/` escaped (`%25`,
-/// `%2F`), so that no two lists of parts name the same counter.
-pub fn counter_name(kind: &str, parts: &[&str]) -> SmolStr {
-    let mut name = String::from(kind);
-    for part in parts {
-        name.push('/');
-        for c in part.chars() {
-            match c {
-                '%' => name.push_str("%25"),
-                '/' => name.push_str("%2F"),
-                c => name.push(c),
-            }
-        }
-    }
-    name.into()
+/// Whether `value` is within `min..=max` (either open).
+pub fn within(min: Option<i64>, max: Option<i64>, value: i64) -> bool {
+    min.is_none_or(|min| value >= min) && max.is_none_or(|max| value <= max)
 }
 
 /// What the first execution of an idempotent command answered.
@@ -334,6 +460,7 @@ pub struct ChangeSet {
     /// Counter changes, one per counter, in name order (for the same reason); each must stay
     /// within its bounds, else nothing is stored (`version_conflict` naming the counter).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     pub counters: Vec<CounterDelta>,
     /// Events for the outbox.
     pub events: Vec<DomainEvent>,
@@ -406,7 +533,7 @@ pub trait Store: Send + Sync {
     /// The current version of a document.
     fn load(&self, key: &DocKey) -> Result<Option<Versioned<Document>>>;
     /// The values of counters, in the order asked (0 for a counter never changed).
-    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>>;
+    fn counters(&self, keys: &[CounterKey]) -> Result<Vec<i64>>;
     /// Applies `changes` atomically: every write's expected version must match and every
     /// counter's new value stay within its bounds (else `version_conflict` naming the key or
     /// counter) and the idempotency key must be new (else `idempotency_conflict`); then all
@@ -426,7 +553,7 @@ pub trait Store: Send + Sync {
 struct MemoryInner {
     /// foldhash instead of SipHash: a third of the time per lookup, still seeded per map.
     documents: HashMap<DocKey, Versioned<Document>, foldhash::fast::RandomState>,
-    counters: HashMap<SmolStr, i64, foldhash::fast::RandomState>,
+    counters: HashMap<CounterKey, i64, foldhash::fast::RandomState>,
     /// Orders by `(created_at, id)` for listing.
     order_index: BTreeMap<(DateTime<Utc>, SmolStr), ()>,
     /// The outbox from its oldest undelivered event on, each with whether it was delivered
@@ -481,11 +608,11 @@ impl Store for MemoryStore {
         Ok(self.read().documents.get(key).cloned())
     }
 
-    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
+    fn counters(&self, keys: &[CounterKey]) -> Result<Vec<i64>> {
         let inner = self.read();
-        Ok(names
+        Ok(keys
             .iter()
-            .map(|name| inner.counters.get(name).copied().unwrap_or(0))
+            .map(|key| inner.counters.get(key).copied().unwrap_or(0))
             .collect())
     }
 
@@ -501,11 +628,11 @@ impl Store for MemoryStore {
         }
         let mut counted = Vec::with_capacity(changes.counters.len());
         for change in &changes.counters {
-            let current = inner.counters.get(&change.name).copied().unwrap_or(0);
+            let current = inner.counters.get(&change.key).copied().unwrap_or(0);
             let value = change
                 .apply(current)
                 .ok_or_else(|| Error::VersionConflict {
-                    key: format!("counter/{}", change.name),
+                    key: format!("counter/{}", change.key),
                 })?;
             counted.push(value);
         }
@@ -533,7 +660,7 @@ impl Store for MemoryStore {
             );
         }
         for (change, value) in changes.counters.into_iter().zip(counted) {
-            inner.counters.insert(change.name, value);
+            inner.counters.insert(change.key, value);
         }
         inner
             .outbox
@@ -748,7 +875,7 @@ mod tests {
 
     fn counted(name: &str, delta: i64, min: Option<i64>, max: Option<i64>) -> CounterDelta {
         CounterDelta {
-            name: name.into(),
+            key: CounterKey::available(name),
             delta,
             min,
             max,
@@ -758,7 +885,7 @@ mod tests {
     #[test]
     fn counters_change_by_deltas_within_their_bounds_or_not_at_all() {
         let store = MemoryStore::new();
-        let names: Vec<SmolStr> = vec!["a".into(), "b".into()];
+        let names = [CounterKey::available("a"), CounterKey::available("b")];
         assert_eq!(store.counters(&names).ok(), Some(vec![0, 0]));
         let fill = ChangeSet {
             counters: vec![counted("a", 5, None, None), counted("b", 2, Some(0), None)],
@@ -777,7 +904,7 @@ mod tests {
         };
         let refused = store.commit(short).err();
         assert_eq!(refused.as_ref().map(Error::code), Some("version_conflict"));
-        assert!(refused.is_some_and(|e| e.to_string().contains("counter/b")));
+        assert!(refused.is_some_and(|e| e.to_string().contains("counter/available/b")));
         assert_eq!(store.counters(&names).ok(), Some(vec![5, 2]));
         assert_eq!(on_hand(&store, "x"), None);
         assert!(store.all_events().is_empty());
@@ -799,13 +926,20 @@ mod tests {
     }
 
     #[test]
-    fn counter_names_escape_their_parts() {
-        assert_eq!(counter_name("uses", &["a/b", "c"]), "uses/a%2Fb/c");
-        assert_ne!(
-            counter_name("uses", &["a/b", "c"]),
-            counter_name("uses", &["a", "b/c"])
+    fn counter_names_escape_their_parts_and_read_back() {
+        let name = |key: CounterKey| key.to_string();
+        let of = CounterKey::promotion_customer_uses;
+        assert_eq!(name(of("a/b", "c")), "promotion_customer_uses/a%2Fb/c");
+        assert_ne!(name(of("a/b", "c")), name(of("a", "b/c")));
+        assert_eq!(
+            name(CounterKey::promotion_uses("50%")),
+            "promotion_uses/50%25"
         );
-        assert_eq!(counter_name("uses", &["50%"]), "uses/50%25");
+        assert_eq!(name(CounterKey::available("A@main")), "available/A@main");
+        for key in [of("a/b", "c"), CounterKey::reserved("A@main")] {
+            assert_eq!(CounterKey::parse(&key.to_string()), Some(key));
+        }
+        assert_eq!(CounterKey::parse("nonsense/x"), None);
     }
 
     #[test]

@@ -23,7 +23,8 @@ use crate::event::{DomainEvent, EventPayload};
 use crate::inventory::{StockItem, StockSettings};
 use crate::order::{Order, OrderState};
 use crate::store::{
-    ChangeSet, CounterDelta, DocKey, DocKind, Document, IdempotencyRecord, OrderQuery, Store, Write,
+    ChangeSet, CounterDelta, CounterKey, DocKey, DocKind, Document, IdempotencyRecord, OrderQuery,
+    Store, Write,
 };
 
 type Checked = std::result::Result<(), String>;
@@ -51,9 +52,9 @@ fn stock(sku: &str, threshold: i64, expected_version: u64) -> Write {
     }
 }
 
-fn counter(name: &str, delta: i64, min: Option<i64>, max: Option<i64>) -> CounterDelta {
+fn counter(key: &CounterKey, delta: i64, min: Option<i64>, max: Option<i64>) -> CounterDelta {
     CounterDelta {
-        name: name.into(),
+        key: key.clone(),
         delta,
         min,
         max,
@@ -159,41 +160,46 @@ fn versions_and_atomicity(store: &dyn Store) -> Checked {
 }
 
 fn counters(store: &dyn Store) -> Checked {
-    let names = ["available/A@main".into(), "promotion_uses/x%2Fy".into()];
+    // `available/A@main` and `promotion_uses/x%2Fy`.
+    let (a, uses) = (
+        CounterKey::available("A@main"),
+        CounterKey::promotion_uses("x/y"),
+    );
+    let names = [a.clone(), uses.clone()];
     let values = |store: &dyn Store| call(store.counters(&names), "counters");
     rule(values(store)? == [0, 0], "a counter never changed is 0")?;
     let mut first = changes(vec![], &[], None);
     first.counters = vec![
-        counter("available/A@main", 5, Some(0), None),
-        counter("promotion_uses/x%2Fy", 2, None, Some(2)),
+        counter(&a, 5, Some(0), None),
+        counter(&uses, 2, None, Some(2)),
     ];
     call(store.commit(first), "counter deltas commit")?;
     rule(values(store)? == [5, 2], "deltas add to the counters")?;
     // One counter past its bound refuses everything: the other counter, a document, an event.
     let mut short = changes(vec![stock("D", 1, 0)], &[6], None);
     short.counters = vec![
-        counter("available/A@main", -6, Some(0), None),
-        counter("promotion_uses/x%2Fy", -1, None, None),
+        counter(&a, -6, Some(0), None),
+        counter(&uses, -1, None, None),
     ];
     rule(
         matches!(store.commit(short), Err(Error::VersionConflict { .. })),
         "a counter below its minimum is a conflict",
     )?;
     let mut over = changes(vec![], &[], None);
-    over.counters = vec![counter("promotion_uses/x%2Fy", 1, None, Some(2))];
+    over.counters = vec![counter(&uses, 1, None, Some(2))];
     rule(
         matches!(store.commit(over), Err(Error::VersionConflict { .. })),
         "a counter above its maximum is a conflict",
     )?;
     let mut guard = changes(vec![], &[], None);
-    guard.counters = vec![counter("available/A@main", 0, Some(6), None)];
+    guard.counters = vec![counter(&a, 0, Some(6), None)];
     rule(
         matches!(store.commit(guard), Err(Error::VersionConflict { .. })),
         "a delta of 0 is a guard",
     )?;
     // A stale write refuses the counters of its change set too.
     let mut stale = changes(vec![stock("A", 9, 1)], &[], None);
-    stale.counters = vec![counter("available/A@main", -1, Some(0), None)];
+    stale.counters = vec![counter(&a, -1, Some(0), None)];
     rule(
         matches!(store.commit(stale), Err(Error::VersionConflict { .. })),
         "a stale write beside counters is a conflict",
@@ -212,7 +218,7 @@ fn counters(store: &dyn Store) -> Checked {
         "a refused counter appends no event",
     )?;
     let mut exact = changes(vec![], &[], None);
-    exact.counters = vec![counter("available/A@main", -5, Some(0), Some(0))];
+    exact.counters = vec![counter(&a, -5, Some(0), Some(0))];
     call(store.commit(exact), "a delta landing on its bounds commits")?;
     rule(values(store)? == [0, 2], "a counter can reach its bound")
 }

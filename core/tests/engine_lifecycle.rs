@@ -729,8 +729,8 @@ fn a_declined_payment_closes_the_order_and_gives_everything_back() {
     assert_eq!(orders[0].payments[0].state, PaymentState::Failed);
     assert_eq!(shop.level("A", "east"), (100, 0), "nothing reserved");
     let uses = |shop: &Shop| {
-        let name = ordercore::store::counter_name("promotion_uses", &["save5"]);
-        shop.store.counters(&[name]).unwrap()[0]
+        let key = ordercore::store::CounterKey::promotion_uses("save5");
+        shop.store.counters(&[key]).unwrap()[0]
     };
     assert_eq!(uses(&shop), 0, "coupon use given back");
     let names = shop.event_names();
@@ -1415,5 +1415,30 @@ fn configured_durations_beyond_a_century_are_refused_by_field() {
             (error.code(), error.field()),
             ("invalid_input", Some(field))
         );
+    }
+}
+
+#[test]
+fn an_orders_fields_picked_one_by_one_are_the_whole_document() {
+    let shop = shop();
+    shop.stock("A", "east", 10);
+    let order = shop
+        .engine
+        .place_order(&customer("c1"), place("c1", &[("A", 2)]), None)
+        .unwrap();
+    let whole = serde_json::to_value(&*order).unwrap();
+    let names = ordercore::json::field_names(&*order).unwrap();
+    // In the document's order: each name is written after the one before.
+    let text = serde_json::to_string(&*order).unwrap();
+    let mut from = 0;
+    for name in &names {
+        let at = text[from..].find(&format!("\"{name}\":"));
+        from += at.unwrap_or_else(|| panic!("{name} out of order")) + 1;
+    }
+    assert_eq!(names.len(), whole.as_object().unwrap().len());
+    for name in names {
+        let text = ordercore::json::field_json(&*order, name).unwrap().unwrap();
+        let picked: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(picked, whole[name], "{name}");
     }
 }

@@ -208,10 +208,10 @@ fn adjusting_stock_past_the_largest_count_is_refused() {
 /// Adds to the stored `reserved` counter of `A@east` behind the engine's back, as a hand edit
 /// of a database would.
 fn edit_reserved(shop: &Shop, delta: i64) {
-    let name = ordercore::inventory::StockItem::reserved_counter("A@east");
+    let key = ordercore::store::CounterKey::reserved("A@east");
     let changes = ChangeSet {
         counters: vec![ordercore::store::CounterDelta {
-            name,
+            key,
             delta,
             min: None,
             max: None,
@@ -522,8 +522,8 @@ fn cancelling_an_order_gives_its_coupon_use_back() {
     p.coupon_codes = vec!["SAVE5".into()];
     let uses = |shop: &Shop| {
         let names = [
-            ordercore::store::counter_name("promotion_uses", &["save5"]),
-            ordercore::store::counter_name("promotion_customer_uses", &["save5", "c1"]),
+            ordercore::store::CounterKey::promotion_uses("save5"),
+            ordercore::store::CounterKey::promotion_customer_uses("save5", "c1"),
         ];
         match shop.store.counters(&names).unwrap()[..] {
             [total, c1] => (total, Some(c1)),

@@ -676,10 +676,10 @@ impl Sim {
 
     /// (on hand, reserved) as stored: the item's two counters.
     fn level(&self, sku: &str, location: &str) -> (i64, i64) {
-        let key = ordercore::inventory::StockItem::key(sku, location);
+        let id = ordercore::inventory::StockItem::key(sku, location);
         let names = [
-            ordercore::inventory::StockItem::available_counter(&key),
-            ordercore::inventory::StockItem::reserved_counter(&key),
+            ordercore::store::CounterKey::available(id.clone()),
+            ordercore::store::CounterKey::reserved(id),
         ];
         match self.shop.store.counters(&names).unwrap()[..] {
             [available, reserved] => (available + reserved, reserved),

@@ -16,8 +16,8 @@ impl Store for OneByOne {
         self.0.load(key)
     }
 
-    fn counters(&self, names: &[smol_str::SmolStr]) -> ordercore::Result<Vec<i64>> {
-        self.0.counters(names)
+    fn counters(&self, keys: &[ordercore::store::CounterKey]) -> ordercore::Result<Vec<i64>> {
+        self.0.counters(keys)
     }
 
     fn commit(&self, mut changes: ChangeSet) -> ordercore::Result<()> {

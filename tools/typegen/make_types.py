@@ -273,9 +273,22 @@ class Python(Language):
         self.out += [f"# {line}".rstrip() for line in schema.get("description", "").strip().split("\n") if schema.get("description")]
         self.out += [f"{name} = {written}", "", ""]
 
+    def reader(self, name: str) -> None:
+        """`{name}Fields`: a read-only `Mapping` whose `[key]` has the type of `name`'s key — the
+        typing of views that convert a document as it is read (`ordercore.OrderView`)."""
+        fields = self.fields(self.model.defs[name], name, False, False)
+        self.out += [f"class {name}Fields(Mapping[str, Any]):",
+                     f'    """The keys of :class:`{name}` with their types, read from a view that converts on read."""',
+                     "", "    if TYPE_CHECKING:"]
+        for key, written, _, _ in fields:
+            self.out += ["        @overload", f"        def __getitem__(self, key: Literal[{json.dumps(key)}]) -> {written}: ...", ""]
+        self.out += ["        @overload", "        def __getitem__(self, key: str) -> Any: ...", "",
+                     "        def __getitem__(self, key: str) -> Any: ...", "", ""]
+
     def render(self) -> str:
         for name in sorted(self.model.defs):
             self.emit(name)
+        self.reader("Order")
         head = '''"""TypedDicts of ordercore's documents, generated from the Rust types (docs/schema/) by
 tools/typegen/make_types.py: do not edit. What goes in (commands, carts, configuration), what
 comes out (orders, breakdowns, events, errors), and what host components are asked and answer
@@ -286,7 +299,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict, Union, overload
 
 Amount = Decimal
 AmountInput = Union[Decimal, int, str]

@@ -16,14 +16,14 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
 from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
-                    CounterDelta, RecordRequest, WriteRequest, TickReport)
+                    CounterRequest, RecordRequest, WriteRequest, TickReport)
 
 __all__ = [
-    "Engine", "Pricer", "Quote", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
+    "Engine", "Pricer", "Quote", "OrderView", "Store", "types", "OrderPage", "PaymentGateway", "Carrier", "TaxProvider", "price_request", "sign_webhook", "customer", "staff", "SYSTEM", "ERROR_CLASSES",
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
@@ -260,6 +260,60 @@ class Quote(Mapping[str, Any]):
         return self._native.json()
 
 
+_ORDER_KEYS: List[str] = []
+
+
+def _order_keys(native: _native.Document) -> List[str]:
+    """The order's keys (the same for every order), read from the first one asked."""
+    if not _ORDER_KEYS:
+        _ORDER_KEYS.extend(native.keys())
+    return _ORDER_KEYS
+
+
+class OrderView(types.OrderFields):
+    """An order answered by the engine (:meth:`Engine.place_order`, :meth:`Engine.ship_order`,
+    :meth:`Engine.get_order`, …): a read-only mapping with the keys and values of the order
+    document (:class:`ordercore.types.Order`), kept as the core's JSON text and converted one
+    top-level field at a time, on first read, then kept. Building every object of a 20-line
+    order — hundreds of dicts and decimals — costs many times what the engine spent on
+    the command; most callers read the id and the state.
+
+    ``dict(view)`` or :meth:`to_dict` gives the plain dict; :meth:`json` the JSON text (amounts as
+    strings) without building Python objects — what an HTTP service sends on. Compares equal
+    to the same order as a dict. Not a ``dict``: ``json.dumps`` wants :meth:`to_dict` (or send
+    :meth:`json` as it is)."""
+
+    __slots__ = ("_native", "_read")
+
+    def __init__(self, native: _native.Document):
+        self._native = native
+        self._read: Dict[str, Any] = {}
+
+    if not TYPE_CHECKING:  # type checkers see the keys' types (`types.OrderFields`)
+        def __getitem__(self, key):
+            value = self._read.get(key, _UNREAD)
+            if value is _UNREAD:
+                value = self._read[key] = self._native.field(key)
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_order_keys(self._native))
+
+    def __len__(self) -> int:
+        return len(_order_keys(self._native))
+
+    def __repr__(self) -> str:
+        return f"OrderView(id={self.get('id')!r}, state={self.get('state')!r})"
+
+    def to_dict(self) -> "types.Order":
+        """The whole order as new plain objects (``Decimal`` amounts)."""
+        return cast(types.Order, _loads(self._native.json()))
+
+    def json(self) -> str:
+        """The whole order as JSON text, without building Python objects."""
+        return self._native.json()
+
+
 def sign_webhook(secret: str, payload: Union[str, bytes], timestamp: int) -> str:
     """The signature :meth:`Engine.verify_webhook` expects (for tests and internal senders)."""
     return _native.sign_webhook(_text(secret, "secret"), _text(payload, "payload"), _count(timestamp, "timestamp"))
@@ -289,7 +343,7 @@ class Store(Protocol):
     def counters(self, *, names: List[str]) -> List[int]:
         """The counters' values in the order asked (0 for a counter never changed)."""
 
-    def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
+    def commit(self, *, writes: List[WriteRequest], counters: List[CounterRequest], events: List[str],
                idempotency: Optional[RecordRequest]) -> Optional[str]:
         """Apply everything in one transaction, or nothing. Store each write as version
         ``expected_version + 1`` (``expected_version`` 0: it must not exist yet), add each
@@ -414,6 +468,16 @@ class Engine:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
         return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
 
+    def execute_json(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> str:
+        """Runs a command; returns its value alone (the order, the stock item) as the core's
+        JSON text (amounts as strings) — for a service that sends the answer on as it is,
+        without building Python objects."""
+        return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
+
+    def query_json(self, actor: Actor, query: Mapping[str, Any]) -> str:
+        """Answers a query's value alone (the order, the page, the list) as JSON text."""
+        return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
+
     def tick(self, actor: Actor = SYSTEM) -> TickReport:
         """Runs the scheduler."""
         return cast(TickReport, _loads(self._native.tick(_dumps(actor, "actor"))))
@@ -444,58 +508,60 @@ class Engine:
 
     # Convenience wrappers over execute/query for the common commands.
     def place_order(self, actor: Actor, order: Union[PlaceOrderInput, Mapping[str, Any]],
-                    idempotency_key: Optional[str] = None) -> "types.Order":
+                    idempotency_key: Optional[str] = None) -> OrderView:
         """Places an order; returns the order."""
-        return cast(types.Order, self.execute(actor, {"command": "place_order", **order}, idempotency_key)["value"])
+        return self._order(actor, {"command": "place_order", **order}, idempotency_key)
 
-    def get_order(self, actor: Actor, order_id: str) -> "types.Order":
+    def get_order(self, actor: Actor, order_id: str) -> OrderView:
         """One order (another customer's order raises :class:`NotFound`)."""
-        return cast(types.Order, self.query(actor, {"query": "get_order", "order_id": order_id})["value"])
+        query = {"query": "get_order", "order_id": order_id}
+        return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
 
-    def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> "types.Order":
-        return cast(types.Order, self.execute(actor, {k: v for k, v in command.items() if v is not None},
-                                              idempotency_key)["value"])
+    def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> OrderView:
+        command = {k: v for k, v in command.items() if v is not None}
+        return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),
+                                                    _key(idempotency_key)))
 
     def pay_order(self, actor: Actor, order_id: str, method: types.PaymentMethod = "card", capture: bool = True,
-                  idempotency_key: Optional[str] = None) -> "types.Order":
+                  idempotency_key: Optional[str] = None) -> OrderView:
         """Pays what the order still owes: authorizes, and captures unless ``capture=False``."""
         return self._order(actor, {"command": "pay_order", "order_id": order_id, "method": method, "capture": capture},
                            idempotency_key)
 
     def capture_payment(self, actor: Actor, order_id: str, amount: Optional[Union[Decimal, int, str]] = None,
-                        idempotency_key: Optional[str] = None) -> "types.Order":
+                        idempotency_key: Optional[str] = None) -> OrderView:
         """Captures authorized money (all that is capturable without ``amount``)."""
         return self._order(actor, {"command": "capture_payment", "order_id": order_id, "amount": amount},
                            idempotency_key)
 
     def refund_payment(self, actor: Actor, order_id: str, amount: Optional[Union[Decimal, int, str]] = None,
-                       reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> "types.Order":
+                       reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> OrderView:
         """Refunds captured money (all that is refundable without ``amount``)."""
         return self._order(actor, {"command": "refund_payment", "order_id": order_id, "amount": amount,
                                    "reason": reason}, idempotency_key)
 
-    def process_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> "types.Order":
+    def process_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> OrderView:
         """Starts preparing the order (flows with a processing step)."""
         return self._order(actor, {"command": "process_order", "order_id": order_id}, idempotency_key)
 
     def ship_order(self, actor: Actor, order_id: str, lines: Optional[Sequence[Mapping[str, int]]] = None,
-                   idempotency_key: Optional[str] = None) -> "types.Order":
+                   idempotency_key: Optional[str] = None) -> OrderView:
         """Ships ``lines`` (``[{"line": 0, "quantity": 1}]``), or every remaining unit."""
         return self._order(actor, {"command": "ship_order", "order_id": order_id,
                                    "lines": None if lines is None else list(lines)}, idempotency_key)
 
-    def deliver_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> "types.Order":
+    def deliver_order(self, actor: Actor, order_id: str, idempotency_key: Optional[str] = None) -> OrderView:
         """Marks every shipment delivered."""
         return self._order(actor, {"command": "deliver_order", "order_id": order_id}, idempotency_key)
 
     def cancel_order(self, actor: Actor, order_id: str, reason: Optional[str] = None,
-                     idempotency_key: Optional[str] = None) -> "types.Order":
+                     idempotency_key: Optional[str] = None) -> OrderView:
         """Cancels the order (releases stock, voids or refunds payments)."""
         return self._order(actor, {"command": "cancel_order", "order_id": order_id, "reason": reason},
                            idempotency_key)
 
     def cancel_unshipped(self, actor: Actor, order_id: str, reason: Optional[str] = None,
-                         idempotency_key: Optional[str] = None) -> "types.Order":
+                         idempotency_key: Optional[str] = None) -> OrderView:
         """Cancels what a partly shipped order has not shipped (support staff): releases its
         stock and refunds exactly what those units cost; the order is then shipped."""
         return self._order(actor, {"command": "cancel_unshipped", "order_id": order_id, "reason": reason},
@@ -503,7 +569,7 @@ class Engine:
 
     def payment_webhook(self, provider: str, event_id: str, reference: str,
                         outcome: Literal["succeeded", "failed"], reason: Optional[str] = None,
-                        order_id: Optional[str] = None) -> "types.Order":
+                        order_id: Optional[str] = None) -> OrderView:
         """A payment provider's asynchronous result (as the system actor; deduplicated by event id)."""
         return self._order(SYSTEM, {"command": "payment_webhook", "provider": provider, "event_id": event_id,
                                     "reference": reference, "outcome": outcome, "reason": reason,
@@ -511,20 +577,20 @@ class Engine:
 
     def tracking_update(self, event_id: str, tracking_number: str,
                         status: Literal["shipped", "in_transit", "delivered", "exception"],
-                        order_id: Optional[str] = None) -> "types.Order":
+                        order_id: Optional[str] = None) -> OrderView:
         """A carrier's tracking update (as the system actor; deduplicated, never regressing)."""
         return self._order(SYSTEM, {"command": "tracking_update", "event_id": event_id,
                                     "tracking_number": tracking_number, "status": status, "order_id": order_id}, None)
 
     def request_return(self, actor: Actor, order_id: str, lines: Sequence[Mapping[str, Any]],
-                       idempotency_key: Optional[str] = None) -> "types.Order":
+                       idempotency_key: Optional[str] = None) -> OrderView:
         """Asks to return delivered units (``[{"line": 0, "quantity": 1, "reason": "defective"}]``)."""
         return self._order(actor, {"command": "request_return", "order_id": order_id, "lines": list(lines)},
                            idempotency_key)
 
     def update_return(self, actor: Actor, order_id: str, return_id: str, action: types.ReturnAction,
                       received: Optional[Sequence[Mapping[str, Any]]] = None,
-                      idempotency_key: Optional[str] = None) -> "types.Order":
+                      idempotency_key: Optional[str] = None) -> OrderView:
         """Moves a return along: approve, reject, schedule_pickup, mark_in_transit, receive, process,
         refund, cancel."""
         return self._order(actor, {"command": "update_return", "order_id": order_id, "return_id": return_id,

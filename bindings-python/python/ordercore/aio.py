@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
-from . import SYSTEM, Actor, Carrier, Engine, Json, PaymentGateway, TaxProvider, types
+from . import SYSTEM, Actor, Carrier, Engine, Json, OrderView, PaymentGateway, TaxProvider, types
 
 __all__ = ["AsyncEngine", "AsyncStore"]
 
@@ -32,7 +32,7 @@ class AsyncStore(Protocol):
     async def counters(self, *, names: List[str]) -> List[int]:
         """See :meth:`ordercore.Store.counters`."""
 
-    async def commit(self, *, writes: List[types.WriteRequest], counters: List[types.CounterDelta],
+    async def commit(self, *, writes: List[types.WriteRequest], counters: List[types.CounterRequest],
                      events: List[str], idempotency: Optional[types.RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
 
@@ -132,11 +132,11 @@ class AsyncEngine:
         await self._run(self.engine.mark_delivered, positions)
 
     async def place_order(self, actor: Actor, order: Union[types.PlaceOrderInput, Mapping[str, Any]],
-                          idempotency_key: Optional[str] = None) -> types.Order:
+                          idempotency_key: Optional[str] = None) -> OrderView:
         """See :meth:`ordercore.Engine.place_order`."""
         return await self._run(self.engine.place_order, actor, order, idempotency_key)
 
-    async def get_order(self, actor: Actor, order_id: str) -> types.Order:
+    async def get_order(self, actor: Actor, order_id: str) -> OrderView:
         """See :meth:`ordercore.Engine.get_order`."""
         return await self._run(self.engine.get_order, actor, order_id)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict, Union, overload
 
 Amount = Decimal
 AmountInput = Union[Decimal, int, str]
@@ -613,11 +613,8 @@ class WriteRequest(TypedDict):
     due_at: Optional[str]
 
 
-class CounterDelta(TypedDict):
-    """A change of a counter, applied only if the counter's new value stays within the bounds.
-    A counter that was never changed is 0. A delta of 0 with bounds is a guard only: the change
-    set applies only if the counter is within them.
-    """
+class CounterRequest(TypedDict):
+    """One counter change of a [`CommitRequest`]."""
     name: str
     delta: int
     min: Optional[int]
@@ -633,7 +630,7 @@ class RecordRequest(TypedDict):
 class CommitRequest(TypedDict):
     """`commit`'s request: everything one command changes, to store all together or not at all."""
     writes: List[WriteRequest]
-    counters: List[CounterDelta]
+    counters: List[CounterRequest]
     events: List[str]
     idempotency: Optional[RecordRequest]
 
@@ -1327,6 +1324,82 @@ class TickReport(TypedDict):
     expired: List[str]
     advanced: List[str]
     failed: List[Tuple[str, str]]
+
+
+class OrderFields(Mapping[str, Any]):
+    """The keys of :class:`Order` with their types, read from a view that converts on read."""
+
+    if TYPE_CHECKING:
+        @overload
+        def __getitem__(self, key: Literal["id"]) -> str: ...
+
+        @overload
+        def __getitem__(self, key: Literal["customer_id"]) -> str: ...
+
+        @overload
+        def __getitem__(self, key: Literal["flow"]) -> str: ...
+
+        @overload
+        def __getitem__(self, key: Literal["state"]) -> OrderState: ...
+
+        @overload
+        def __getitem__(self, key: Literal["state_label"]) -> str: ...
+
+        @overload
+        def __getitem__(self, key: Literal["currency"]) -> str: ...
+
+        @overload
+        def __getitem__(self, key: Literal["lines"]) -> List[OrderLine]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["pricing"]) -> PriceBreakdown: ...
+
+        @overload
+        def __getitem__(self, key: Literal["shipping_address"]) -> Optional[Address]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["shipping_option"]) -> Optional[str]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["coupon_codes"]) -> List[str]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["allocations"]) -> List[Allocation]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["payments"]) -> List[Payment]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["shipments"]) -> List[Shipment]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["returns"]) -> List[ReturnRequest]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["history"]) -> List[Transition]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["created_at"]) -> Instant: ...
+
+        @overload
+        def __getitem__(self, key: Literal["updated_at"]) -> Instant: ...
+
+        @overload
+        def __getitem__(self, key: Literal["reservation_expires_at"]) -> Optional[Instant]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["due_at"]) -> Optional[Instant]: ...
+
+        @overload
+        def __getitem__(self, key: Literal["event_sequence"]) -> int: ...
+
+        @overload
+        def __getitem__(self, key: Literal["processed_webhooks"]) -> List[str]: ...
+
+        @overload
+        def __getitem__(self, key: str) -> Any: ...
+
+        def __getitem__(self, key: str) -> Any: ...
 
 
 # Kept for hosts that used these names.

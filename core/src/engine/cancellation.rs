@@ -63,13 +63,13 @@ impl Engine {
     ) -> Result<()> {
         for applied in &order.pricing.promotions {
             let id = &*applied.promotion_id;
-            for name in [
-                counter_name("promotion_uses", &[id]),
-                counter_name("promotion_customer_uses", &[id, &order.customer_id]),
+            for key in [
+                CounterKey::promotion_uses(id),
+                CounterKey::promotion_customer_uses(id, &order.customer_id),
             ] {
                 // Nothing counted (a promotion without limits): nothing to give back.
-                if tx.counter(&name)? > 0 {
-                    tx.change_counter(&name, -1, Some(0), None);
+                if tx.counter(&key)? > 0 {
+                    tx.change_counter(&key, -1, Some(0), None);
                 }
             }
         }

@@ -136,6 +136,9 @@ pub(super) fn ship_order(
         let capturable: Decimal = order.payments.iter().map(Payment::capturable).sum();
         engine.capture(tx, &mut order, to_capture.min(capturable))?;
     }
+    // Every stock item this shipment may take from, its counters read in one call.
+    let unshipped = (order.allocations.iter()).filter(|a| a.quantity > a.shipped);
+    tx.read_stock(unshipped.map(|a| StockItem::key(&a.sku, &a.location)))?;
     for &(line, quantity) in &wanted {
         take_from_stock(tx, &mut order, line, quantity)?;
         order.lines[line].shipped += quantity;

@@ -41,14 +41,15 @@ use crate::shipping::{
 };
 use crate::state_machine::StateMachine;
 use crate::store::{
-    ChangeSet, CheckoutAttempt, CounterDelta, CustomerRecord, DocKey, DocKind, Document,
-    IdempotencyRecord, MemoryStore, Store, Write, counter_name,
+    ChangeSet, CheckoutAttempt, CounterDelta, CounterKey, CustomerRecord, DocKey, DocKind,
+    Document, IdempotencyRecord, MemoryStore, Store, Write,
 };
 use crate::tax::{TaxProvider, TaxTable};
 
 mod cancellation;
 mod checkout;
 mod config;
+mod counters;
 mod fulfilment;
 mod guards;
 mod payments;
@@ -62,6 +63,7 @@ mod stock;
 mod unit_of_work;
 
 pub use config::{EngineBuilder, EngineConfig};
+use counters::Counters;
 use retry::*;
 pub use spec::{EngineSpec, Plugins};
 use unit_of_work::*;

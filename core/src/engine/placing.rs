@@ -149,10 +149,10 @@ fn customer_record(tx: &mut UnitOfWork<'_>, customer_id: &str) -> Result<Custome
 struct LimitedUse {
     promotion_id: String,
     /// `promotion_uses/<id>`, bounded by the promotion's usage limit.
-    total: SmolStr,
+    total: CounterKey,
     usage_limit: Option<u64>,
     /// `promotion_customer_uses/<id>/<customer>`, bounded by its per-customer limit.
-    by_customer: SmolStr,
+    by_customer: CounterKey,
     usage_limit_per_customer: Option<u64>,
 }
 
@@ -169,16 +169,16 @@ fn promotion_usages(
     let limited: Vec<LimitedUse> = (engine.pricer.limited_promotions(cart).into_iter())
         .map(|p| LimitedUse {
             promotion_id: p.id.clone(),
-            total: counter_name("promotion_uses", &[&p.id]),
+            total: CounterKey::promotion_uses(&p.id),
             usage_limit: p.usage_limit,
-            by_customer: counter_name("promotion_customer_uses", &[&p.id, customer_id]),
+            by_customer: CounterKey::promotion_customer_uses(&p.id, customer_id),
             usage_limit_per_customer: p.usage_limit_per_customer,
         })
         .collect();
-    let names: Vec<SmolStr> = (limited.iter())
+    let keys: Vec<CounterKey> = (limited.iter())
         .flat_map(|l| [l.total.clone(), l.by_customer.clone()])
         .collect();
-    tx.read_counters(&names)?;
+    tx.read_counters(&keys)?;
     for limits in &limited {
         let uses = |count: i64| u64::try_from(count).unwrap_or(0);
         let usage = Usage {

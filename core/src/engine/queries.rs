@@ -112,15 +112,15 @@ impl Engine {
         let keys: Vec<SmolStr> = (self.config.locations.iter())
             .map(|location| StockItem::key(sku, location))
             .collect();
-        let names: Vec<SmolStr> = (keys.iter())
-            .flat_map(|key| {
+        let counters: Vec<CounterKey> = (keys.iter())
+            .flat_map(|id| {
                 [
-                    StockItem::available_counter(key),
-                    StockItem::reserved_counter(key),
+                    CounterKey::available(id.clone()),
+                    CounterKey::reserved(id.clone()),
                 ]
             })
             .collect();
-        let counts = self.store.counters(&names)?;
+        let counts = self.store.counters(&counters)?;
         let mut items = Vec::with_capacity(keys.len());
         for ((key, location), counts) in keys
             .iter()

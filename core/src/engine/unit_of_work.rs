@@ -4,22 +4,12 @@
 use super::*;
 
 /// A stock item being changed, with the place of its settings document in the command's list
-/// (found once per command and item: writing it back hashes nothing) and its counters' names.
+/// and of its two counters (found once per command and item: writing it back hashes nothing).
 pub(super) struct Stocked {
     pub(super) at: usize,
     pub(super) item: StockItem,
-    available: SmolStr,
-    reserved: SmolStr,
-}
-
-/// A counter as a command sees it: the value read, its value in this command, and the bounds
-/// the stored value must keep after the change set (moved along with each later change).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct CounterState {
-    read: i64,
-    current: i64,
-    min: Option<i64>,
-    max: Option<i64>,
+    /// The places of its `available` and `reserved` counters.
+    counters: [usize; 2],
 }
 
 impl std::ops::Deref for Stocked {
@@ -55,6 +45,8 @@ pub(super) struct Cached {
     pub(super) document: Option<Document>,
     /// Whether the command wrote it.
     pub(super) dirty: bool,
+    /// A stock document's `available` and `reserved` counters, once read.
+    pub(super) counters: Option<[usize; 2]>,
 }
 
 /// The documents a command read and changed.
@@ -71,8 +63,8 @@ pub(super) struct UnitOfWork<'e> {
     /// the change set is made.
     pub(super) docs: Vec<(DocKey, Cached)>,
     pub(super) index: HashMap<DocKey, u32, foldhash::fast::RandomState>,
-    /// Every counter read or changed, by name.
-    pub(super) counters: HashMap<SmolStr, CounterState, foldhash::fast::RandomState>,
+    /// Every counter read or changed.
+    pub(super) counters: Counters,
     pub(super) events: Vec<DomainEvent>,
     /// The command's answer when it is an error that still commits its changes (a declined
     /// payment is recorded on the order).
@@ -94,7 +86,7 @@ impl<'e> UnitOfWork<'e> {
             // Room for a 20-line order's documents: growing the table rehashes all of them.
             docs: Vec::with_capacity(32),
             index: HashMap::with_capacity_and_hasher(32, Default::default()),
-            counters: HashMap::default(),
+            counters: Counters::default(),
             events: Vec::new(),
             refusal: None,
         }
@@ -110,11 +102,13 @@ impl<'e> UnitOfWork<'e> {
                         version: v.version,
                         document: Some(v.value),
                         dirty: false,
+                        counters: None,
                     },
                     None => Cached {
                         version: 0,
                         document: None,
                         dirty: false,
+                        counters: None,
                     },
                 };
                 remember(&mut self.docs, entry, cached)
@@ -140,6 +134,7 @@ impl<'e> UnitOfWork<'e> {
                     version: 0,
                     document: None,
                     dirty: false,
+                    counters: None,
                 };
                 remember(&mut self.docs, entry, absent)
             }
@@ -178,101 +173,84 @@ impl<'e> UnitOfWork<'e> {
     }
 
     /// Reads the counters this command has not read yet, in one call to the store.
-    pub(super) fn read_counters(&mut self, names: &[SmolStr]) -> Result<()> {
-        let missing: Vec<SmolStr> = (names.iter())
-            .filter(|name| !self.counters.contains_key(*name))
-            .cloned()
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let values = self.engine.store.counters(&missing)?;
-        if values.len() != missing.len() {
-            return Err(Error::Provider {
-                component: "store".into(),
-                message: format!(
-                    "asked for {} counters, answered {}",
-                    missing.len(),
-                    values.len()
-                ),
-            });
-        }
-        for (name, value) in missing.into_iter().zip(values) {
-            let read = CounterState {
-                read: value,
-                current: value,
-                min: None,
-                max: None,
-            };
-            self.counters.insert(name, read);
-        }
-        Ok(())
+    pub(super) fn read_counters(&mut self, keys: &[CounterKey]) -> Result<()> {
+        self.counters.read(&*self.engine.store, keys)
     }
 
     /// A counter's value in this command, read from the store on first use.
-    pub(super) fn counter(&mut self, name: &SmolStr) -> Result<i64> {
-        self.read_counters(std::slice::from_ref(name))?;
-        Ok(self.counters.get(name).map_or(0, |c| c.current))
+    pub(super) fn counter(&mut self, key: &CounterKey) -> Result<i64> {
+        self.read_counters(std::slice::from_ref(key))?;
+        Ok(self
+            .counters
+            .place(key)
+            .map_or(0, |at| self.counters.value(at)))
     }
 
     /// Changes a counter read before by `delta`, its bounds moving with it; then bounds the
     /// stored value at this point to `min..=max` (either may be open).
     pub(super) fn change_counter(
         &mut self,
-        name: &str,
+        key: &CounterKey,
         delta: i64,
         min: Option<i64>,
         max: Option<i64>,
     ) {
-        let Some(counter) = self.counters.get_mut(name) else {
-            return; // every caller reads the counter first
-        };
-        let shift = |bound: Option<i64>| bound.map(|b| b.saturating_add(delta));
-        counter.current = counter.current.saturating_add(delta);
-        counter.min = shift(counter.min).max(min);
-        counter.max = match (shift(counter.max), max) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        if let Some(at) = self.counters.place(key) {
+            self.counters.change(at, delta, min, max);
+        }
+    }
+
+    /// Reads the counters of the stock items `ids` (`sku@location`) in one call to the store.
+    pub(super) fn read_stock(&mut self, ids: impl Iterator<Item = SmolStr>) -> Result<()> {
+        let mut keys = Vec::with_capacity(ids.size_hint().0 * 2);
+        for id in ids {
+            keys.push(CounterKey::available(id.clone()));
+            keys.push(CounterKey::reserved(id));
+        }
+        self.read_counters(&keys)
     }
 
     /// The stock items of `items` (sku, location), their counters read in one call.
     pub(super) fn stocks(&mut self, items: &[(&str, &str)]) -> Result<Vec<Stocked>> {
-        let mut names = Vec::with_capacity(items.len() * 2);
-        for (sku, location) in items {
-            let key = StockItem::key(sku, location);
-            names.push(StockItem::available_counter(&key));
-            names.push(StockItem::reserved_counter(&key));
-        }
-        self.read_counters(&names)?;
-        items
-            .iter()
-            .map(|(sku, location)| self.stock(sku, location))
+        let ids: Vec<SmolStr> = (items.iter())
+            .map(|(sku, location)| StockItem::key(sku, location))
+            .collect();
+        self.read_stock(ids.iter().cloned())?;
+        (items.iter().zip(ids))
+            .map(|((sku, location), id)| self.stock_of(sku, location, id))
             .collect()
     }
 
     /// A stock item as this command sees it: its settings document and its two counters.
     pub(super) fn stock(&mut self, sku: &str, location: &str) -> Result<Stocked> {
-        let key = StockItem::key(sku, location);
-        let (available, reserved) = (
-            StockItem::available_counter(&key),
-            StockItem::reserved_counter(&key),
-        );
-        self.read_counters(&[available.clone(), reserved.clone()])?;
-        let at = self.slot(DocKey::new(DocKind::Stock, key))?;
+        self.stock_of(sku, location, StockItem::key(sku, location))
+    }
+
+    /// The stock item `id` (`sku@location`).
+    fn stock_of(&mut self, sku: &str, location: &str, id: SmolStr) -> Result<Stocked> {
+        let at = self.slot(DocKey::new(DocKind::Stock, id.clone()))?;
+        let counters = match self.docs[at].1.counters {
+            Some(counters) => counters,
+            None => {
+                let keys = [CounterKey::available(id.clone()), CounterKey::reserved(id)];
+                let mut places = keys.each_ref().map(|key| self.counters.place(key));
+                if places.contains(&None) {
+                    self.read_counters(&keys)?;
+                    places = keys.each_ref().map(|key| self.counters.place(key));
+                }
+                let counters = places.map(|at| at.unwrap_or(usize::MAX));
+                self.docs[at].1.counters = Some(counters);
+                counters
+            }
+        };
         let settings = match &self.docs[at].1.document {
             Some(Document::Stock(settings)) => settings.clone(),
             _ => StockSettings::new(sku, location),
         };
-        let count = |name: &SmolStr| self.counters.get(name).map_or(0, |c| c.current);
-        let item = StockItem::from_parts(settings, count(&available), count(&reserved));
+        let [available, reserved] = counters.map(|c| self.counters.value(c));
+        let item = StockItem::from_parts(settings, available, reserved);
         item.check_stored()?;
-        Ok(Stocked {
-            at,
-            item,
-            available,
-            reserved,
-        })
+        Ok(Stocked { at, item, counters })
     }
 
     /// Writes a changed stock item: its counts as counter deltas with the bounds that keep them
@@ -284,9 +262,11 @@ impl<'e> UnitOfWork<'e> {
         mut stocked: Stocked,
         order: Option<&mut Order>,
     ) -> StockItem {
-        let count = |name: &SmolStr| self.counters.get(name).map_or(0, |c| c.current);
-        let (available_before, reserved_before) =
-            (count(&stocked.available), count(&stocked.reserved));
+        let [available_at, reserved_at] = stocked.counters;
+        let (available_before, reserved_before) = (
+            self.counters.value(available_at),
+            self.counters.value(reserved_at),
+        );
         let item = &stocked.item;
         let (fall, reserved_change) = (
             available_before - item.available(),
@@ -307,9 +287,8 @@ impl<'e> UnitOfWork<'e> {
             available_min = available_min.max(band.min);
             available_max = band.max;
         }
-        let (available, reserved) = (stocked.available.clone(), stocked.reserved.clone());
-        self.change_counter(&available, -fall, available_min, available_max);
-        self.change_counter(&reserved, reserved_change, reserved_min, None);
+        (self.counters).change(available_at, -fall, available_min, available_max);
+        (self.counters).change(reserved_at, reserved_change, reserved_min, None);
         if let (Some(band), Some(threshold)) = (band, threshold) {
             if band.crossed {
                 let available = stocked.item.available();
@@ -410,19 +389,9 @@ impl<'e> UnitOfWork<'e> {
                 document: cached.document.take()?,
             })
         }));
-        let mut counters: Vec<CounterDelta> = (self.counters.into_iter())
-            .filter(|(_, c)| c.current != c.read || c.min.is_some() || c.max.is_some())
-            .map(|(name, c)| CounterDelta {
-                name,
-                delta: c.current - c.read,
-                min: c.min,
-                max: c.max,
-            })
-            .collect();
-        counters.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         ChangeSet {
             writes,
-            counters,
+            counters: self.counters.into_deltas(),
             events: self.events,
             idempotency: None,
         }

@@ -32,11 +32,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{HostFunction, ask};
 use crate::error::{Error, Result};
-use smol_str::SmolStr;
-
 use crate::store::{
-    ChangeSet, CounterDelta, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery,
-    OutboxEntry, Store, Versioned, Write,
+    ChangeSet, CounterKey, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry,
+    Store, Versioned, Write,
 };
 
 /// A [`Store`] implemented by the host through [`HostFunction`] calls.
@@ -71,7 +69,7 @@ pub struct CommitRequest {
     pub writes: Vec<WriteRequest>,
     /// Counter changes, one per counter, in name order (the same reason): add `delta`, and
     /// refuse the commit unless the new value is within `min..=max`.
-    pub counters: Vec<CounterDelta>,
+    pub counters: Vec<CounterRequest>,
     /// Events to append to the outbox, as JSON text, in order.
     pub events: Vec<String>,
     /// The idempotency record to store under a new key, if the command had a key.
@@ -105,7 +103,28 @@ pub struct WriteRequest {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CountersRequest {
     /// The counters' names.
-    pub names: Vec<SmolStr>,
+    pub names: Vec<String>,
+}
+
+/// One counter change of a [`CommitRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CounterRequest {
+    /// The counter's name (`available/<sku>@<location>`, `promotion_uses/<id>`, …).
+    pub name: String,
+    /// Added to the counter (created at 0).
+    pub delta: i64,
+    /// The new value must be at least this (`null`: no minimum).
+    pub min: Option<i64>,
+    /// The new value must be at most this (`null`: no maximum).
+    pub max: Option<i64>,
+}
+
+impl CounterRequest {
+    /// Whether `value`, the counter's value after the delta, keeps the bounds.
+    pub fn allows(&self, value: i64) -> bool {
+        crate::store::within(self.min, self.max, value)
+    }
 }
 
 /// The idempotency record of a [`CommitRequest`].
@@ -241,7 +260,14 @@ impl CommitRequest {
                 .iter()
                 .map(WriteRequest::of)
                 .collect::<Result<_>>()?,
-            counters: changes.counters.clone(),
+            counters: (changes.counters.iter())
+                .map(|c| CounterRequest {
+                    name: c.key.to_string(),
+                    delta: c.delta,
+                    min: c.min,
+                    max: c.max,
+                })
+                .collect(),
             events: changes.events.iter().map(text).collect::<Result<_>>()?,
             idempotency,
         })
@@ -289,18 +315,18 @@ impl Store for HostStore {
         }))
     }
 
-    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
+    fn counters(&self, keys: &[CounterKey]) -> Result<Vec<i64>> {
         let request = CountersRequest {
-            names: names.to_vec(),
+            names: keys.iter().map(CounterKey::to_string).collect(),
         };
         let values: Vec<i64> = self.ask("counters", &request)?;
-        if values.len() != names.len() {
+        if values.len() != keys.len() {
             return Err(Error::Provider {
                 component: "store".into(),
                 message: format!(
                     "counters answered {} values for {} names",
                     values.len(),
-                    names.len()
+                    keys.len()
                 ),
             });
         }

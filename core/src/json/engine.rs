@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actor::Actor;
 use crate::clock::{Clock, FixedClock, SystemClock};
-use crate::command::{Command, Query};
+use crate::command::{Command, CommandOutput, Query, QueryOutput};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::pricing::{Cart, PricingContext};
@@ -61,6 +61,55 @@ impl JsonEngine {
         let actor: Actor = parse(actor_json, "actor")?;
         let command: Command = parse(command_json, "command")?;
         to_json(&self.engine.execute(&actor, &command, idempotency_key)?)
+    }
+
+    /// Runs a command, answering its typed output (for bindings that keep answers native).
+    pub fn execute_output(
+        &self,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let command: Command = parse(command_json, "command")?;
+        self.engine.execute(&actor, &command, idempotency_key)
+    }
+
+    /// Answers a query's typed output.
+    pub fn query_output(&self, actor_json: &str, query_json: &str) -> Result<QueryOutput> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let query: Query = parse(query_json, "query")?;
+        self.engine.query(&actor, &query)
+    }
+
+    /// Runs a command, answering its output's value alone (the order, the stock item) as JSON
+    /// text: what a binding hands on without the `{"type", "value"}` envelope.
+    pub fn execute_value(
+        &self,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<String> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let command: Command = parse(command_json, "command")?;
+        match self.engine.execute(&actor, &command, idempotency_key)? {
+            CommandOutput::Order(order) => to_json(&*order),
+            CommandOutput::Stock(item) => to_json(&item),
+        }
+    }
+
+    /// Answers a query's value alone (the order, the page, the list) as JSON text.
+    pub fn query_value(&self, actor_json: &str, query_json: &str) -> Result<String> {
+        let actor: Actor = parse(actor_json, "actor")?;
+        let query: Query = parse(query_json, "query")?;
+        match self.engine.query(&actor, &query)? {
+            QueryOutput::Order(order) => to_json(&*order),
+            QueryOutput::Orders(page) => to_json(&page),
+            QueryOutput::Stock(items) => to_json(&items),
+            QueryOutput::Actions(actions) => to_json(&actions),
+            QueryOutput::Rates(rates) => to_json(&rates),
+            QueryOutput::Returns(returns) => to_json(&returns),
+        }
     }
 
     /// Answers a query (`{"query": "get_order", "order_id": "…"}`).

@@ -9,6 +9,7 @@
 //! parsing and error documents they share.
 
 mod engine;
+mod fields;
 mod pricer;
 
 use serde::de::DeserializeOwned;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 pub use crate::engine::{EngineSpec as JsonConfig, Plugins};
 use crate::error::{Error, Result};
 pub use engine::JsonEngine;
+pub use fields::{field_json, field_names};
 pub use pricer::{JsonPricer, price_request};
 
 /// The keys under which the JSON documents of ordercore carry decimal amounts (as strings):

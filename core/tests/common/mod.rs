@@ -264,7 +264,7 @@ pub struct FaultyStore {
     script: std::sync::Mutex<std::collections::VecDeque<StoreFault>>,
     pub applied: std::sync::Mutex<Vec<Vec<ordercore::store::DocKey>>>,
     /// The counter names of every change set applied, in their order.
-    pub counted: std::sync::Mutex<Vec<Vec<smol_str::SmolStr>>>,
+    pub counted: std::sync::Mutex<Vec<Vec<String>>>,
     hook: std::sync::Mutex<Option<CommitHook>>,
 }
 
@@ -300,8 +300,8 @@ impl ordercore::store::Store for FaultyStore {
         self.inner.load(key)
     }
 
-    fn counters(&self, names: &[smol_str::SmolStr]) -> ordercore::Result<Vec<i64>> {
-        self.inner.counters(names)
+    fn counters(&self, keys: &[ordercore::store::CounterKey]) -> ordercore::Result<Vec<i64>> {
+        self.inner.counters(keys)
     }
 
     fn commit(&self, changes: ordercore::store::ChangeSet) -> ordercore::Result<()> {
@@ -319,7 +319,7 @@ impl ordercore::store::Store for FaultyStore {
         ) {
             let keys = changes.writes.iter().map(|w| w.key.clone()).collect();
             self.applied.lock().unwrap().push(keys);
-            let names = changes.counters.iter().map(|c| c.name.clone()).collect();
+            let names = changes.counters.iter().map(|c| c.key.to_string()).collect();
             self.counted.lock().unwrap().push(names);
         }
         match fault {

@@ -46,13 +46,12 @@ impl Tables {
         }
         let mut counted = Vec::with_capacity(request.counters.len());
         for change in &request.counters {
-            let current = self
-                .counters
-                .get(change.name.as_str())
-                .copied()
-                .unwrap_or(0);
-            match change.apply(current) {
-                Some(value) => counted.push((change.name.to_string(), value)),
+            let current = self.counters.get(&change.name).copied().unwrap_or(0);
+            match current
+                .checked_add(change.delta)
+                .filter(|&v| change.allows(v))
+            {
+                Some(value) => counted.push((change.name.clone(), value)),
                 None => return CommitStatus::VersionConflict,
             }
         }
@@ -129,7 +128,7 @@ impl HostFunction for TextStore {
             }
             "counters" => {
                 let CountersRequest { names } = parse(request)?;
-                let value = |name: &smol_str::SmolStr| tables.counters.get(name.as_str());
+                let value = |name: &String| tables.counters.get(name);
                 answer(
                     names
                         .iter()

@@ -333,9 +333,9 @@ def test_the_asyncpg_path_async_engine_on_postgresql() -> None:
                                        {**checkout(f"a{i}"), "lines": [{"sku": "tee", "quantity": 1}]})
                     for i in range(25)]
         results = await asyncio.gather(*attempts, return_exceptions=True)
-        placed = [r for r in results if isinstance(r, dict)]
+        placed = [r for r in results if isinstance(r, ordercore.OrderView)]
         assert len(placed) == 10
-        assert all(isinstance(r, ordercore.InsufficientStock) for r in results if not isinstance(r, dict))
+        assert all(isinstance(r, ordercore.InsufficientStock) for r in results if not isinstance(r, ordercore.OrderView))
         shipped = await engine.execute(admin, {"command": "ship_order", "order_id": placed[0]["id"]})
         assert shipped["value"]["state"] == "shipped"
         stock = (await engine.query(admin, {"query": "stock_levels", "sku": "tee"}))["value"][0]

@@ -25,13 +25,12 @@
 use std::sync::Mutex;
 
 use ordercore::store::{
-    ChangeSet, CounterDelta, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery,
-    OutboxEntry, Store, Versioned, Write, order_cursor,
+    ChangeSet, CounterDelta, CounterKey, DocKey, Document, IdempotencyRecord, OrderPage,
+    OrderQuery, OutboxEntry, Store, Versioned, Write, order_cursor,
 };
 use ordercore::{Error, Result};
 pub use postgres::Config;
 use postgres::{Client, NoTls, Transaction};
-use smol_str::SmolStr;
 
 /// The migrations this crate ships, applied in order by [`PostgresStore::migrate`] and recorded
 /// in `ordercore_migrations` — the same files as the Node package's (CI checks they match).
@@ -182,7 +181,7 @@ fn count(tx: &mut Transaction<'_>, change: &CounterDelta) -> Result<bool> {
             "INSERT INTO counters (name, value) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value
              RETURNING value",
-            &[&change.name.as_str(), &change.delta],
+            &[&change.key.to_string(), &change.delta],
         )
         .map_err(failed)?
         .get(0);
@@ -190,8 +189,8 @@ fn count(tx: &mut Transaction<'_>, change: &CounterDelta) -> Result<bool> {
 }
 
 impl Store for PostgresStore {
-    fn counters(&self, names: &[SmolStr]) -> Result<Vec<i64>> {
-        let asked: Vec<&str> = names.iter().map(SmolStr::as_str).collect();
+    fn counters(&self, keys: &[CounterKey]) -> Result<Vec<i64>> {
+        let asked: Vec<String> = keys.iter().map(CounterKey::to_string).collect();
         let rows = self.with(|client| {
             client
                 .query(
@@ -204,7 +203,7 @@ impl Store for PostgresStore {
             rows.iter().map(|row| (row.get(0), row.get(1))).collect();
         Ok(asked
             .iter()
-            .map(|name| values.get(name).copied().unwrap_or(0))
+            .map(|name| values.get(name.as_str()).copied().unwrap_or(0))
             .collect())
     }
 
@@ -238,7 +237,7 @@ impl Store for PostgresStore {
             for change in &changes.counters {
                 if !count(&mut tx, change)? {
                     return Err(Error::VersionConflict {
-                        key: format!("counter/{}", change.name),
+                        key: format!("counter/{}", change.key),
                     });
                 }
             }

@@ -222,7 +222,7 @@ fn the_counters_migration_moves_the_counts_out_of_older_documents() {
         "promotion_customer_uses/p%2F1/c1",
         "promotion_customer_uses/p%2F1/c%2F2",
     ]
-    .map(smol_str::SmolStr::from);
+    .map(|name| ordercore::store::CounterKey::parse(name).unwrap());
     assert_eq!(store.counters(&names).unwrap(), [3, 2, 3, 2, 1]);
     let usages: i64 = db
         .query_one(

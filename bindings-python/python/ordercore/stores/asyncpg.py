@@ -11,12 +11,12 @@ from typing import Any, List, Optional
 
 import asyncpg  # type: ignore[import-untyped]
 
-from ..types import CounterDelta, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from ..types import CounterRequest, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["AsyncpgStore"]
 
 
-def _within(change: CounterDelta, value: int) -> bool:
+def _within(change: CounterRequest, value: int) -> bool:
     low, high = change["min"], change["max"]
     return (low is None or value >= low) and (high is None or value <= high)
 
@@ -39,7 +39,7 @@ class AsyncpgStore:
         values = {r["name"]: int(r["value"]) for r in rows}
         return [values.get(name, 0) for name in names]
 
-    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
+    async def commit(self, *, writes: List[WriteRequest], counters: List[CounterRequest], events: List[str],
                      idempotency: Optional[RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
         async with self.pool.acquire() as conn:

@@ -21,7 +21,9 @@ adopted by :func:`migrate` as it is: the first revision only creates what is mis
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import contextlib
+import threading
+from typing import Any, ContextManager, Dict, List, Optional
 
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, MetaData, S
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..types import CounterDelta, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from ..types import CounterRequest, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["SqlStore", "connect", "migrate", "metadata"]
 
@@ -99,13 +101,18 @@ def connect(url: str) -> Engine:
 def migrate(engine: Engine) -> None:
     """Upgrades the database behind `engine` to this package's tables (Alembic ``upgrade
     head`` with the migrations shipped in the package); a database already there is left as
-    it is."""
+    it is. Processes may race here on PostgreSQL (an advisory lock takes them in turn)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Processes starting together (`uvicorn --workers 2`) migrate one at a time: the
+            # others wait here, then find the database upgraded. The key is the Node and Rust
+            # stores' too.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7262)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -116,7 +123,7 @@ _ADD_TO_COUNTER = text("INSERT INTO counters (name, value) VALUES (:name, :delta
                        "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value")
 
 
-def _within(change: CounterDelta, value: int) -> bool:
+def _within(change: CounterRequest, value: int) -> bool:
     low, high = change["min"], change["max"]
     return (low is None or value >= low) and (high is None or value <= high)
 
@@ -127,10 +134,18 @@ class _Refused(Exception):
 
 
 class SqlStore:
-    """Implements ``ordercore.Store``; thread-safe (one connection per call from the pool)."""
+    """Implements ``ordercore.Store``; thread-safe (one connection per call from the pool).
+
+    SQLite takes one writer at a time, and a writer that finds the file locked sleeps and polls
+    (the busy timeout) — under load, most of a checkout's time. So on SQLite the store queues its
+    own threads' commits on a lock, which hands the file to the next writer the moment it is
+    free; other processes on the same file still wait through the busy timeout. PostgreSQL
+    writes concurrently and takes no lock here."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._writing: ContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
 
     def create_tables(self) -> None:
         """Creates or upgrades the tables (:func:`migrate`)."""
@@ -156,11 +171,11 @@ class SqlStore:
             values = {row.name: int(row.value) for row in rows}
         return [values.get(name, 0) for name in names]
 
-    def commit(self, *, writes: List[WriteRequest], counters: List[CounterDelta], events: List[str],
+    def commit(self, *, writes: List[WriteRequest], counters: List[CounterRequest], events: List[str],
                idempotency: Optional[RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
         try:
-            with self.engine.begin() as conn:
+            with self._writing, self.engine.begin() as conn:
                 for w in writes:
                     index = {"customer_id": w["customer_id"], "state": w["state"], "created_at": w["created_at"],
                              "due_at": w["due_at"]}
@@ -229,5 +244,5 @@ class SqlStore:
     def mark_delivered(self, *, positions: List[int]) -> None:
         """See :meth:`ordercore.Store.mark_delivered`."""
         if positions:
-            with self.engine.begin() as conn:
+            with self._writing, self.engine.begin() as conn:
                 conn.execute(update(outbox).where(outbox.c.position.in_(positions)).values(delivered=True))
