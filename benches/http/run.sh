@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The FastAPI order service under load (wrk, from Debian): release build of the package, the
+# The order services under load (wrk, from Debian): release builds of the packages; the FastAPI
 # service started as serve.sh starts it on a fresh SQLite file (WORKERS_SQLITE, default 1
-# process) and on a throwaway PostgreSQL (WORKERS_POSTGRES, default 2), each run DURATION
-# seconds (default 10): checkouts of one hot sku by 1 and by 50 clients, checkouts spread over
-# 1,000 skus by 50 clients, get-order and a 100-order page of the order list by 50 clients.
-# Prints a table of req/s, p50/p95/p99 (ms) and errors (non-2xx answers and socket errors;
-# a real stock-out would be a 409, but every sku has a billion units).
+# process) and on a throwaway PostgreSQL (WORKERS_POSTGRES, default 2); the Node service (one
+# process) on its in-memory store and on the PostgreSQL. Each run DURATION seconds (default 10):
+# checkouts of one hot sku by 1 and by 50 clients (200 shoppers), checkouts spread over 1,000
+# skus by 50 clients, get-order and a 100-order page of the order list by 50 clients. Prints a
+# table of req/s, p50/p95/p99 (ms) and errors (non-2xx answers and socket errors; a real
+# stock-out would be a 409, but every sku has a billion units).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -16,6 +17,8 @@ command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteracti
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check "maturin>=1.9,<2" -r examples/fastapi-service/requirements.txt
 VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" .venv/bin/maturin develop -q --release -m bindings-python/Cargo.toml
+(cd bindings-node && (npm ci --silent --ignore-scripts >/dev/null 2>&1 || npm install --silent >/dev/null) && npx napi build --platform --release >/dev/null)
+(cd examples/node-service && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null)
 python3 - "$work/shop.json" <<'PY'
 import json, sys
 products = [{"sku": "mug", "name": "Mug", "unit_price": "12.50", "weight": "0.4"}]
@@ -36,38 +39,52 @@ run() { # name, connections, the environment of load.lua…
   local line
   local threads=$(( connections < 2 ? 1 : 2 ))
   line=$(env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 30s -s "$here/load.lua" "http://127.0.0.1:$port" | tail -1)
-  python3 -c 'import json, sys; r = json.loads(sys.argv[3]); print("| %s | %s | %.0f | %.1f | %.1f | %.1f | %d of %d |" % (sys.argv[1], sys.argv[2], r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["requests"]))' \
-    "$database" "$name" "$line"
+  python3 -c 'import json, sys; r = json.loads(sys.argv[4]); print("| %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %d of %d |" % (sys.argv[1], sys.argv[2], sys.argv[3], r["rps"], r["p50"], r["p95"], r["p99"], r["errors"], r["requests"]))' \
+    "$service" "$database" "$name" "$line"
 }
 
-echo "| database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-for database in sqlite postgres; do
-  if [ "$database" = sqlite ]; then
-    rm -f "$work/bench.db"*
-    url="sqlite:///$root/$work/bench.db"
-    workers=${WORKERS_SQLITE:-1}
-  else
-    pg_start
-    url=$DATABASE_URL
-    workers=${WORKERS_POSTGRES:-2}
-  fi
-  DATABASE_URL="$url" SHOP_FILE="$root/$work/shop.json" .venv/bin/python -m uvicorn orderservice.app:app \
+start_fastapi() { # database url
+  local workers=${WORKERS_SQLITE:-1}
+  [ "$1" = sqlite ] || workers=${WORKERS_POSTGRES:-2}
+  DATABASE_URL="$2" SHOP_FILE="$root/$work/shop.json" .venv/bin/python -m uvicorn orderservice.app:app \
     --app-dir examples/fastapi-service --host 127.0.0.1 --port "$port" --workers "$workers" --log-level warning &
   server=$!
+}
+
+start_node() { # database url ("" for the in-memory store)
+  (cd examples/node-service && DATABASE_URL="$2" SHOP_FILE="$root/$work/shop.json" PORT="$port" exec node server.js) >/dev/null &
+  server=$!
+}
+
+measure() { # service database url
+  service=$1 database=$2
+  "start_$service" "$database" "$3"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
-  env_file="$work/env"
-  .venv/bin/python "$here/seed.py" "http://127.0.0.1:$port" "$work/shop.json" >"$env_file"
-  TOKEN=$(grep '^TOKEN=' "$env_file" | cut -d= -f2-)
-  ADMIN_TOKEN=$(grep '^ADMIN_TOKEN=' "$env_file" | cut -d= -f2-)
-  ORDER=$(grep '^ORDER=' "$env_file" | cut -d= -f2-)
-  SPREAD=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
-  SHOPPERS=$(grep '^SHOPPERS=' "$env_file" | cut -d= -f2-)
-  run "checkout, one hot sku, 1 client" 1 SHOPPERS="$SHOPPERS" SKUS=mug
-  run "checkout, one hot sku, 50 clients" 50 SHOPPERS="$SHOPPERS" SKUS=mug
-  run "checkout over 1,000 skus, 50 clients" 50 SHOPPERS="$SHOPPERS" SKUS="$SPREAD"
-  run "get order, 50 clients" 50 TOKEN="$TOKEN" PATH_TO_GET="/api/orders/$ORDER"
-  run "list 100 of the orders, 50 clients" 50 TOKEN="$ADMIN_TOKEN" PATH_TO_GET="/api/orders?limit=100"
+  local env_file="$work/env" identity=bearer
+  [ "$service" = node ] && identity=headers
+  .venv/bin/python "$here/seed.py" "http://127.0.0.1:$port" "$work/shop.json" "$identity" >"$env_file"
+  local token admin order spread shoppers
+  token=$(grep '^TOKEN=' "$env_file" | cut -d= -f2-)
+  admin=$(grep '^ADMIN_TOKEN=' "$env_file" | cut -d= -f2-)
+  order=$(grep '^ORDER=' "$env_file" | cut -d= -f2-)
+  spread=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
+  shoppers=$(grep '^SHOPPERS=' "$env_file" | cut -d= -f2-)
+  local as=(IDENTITY="$identity" SHOPPERS="$shoppers")
+  run "checkout, one hot sku, 1 client" 1 "${as[@]}" SKUS=mug
+  run "checkout, one hot sku, 50 clients" 50 "${as[@]}" SKUS=mug
+  run "checkout over 1,000 skus, 50 clients" 50 "${as[@]}" SKUS="$spread"
+  run "get order, 50 clients" 50 IDENTITY="$identity" TOKEN="$token" PATH_TO_GET="/api/orders/$order"
+  run "list 100 of the orders, 50 clients" 50 IDENTITY="$identity" TOKEN="$admin" PATH_TO_GET="/api/orders?limit=100"
   stop_server
-  if [ "$database" = postgres ]; then pg_stop; fi
-done
+}
+
+echo "| service | database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
+echo "|---|---|---|---:|---:|---:|---:|---:|"
+rm -f "$work/bench.db"*
+measure fastapi sqlite "sqlite:///$root/$work/bench.db"
+measure node memory ""
+pg_start
+measure fastapi postgres "$DATABASE_URL"
+psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
+measure node postgres "$DATABASE_URL"
+pg_stop

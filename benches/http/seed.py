@@ -13,12 +13,16 @@ from orderservice.auth import User, issue_token  # noqa: E402
 from orderservice.app import Settings  # noqa: E402
 
 base, shop_file = sys.argv[1], sys.argv[2]
+# "bearer": the FastAPI service's JWTs; "headers": the Node service's demo identity headers.
+identity = sys.argv[3] if len(sys.argv) > 3 else "bearer"
 
 
 def call(method, path, body=None, token=None):
     request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
     request.add_header("Content-Type", "application/json")
-    if token:
+    if identity == "headers":
+        request.add_header(*(("x-staff-id", "bench") if token == "admin" else ("x-customer-id", "alice")))
+    elif token:
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request) as answer:
         return json.loads(answer.read() or b"null")
@@ -28,7 +32,7 @@ def login(user):
     return call("POST", "/auth/login", {"username": user, "password": f"{user}-password"})["access_token"]
 
 
-admin, alice = login("admin"), login("alice")
+admin, alice = (login("admin"), login("alice")) if identity == "bearer" else ("admin", "alice")
 skus = [p["sku"] for p in json.load(open(shop_file))["products"]]
 for sku in skus:
     call("PUT", f"/api/stock/{sku}", {"on_hand": 10**9}, admin)
@@ -36,7 +40,8 @@ address = {"name": "Ada", "line1": "1 Main St", "city": "SF", "region": "CA", "p
 order = call("POST", "/api/orders", {"customer_id": "alice", "lines": [{"sku": "mug", "quantity": 1}],
                                      "shipping_address": address, "payment": {"method": "card"}}, alice)
 secret = Settings().jwt_secret
-shoppers = [issue_token(User(f"shopper-{i}", "", "customer", f"shopper-{i}"), secret) for i in range(200)]
+shoppers = [issue_token(User(f"shopper-{i}", "", "customer", f"shopper-{i}"), secret) for i in range(200)
+            if identity == "bearer"]
 print(f"TOKEN={alice}")
 print("SHOPPERS=" + ",".join(shoppers))
 print(f"ADMIN_TOKEN={admin}")

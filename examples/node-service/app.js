@@ -68,16 +68,18 @@ function buildApp ({ engine, webhookSecret = 'carrier-secret', logger = false })
 
   const run = (request, command) => engine.execute(request.actor, command, request.headers['idempotency-key'])
   const order = async (promise) => (await promise).value
+  // An answer sent on as the engine's JSON text: no JS objects built for it, none stringified.
+  const json = (reply, status, text) => reply.status(status).type('application/json').send(text)
+  const runJson = (request, command) =>
+    engine.executeJson(request.actor, command, request.headers['idempotency-key'])
 
   app.get('/health', async () => ({ status: 'ok' }))
 
-  app.post('/api/orders', async (request, reply) => {
-    const placed = await order(run(request, { ...request.body, command: 'place_order' }))
-    return reply.status(201).send(placed)
-  })
+  app.post('/api/orders', async (request, reply) =>
+    json(reply, 201, await runJson(request, { ...request.body, command: 'place_order' })))
 
-  app.get('/api/orders/:id', (request) =>
-    order(engine.query(request.actor, { query: 'get_order', order_id: request.params.id })))
+  app.get('/api/orders/:id', async (request, reply) =>
+    json(reply, 200, await engine.queryJson(request.actor, { query: 'get_order', order_id: request.params.id })))
 
   app.get('/api/orders', async (request) => {
     const { customer_id: customerId, status, limit, cursor } = request.query
@@ -91,16 +93,16 @@ function buildApp ({ engine, webhookSecret = 'carrier-secret', logger = false })
     return page.value
   })
 
-  app.post('/api/orders/:id/pay', (request) =>
-    order(run(request, { ...request.body, command: 'pay_order', order_id: request.params.id })))
-  app.post('/api/orders/:id/capture', (request) =>
-    order(run(request, { ...request.body, command: 'capture_payment', order_id: request.params.id })))
-  app.post('/api/orders/:id/process', (request) =>
-    order(run(request, { command: 'process_order', order_id: request.params.id })))
-  app.post('/api/orders/:id/ship', (request) =>
-    order(run(request, { ...request.body, command: 'ship_order', order_id: request.params.id })))
-  app.post('/api/orders/:id/deliver', (request) =>
-    order(run(request, { command: 'deliver_order', order_id: request.params.id })))
+  app.post('/api/orders/:id/pay', async (request, reply) =>
+    json(reply, 200, await runJson(request, { ...request.body, command: 'pay_order', order_id: request.params.id })))
+  app.post('/api/orders/:id/capture', async (request, reply) =>
+    json(reply, 200, await runJson(request, { ...request.body, command: 'capture_payment', order_id: request.params.id })))
+  app.post('/api/orders/:id/process', async (request, reply) =>
+    json(reply, 200, await runJson(request, { command: 'process_order', order_id: request.params.id })))
+  app.post('/api/orders/:id/ship', async (request, reply) =>
+    json(reply, 200, await runJson(request, { ...request.body, command: 'ship_order', order_id: request.params.id })))
+  app.post('/api/orders/:id/deliver', async (request, reply) =>
+    json(reply, 200, await runJson(request, { command: 'deliver_order', order_id: request.params.id })))
 
   app.delete('/api/orders/:id', async (request, reply) => {
     await run(request, { command: 'cancel_order', order_id: request.params.id, reason: request.query.reason ?? null })

@@ -1,9 +1,17 @@
 // Starts the order service: `DATABASE_URL=postgresql://… node server.js` keeps everything in
 // PostgreSQL (many processes may share it); without DATABASE_URL it runs on the engine's
-// in-memory store. Prints `listening on <port>` once ready (PORT=0 picks a free port).
+// in-memory store. SHOP_FILE names a JSON file with the engine's configuration (catalog, tax,
+// promotions) instead of the demo shop. Prints `listening on <port>` once ready (PORT=0 picks a
+// free port).
 'use strict'
 
+// With a PostgreSQL store each engine call holds one of libuv's worker threads while it waits
+// for the database (the store's Promises); libuv has 4 by default, so no more than 4 checkouts
+// could be in flight. Set before the pool starts (its first use).
+process.env.UV_THREADPOOL_SIZE ??= '16'
+
 const { randomInt } = require('node:crypto')
+const fs = require('node:fs')
 const { Engine, Relay } = require('ordercore')
 const { buildApp } = require('./app')
 
@@ -29,7 +37,8 @@ async function start ({ port = Number(process.env.PORT ?? 3000), databaseUrl = p
   }
   // Ids are UUID-shaped from a seed; every process draws its own, so processes sharing the
   // database never hand out the same order id (the core itself has no randomness).
-  const engine = new Engine({ ...CONFIG, id_seed: randomInt(2 ** 47) }, { store })
+  const shop = process.env.SHOP_FILE ? JSON.parse(fs.readFileSync(process.env.SHOP_FILE, 'utf8')) : CONFIG
+  const engine = new Engine({ ...shop, id_seed: randomInt(2 ** 47) }, { store })
   const app = buildApp({ engine })
   const stop = new AbortController()
   // The outbox to the log (a real shop sends emails, publishes to a queue): at least once, in

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, AsyncIterator, Dict, List, Literal, Optional, cast
 
+import anyio.to_thread
 import jwt
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -62,12 +63,15 @@ class Settings:
     """From the environment: ``DATABASE_URL`` (default: SQLite file ``orders.db``),
     ``JWT_SECRET``, ``WEBHOOK_SECRET``, ``SHOP_FILE`` (the engine's configuration document as a
     JSON file — catalog, tax rules, promotions; default: the demo shop), ``TICK_SECONDS`` (how
-    often the scheduler runs: unpaid orders expire, scheduled flows advance; default 30, 0: never)."""
+    often the scheduler runs: unpaid orders expire, scheduled flows advance; default 30, 0: never),
+    ``THREADS`` (how many requests run the engine at once per process; default 8: more threads
+    than that only queue on the GIL and the database's writer, and each switch costs)."""
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
     shop: Dict[str, Any] = field(default_factory=lambda: shop_from(os.environ.get("SHOP_FILE")))
     tick_seconds: float = field(default_factory=lambda: float(os.environ.get("TICK_SECONDS", "30")))
+    threads: int = field(default_factory=lambda: int(os.environ.get("THREADS", "8")))
 
 
 def shop_from(path: Optional[str]) -> Dict[str, Any]:
@@ -229,6 +233,8 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Plain `def` routes run in AnyIO's thread pool (40 threads by default).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         stop = asyncio.Event()
         tasks = [asyncio.create_task(deliver_outbox(stop)), asyncio.create_task(run_scheduler(stop))]
         yield
