@@ -78,6 +78,18 @@ measure() { # service database url
   stop_server
 }
 
+routes() { # mode: the FastAPI checkout route as `def` or `async def` (routes.py), two processes
+  service="FastAPI $1 route" database=postgres
+  psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
+  MODE=$1 SHOP_FILE="$root/$work/shop.json" .venv/bin/python -m uvicorn routes:app --app-dir "$here" \
+    --host 127.0.0.1 --port "$port" --workers 2 --log-level warning &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+  run "checkout, one hot sku, 1 client" 1 IDENTITY=headers SKUS=mug
+  run "checkout, one hot sku, 50 clients" 50 IDENTITY=headers SKUS=mug
+  stop_server
+}
+
 echo "| service | database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|"
 rm -f "$work/bench.db"*
@@ -87,4 +99,6 @@ pg_start
 measure fastapi postgres "$DATABASE_URL"
 psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
 measure node postgres "$DATABASE_URL"
+routes sync
+routes async
 pg_stop

@@ -2,6 +2,7 @@
 exactly the stock, the store's exceptions come back unchanged, and a sync call from the loop's own
 thread is refused instead of deadlocking."""
 import asyncio
+import json
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -132,5 +133,18 @@ def test_async_store_exceptions_come_back_unchanged_and_loop_thread_calls_are_re
         store.fail_commit = None
         with pytest.raises(RuntimeError, match="event loop's own thread"):
             engine.engine.get_order(ordercore.customer("c1"), "any")  # blocking call on the loop: refused
+
+    asyncio.run(main())
+
+
+def test_async_engine_answers_json_text_for_services_that_send_it_on() -> None:
+    async def main() -> None:
+        engine = AsyncEngine(CONFIG, store=AsyncMemoryStore())
+        await engine.execute(ADMIN, {"command": "set_stock", "sku": "A", "on_hand": 10})
+        text = await engine.execute_json(ordercore.customer("c1"), {"command": "place_order", **order("c1")})
+        placed = json.loads(text)
+        assert placed["customer_id"] == "c1" and placed["pricing"]["grand_total"] == "20.00"
+        again = await engine.query_json(ADMIN, {"query": "get_order", "order_id": placed["id"]})
+        assert json.loads(again)["id"] == placed["id"]
 
     asyncio.run(main())

@@ -115,6 +115,14 @@ class AsyncEngine:
         """See :meth:`ordercore.Engine.query`."""
         return await self._run(self.engine.query, actor, query)
 
+    async def execute_json(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> str:
+        """See :meth:`ordercore.Engine.execute_json`."""
+        return await self._run(self.engine.execute_json, actor, command, idempotency_key)
+
+    async def query_json(self, actor: Actor, query: Mapping[str, Any]) -> str:
+        """See :meth:`ordercore.Engine.query_json`."""
+        return await self._run(self.engine.query_json, actor, query)
+
     async def tick(self, actor: Actor = SYSTEM) -> types.TickReport:
         """See :meth:`ordercore.Engine.tick`."""
         return await self._run(self.engine.tick, actor)
