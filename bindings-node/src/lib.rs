@@ -26,7 +26,10 @@ use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
 use ordercore::command::{CommandOutput, QueryOutput};
-use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, error_json, parse};
+use ordercore::json::{
+    JsonConfig, JsonEngine, JsonPricer, Plugins, command_value_json, error_json, parse,
+    query_value_json,
+};
 
 use crate::numbers::amounts_from_doubles;
 
@@ -288,11 +291,21 @@ impl EngineCall {
     }
 }
 
-/// An answer written as JSON text.
-fn answered_text(value: &impl serde::Serialize) -> ordercore::Result<Answered> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| ordercore::Error::invalid("output", e.to_string()))?;
-    Ok(Answered::Text(Some(text)))
+/// The texts of a command call: the actor's and the command's JSON, and the idempotency key.
+type CommandTexts = (String, String, Option<String>);
+
+fn command_texts(
+    env: &Env,
+    actor: Unknown,
+    command: Unknown,
+    idempotency_key: Option<Unknown>,
+) -> ordercore::Result<CommandTexts> {
+    let actor = document_text(env, actor, "actor")?;
+    let command = document_text(env, command, "command")?;
+    let key = present(idempotency_key)
+        .map(|k| string_arg(k, "idempotencyKey"))
+        .transpose()?;
+    Ok((actor, command, key))
 }
 
 /// The JS value of an outcome: the answer, or the error to reject with.
@@ -398,17 +411,13 @@ impl Engine {
             Ok((actor, document, key)) if kind == "command" => Ok(Box::new(move |engine| {
                 match engine.execute_output(&actor, &document, key.as_deref())? {
                     CommandOutput::Order(order) => Ok(Answered::Order(order)),
-                    CommandOutput::Stock(item) => answered_text(&item),
+                    other => Ok(Answered::Text(Some(command_value_json(&other)?))),
                 }
             })),
             Ok((actor, document, _)) => Ok(Box::new(move |engine| {
                 match engine.query_output(&actor, &document)? {
                     QueryOutput::Order(order) => Ok(Answered::Order(order)),
-                    QueryOutput::Orders(page) => answered_text(&page),
-                    QueryOutput::Stock(items) => answered_text(&items),
-                    QueryOutput::Actions(actions) => answered_text(&actions),
-                    QueryOutput::Rates(rates) => answered_text(&rates),
-                    QueryOutput::Returns(returns) => answered_text(&returns),
+                    other => Ok(Answered::Text(Some(query_value_json(&other)?))),
                 }
             })),
             Err(error) => Err(error),
@@ -538,14 +547,7 @@ impl Engine {
         command: Unknown,
         idempotency_key: Option<Unknown>,
     ) -> Answer<'e> {
-        let texts = document_text(env, actor, "actor").and_then(|a| {
-            let command = document_text(env, command, "command")?;
-            let key = present(idempotency_key)
-                .map(|k| string_arg(k, "idempotencyKey"))
-                .transpose()?;
-            Ok((a, command, key))
-        });
-        match texts {
+        match command_texts(env, actor, command, idempotency_key) {
             Ok((actor, command, key)) => self.call(env, move |engine| {
                 engine.execute(&actor, &command, key.as_deref()).map(Some)
             }),
@@ -585,13 +587,7 @@ impl Engine {
         command: Unknown,
         idempotency_key: Option<Unknown>,
     ) -> Answer<'e> {
-        let texts = document_text(env, actor, "actor").and_then(|a| {
-            let command = document_text(env, command, "command")?;
-            let key = present(idempotency_key)
-                .map(|k| string_arg(k, "idempotencyKey"))
-                .transpose()?;
-            Ok((a, command, key))
-        });
+        let texts = command_texts(env, actor, command, idempotency_key);
         let work: ordercore::Result<Work> = texts.map(|(actor, command, key)| -> Work {
             Box::new(move |engine| {
                 let text = engine.execute_value(&actor, &command, key.as_deref())?;

@@ -58,9 +58,7 @@ impl JsonEngine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> Result<String> {
-        let actor: Actor = parse(actor_json, "actor")?;
-        let command: Command = parse(command_json, "command")?;
-        to_json(&self.engine.execute(&actor, &command, idempotency_key)?)
+        to_json(&self.execute_output(actor_json, command_json, idempotency_key)?)
     }
 
     /// Runs a command, answering its typed output (for bindings that keep answers native).
@@ -75,13 +73,6 @@ impl JsonEngine {
         self.engine.execute(&actor, &command, idempotency_key)
     }
 
-    /// Answers a query's typed output.
-    pub fn query_output(&self, actor_json: &str, query_json: &str) -> Result<QueryOutput> {
-        let actor: Actor = parse(actor_json, "actor")?;
-        let query: Query = parse(query_json, "query")?;
-        self.engine.query(&actor, &query)
-    }
-
     /// Runs a command, answering its output's value alone (the order, the stock item) as JSON
     /// text: what a binding hands on without the `{"type", "value"}` envelope.
     pub fn execute_value(
@@ -90,33 +81,24 @@ impl JsonEngine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> Result<String> {
-        let actor: Actor = parse(actor_json, "actor")?;
-        let command: Command = parse(command_json, "command")?;
-        match self.engine.execute(&actor, &command, idempotency_key)? {
-            CommandOutput::Order(order) => to_json(&*order),
-            CommandOutput::Stock(item) => to_json(&item),
-        }
-    }
-
-    /// Answers a query's value alone (the order, the page, the list) as JSON text.
-    pub fn query_value(&self, actor_json: &str, query_json: &str) -> Result<String> {
-        let actor: Actor = parse(actor_json, "actor")?;
-        let query: Query = parse(query_json, "query")?;
-        match self.engine.query(&actor, &query)? {
-            QueryOutput::Order(order) => to_json(&*order),
-            QueryOutput::Orders(page) => to_json(&page),
-            QueryOutput::Stock(items) => to_json(&items),
-            QueryOutput::Actions(actions) => to_json(&actions),
-            QueryOutput::Rates(rates) => to_json(&rates),
-            QueryOutput::Returns(returns) => to_json(&returns),
-        }
+        command_value_json(&self.execute_output(actor_json, command_json, idempotency_key)?)
     }
 
     /// Answers a query (`{"query": "get_order", "order_id": "…"}`).
     pub fn query(&self, actor_json: &str, query_json: &str) -> Result<String> {
+        to_json(&self.query_output(actor_json, query_json)?)
+    }
+
+    /// Answers a query's typed output.
+    pub fn query_output(&self, actor_json: &str, query_json: &str) -> Result<QueryOutput> {
         let actor: Actor = parse(actor_json, "actor")?;
         let query: Query = parse(query_json, "query")?;
-        to_json(&self.engine.query(&actor, &query)?)
+        self.engine.query(&actor, &query)
+    }
+
+    /// Answers a query's value alone (the order, the page, the list) as JSON text.
+    pub fn query_value(&self, actor_json: &str, query_json: &str) -> Result<String> {
+        query_value_json(&self.query_output(actor_json, query_json)?)
     }
 
     /// Runs the scheduler (`{"expired": […], "advanced": […], "failed": […]}`).
@@ -185,6 +167,26 @@ impl JsonEngine {
             Some(clock) => clock.now(),
             None => SystemClock.now(),
         }
+    }
+}
+
+/// A command output's value alone (the order, the stock item) as JSON text.
+pub fn command_value_json(output: &CommandOutput) -> Result<String> {
+    match output {
+        CommandOutput::Order(order) => to_json(&**order),
+        CommandOutput::Stock(item) => to_json(item),
+    }
+}
+
+/// A query output's value alone (the order, the page, the list) as JSON text.
+pub fn query_value_json(output: &QueryOutput) -> Result<String> {
+    match output {
+        QueryOutput::Order(order) => to_json(&**order),
+        QueryOutput::Orders(page) => to_json(page),
+        QueryOutput::Stock(items) => to_json(items),
+        QueryOutput::Actions(actions) => to_json(actions),
+        QueryOutput::Rates(rates) => to_json(rates),
+        QueryOutput::Returns(returns) => to_json(returns),
     }
 }
 
