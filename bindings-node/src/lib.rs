@@ -291,6 +291,14 @@ impl EngineCall {
     }
 }
 
+/// The actor's and the query's JSON of a query call.
+fn query_texts(env: &Env, actor: Unknown, query: Unknown) -> ordercore::Result<(String, String)> {
+    Ok((
+        document_text(env, actor, "actor")?,
+        document_text(env, query, "query")?,
+    ))
+}
+
 /// The texts of a command call: the actor's and the command's JSON, and the idempotency key.
 type CommandTexts = (String, String, Option<String>);
 
@@ -563,8 +571,7 @@ impl Engine {
         ts_return_type = "Promise<QueryOutput>"
     )]
     pub fn query<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
-        let texts = document_text(env, actor, "actor")
-            .and_then(|a| Ok((a, document_text(env, query, "query")?)));
+        let texts = query_texts(env, actor, query);
         match texts {
             Ok((actor, query)) => {
                 self.call(env, move |engine| engine.query(&actor, &query).map(Some))
@@ -604,8 +611,7 @@ impl Engine {
         ts_return_type = "Promise<string>"
     )]
     pub fn query_json<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
-        let texts = document_text(env, actor, "actor")
-            .and_then(|a| Ok((a, document_text(env, query, "query")?)));
+        let texts = query_texts(env, actor, query);
         let work: ordercore::Result<Work> = texts.map(|(actor, query)| -> Work {
             Box::new(move |engine| {
                 let text = engine.query_value(&actor, &query)?;
