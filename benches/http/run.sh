@@ -6,7 +6,10 @@
 # checkouts of one hot sku by 1 and by 50 clients (200 shoppers), checkouts spread over 1,000
 # skus by 50 clients, get-order and a 100-order page of the order list by 50 clients. Prints a
 # table of req/s, p50/p95/p99 (ms) and errors (non-2xx answers and socket errors; a real
-# stock-out would be a 409, but every sku has a billion units).
+# stock-out would be a 409, but every sku has a billion units). ONLY picks some of the runs
+# (default: "fastapi-sqlite node-memory fastapi-postgres node-postgres routes"); ROUNDS repeats
+# the hot-sku pair (1 client, then 50) that many times in a row (default 1), since a ratio read
+# from one pair on a shared machine can swing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -70,8 +73,10 @@ measure() { # service database url
   spread=$(grep '^SPREAD=' "$env_file" | cut -d= -f2-)
   shoppers=$(grep '^SHOPPERS=' "$env_file" | cut -d= -f2-)
   local as=(IDENTITY="$identity" SHOPPERS="$shoppers")
-  run "checkout, one hot sku, 1 client" 1 "${as[@]}" SKUS=mug
-  run "checkout, one hot sku, 50 clients" 50 "${as[@]}" SKUS=mug
+  for _ in $(seq 1 "${ROUNDS:-1}"); do
+    run "checkout, one hot sku, 1 client" 1 "${as[@]}" SKUS=mug
+    run "checkout, one hot sku, 50 clients" 50 "${as[@]}" SKUS=mug
+  done
   run "checkout over 1,000 skus, 50 clients" 50 "${as[@]}" SKUS="$spread"
   run "get order, 50 clients" 50 IDENTITY="$identity" TOKEN="$token" PATH_TO_GET="/api/orders/$order"
   run "list 100 of the orders, 50 clients" 50 IDENTITY="$identity" TOKEN="$admin" PATH_TO_GET="/api/orders?limit=100"
@@ -80,7 +85,7 @@ measure() { # service database url
 
 routes() { # mode: the FastAPI checkout route as `def` or `async def` (routes.py), two processes
   service="FastAPI $1 route" database=postgres
-  psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
+  fresh_schema
   MODE=$1 SHOP_FILE="$root/$work/shop.json" .venv/bin/python -m uvicorn routes:app --app-dir "$here" \
     --host 127.0.0.1 --port "$port" --workers 2 --log-level warning &
   server=$!
@@ -90,15 +95,17 @@ routes() { # mode: the FastAPI checkout route as `def` or `async def` (routes.py
   stop_server
 }
 
+only=" ${ONLY:-fastapi-sqlite node-memory fastapi-postgres node-postgres routes} "
+wanted() { [[ "$only" == *" $1 "* ]]; }
+fresh_schema() { psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null; }
+
 echo "| service | database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|"
 rm -f "$work/bench.db"*
-measure fastapi sqlite "sqlite:///$root/$work/bench.db"
-measure node memory ""
-pg_start
-measure fastapi postgres "$DATABASE_URL"
-psql -q "$DATABASE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
-measure node postgres "$DATABASE_URL"
-routes sync
-routes async
+if wanted fastapi-sqlite; then measure fastapi sqlite "sqlite:///$root/$work/bench.db"; fi
+if wanted node-memory; then measure node memory ""; fi
+if wanted fastapi-postgres || wanted node-postgres || wanted routes; then pg_start; fi
+if wanted fastapi-postgres; then fresh_schema; measure fastapi postgres "$DATABASE_URL"; fi
+if wanted node-postgres; then fresh_schema; measure node postgres "$DATABASE_URL"; fi
+if wanted routes; then routes sync; routes async; fi
 pg_stop

@@ -64,14 +64,20 @@ class Settings:
     ``JWT_SECRET``, ``WEBHOOK_SECRET``, ``SHOP_FILE`` (the engine's configuration document as a
     JSON file — catalog, tax rules, promotions; default: the demo shop), ``TICK_SECONDS`` (how
     often the scheduler runs: unpaid orders expire, scheduled flows advance; default 30, 0: never),
-    ``THREADS`` (how many requests run the engine at once per process; default 8: more threads
-    than that only queue on the GIL and the database's writer, and each switch costs)."""
+    ``THREADS`` (how many requests run the engine at once per process; default 2 on SQLite,
+    8 on PostgreSQL: SQLite takes one writer at a time, and a thread holding it while it waits
+    for the GIL stalls every other writer — more threads only switch more. Raise it when the
+    engine waits on the network, as with a real payment gateway)."""
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
     shop: Dict[str, Any] = field(default_factory=lambda: shop_from(os.environ.get("SHOP_FILE")))
     tick_seconds: float = field(default_factory=lambda: float(os.environ.get("TICK_SECONDS", "30")))
-    threads: int = field(default_factory=lambda: int(os.environ.get("THREADS", "8")))
+    threads: int = field(default_factory=lambda: int(os.environ.get("THREADS", "0")))
+
+    def __post_init__(self) -> None:
+        if self.threads <= 0:
+            self.threads = 2 if self.database_url.startswith("sqlite") else 8
 
 
 def shop_from(path: Optional[str]) -> Dict[str, Any]:

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, ContextManager, Dict, List, Optional
+from typing import Any, ContextManager, Iterator, List, Optional
 
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, and_,
-                        create_engine, event, insert, or_, select, text, update)
+                        create_engine, event, or_, select, text)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from ..types import CounterRequest, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
@@ -117,10 +116,39 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-# One statement per counter, the same in SQLite (3.35+) and PostgreSQL: the row is created at the
-# delta or incremented, and stays locked by this transaction until it ends.
-_ADD_TO_COUNTER = text("INSERT INTO counters (name, value) VALUES (:name, :delta) "
-                       "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value")
+class _Statements:
+    """The store's hot statements as SQL text in the driver's parameter style, run on the
+    driver's connection: SQLAlchemy's expression layer cost more Python time per checkout than
+    the engine and the database together (``benches/README.md``, session 15)."""
+
+    def __init__(self, dialect: str):
+        mark = "?" if dialect == "sqlite" else "%s"
+
+        def sql(statement: str) -> str:
+            return statement.replace("?", mark)
+
+        self.mark = mark
+        self.load = sql("SELECT version, body FROM documents WHERE kind = ? AND id = ?")
+        # ON CONFLICT DO NOTHING: a taken key answers no row, without a savepoint round trip.
+        self.insert = sql("INSERT INTO documents (kind, id, version, body, customer_id, state, created_at, due_at) "
+                          "VALUES (?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        self.update = sql("UPDATE documents SET version = ?, body = ?, customer_id = ?, state = ?, created_at = ?, "
+                          "due_at = ? WHERE kind = ? AND id = ? AND version = ?")
+        # One statement per counter, the same in SQLite (3.35+) and PostgreSQL: the row is created
+        # at the delta or incremented, and stays locked by this transaction until it ends.
+        self.add_to_counter = sql("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) "
+                                  "DO UPDATE SET value = counters.value + excluded.value RETURNING value")
+        self.insert_record = sql("INSERT INTO idempotency (key, record) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        self.record = sql("SELECT record FROM idempotency WHERE key = ?")
+        self.append_event = sql("INSERT INTO outbox (event, delivered) VALUES (?, ?)")
+        self.pending = sql("SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT ?")
+        # SQLite's connections are in autocommit (see `connect`): a write transaction is opened
+        # by hand, and takes the file's write lock at once rather than on its first write.
+        self.explicit = dialect == "sqlite"
+
+    def marks(self, count: int) -> str:
+        """``?, ?, …`` for an ``IN`` list of `count` values."""
+        return ", ".join([self.mark] * count)
 
 
 def _within(change: CounterRequest, value: int) -> bool:
@@ -140,10 +168,12 @@ class SqlStore:
     (the busy timeout) — under load, most of a checkout's time. So on SQLite the store queues its
     own threads' commits on a lock, which hands the file to the next writer the moment it is
     free; other processes on the same file still wait through the busy timeout. PostgreSQL
-    writes concurrently and takes no lock here."""
+    writes concurrently and takes no lock here. Reads and commits run their SQL on the
+    driver's connection (on SQLite in autocommit: a read is one statement)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._sql = _Statements(engine.dialect.name)
         self._writing: ContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
 
@@ -157,58 +187,88 @@ class SqlStore:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A cursor on a pooled connection, given back after the read."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A cursor in a transaction that commits when the block ends, or rolls back."""
+        explicit = self._sql.explicit
+        with self._reading() as cursor:
+            if explicit:
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                if explicit:
+                    cursor.execute("ROLLBACK")
+                else:
+                    cursor.connection.rollback()
+                raise
+            if explicit:
+                cursor.execute("COMMIT")
+            else:
+                cursor.connection.commit()
+
     def load(self, *, kind: str, id: str) -> Optional[StoredDocument]:
         """See :meth:`ordercore.Store.load`."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(documents.c.version, documents.c.body)
-                               .where(documents.c.kind == kind, documents.c.id == id)).first()
-        return {"version": int(row.version), "document": row.body} if row else None
+        with self._reading() as cursor:
+            cursor.execute(self._sql.load, (kind, id))
+            row = cursor.fetchone()
+        return {"version": int(row[0]), "document": row[1]} if row else None
 
     def counters(self, *, names: List[str]) -> List[int]:
         """See :meth:`ordercore.Store.counters`."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(counters.c.name, counters.c.value).where(counters.c.name.in_(names)))
-            values = {row.name: int(row.value) for row in rows}
+        if not names:
+            return []
+        with self._reading() as cursor:
+            cursor.execute(f"SELECT name, value FROM counters WHERE name IN ({self._sql.marks(len(names))})", names)
+            values = {name: int(value) for name, value in cursor.fetchall()}
         return [values.get(name, 0) for name in names]
 
     def commit(self, *, writes: List[WriteRequest], counters: List[CounterRequest], events: List[str],
                idempotency: Optional[RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
         try:
-            with self._writing, self.engine.begin() as conn:
-                for w in writes:
-                    index = {"customer_id": w["customer_id"], "state": w["state"], "created_at": w["created_at"],
-                             "due_at": w["due_at"]}
-                    if w["expected_version"] == 0:
-                        try:
-                            with conn.begin_nested():
-                                conn.execute(insert(documents).values(
-                                    kind=w["kind"], id=w["id"], version=1, body=w["document"], **index))
-                        except IntegrityError:
-                            raise _Refused("version_conflict") from None
-                    else:
-                        result = conn.execute(
-                            update(documents)
-                            .where(documents.c.kind == w["kind"], documents.c.id == w["id"],
-                                   documents.c.version == w["expected_version"])
-                            .values(version=w["expected_version"] + 1, body=w["document"], **index))
-                        if result.rowcount != 1:
-                            raise _Refused("version_conflict")
-                for change in counters:
-                    value: int = conn.execute(_ADD_TO_COUNTER, {"name": change["name"], "delta": change["delta"]}).scalar_one()
-                    if not _within(change, int(value)):
-                        raise _Refused("version_conflict")
+            with self._writing, self._transaction() as cursor:
+                self._write_documents(cursor, writes)
+                self._change_counters(cursor, counters)
                 if idempotency is not None:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(insert(idempotency_records).values(key=idempotency["key"], record=idempotency["record"]))
-                    except IntegrityError:
-                        raise _Refused("idempotency_conflict") from None
+                    cursor.execute(self._sql.insert_record, (idempotency["key"], idempotency["record"]))
+                    if cursor.rowcount != 1:
+                        raise _Refused("idempotency_conflict")
                 if events:
-                    conn.execute(insert(outbox), [{"event": e, "delivered": False} for e in events])
+                    cursor.executemany(self._sql.append_event, [(event, False) for event in events])
         except _Refused as refused:
             return refused.status
         return None
+
+    def _write_documents(self, cursor: Any, writes: List[WriteRequest]) -> None:
+        for w in writes:
+            index = (w["customer_id"], w["state"], w["created_at"], w["due_at"])
+            if w["expected_version"] == 0:
+                cursor.execute(self._sql.insert, (w["kind"], w["id"], w["document"], *index))
+            else:
+                version = w["expected_version"]
+                cursor.execute(self._sql.update, (version + 1, w["document"], *index, w["kind"], w["id"], version))
+            if cursor.rowcount != 1:
+                raise _Refused("version_conflict")
+
+    def _change_counters(self, cursor: Any, changes: List[CounterRequest]) -> None:
+        for change in changes:
+            cursor.execute(self._sql.add_to_counter, (change["name"], change["delta"]))
+            if not _within(change, int(cursor.fetchone()[0])):
+                raise _Refused("version_conflict")
 
     def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
                     after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
@@ -230,19 +290,20 @@ class SqlStore:
 
     def idempotency(self, *, key: str) -> Optional[str]:
         """See :meth:`ordercore.Store.idempotency`."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(idempotency_records.c.record).where(idempotency_records.c.key == key)).first()
-        return row.record if row else None
+        with self._reading() as cursor:
+            cursor.execute(self._sql.record, (key,))
+            row = cursor.fetchone()
+        return str(row[0]) if row else None
 
     def pending_events(self, *, limit: int) -> List[PendingEvent]:
         """See :meth:`ordercore.Store.pending_events`."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(outbox.c.position, outbox.c.event).where(outbox.c.delivered.is_(False))
-                                .order_by(outbox.c.position).limit(limit))
-            return [{"position": int(r.position), "event": r.event} for r in rows]
+        with self._reading() as cursor:
+            cursor.execute(self._sql.pending, (limit,))
+            return [{"position": int(position), "event": event} for position, event in cursor.fetchall()]
 
     def mark_delivered(self, *, positions: List[int]) -> None:
         """See :meth:`ordercore.Store.mark_delivered`."""
         if positions:
-            with self._writing, self.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.position.in_(positions)).values(delivered=True))
+            with self._writing, self._transaction() as cursor:
+                cursor.execute(f"UPDATE outbox SET delivered = {self._sql.mark} "
+                               f"WHERE position IN ({self._sql.marks(len(positions))})", [True, *positions])
