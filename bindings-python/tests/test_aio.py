@@ -148,3 +148,42 @@ def test_async_engine_answers_json_text_for_services_that_send_it_on() -> None:
         assert json.loads(again)["id"] == placed["id"]
 
     asyncio.run(main())
+
+
+def test_async_engine_over_a_sync_store_runs_its_calls_on_its_own_threads(tmp_path: Any) -> None:
+    """A SQLite file through the SQLAlchemy store: the store is called from the engine's worker
+    threads (never the loop's), at most `threads` calls at once, and racing checkouts sell
+    exactly the stock."""
+    import threading
+
+    from ordercore.stores.sqlalchemy import SqlStore, connect
+
+    class Watched(SqlStore):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.threads: set = set()
+
+        def commit(self, **request: Any) -> Optional[str]:
+            self.threads.add(threading.current_thread().name)
+            return super().commit(**request)
+
+    async def main() -> None:
+        store = Watched(connect(f"sqlite:///{tmp_path / 'orders.db'}"))
+        store.create_tables()
+        engine = AsyncEngine(CONFIG, store=store, threads=2)
+        await engine.execute(ADMIN, {"command": "set_stock", "sku": "A", "on_hand": 5})
+
+        async def buy(i: int) -> str:
+            try:
+                await engine.place_order(ordercore.customer(f"c{i}"), order(f"c{i}", quantity=1))
+                return "ok"
+            except ordercore.InsufficientStock:
+                return "insufficient_stock"
+
+        answers = await asyncio.gather(*(buy(i) for i in range(12)))
+        assert sorted(answers) == ["insufficient_stock"] * 7 + ["ok"] * 5
+        assert store.threads and all(name.startswith("ordercore") for name in store.threads)
+        assert len(store.threads) <= 2
+        engine.close()
+
+    asyncio.run(main())

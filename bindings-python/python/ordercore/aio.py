@@ -14,9 +14,13 @@ An exception raised by the async store comes back out of the awaited call unchan
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
+import contextvars
+import functools
+import inspect
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
-from . import SYSTEM, Actor, Carrier, Engine, Json, OrderView, PaymentGateway, TaxProvider, types
+from . import SYSTEM, Actor, Carrier, Engine, Json, OrderView, PaymentGateway, Store, TaxProvider, types
 
 __all__ = ["AsyncEngine", "AsyncStore"]
 
@@ -94,18 +98,32 @@ class _OnLoop:
 
 class AsyncEngine:
     """:class:`ordercore.Engine` for asyncio: the same methods, awaited. Build it inside the
-    running event loop that the async store belongs to. Without a store it runs on the memory
-    store (the calls still leave the loop free)."""
+    running event loop that an async store belongs to. The store may be async (its coroutines
+    run on the loop while the engine's worker thread waits) or a plain :class:`ordercore.Store`
+    (called from the worker thread: a SQLite file through ``SqlStore``). Without a store it runs
+    on the memory store (the calls still leave the loop free). ``threads`` bounds how many engine
+    calls run at once (default: asyncio's default executor); :meth:`close` ends those threads."""
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[AsyncStore] = None, *,
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Union[AsyncStore, Store, None] = None, *,
                  gateway: Optional[PaymentGateway] = None, carrier: Optional[Carrier] = None,
-                 tax: Optional[TaxProvider] = None):
+                 tax: Optional[TaxProvider] = None, threads: Optional[int] = None):
         loop = asyncio.get_running_loop()
-        self.engine = Engine(config, None if store is None else _OnLoop(store, loop),
-                             gateway=gateway, carrier=carrier, tax=tax)
+        if store is not None and inspect.iscoroutinefunction(getattr(store, "load", None)):
+            store = _OnLoop(cast(AsyncStore, store), loop)
+        self.engine = Engine(config, cast(Optional[Store], store), gateway=gateway, carrier=carrier, tax=tax)
+        self._threads = None if threads is None else ThreadPoolExecutor(threads, thread_name_prefix="ordercore")
 
     async def _run(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-        return await asyncio.to_thread(call, *args, **kwargs)
+        if self._threads is None:
+            return await asyncio.to_thread(call, *args, **kwargs)
+        context = contextvars.copy_context()
+        work = functools.partial(context.run, call, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+
+    def close(self) -> None:
+        """Ends the engine's own threads (``threads``) once their calls are done."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
 
     async def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """See :meth:`ordercore.Engine.execute`."""

@@ -1,15 +1,17 @@
 """The HTTP API: FastAPI routes that turn requests into ordercore commands and queries, and
 ordercore errors into HTTP statuses. Every domain decision is the engine's.
 
-The engine's calls block (they run the core and the SQL store), so the routes are plain ``def``
-functions: FastAPI runs them in its worker threads, and the engine releases the GIL while it
-computes. Outbox events go to a notifier from a background task, at least once.
+Routes are ``async def`` and await an ``ordercore.aio.AsyncEngine``, which runs each engine call
+on a worker thread (the engine releases the GIL while it computes): on PostgreSQL over the
+asyncpg store, whose queries run on the event loop; on SQLite over the SQLAlchemy store, called
+from the worker thread. Outbox events go to a notifier from a background task, at least once.
 
 Run: ``uvicorn orderservice.app:app`` (settings from the environment, see ``Settings``).
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
@@ -18,9 +20,8 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, AsyncIterator, Dict, List, Literal, Optional, cast
+from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Literal, Optional, Tuple, cast
 
-import anyio.to_thread
 import jwt
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +33,7 @@ from pydantic import BaseModel, Field
 import ordercore
 
 from .auth import User, actor_of, demo_users, issue_token, verify_password
+from ordercore.aio import AsyncEngine
 from ordercore.relay import Relay
 from ordercore.stores.sqlalchemy import SqlStore, connect
 
@@ -89,10 +91,11 @@ def shop_from(path: Optional[str]) -> Dict[str, Any]:
 
 
 class LogNotifier:
-    """Delivers outbox events (a real shop sends emails, pushes to a queue…). Keeps what it sent."""
+    """Delivers outbox events (a real shop sends emails, pushes to a queue…). Keeps the last
+    thousand it sent (a service runs for months)."""
 
     def __init__(self) -> None:
-        self.delivered: List[Dict[str, Any]] = []
+        self.delivered: Deque[Dict[str, Any]] = collections.deque(maxlen=1000)
 
     def deliver(self, event: Dict[str, Any]) -> None:
         log.info("event %s %s", event.get("type"), event.get("aggregate_id", ""))
@@ -186,13 +189,42 @@ class Login(BaseModel):
     password: str
 
 
+async def open_engine(settings: Settings) -> Tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The engine on the configured database, its tables migrated, and how to close it. On
+    PostgreSQL the store is asyncpg's (its queries run on the event loop: 1.3-1.5x the checkouts of
+    psycopg from worker threads, ``benches/README.md``); on SQLite the SQLAlchemy store."""
+    sql = SqlStore(connect(settings.database_url))
+    await asyncio.to_thread(sql.create_tables)
+    # Each process draws its own id seed: processes sharing the database never mint the same id.
+    config = {**settings.shop, "id_seed": secrets.randbits(48)}
+    if sql.engine.dialect.name != "postgresql":
+        engine = AsyncEngine(config, store=sql, threads=settings.threads)
+
+        async def close_sqlite() -> None:
+            engine.close()
+            sql.engine.dispose()
+        return engine, close_sqlite
+    import asyncpg  # type: ignore[import-untyped]
+    from ordercore.stores.asyncpg import AsyncpgStore
+
+    sql.engine.dispose()
+    url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    pool = await asyncpg.create_pool(url, min_size=2, max_size=settings.threads + 2)
+    engine = AsyncEngine(config, store=AsyncpgStore(pool), threads=settings.threads)
+
+    async def close_postgres() -> None:
+        engine.close()
+        await pool.close()
+    return engine, close_postgres
+
+
 def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifier] = None) -> FastAPI:
     settings = settings or Settings()
     notifier = notifier or LogNotifier()
-    store = SqlStore(connect(settings.database_url))
-    store.create_tables()
-    # Each process draws its own id seed: processes sharing the database never mint the same id.
-    engine = ordercore.Engine({**settings.shop, "id_seed": secrets.randbits(48)}, store=store)
+    shop: Dict[str, AsyncEngine] = {}  # the engine, opened by the lifespan in the server's loop
+
+    def engine() -> AsyncEngine:
+        return shop["engine"]
     users: Dict[str, User] = demo_users()
     registry = CollectorRegistry()
     requests_seconds = Histogram("http_request_duration_seconds", "HTTP requests", ["method", "route", "status"],
@@ -204,10 +236,7 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
 
     # The package's relay: every event to the notifier, at least once, in order per order, a
     # failing delivery retried with backoff (and set aside after five tries).
-    relay = Relay(engine)
-    relay.on("*", notifier.deliver)
-
-    async def deliver_outbox(stop: asyncio.Event) -> None:
+    async def deliver_outbox(relay: Relay, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 report = await asyncio.to_thread(relay.run_once)
@@ -231,25 +260,29 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
             except asyncio.TimeoutError:
                 pass
             try:
-                report = await asyncio.to_thread(engine.tick)
+                report = await engine().tick()
                 ticks_total.labels("expired").inc(len(report["expired"]))
                 ticks_total.labels("advanced").inc(len(report["advanced"]))
             except Exception:  # the store is down: the next tick tries again
                 log.exception("scheduler tick failed")
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Plain `def` routes run in AnyIO's thread pool (40 threads by default).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        shop["engine"], close = await open_engine(settings)
+        # The package's relay: every event to the notifier, at least once, in order per order, a
+        # failing delivery retried with backoff (and set aside after five tries).
+        relay = Relay(engine().engine)
+        relay.on("*", notifier.deliver)
+        app.state.engine = engine().engine  # the blocking engine, for tests and tools off the loop
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(deliver_outbox(stop)), asyncio.create_task(run_scheduler(stop))]
+        tasks = [asyncio.create_task(deliver_outbox(relay, stop)), asyncio.create_task(run_scheduler(stop))]
         yield
         stop.set()
         await asyncio.gather(*tasks)
-        store.engine.dispose()
+        await close()
 
     app = FastAPI(title="ordercore order service", version="0.1.0", lifespan=lifespan)
-    app.state.engine, app.state.store, app.state.notifier = engine, store, notifier
+    app.state.notifier = notifier
 
     @app.middleware("http")
     async def timing(request: Request, call_next: Any) -> Response:
@@ -273,7 +306,7 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
 
     bearer = HTTPBearer(auto_error=False)
 
-    def actor(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Dict[str, Any]:
+    async def actor(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Dict[str, Any]:
         if credentials is None:
             raise HTTPException(401, "log in at /auth/login and send the token as a Bearer token")
         try:
@@ -281,25 +314,25 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
         except jwt.InvalidTokenError as error:
             raise HTTPException(401, f"invalid token: {error}") from None
 
-    def run(who: Dict[str, Any], command: Dict[str, Any], key: Optional[str] = None) -> str:
+    async def run(who: Dict[str, Any], command: Dict[str, Any], key: Optional[str] = None) -> str:
         """The command's answer as the engine's JSON text (amounts as strings), sent on as it is:
         no Python objects are built for an order the client reads. No retry loop here: stock
         and coupon uses are counters changed by guarded deltas, so racing checkouts do not
         conflict, and the engine itself decides again on the rare conflict over one order (a
         409 `version_conflict` means a retry could succeed)."""
         try:
-            answer = engine.execute_json(who, {k: v for k, v in command.items() if v is not None}, key)
+            answer = await engine().execute_json(who, {k: v for k, v in command.items() if v is not None}, key)
         except ordercore.OrderCoreError as error:
             commands_total.labels(command["command"], error.code).inc()
             raise
         commands_total.labels(command["command"], "ok").inc()
         return answer
 
-    def ask(who: Dict[str, Any], query: Dict[str, Any]) -> str:
-        return engine.query_json(who, {k: v for k, v in query.items() if v is not None})
+    async def ask(who: Dict[str, Any], query: Dict[str, Any]) -> str:
+        return await engine().query_json(who, {k: v for k, v in query.items() if v is not None})
 
     @app.get("/health")
-    def health() -> Dict[str, str]:
+    async def health() -> Dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/metrics")
@@ -314,104 +347,104 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
         return {"access_token": issue_token(user, settings.jwt_secret), "token_type": "bearer"}
 
     @app.post("/api/orders", status_code=201)
-    def place_order(body: PlaceOrder, who: Dict[str, Any] = Depends(actor),
-                    idempotency_key: Optional[str] = Header(None)) -> Response:
-        order = run(who, {"command": "place_order", **body.model_dump(exclude_none=True)}, idempotency_key)
+    async def place_order(body: PlaceOrder, who: Dict[str, Any] = Depends(actor),
+                          idempotency_key: Optional[str] = Header(None)) -> Response:
+        order = await run(who, {"command": "place_order", **body.model_dump(exclude_none=True)}, idempotency_key)
         return json_text(order, 201)
 
     @app.get("/api/orders/{order_id}")
-    def get_order(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
-        return json_text(ask(who, {"query": "get_order", "order_id": order_id}))
+    async def get_order(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return json_text(await ask(who, {"query": "get_order", "order_id": order_id}))
 
     @app.get("/api/orders")
-    def list_orders(who: Dict[str, Any] = Depends(actor), customer_id: Optional[str] = None,
-                    status: Optional[str] = None, page: int = Query(1, ge=1), limit: int = Query(20, ge=1, le=100),
-                    cursor: Optional[str] = None) -> Response:
+    async def list_orders(who: Dict[str, Any] = Depends(actor), customer_id: Optional[str] = None,
+                          status: Optional[str] = None, page: int = Query(1, ge=1), limit: int = Query(20, ge=1, le=100),
+                          cursor: Optional[str] = None) -> Response:
         """Cursor pagination (``next_cursor``); ``page`` walks the cursors from the start."""
         query = {"query": "list_orders", "customer_id": customer_id, "state": status, "limit": limit, "after": cursor}
-        result = json.loads(ask(who, query))
+        result = json.loads(await ask(who, query))
         for _ in range(page - 1 if cursor is None else 0):
             if not result["next"]:
                 result = {"orders": [], "next": None}
                 break
-            result = json.loads(ask(who, {**query, "after": result["next"]}))
+            result = json.loads(await ask(who, {**query, "after": result["next"]}))
         return money_json({"orders": result["orders"], "next_cursor": result["next"], "page": page, "limit": limit})
 
     @app.post("/api/orders/{order_id}/pay")
-    def pay(order_id: str, body: Optional[PayIn] = None, who: Dict[str, Any] = Depends(actor),
-            idempotency_key: Optional[str] = Header(None)) -> Response:
+    async def pay(order_id: str, body: Optional[PayIn] = None, who: Dict[str, Any] = Depends(actor),
+                  idempotency_key: Optional[str] = Header(None)) -> Response:
         payment = (body or PayIn()).model_dump()
-        return json_text(run(who, {"command": "pay_order", "order_id": order_id, **payment}, idempotency_key))
+        return json_text(await run(who, {"command": "pay_order", "order_id": order_id, **payment}, idempotency_key))
 
     @app.post("/api/orders/{order_id}/ship")
-    def ship(order_id: str, body: Optional[ShipIn] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
+    async def ship(order_id: str, body: Optional[ShipIn] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
         lines = body.lines if body else None
-        return json_text(run(who, {"command": "ship_order", "order_id": order_id, "lines": lines}))
+        return json_text(await run(who, {"command": "ship_order", "order_id": order_id, "lines": lines}))
 
     @app.post("/api/orders/{order_id}/deliver")
-    def deliver(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
-        return json_text(run(who, {"command": "deliver_order", "order_id": order_id}))
+    async def deliver(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return json_text(await run(who, {"command": "deliver_order", "order_id": order_id}))
 
     @app.delete("/api/orders/{order_id}", status_code=204)
-    def cancel(order_id: str, reason: Optional[str] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
-        run(who, {"command": "cancel_order", "order_id": order_id, "reason": reason})
+    async def cancel(order_id: str, reason: Optional[str] = None, who: Dict[str, Any] = Depends(actor)) -> Response:
+        await run(who, {"command": "cancel_order", "order_id": order_id, "reason": reason})
         return Response(status_code=204)
 
     @app.post("/api/orders/{order_id}/refunds", status_code=201)
-    def refund(order_id: str, body: RefundIn, who: Dict[str, Any] = Depends(actor),
-               idempotency_key: Optional[str] = Header(None)) -> Response:
+    async def refund(order_id: str, body: RefundIn, who: Dict[str, Any] = Depends(actor),
+                     idempotency_key: Optional[str] = Header(None)) -> Response:
         command = {"command": "refund_payment", "order_id": order_id, **body.model_dump(exclude_none=True)}
-        return json_text(run(who, command, idempotency_key), 201)
+        return json_text(await run(who, command, idempotency_key), 201)
 
     @app.get("/api/orders/{order_id}/actions")
-    def actions(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
-        return json_text(ask(who, {"query": "available_actions", "order_id": order_id}))
+    async def actions(order_id: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return json_text(await ask(who, {"query": "available_actions", "order_id": order_id}))
 
     @app.post("/api/returns", status_code=201)
-    def request_return(body: ReturnIn, who: Dict[str, Any] = Depends(actor)) -> Response:
-        order = json.loads(run(who, {"command": "request_return", **body.model_dump()}))
+    async def request_return(body: ReturnIn, who: Dict[str, Any] = Depends(actor)) -> Response:
+        order = json.loads(await run(who, {"command": "request_return", **body.model_dump()}))
         return money_json(order["returns"][-1], 201)
 
     @app.post("/api/returns/{return_id}/{action}")
-    def update_return(return_id: str, body: ReturnActionIn,
-                      action: Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive",
-                                      "process", "refund", "cancel"],
-                      who: Dict[str, Any] = Depends(actor)) -> Response:
-        order = json.loads(run(who, {"command": "update_return", "order_id": body.order_id, "return_id": return_id,
+    async def update_return(return_id: str, body: ReturnActionIn,
+                            action: Literal["approve", "reject", "schedule_pickup", "mark_in_transit", "receive",
+                                            "process", "refund", "cancel"],
+                            who: Dict[str, Any] = Depends(actor)) -> Response:
+        order = json.loads(await run(who, {"command": "update_return", "order_id": body.order_id, "return_id": return_id,
                                      "action": action, "received": body.received}))
         return money_json(next(r for r in order["returns"] if r["id"] == return_id))
 
     @app.put("/api/stock/{sku}")
-    def set_stock(sku: str, body: StockIn, who: Dict[str, Any] = Depends(actor)) -> Response:
-        return json_text(run(who, {"command": "set_stock", "sku": sku, **body.model_dump(exclude_none=True)}))
+    async def set_stock(sku: str, body: StockIn, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return json_text(await run(who, {"command": "set_stock", "sku": sku, **body.model_dump(exclude_none=True)}))
 
     @app.post("/api/admin/tick")
-    def tick(who: Dict[str, Any] = Depends(actor)) -> Response:
+    async def tick(who: Dict[str, Any] = Depends(actor)) -> Response:
         """Runs the scheduler now (staff): what expired, what advanced, what failed."""
-        return money_json(engine.tick(who))
+        return money_json(await engine().tick(who))
 
     @app.get("/api/stock/{sku}")
-    def stock(sku: str, who: Dict[str, Any] = Depends(actor)) -> Response:
-        return json_text(ask(who, {"query": "stock_levels", "sku": sku}))
+    async def stock(sku: str, who: Dict[str, Any] = Depends(actor)) -> Response:
+        return json_text(await ask(who, {"query": "stock_levels", "sku": sku}))
 
     @app.get("/api/shipping/rates")
-    def shipping_rates(country: str, sku: List[str] = Query(...), quantity: List[int] = Query(...),
-                       postal_code: Optional[str] = None, region: Optional[str] = None,
-                       who: Dict[str, Any] = Depends(actor)) -> Response:
+    async def shipping_rates(country: str, sku: List[str] = Query(...), quantity: List[int] = Query(...),
+                             postal_code: Optional[str] = None, region: Optional[str] = None,
+                             who: Dict[str, Any] = Depends(actor)) -> Response:
         if len(sku) != len(quantity):
             raise ordercore.ValidationError({"code": "invalid_input", "field": "quantity",
                                              "message": "give one quantity per sku"})
         address = {"country": country, "postal_code": postal_code, "region": region}
         lines = [{"sku": s, "quantity": q} for s, q in zip(sku, quantity)]
-        return json_text(ask(who, {"query": "shipping_rates", "address": address, "lines": lines}))
+        return json_text(await ask(who, {"query": "shipping_rates", "address": address, "lines": lines}))
 
     @app.post("/webhooks/carrier", status_code=204)
     async def carrier_webhook(request: Request, x_timestamp: int = Header(...), x_signature: str = Header(...)) -> Response:
         """A carrier's tracking update, HMAC-signed over the raw body (the Stripe scheme)."""
         body = (await request.body()).decode("utf-8")
-        engine.verify_webhook(settings.webhook_secret, body, x_timestamp, x_signature)
+        engine().engine.verify_webhook(settings.webhook_secret, body, x_timestamp, x_signature)
         update = json.loads(body)
-        await asyncio.to_thread(run, ordercore.SYSTEM, {**update, "command": "tracking_update"})
+        await run(ordercore.SYSTEM, {**update, "command": "tracking_update"})
         return Response(status_code=204)
 
     return app
