@@ -16,6 +16,7 @@ import pdoc
 import ordercore
 import ordercore.aio
 import ordercore.carriers.easypost
+import ordercore.gateways.paypal
 import ordercore.gateways.stripe
 import ordercore.relay
 import ordercore.stores.asyncpg
@@ -29,7 +30,8 @@ OUT = Path(__file__).resolve().parents[2] / "target" / "api" / "python"
 def undocumented() -> list[str]:
     missing = []
     for module in (ordercore, ordercore.aio, ordercore.relay, ordercore.testing, ordercore.stores.sqlalchemy,
-                   ordercore.stores.asyncpg, ordercore.gateways.stripe, ordercore.carriers.easypost):
+                   ordercore.stores.asyncpg, ordercore.gateways.stripe, ordercore.gateways.paypal,
+                   ordercore.carriers.easypost):
         for name in module.__all__:
             value = getattr(module, name)
             if not callable(value) or isinstance(value, type(ordercore)):

@@ -12,7 +12,7 @@ VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" .venv/bin/maturin build -
 python3 -m venv "$work/venv"
 wheel=$(ls "$work"/wheels/ordercore-*.whl)
 # With its extras (from PyPI): the examples of the docs use the stores, gateways and carriers.
-"$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel[sqlalchemy,stripe,easypost]"
+"$work/venv/bin/pip" install -q --disable-pip-version-check "$wheel[sqlalchemy,stripe,paypal,easypost]"
 "$work/venv/bin/python" - <<'PY'
 from importlib.metadata import distribution
 paths = {str(f) for f in distribution("ordercore").files or []}
