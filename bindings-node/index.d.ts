@@ -682,6 +682,8 @@ export interface DomainEvent {
   customer_id: string | null
   /** When it happened (the engine's clock). */
   at: Instant
+  /** The host's id for the request whose command emitted it (`CallContext`), if it gave one. */
+  correlation_id: string | null
 }
 
 /** A percentage of the target's amount, rounded once for the whole promotion. */

@@ -137,5 +137,7 @@ pub(crate) fn plugins(table: &OcPlugins) -> Plugins {
         gateway: host(&table.gateway, "gateway").map(|h| Arc::new(HostGateway(h)) as _),
         carrier: host(&table.carrier, "carrier").map(|h| Arc::new(HostCarrier(h)) as _),
         tax: host(&table.tax, "tax").map(|h| Arc::new(HostTaxProvider(h)) as _),
+        // The C API hands the engine's records to no logger yet: nothing to time.
+        stopwatch: None,
     }
 }

@@ -224,6 +224,8 @@ fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
         tax: member("tax")?
             .map(|t| plugins::tax(t, timeout))
             .transpose()?,
+        // Node hands the engine's records to no logger yet: nothing to time.
+        stopwatch: None,
     })
 }
 

@@ -9,14 +9,19 @@ mod errors;
 #[doc(hidden)]
 pub mod fuzzing;
 mod quote;
+mod records;
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use convert::json_to_python;
 use errors::raise;
+use ordercore::engine::CallContext;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostStore, HostTaxProvider};
-use ordercore::json::{JsonConfig, JsonEngine, JsonPricer, Plugins, parse, price_request};
+use ordercore::json::{
+    JsonConfig, JsonEngine, JsonPricer, Plugins, command_value_json, output_json, parse,
+    price_request, query_value_json,
+};
 use ordercore::pricing::{Cart, PricingContext};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -70,14 +75,16 @@ struct Engine {
 }
 
 impl Engine {
-    /// Runs `work` without the GIL; a host store's own exception comes back out unchanged.
+    /// Runs `work` without the GIL, on behalf of the request `ordercore.correlation_id` names;
+    /// a host store's own exception comes back out unchanged.
     fn run<T: Send>(
         &self,
         py: Python<'_>,
-        work: impl FnOnce(&JsonEngine) -> ordercore::Result<T> + Send,
+        work: impl FnOnce(&JsonEngine, &CallContext<'_>) -> ordercore::Result<T> + Send,
     ) -> PyResult<T> {
+        let correlation_id = records::correlation_id(py);
         let result = py.detach(|| {
-            let result = work(&self.inner);
+            let result = work(&self.inner, &records::context(correlation_id.as_deref()));
             (result, take_raised())
         });
         match result {
@@ -108,6 +115,7 @@ impl Engine {
             gateway: gateway.map(|g| Arc::new(HostGateway(host("gateway", g))) as _),
             carrier: carrier.map(|c| Arc::new(HostCarrier(host("carrier", c))) as _),
             tax: tax.map(|t| Arc::new(HostTaxProvider(host("tax", t))) as _),
+            stopwatch: Some(records::stopwatch()),
         };
         let config: JsonConfig = parse(config_json, "config").map_err(raise)?;
         let inner = py
@@ -124,11 +132,15 @@ impl Engine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> PyResult<String> {
-        self.run(py, |e| e.execute(actor_json, command_json, idempotency_key))
+        self.run(py, |e, c| {
+            output_json(&e.execute_output_in(c, actor_json, command_json, idempotency_key)?)
+        })
     }
 
     fn query(&self, py: Python<'_>, actor_json: &str, query_json: &str) -> PyResult<String> {
-        self.run(py, |e| e.query(actor_json, query_json))
+        self.run(py, |e, c| {
+            output_json(&e.query_output_in(c, actor_json, query_json)?)
+        })
     }
 
     /// A command's value alone (the order, the stock item) as JSON text.
@@ -140,14 +152,21 @@ impl Engine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> PyResult<String> {
-        self.run(py, |e| {
-            e.execute_value(actor_json, command_json, idempotency_key)
+        self.run(py, |e, c| {
+            command_value_json(&e.execute_output_in(
+                c,
+                actor_json,
+                command_json,
+                idempotency_key,
+            )?)
         })
     }
 
     /// A query's value alone as JSON text.
     fn query_value(&self, py: Python<'_>, actor_json: &str, query_json: &str) -> PyResult<String> {
-        self.run(py, |e| e.query_value(actor_json, query_json))
+        self.run(py, |e, c| {
+            query_value_json(&e.query_output_in(c, actor_json, query_json)?)
+        })
     }
 
     /// A command's order as a `Document` that converts the fields read.
@@ -159,8 +178,8 @@ impl Engine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> PyResult<document::Document> {
-        let order = self.run(py, |e| {
-            let output = e.execute_output(actor_json, command_json, idempotency_key)?;
+        let order = self.run(py, |e, c| {
+            let output = e.execute_output_in(c, actor_json, command_json, idempotency_key)?;
             output.into_order().ok_or_else(not_an_order)
         })?;
         Ok(document::Document::new(order))
@@ -173,27 +192,29 @@ impl Engine {
         actor_json: &str,
         query_json: &str,
     ) -> PyResult<document::Document> {
-        let order = self.run(py, |e| match e.query_output(actor_json, query_json)? {
-            ordercore::command::QueryOutput::Order(order) => Ok(order),
-            _ => Err(not_an_order()),
+        let order = self.run(py, |e, c| {
+            match e.query_output_in(c, actor_json, query_json)? {
+                ordercore::command::QueryOutput::Order(order) => Ok(order),
+                _ => Err(not_an_order()),
+            }
         })?;
         Ok(document::Document::new(order))
     }
 
     fn tick(&self, py: Python<'_>, actor_json: &str) -> PyResult<String> {
-        self.run(py, |e| e.tick(actor_json))
+        self.run(py, |e, _| e.tick(actor_json))
     }
 
     fn price(&self, py: Python<'_>, cart_json: &str, context_json: &str) -> PyResult<String> {
-        self.run(py, |e| e.price(cart_json, context_json))
+        self.run(py, |e, _| e.price(cart_json, context_json))
     }
 
     fn pending_events(&self, py: Python<'_>, limit: usize) -> PyResult<String> {
-        self.run(py, |e| e.pending_events(limit))
+        self.run(py, |e, _| e.pending_events(limit))
     }
 
     fn mark_delivered(&self, py: Python<'_>, positions_json: &str) -> PyResult<()> {
-        self.run(py, |e| e.mark_delivered(positions_json))
+        self.run(py, |e, _| e.mark_delivered(positions_json))
     }
 
     fn set_clock(&self, at: &str) -> PyResult<()> {
@@ -323,6 +344,7 @@ fn check_store(py: Python<'_>, store: Py<PyAny>) -> PyResult<()> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    records::install(m)?;
     m.add_class::<Engine>()?;
     m.add_class::<Pricer>()?;
     m.add_class::<quote::Quote>()?;

@@ -25,6 +25,34 @@ impl Clock for SystemClock {
     }
 }
 
+/// The [`Stopwatch`](crate::engine::Stopwatch) of the process's monotonic clock, for hosts that
+/// want durations in the engine's records (the engine never makes one itself).
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicStopwatch {
+    origin: std::time::Instant,
+}
+
+impl MonotonicStopwatch {
+    /// A stopwatch counting from now.
+    pub fn new() -> Self {
+        MonotonicStopwatch {
+            origin: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Default for MonotonicStopwatch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::engine::Stopwatch for MonotonicStopwatch {
+    fn micros(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
 /// A clock that stands still until told to move: deterministic tests and simulations.
 #[derive(Debug)]
 pub struct FixedClock {

@@ -385,6 +385,30 @@ pub enum Query {
     },
 }
 
+impl Query {
+    /// The query's name (`get_order`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Query::GetOrder { .. } => "get_order",
+            Query::ListOrders(_) => "list_orders",
+            Query::StockLevels { .. } => "stock_levels",
+            Query::ListReturns { .. } => "list_returns",
+            Query::AvailableActions { .. } => "available_actions",
+            Query::ShippingRates { .. } => "shipping_rates",
+        }
+    }
+
+    /// The order it reads, if it reads one.
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Query::GetOrder { order_id }
+            | Query::ListReturns { order_id }
+            | Query::AvailableActions { order_id } => Some(order_id),
+            Query::ListOrders(_) | Query::StockLevels { .. } | Query::ShippingRates { .. } => None,
+        }
+    }
+}
+
 /// What a query answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -23,6 +23,9 @@ pub struct DomainEvent {
     pub customer_id: Option<SmolStr>,
     /// When it happened (the engine's clock).
     pub at: DateTime<Utc>,
+    /// The host's id for the request whose command emitted it (`CallContext`), if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<SmolStr>,
     /// What happened.
     #[serde(flatten)]
     pub payload: EventPayload,

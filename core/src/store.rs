@@ -783,6 +783,7 @@ mod tests {
             order_id: Some("o1".into()),
             customer_id: None,
             at: DateTime::<Utc>::default(),
+            correlation_id: None,
             payload: EventPayload::OrderProcessing,
         }
     }

@@ -69,6 +69,7 @@ fn event(n: u64) -> DomainEvent {
         order_id: None,
         customer_id: None,
         at: t0(),
+        correlation_id: None,
         payload: EventPayload::StockAdjusted {
             sku: "A".into(),
             location: "main".into(),

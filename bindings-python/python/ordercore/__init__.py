@@ -10,9 +10,19 @@ money exactly).
     >>> ordercore.price_request({"cart": {"currency": "USD",
     ...     "lines": [{"sku": "A", "unit_price": "19.99", "quantity": 3}]}})["grand_total"]
     Decimal('59.97')
+
+**Logs.** Every command and query is recorded to the ``logging`` logger ``ordercore``: ``INFO``
+for answers (refusals included, with their code), ``WARNING`` for store and provider faults —
+``command place_order: ok kind="command" name="place_order" actor=customer:c1
+aggregate=order/ord_000002 outcome="ok" retries=0 duration_us=163 correlation_id="req-9"``. A
+request's correlation id (:data:`correlation_id`, or ``with correlated("req-9"):``) goes into
+those records and into the events its commands emit. The logger's level is read once: after
+changing it, call :func:`logging_changed`.
 """
 from __future__ import annotations
 
+import contextlib as _contextlib
+import contextvars as _contextvars
 import datetime as _dt
 import json as _json
 from decimal import Decimal
@@ -27,7 +37,7 @@ __all__ = [
     "OrderCoreError", "ValidationError", "NotFound", "Forbidden", "InvalidTransition",
     "InsufficientStock", "VersionConflict", "IdempotencyConflict", "PaymentDeclined",
     "GatewayUnavailable", "RefundExceedsCaptured", "CaptureExceedsAuthorized", "CouponRejected",
-    "InvalidSignature", "ProviderError",
+    "InvalidSignature", "ProviderError", "correlation_id", "correlated", "logging_changed",
 ]
 
 Json = Dict[str, Any]
@@ -55,6 +65,24 @@ from ._native import (  # noqa: E402
 
 #: Every core code's exception class.
 ERROR_CLASSES: Dict[str, Type[OrderCoreError]] = _native.error_classes()
+
+#: The id of the request being served (``None``: none). Every engine call made while it is set
+#: records it, and the events the call emits carry it (``correlation_id``). A context variable:
+#: set per request, it follows the request into threads started with its context
+#: (``asyncio.to_thread``, :class:`ordercore.aio.AsyncEngine`).
+correlation_id: "_contextvars.ContextVar[Optional[str]]" = _native.correlation_id
+
+logging_changed = _native.logging_changed
+
+
+@_contextlib.contextmanager
+def correlated(request_id: Optional[str]) -> Iterator[None]:
+    """Sets :data:`correlation_id` for the block (a web framework's middleware: one per request)."""
+    token = correlation_id.set(request_id)
+    try:
+        yield
+    finally:
+        correlation_id.reset(token)
 
 SYSTEM: Json = {"type": "system"}
 

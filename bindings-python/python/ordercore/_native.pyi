@@ -1,4 +1,5 @@
 """Type stubs of the native module (checked against the built module by mypy's stubtest)."""
+import contextvars
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Mapping, Optional, Type, final
 
@@ -24,9 +25,11 @@ __all__ = [
     "VersionConflict",
     "amount_fields",
     "check_store",
+    "correlation_id",
     "decode",
     "error_classes",
     "error_codes",
+    "logging_changed",
     "price_request",
     "sign_webhook",
 ]
@@ -115,3 +118,8 @@ def amount_fields() -> List[str]: ...
 def sign_webhook(secret: str, payload: str, timestamp: int) -> str: ...
 def decode(text: str) -> Any: ...
 def check_store(store: Any) -> None: ...
+def logging_changed() -> None:
+    """Forgets the cached levels of the ``logging`` loggers the engine records to: call it after
+    changing the ``ordercore`` logger's level."""
+
+correlation_id: contextvars.ContextVar[Optional[str]]

@@ -662,6 +662,7 @@ class DomainEvent(TypedDict):
     order_id: Optional[str]
     customer_id: Optional[str]
     at: Instant
+    correlation_id: Optional[str]
 
 
 class PercentageEffect(TypedDict):

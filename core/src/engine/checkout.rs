@@ -13,6 +13,7 @@ impl Engine {
     /// (`docs/engine.md`, "Faults").
     pub(super) fn checkout(
         &self,
+        call: &Call<'_>,
         actor: &Actor,
         key: Option<(&str, &str)>,
         ids: &PreparedIds,
@@ -21,7 +22,7 @@ impl Engine {
     ) -> Result<CommandOutput> {
         let attempt_key = key.map(|(key, _)| DocKey::new(DocKind::Checkout, key));
         let fingerprint = key.map_or("", |(_, fingerprint)| fingerprint);
-        let attempt = self.run(actor, key, Record::Errors, |tx| {
+        let attempt = self.run(call, actor, key, Record::Errors, |tx| {
             if let Some(attempt_key) = &attempt_key {
                 if let Some(Document::Checkout(attempt)) = tx.load(attempt_key.clone())? {
                     // Secured by an earlier try of this command; the key with another command
@@ -46,7 +47,7 @@ impl Engine {
             Ok(attempt)
         })?;
         let answer = self.ask_gateway(&attempt)?;
-        self.run(actor, key, Record::Answer, |tx| {
+        self.run(call, actor, key, Record::Answer, |tx| {
             let mut order = tx.order(&attempt.order_id)?;
             let flow = self.flow(&order.flow)?;
             let index = order

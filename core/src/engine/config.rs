@@ -65,6 +65,7 @@ pub struct EngineBuilder {
     carrier: Arc<dyn Carrier>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    stopwatch: Option<Arc<dyn Stopwatch>>,
 }
 
 impl Default for EngineBuilder {
@@ -79,6 +80,7 @@ impl Default for EngineBuilder {
             carrier: Arc::new(TableRateCarrier::standard()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(SequentialIds::new("")),
+            stopwatch: None,
         }
     }
 }
@@ -119,6 +121,10 @@ impl EngineBuilder {
     }
     pub fn ids(mut self, ids: Arc<dyn IdGen>) -> Self {
         self.ids = ids;
+        self
+    }
+    pub fn stopwatch(mut self, stopwatch: Arc<dyn Stopwatch>) -> Self {
+        self.stopwatch = Some(stopwatch);
         self
     }
 
@@ -177,6 +183,7 @@ impl EngineBuilder {
             carrier: self.carrier,
             clock: self.clock,
             ids: self.ids,
+            stopwatch: self.stopwatch,
         })
     }
 }

@@ -60,12 +60,15 @@ mod returns;
 mod scheduler;
 mod spec;
 mod stock;
+mod trace;
 mod unit_of_work;
 
 pub use config::{EngineBuilder, EngineConfig};
 use counters::Counters;
 use retry::*;
 pub use spec::{EngineSpec, Plugins};
+use trace::Call;
+pub use trace::{CallContext, Stopwatch};
 use unit_of_work::*;
 
 /// The order engine. Cheap to share between threads (`Arc<Engine>`); every method is `&self`.
@@ -78,6 +81,7 @@ pub struct Engine {
     carrier: Arc<dyn Carrier>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    stopwatch: Option<Arc<dyn Stopwatch>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -156,11 +160,36 @@ impl Engine {
         command: &Command,
         idempotency_key: Option<&str>,
     ) -> Result<CommandOutput> {
+        self.execute_in(&CallContext::default(), actor, command, idempotency_key)
+    }
+
+    /// [`execute`](Self::execute) on behalf of a host's request: its correlation id goes into
+    /// the call's record and the events the call emits.
+    pub fn execute_in(
+        &self,
+        context: &CallContext<'_>,
+        actor: &Actor,
+        command: &Command,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
+        let call = Call::start(self, context);
+        let answer = self.execute_call(&call, actor, command, idempotency_key);
+        self.record_command(actor, command, &call, &answer);
+        answer
+    }
+
+    fn execute_call(
+        &self,
+        call: &Call<'_>,
+        actor: &Actor,
+        command: &Command,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
         let limits = &self.pricer.config().limits;
         crate::limits::check_actor(actor, limits)?;
         crate::limits::check_command(command, limits)?;
         let Some(host_key) = idempotency_key else {
-            return self.dispatch(actor, command, None);
+            return self.dispatch(call, actor, command, None);
         };
         if host_key.is_empty() || host_key.len() > 255 {
             return Err(Error::invalid("idempotency_key", "must be 1 to 255 bytes"));
@@ -173,7 +202,7 @@ impl Engine {
         if let Some(record) = self.store.idempotency(&stored)? {
             return replayed(record);
         }
-        match self.dispatch(actor, command, Some((&stored, &fingerprint))) {
+        match self.dispatch(call, actor, command, Some((&stored, &fingerprint))) {
             // Another process committed the same key first: answer what it answered.
             Err(Error::IdempotencyConflict { .. }) => match self.store.idempotency(&stored)? {
                 Some(record) => replayed(record),
@@ -189,6 +218,7 @@ impl Engine {
     /// paying, one change set for everything else.
     fn dispatch(
         &self,
+        call: &Call<'_>,
         actor: &Actor,
         command: &Command,
         key: Option<(&str, &str)>,
@@ -198,7 +228,7 @@ impl Engine {
             Command::PlaceOrder(place) if place.payment.is_some() => {
                 ids.order = self.ids.next_id("ord");
                 ids.payment = self.ids.next_id("pay");
-                self.checkout(actor, key, &ids, true, |tx| {
+                self.checkout(call, actor, key, &ids, true, |tx| {
                     placing::place_order(self, tx, place, &ids)
                 })
             }
@@ -208,7 +238,7 @@ impl Engine {
                 capture,
             } => {
                 ids.payment = self.ids.next_id("pay");
-                self.checkout(actor, key, &ids, false, |tx| {
+                self.checkout(call, actor, key, &ids, false, |tx| {
                     payments::pay_order(self, tx, order_id, *method, *capture, &ids)
                 })
             }
@@ -219,7 +249,7 @@ impl Engine {
                     Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
                     _ => {}
                 }
-                self.run(actor, key, Record::Answer, |tx| {
+                self.run(call, actor, key, Record::Answer, |tx| {
                     self.decide(tx, command, &ids)
                 })
             }

@@ -23,6 +23,24 @@ impl Engine {
 
     /// Answers a query as `actor`. Customers see only their own orders.
     pub fn query(&self, actor: &Actor, query: &Query) -> Result<QueryOutput> {
+        self.query_in(&CallContext::default(), actor, query)
+    }
+
+    /// [`query`](Self::query) on behalf of a host's request: its correlation id goes into the
+    /// call's record.
+    pub fn query_in(
+        &self,
+        context: &CallContext<'_>,
+        actor: &Actor,
+        query: &Query,
+    ) -> Result<QueryOutput> {
+        let call = Call::start(self, context);
+        let answer = self.answer(actor, query);
+        self.record_query(actor, query, &call, &answer);
+        answer
+    }
+
+    fn answer(&self, actor: &Actor, query: &Query) -> Result<QueryOutput> {
         let limits = &self.pricer.config().limits;
         crate::limits::check_actor(actor, limits)?;
         crate::limits::check_query(query, limits)?;

@@ -69,6 +69,7 @@ impl Engine {
     /// `version_conflict` only means the command could still succeed if retried.
     pub(super) fn run<T, F>(
         &self,
+        call: &Call<'_>,
         actor: &Actor,
         key: Option<(&str, &str)>,
         record: Record,
@@ -82,7 +83,8 @@ impl Engine {
         let mut attempt = 0;
         let mut conflict: Option<Error> = None;
         loop {
-            let mut tx = UnitOfWork::new(self, actor, key.map(|(key, _)| key), now);
+            let key_of_record = key.map(|(key, _)| key);
+            let mut tx = UnitOfWork::new(self, actor, key_of_record, now, call.correlation_id);
             let decided = decide(&mut tx);
             let refusal = tx.refusal.take();
             let mut changes = match &decided {
@@ -111,7 +113,8 @@ impl Engine {
             match self.store.commit(changes) {
                 Ok(()) => return answer,
                 Err(Error::VersionConflict { .. }) if attempt < self.config.max_retries => {
-                    attempt += 1
+                    attempt += 1;
+                    call.retried();
                 }
                 Err(error @ Error::VersionConflict { .. }) if conflict.is_none() => {
                     conflict = Some(error)

@@ -36,7 +36,7 @@ impl Engine {
             for due in &page.orders {
                 let id = due.id.to_string();
                 let mut what = None;
-                let outcome = self.run(actor, None, Record::Answer, |tx| {
+                let outcome = self.run(&Call::internal(), actor, None, Record::Answer, |tx| {
                     let mut order = tx.order(&id)?;
                     let flow = self.flow(&order.flow)?;
                     what = None;

@@ -18,7 +18,7 @@ use crate::shipping::{Carrier, TableRateCarrier};
 use crate::store::Store;
 use crate::tax::{TaxProvider, TaxRule, TaxTable};
 
-use super::{Engine, EngineConfig};
+use super::{Engine, EngineBuilder, EngineConfig};
 
 /// How an engine is built from one document — what the bindings pass as JSON, and what a Rust
 /// host can read with serde or write by hand ([`Engine::from_spec`]): `{"engine": {...},
@@ -65,6 +65,8 @@ pub struct Plugins {
     pub carrier: Option<Arc<dyn Carrier>>,
     /// The tax service; the table of `tax_rules` if absent.
     pub tax: Option<Arc<dyn TaxProvider>>,
+    /// Times the engine's calls for their records; no durations if absent.
+    pub stopwatch: Option<Arc<dyn super::Stopwatch>>,
 }
 
 impl Plugins {
@@ -138,7 +140,7 @@ impl EngineSpec {
                 Arc::new(table)
             }
         };
-        let mut builder = Engine::builder()
+        let builder = Engine::builder()
             .config(spec.engine)
             .promotions(spec.promotions)
             .tax(match plugins.tax {
@@ -149,19 +151,39 @@ impl EngineSpec {
             .carrier(carrier)
             .clock(clock)
             .ids(ids);
-        if let Some(gateway) = plugins.gateway {
-            builder = builder.gateway(gateway);
-        } else if !spec.payment_script.is_empty() {
-            let gateway = FakePaymentGateway::new();
-            gateway.script(spec.payment_script);
-            builder = builder.gateway(Arc::new(gateway));
-        }
-        if let Some(store) = plugins.store {
-            builder = builder.store(store);
-        } else if !spec.store_script.is_empty() {
-            builder = builder.store(Arc::new(ScriptedStore::new(spec.store_script)));
-        }
+        // The carrier and tax service are in place: the rest of the host's parts.
+        let rest = Plugins {
+            carrier: None,
+            tax: None,
+            ..plugins
+        };
+        let builder = with_host_parts(builder, rest, spec.payment_script, spec.store_script);
         Ok((builder.build()?, fixed_clock))
+    }
+}
+
+/// The host's gateway, store and stopwatch, or the scripted fakes the document asks for.
+fn with_host_parts(
+    mut builder: EngineBuilder,
+    plugins: Plugins,
+    payment_script: Vec<Scripted>,
+    store_script: Vec<StoreScripted>,
+) -> EngineBuilder {
+    if let Some(gateway) = plugins.gateway {
+        builder = builder.gateway(gateway);
+    } else if !payment_script.is_empty() {
+        let gateway = FakePaymentGateway::new();
+        gateway.script(payment_script);
+        builder = builder.gateway(Arc::new(gateway));
+    }
+    if let Some(store) = plugins.store {
+        builder = builder.store(store);
+    } else if !store_script.is_empty() {
+        builder = builder.store(Arc::new(ScriptedStore::new(store_script)));
+    }
+    match plugins.stopwatch {
+        Some(stopwatch) => builder.stopwatch(stopwatch),
+        None => builder,
     }
 }
 

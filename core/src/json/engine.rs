@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::actor::Actor;
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::command::{Command, CommandOutput, Query, QueryOutput};
-use crate::engine::Engine;
+use crate::engine::{CallContext, Engine};
 use crate::error::{Error, Result};
 use crate::pricing::{Cart, PricingContext};
 
@@ -68,9 +68,23 @@ impl JsonEngine {
         command_json: &str,
         idempotency_key: Option<&str>,
     ) -> Result<CommandOutput> {
+        let context = CallContext::default();
+        self.execute_output_in(&context, actor_json, command_json, idempotency_key)
+    }
+
+    /// [`execute_output`](Self::execute_output) on behalf of a host's request
+    /// ([`Engine::execute_in`]).
+    pub fn execute_output_in(
+        &self,
+        context: &CallContext<'_>,
+        actor_json: &str,
+        command_json: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<CommandOutput> {
         let actor: Actor = parse(actor_json, "actor")?;
         let command: Command = parse(command_json, "command")?;
-        self.engine.execute(&actor, &command, idempotency_key)
+        self.engine
+            .execute_in(context, &actor, &command, idempotency_key)
     }
 
     /// Runs a command, answering its output's value alone (the order, the stock item) as JSON
@@ -91,9 +105,20 @@ impl JsonEngine {
 
     /// Answers a query's typed output.
     pub fn query_output(&self, actor_json: &str, query_json: &str) -> Result<QueryOutput> {
+        self.query_output_in(&CallContext::default(), actor_json, query_json)
+    }
+
+    /// [`query_output`](Self::query_output) on behalf of a host's request
+    /// ([`Engine::query_in`]).
+    pub fn query_output_in(
+        &self,
+        context: &CallContext<'_>,
+        actor_json: &str,
+        query_json: &str,
+    ) -> Result<QueryOutput> {
         let actor: Actor = parse(actor_json, "actor")?;
         let query: Query = parse(query_json, "query")?;
-        self.engine.query(&actor, &query)
+        self.engine.query_in(context, &actor, &query)
     }
 
     /// Answers a query's value alone (the order, the page, the list) as JSON text.
@@ -168,6 +193,11 @@ impl JsonEngine {
             None => SystemClock.now(),
         }
     }
+}
+
+/// A command's or query's whole output (`{"type", "value"}`) as JSON text.
+pub fn output_json<T: serde::Serialize>(output: &T) -> Result<String> {
+    to_json(output)
 }
 
 /// A command output's value alone (the order, the stock item) as JSON text.

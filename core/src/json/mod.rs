@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 pub use crate::engine::{EngineSpec as JsonConfig, Plugins};
 use crate::error::{Error, Result};
-pub use engine::{JsonEngine, command_value_json, query_value_json};
+pub use engine::{JsonEngine, command_value_json, output_json, query_value_json};
 pub use fields::{field_json, field_names};
 pub use pricer::{JsonPricer, price_request};
 

@@ -287,7 +287,12 @@ def create_app(settings: Optional[Settings] = None, notifier: Optional[LogNotifi
     @app.middleware("http")
     async def timing(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
-        response: Response = await call_next(request)
+        # The request's id (the caller's X-Request-Id, or a new one) goes into the engine's
+        # records of this request and into the events its commands emit; it is answered back.
+        request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        with ordercore.correlated(request_id):
+            response: Response = await call_next(request)
+        response.headers["X-Request-Id"] = request_id
         route = request.scope.get("route")
         requests_seconds.labels(request.method, getattr(route, "path", "unmatched"),
                                 str(response.status_code)).observe(time.perf_counter() - started)

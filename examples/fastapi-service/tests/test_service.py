@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import os
 import re
 import subprocess
@@ -218,6 +219,27 @@ def test_rates_webhooks_metrics_openapi_and_the_outbox(client: TestClient) -> No
     kinds = [e["type"] for e in notifier.delivered]
     assert "order_created" in kinds and "order_delivered" in kinds
     assert engine.pending_events(100) == []
+
+
+def test_a_requests_id_reaches_the_engines_records_and_events(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ordercore")
+    ordercore.logging_changed()
+    try:
+        placed = client.post("/api/orders", json=checkout("gina"), headers={**token("gina"), "X-Request-Id": "req-gina-1"})
+        assert placed.status_code == 201 and placed.headers["X-Request-Id"] == "req-gina-1"
+        answered = client.get(f"/api/orders/{placed.json()['id']}", headers=token("gina"))
+        assert len(answered.headers["X-Request-Id"]) == 16  # none given: the service made one
+    finally:
+        caplog.set_level(logging.WARNING, logger="ordercore")
+        ordercore.logging_changed()
+    records = [r.getMessage() for r in caplog.records if r.name == "ordercore"]
+    assert any(m.startswith("command place_order: ok") and 'correlation_id="req-gina-1"' in m for m in records)
+    notifier = client.app.state.notifier  # type: ignore[attr-defined]
+    deadline = time.time() + 10
+    while time.time() < deadline and not any(e.get("order_id") == placed.json()["id"] for e in notifier.delivered):
+        time.sleep(0.05)
+    created = [e for e in notifier.delivered if e.get("order_id") == placed.json()["id"]]
+    assert created and all(e["correlation_id"] == "req-gina-1" for e in created)
 
 
 def start_servers(database_url: str, count: int) -> List[Any]:

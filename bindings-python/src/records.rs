@@ -1,0 +1,65 @@
+//! The engine's records (`ordercore::engine::trace`) in Python's `logging`, and the correlation
+//! id a host sets for a request.
+//!
+//! `tracing`'s `log` feature turns each record into a `log` record; `pyo3-log` hands those to
+//! the `logging` logger named after their target, `ordercore`. It caches each logger's level (a
+//! record below it costs no GIL): a host that changes the `ordercore` logger's level after the
+//! first call says so with `ordercore.logging_changed()`.
+
+use std::sync::{Arc, OnceLock};
+
+use ordercore::engine::{CallContext, Stopwatch};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+/// The `ordercore.correlation_id` context variable: the id of the request being served.
+static CORRELATION_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Resets pyo3-log's cache of logger levels.
+static LOG_CACHE: OnceLock<pyo3_log::ResetHandle> = OnceLock::new();
+
+/// Installs the bridge to `logging` (once per process; another extension's bridge already in
+/// place is kept) and the correlation variable on the module.
+pub(crate) fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    if let Ok(handle) = pyo3_log::try_init() {
+        let _ = LOG_CACHE.set(handle);
+    }
+    let variable = CORRELATION_ID.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        let contextvars = py.import("contextvars")?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("default", py.None())?;
+        Ok(contextvars
+            .getattr("ContextVar")?
+            .call(("ordercore.correlation_id",), Some(&kwargs))?
+            .unbind())
+    })?;
+    m.add("correlation_id", variable.clone_ref(py))?;
+    m.add_function(wrap_pyfunction!(logging_changed, m)?)?;
+    Ok(())
+}
+
+/// Forgets the cached levels of the `logging` loggers: call it after changing them.
+#[pyfunction]
+fn logging_changed() {
+    if let Some(handle) = LOG_CACHE.get() {
+        handle.reset();
+    }
+}
+
+/// The correlation id of the request being served, as the host set it (`None` if unset or not
+/// a string).
+pub(crate) fn correlation_id(py: Python<'_>) -> Option<String> {
+    let variable = CORRELATION_ID.get(py)?;
+    variable.bind(py).call_method0("get").ok()?.extract().ok()
+}
+
+/// A call's context from the correlation id read before the GIL is released.
+pub(crate) fn context(correlation_id: Option<&str>) -> CallContext<'_> {
+    CallContext { correlation_id }
+}
+
+/// The process's monotonic clock, timing the engine's calls for their records.
+pub(crate) fn stopwatch() -> Arc<dyn Stopwatch> {
+    Arc::new(ordercore::clock::MonotonicStopwatch::new())
+}
