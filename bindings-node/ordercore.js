@@ -7,6 +7,7 @@
 // benches/README.md). The lists are built when first read, by pricing the same text again in
 // the same context — the core is deterministic, so it is the same breakdown.
 
+const { AsyncLocalStorage } = require('node:async_hooks')
 const { inspect } = require('node:util')
 const native = require('./index.js')
 
@@ -133,8 +134,52 @@ function documentView (handle) {
 
 native.setDocumentView(documentView)
 
+// The request a call serves: `correlated(id, fn)` runs `fn` with `id` as the correlation id of
+// every engine call made inside it (awaits and callbacks included), which the engine puts in
+// its records and in the events the calls emit.
+const correlation = new AsyncLocalStorage()
+native.setCorrelationSource(() => correlation.getStore())
+
+/** Runs `fn` with `id` as the correlation id of the engine calls it makes; answers what it answers. */
+function correlated (id, fn) {
+  return correlation.run(id, fn)
+}
+
+/**
+ * The engine, taking a pino-shaped `hosts.logger` (`info(fields, msg)`, `warn(fields, msg)`):
+ * the addon hands it each call's records as one JSON text, written here as one logger call
+ * per record.
+ */
+class Engine extends native.Engine {
+  constructor (config, hosts) {
+    const logger = hosts != null && typeof hosts === 'object' ? hosts.logger : undefined
+    if (logger == null) {
+      super(config, hosts)
+      return
+    }
+    if (typeof logger !== 'object' && typeof logger !== 'function') {
+      super(config, { ...hosts, logger: 0 }) // refused by the addon, naming `logger`
+      return
+    }
+    super(config, { ...hosts, logger: (text) => writeRecords(logger, text) })
+  }
+}
+
+function writeRecords (logger, text) {
+  for (const record of JSON.parse(text)) {
+    const write = logger[record.level]
+    try {
+      if (typeof write === 'function') write.call(logger, record.fields, record.msg)
+    } catch {
+      // A logger that fails loses its record; the engine's answer stands.
+    }
+  }
+}
+
 const { Relay } = require('./relay.js')
 
-const { setDocumentView: _view, orderKeys: _keys, orderField: _field, ...exported } = native
+const {
+  setDocumentView: _view, setCorrelationSource: _source, orderKeys: _keys, orderField: _field, ...exported
+} = native
 
-module.exports = { ...exported, Quote, Relay }
+module.exports = { ...exported, Engine, Quote, Relay, correlated }

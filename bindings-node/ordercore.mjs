@@ -3,5 +3,5 @@
 // once whichever way it is imported.
 import ordercore from './ordercore.js'
 
-export const { Engine, Pricer, Quote, Relay, amountFields, checkStore, errorCodes, priceRequest, signWebhook } = ordercore
+export const { Engine, Pricer, Quote, Relay, amountFields, checkStore, correlated, errorCodes, priceRequest, signWebhook } = ordercore
 export default ordercore

@@ -63,7 +63,43 @@ export interface EngineHosts {
    * Past it the engine call fails with `provider_error`; the method's late answer is ignored,
    * so a store write may still land — retry the command with its idempotency key. */
   hostTimeoutMs?: number
+  /** Receives a record of every command and query (pino's shape: a pino logger will do). */
+  logger?: Logger
 }
+
+/** A logger of the engine's records: `info` for answers (refusals included), `warn` for store
+ * and provider faults. */
+export interface Logger {
+  /** An answer's record. */
+  info(fields: EngineRecord, msg: string): void
+  /** A fault's record. */
+  warn(fields: EngineRecord, msg: string): void
+}
+
+/** What the engine records of one call. */
+export interface EngineRecord {
+  /** A command or a query. */
+  kind: 'command' | 'query'
+  /** Its name (`place_order`, `get_order`, …). */
+  name: string
+  /** Who asked (`customer:c1`, `staff:s1:admin`, `system`). */
+  actor: string
+  /** What it touched (`order/ord_1`, `stock/A@main`), when known. */
+  aggregate?: string
+  /** `ok`, or the error's code. */
+  outcome: string
+  /** How many times it was decided again after a conflict. */
+  retries: number
+  /** How long it took, in microseconds. */
+  duration_us?: number
+  /** The request it served (`correlated(id, fn)`). */
+  correlation_id?: string
+}
+
+/** Runs `fn` with `id` as the correlation id of every engine call made inside it (awaits and
+ * callbacks included): the engine puts it in its records and in the events the calls emit.
+ * Answers what `fn` answers. */
+export declare function correlated<T>(id: string, fn: () => T): T
 
 /** What a payment gateway answers: the provider's outcome, or that it could not be reached. */
 export type GatewayAnswer = GatewayOutcome | GatewayUnavailable

@@ -18,6 +18,7 @@ pub mod contract;
 pub mod document;
 mod numbers;
 mod plugins;
+pub mod records;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -26,9 +27,10 @@ use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask};
 use napi_derive::napi;
 use ordercore::command::{CommandOutput, QueryOutput};
+use ordercore::engine::CallContext;
 use ordercore::json::{
-    JsonConfig, JsonEngine, JsonPricer, Plugins, command_value_json, error_json, parse,
-    query_value_json,
+    JsonConfig, JsonEngine, JsonPricer, Plugins, command_value_json, error_json, output_json,
+    parse, query_value_json,
 };
 
 use crate::numbers::amounts_from_doubles;
@@ -224,9 +226,19 @@ fn host_plugins(hosts: Unknown) -> ordercore::Result<Plugins> {
         tax: member("tax")?
             .map(|t| plugins::tax(t, timeout))
             .transpose()?,
-        // Node hands the engine's records to no logger yet: nothing to time.
         stopwatch: None,
     })
+}
+
+/// The host's components and its logger (`hosts.logger`).
+fn host_parts(hosts: Unknown) -> ordercore::Result<(Plugins, Option<records::Sink>)> {
+    let plugins = host_plugins(hosts)?;
+    let hosts = Object::from_unknown(hosts).map_err(|e| invalid("hosts", e.reason))?;
+    let logger: Option<Unknown> = hosts
+        .get("logger")
+        .map_err(|e| invalid("logger", e.reason))?;
+    let logger = present(logger).map(records::sink).transpose()?;
+    Ok((plugins, logger))
 }
 
 /// Throws `error` as its JS `Error` (synchronous entry points).
@@ -235,7 +247,7 @@ fn throw(env: &Env, error: ordercore::Error) -> napi::Error {
 }
 
 /// The work of one engine call: its answer's JSON text, if it has one.
-type Work = Box<dyn FnOnce(&JsonEngine) -> ordercore::Result<Answered> + Send>;
+type Work = Box<dyn FnOnce(&JsonEngine, &CallContext<'_>) -> ordercore::Result<Answered> + Send>;
 
 /// One engine call on the worker pool.
 pub struct EngineCall {
@@ -245,6 +257,10 @@ pub struct EngineCall {
     refused: Option<ordercore::Error>,
     /// How the answer's text reaches JS.
     shape: Shape,
+    /// The request it serves (`correlated(id, fn)`), read when the call started.
+    correlation_id: Option<String>,
+    /// The engine's logger, and the records of this call kept for it.
+    logging: Option<(records::Sink, records::Collector)>,
 }
 
 /// How an answer's JSON text reaches JS.
@@ -265,6 +281,7 @@ impl<'task> ScopedTask<'task> for EngineCall {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Outcome) -> Result<Unknown<'task>> {
+        self.log(env);
         answer(env, output)
     }
 }
@@ -279,8 +296,16 @@ impl EngineCall {
             return Outcome::Done(None);
         };
         let engine = &self.engine;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(engine)))
-            .unwrap_or_else(|_| {
+        let context = CallContext {
+            correlation_id: self.correlation_id.as_deref(),
+        };
+        let call = || work(engine, &context);
+        let run = || match &self.logging {
+            Some((_, collector)) => collector.around(call),
+            None => call(),
+        };
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
                 Err(ordercore::Error::Provider {
                     component: "engine".into(),
                     message: "internal error: the engine panicked".into(),
@@ -289,6 +314,13 @@ impl EngineCall {
         match (settle(result), self.shape) {
             (Outcome::Done(Some(text)), Shape::Text) => Outcome::Text(text),
             (other, _) => other,
+        }
+    }
+
+    /// Hands the call's records to the engine's logger (on the JS thread, once it settled).
+    fn log(&self, env: &Env) {
+        if let Some((sink, collector)) = &self.logging {
+            records::deliver(env, sink, collector.take());
         }
     }
 }
@@ -342,6 +374,8 @@ pub struct Engine {
     /// answers a settled Promise — a hop to the worker pool and back cost more than the call.
     /// With a JS component the engine waits for it, so calls run on the worker pool.
     inline: bool,
+    /// The host's logger (`hosts.logger`), given every call's records.
+    logger: Option<records::Sink>,
 }
 
 /// An engine call's Promise.
@@ -351,9 +385,11 @@ impl Engine {
     fn call<'e>(
         &self,
         env: &'e Env,
-        work: impl FnOnce(&JsonEngine) -> ordercore::Result<Option<String>> + Send + 'static,
+        work: impl FnOnce(&JsonEngine, &CallContext<'_>) -> ordercore::Result<Option<String>>
+        + Send
+        + 'static,
     ) -> Answer<'e> {
-        let work: Work = Box::new(move |engine| work(engine).map(Answered::Text));
+        let work: Work = Box::new(move |engine, context| work(engine, context).map(Answered::Text));
         self.task(env, Ok(work), Shape::Parsed)
     }
 
@@ -368,11 +404,15 @@ impl Engine {
             work,
             refused,
             shape,
+            correlation_id: records::correlation_id(env),
+            logging: (self.logger.clone()).map(|sink| (sink, records::Collector::default())),
         };
         if !self.inline {
             return Ok(env.spawn(call)?.promise_object());
         }
-        match answer(env, call.run()) {
+        let outcome = call.run();
+        call.log(env);
+        match answer(env, outcome) {
             Ok(value) => PromiseRaw::resolve(env, value),
             Err(error) => PromiseRaw::reject(env, error),
         }
@@ -418,14 +458,14 @@ impl Engine {
             Ok((actor, document, key))
         })();
         let work: ordercore::Result<Work> = match prepared {
-            Ok((actor, document, key)) if kind == "command" => Ok(Box::new(move |engine| {
-                match engine.execute_output(&actor, &document, key.as_deref())? {
+            Ok((actor, document, key)) if kind == "command" => Ok(Box::new(move |engine, c| {
+                match engine.execute_output_in(c, &actor, &document, key.as_deref())? {
                     CommandOutput::Order(order) => Ok(Answered::Order(order)),
                     other => Ok(Answered::Text(Some(command_value_json(&other)?))),
                 }
             })),
-            Ok((actor, document, _)) => Ok(Box::new(move |engine| {
-                match engine.query_output(&actor, &document)? {
+            Ok((actor, document, _)) => Ok(Box::new(move |engine, c| {
+                match engine.query_output_in(c, &actor, &document)? {
                     QueryOutput::Order(order) => Ok(Answered::Order(order)),
                     other => Ok(Answered::Text(Some(query_value_json(&other)?))),
                 }
@@ -527,10 +567,13 @@ impl Engine {
             None => "{}".to_string(),
         };
         let parsed: JsonConfig = parse(&config_text, "config").map_err(|e| throw(&env, e))?;
-        let plugins = match present(hosts) {
-            Some(hosts) => host_plugins(hosts).map_err(|e| throw(&env, e))?,
-            None => Plugins::default(),
+        let (mut plugins, logger) = match present(hosts) {
+            Some(hosts) => host_parts(hosts).map_err(|e| throw(&env, e))?,
+            None => (Plugins::default(), None),
         };
+        if logger.is_some() {
+            plugins.stopwatch = Some(Arc::new(ordercore::clock::MonotonicStopwatch::new()));
+        }
         let inline = plugins.store.is_none()
             && plugins.gateway.is_none()
             && plugins.carrier.is_none()
@@ -539,6 +582,7 @@ impl Engine {
         Ok(Engine {
             inner: Arc::new(inner),
             inline,
+            logger,
         })
     }
 
@@ -558,8 +602,9 @@ impl Engine {
         idempotency_key: Option<Unknown>,
     ) -> Answer<'e> {
         match command_texts(env, actor, command, idempotency_key) {
-            Ok((actor, command, key)) => self.call(env, move |engine| {
-                engine.execute(&actor, &command, key.as_deref()).map(Some)
+            Ok((actor, command, key)) => self.call(env, move |engine, c| {
+                let output = engine.execute_output_in(c, &actor, &command, key.as_deref())?;
+                output_json(&output).map(Some)
             }),
             Err(error) => self.refuse(env, error),
         }
@@ -575,9 +620,9 @@ impl Engine {
     pub fn query<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
         let texts = query_texts(env, actor, query);
         match texts {
-            Ok((actor, query)) => {
-                self.call(env, move |engine| engine.query(&actor, &query).map(Some))
-            }
+            Ok((actor, query)) => self.call(env, move |engine, c| {
+                output_json(&engine.query_output_in(c, &actor, &query)?).map(Some)
+            }),
             Err(error) => self.refuse(env, error),
         }
     }
@@ -598,8 +643,9 @@ impl Engine {
     ) -> Answer<'e> {
         let texts = command_texts(env, actor, command, idempotency_key);
         let work: ordercore::Result<Work> = texts.map(|(actor, command, key)| -> Work {
-            Box::new(move |engine| {
-                let text = engine.execute_value(&actor, &command, key.as_deref())?;
+            Box::new(move |engine, c| {
+                let output = engine.execute_output_in(c, &actor, &command, key.as_deref())?;
+                let text = command_value_json(&output)?;
                 Ok(Answered::Text(Some(text)))
             })
         });
@@ -615,8 +661,8 @@ impl Engine {
     pub fn query_json<'e>(&self, env: &'e Env, actor: Unknown, query: Unknown) -> Answer<'e> {
         let texts = query_texts(env, actor, query);
         let work: ordercore::Result<Work> = texts.map(|(actor, query)| -> Work {
-            Box::new(move |engine| {
-                let text = engine.query_value(&actor, &query)?;
+            Box::new(move |engine, c| {
+                let text = query_value_json(&engine.query_output_in(c, &actor, &query)?)?;
                 Ok(Answered::Text(Some(text)))
             })
         });
@@ -636,7 +682,7 @@ impl Engine {
             None => Ok(r#"{"type":"system"}"#.to_string()),
         };
         match actor {
-            Ok(actor) => self.call(env, move |engine| engine.tick(&actor).map(Some)),
+            Ok(actor) => self.call(env, move |engine, _| engine.tick(&actor).map(Some)),
             Err(error) => self.refuse(env, error),
         }
     }
@@ -656,9 +702,9 @@ impl Engine {
             Ok((c, context))
         });
         match texts {
-            Ok((cart, context)) => {
-                self.call(env, move |engine| engine.price(&cart, &context).map(Some))
-            }
+            Ok((cart, context)) => self.call(env, move |engine, _| {
+                engine.price(&cart, &context).map(Some)
+            }),
             Err(error) => self.refuse(env, error),
         }
     }
@@ -675,7 +721,7 @@ impl Engine {
             Err(error) => return self.refuse(env, error),
         };
         match usize::try_from(limit) {
-            Ok(limit) => self.call(env, move |engine| engine.pending_events(limit).map(Some)),
+            Ok(limit) => self.call(env, move |engine, _| engine.pending_events(limit).map(Some)),
             Err(_) => self.refuse(env, invalid("limit", format!("{limit} is negative"))),
         }
     }
@@ -688,7 +734,7 @@ impl Engine {
     )]
     pub fn mark_delivered<'e>(&self, env: &'e Env, positions: Unknown) -> Answer<'e> {
         match document_text(env, positions, "positions") {
-            Ok(text) => self.call(env, move |engine| {
+            Ok(text) => self.call(env, move |engine, _| {
                 engine.mark_delivered(&text).map(|()| None)
             }),
             Err(error) => self.refuse(env, error),
