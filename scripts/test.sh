@@ -117,7 +117,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check "pytest>=8,<10" "maturin>=1.9,<2" "mypy>=1.10,<2" "pdoc>=15,<16" \
   "sqlalchemy>=2.0,<3" "alembic>=1.13,<2" "asyncpg>=0.29,<1" "psycopg[binary]>=3.2,<4" "stripe>=11,<15" "easypost>=9,<11" "responses>=0.25,<1" \
-  "paypal-server-sdk>=2.4,<3" "cryptography>=42,<52"
+  "paypal-server-sdk>=2.4,<3" "cryptography>=42,<52" "opentelemetry-api>=1.20,<2" "opentelemetry-sdk>=1.20,<2"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop -q -m bindings-python/Cargo.toml
 echo "typing: stubs match the native module (stubtest), the package passes mypy --strict"
 .venv/bin/python -m mypy.stubtest ordercore._native

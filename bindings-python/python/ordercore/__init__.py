@@ -26,7 +26,7 @@ import contextvars as _contextvars
 import datetime as _dt
 import json as _json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
 from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
@@ -73,6 +73,43 @@ ERROR_CLASSES: Dict[str, Type[OrderCoreError]] = _native.error_classes()
 correlation_id: "_contextvars.ContextVar[Optional[str]]" = _native.correlation_id
 
 logging_changed = _native.logging_changed
+
+
+_otel_trace: Any
+try:  # OpenTelemetry, when the host has it: a span around each engine call
+    from opentelemetry import trace as _otel_trace
+except ImportError:  # the package does not need it
+    _otel_trace = None
+
+
+@_contextlib.contextmanager
+def _span(kind: str, document: Mapping[str, Any]) -> Iterator[None]:
+    """An OpenTelemetry span ``ordercore.<kind> <name>`` around one engine call, with its name,
+    the correlation id and, on a refusal, the error's code (the span's status says it failed)."""
+    name = str(document.get(kind, "?"))
+    attributes = {"ordercore.kind": kind, "ordercore.name": name}
+    request = correlation_id.get()
+    if request is not None:
+        attributes["ordercore.correlation_id"] = request
+    tracer = _otel_trace.get_tracer("ordercore")
+    with tracer.start_as_current_span(f"ordercore.{kind} {name}", attributes=attributes) as span:
+        try:
+            yield
+        except OrderCoreError as error:
+            span.set_attribute("ordercore.outcome", error.code)
+            raise
+        span.set_attribute("ordercore.outcome", "ok")
+
+
+def _traced(kind: str, document: Mapping[str, Any]) -> ContextManager[None]:
+    """A span when OpenTelemetry is installed and the host set a tracer provider; else nothing
+    (OpenTelemetry's no-op spans cost half a cheap query, so they are not made)."""
+    if _otel_trace is None or isinstance(_otel_trace.get_tracer_provider(), _otel_trace.ProxyTracerProvider):
+        return _NO_SPAN
+    return _span(kind, document)
+
+
+_NO_SPAN: ContextManager[None] = _contextlib.nullcontext()
 
 
 @_contextlib.contextmanager
@@ -489,22 +526,26 @@ class Engine:
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
         (``{"type": "order", "value": {...}}``)."""
-        return cast(Json, _loads(self._native.execute(_dumps(actor, "actor"), _dumps(command, "command"),
-                                       _key(idempotency_key))))
+        with _traced("command", command):
+            return cast(Json, _loads(self._native.execute(_dumps(actor, "actor"), _dumps(command, "command"),
+                                                          _key(idempotency_key))))
 
     def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
-        return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
+        with _traced("query", query):
+            return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
 
     def execute_json(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> str:
         """Runs a command; returns its value alone (the order, the stock item) as the core's
         JSON text (amounts as strings) — for a service that sends the answer on as it is,
         without building Python objects."""
-        return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
+        with _traced("command", command):
+            return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
 
     def query_json(self, actor: Actor, query: Mapping[str, Any]) -> str:
         """Answers a query's value alone (the order, the page, the list) as JSON text."""
-        return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
+        with _traced("query", query):
+            return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
 
     def tick(self, actor: Actor = SYSTEM) -> TickReport:
         """Runs the scheduler."""
@@ -543,12 +584,14 @@ class Engine:
     def get_order(self, actor: Actor, order_id: str) -> OrderView:
         """One order (another customer's order raises :class:`NotFound`)."""
         query = {"query": "get_order", "order_id": order_id}
-        return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
+        with _traced("query", query):
+            return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
 
     def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> OrderView:
         command = {k: v for k, v in command.items() if v is not None}
-        return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),
-                                                    _key(idempotency_key)))
+        with _traced("command", command):
+            return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),
+                                                        _key(idempotency_key)))
 
     def pay_order(self, actor: Actor, order_id: str, method: types.PaymentMethod = "card", capture: bool = True,
                   idempotency_key: Optional[str] = None) -> OrderView:
