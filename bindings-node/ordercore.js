@@ -165,6 +165,76 @@ class Engine extends native.Engine {
   }
 }
 
+// OpenTelemetry, when the host has it: a span around every engine call once a tracer provider
+// is registered (no-op spans are not made: they would cost without telling anyone anything).
+let otel = null
+try {
+  otel = require('@opentelemetry/api')
+} catch {
+  // The package does not need it.
+}
+const NoopTracerProvider = otel && new otel.ProxyTracerProvider().getDelegate().constructor
+
+function activeTracer () {
+  if (otel === null) return null
+  const provider = otel.trace.getTracerProvider()
+  const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider
+  return delegate instanceof NoopTracerProvider ? null : otel.trace.getTracer('ordercore')
+}
+
+/** Runs `call` (an engine call answering a Promise) in a span `ordercore.<kind> <name>`. */
+function traced (kind, name, call) {
+  const tracer = activeTracer()
+  if (tracer === null) return call()
+  const attributes = { 'ordercore.kind': kind, 'ordercore.name': String(name) }
+  const request = correlation.getStore()
+  if (request !== undefined) attributes['ordercore.correlation_id'] = request
+  return tracer.startActiveSpan(`ordercore.${kind} ${name}`, { attributes }, (span) => {
+    const settle = (outcome, error) => {
+      span.setAttribute('ordercore.outcome', outcome)
+      if (error) {
+        span.recordException(error)
+        span.setStatus({ code: otel.SpanStatusCode.ERROR, message: error.message })
+      }
+      span.end()
+    }
+    const failed = (error) => {
+      settle(error?.code ?? 'error', error)
+      throw error
+    }
+    let answer
+    try {
+      answer = call()
+    } catch (error) {
+      failed(error)
+    }
+    return Promise.resolve(answer).then((value) => {
+      settle('ok')
+      return value
+    }, failed)
+  })
+}
+
+// Every command and query method runs in `traced`; the other methods (the outbox, the clock,
+// pricing, the scheduler, webhook signatures) are not engine commands.
+const QUERY_METHODS = new Set(['getOrder', 'listOrders', 'listReturns', 'availableActions', 'stockLevels', 'shippingRates'])
+const UNTRACED = new Set(['constructor', 'markDelivered', 'pendingEvents', 'price', 'setClock', 'tick', 'verifyWebhook'])
+const snake = (method) => method.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+for (const method of Object.getOwnPropertyNames(native.Engine.prototype)) {
+  if (UNTRACED.has(method)) continue
+  const call = native.Engine.prototype[method]
+  const generic = { execute: 'command', executeJson: 'command', query: 'query', queryJson: 'query' }[method]
+  const kind = generic ?? (QUERY_METHODS.has(method) ? 'query' : 'command')
+  Object.defineProperty(Engine.prototype, method, {
+    value: function (...args) {
+      const name = generic === undefined ? snake(method) : args[1]?.[kind]
+      return traced(kind, name, () => call.apply(this, args))
+    },
+    writable: true,
+    configurable: true,
+  })
+}
+
 function writeRecords (logger, text) {
   for (const record of JSON.parse(text)) {
     const write = logger[record.level]
