@@ -15,6 +15,9 @@ use pyo3::sync::PyOnceLock;
 /// The `ordercore.correlation_id` context variable: the id of the request being served.
 static CORRELATION_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// Its bound `get` (read at every engine call: no attribute lookup each time).
+static CORRELATION_GET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 /// Resets pyo3-log's cache of logger levels.
 static LOG_CACHE: OnceLock<pyo3_log::ResetHandle> = OnceLock::new();
 
@@ -35,6 +38,8 @@ pub(crate) fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .unbind())
     })?;
     m.add("correlation_id", variable.clone_ref(py))?;
+    let get = variable.bind(py).getattr("get")?.unbind();
+    let _ = CORRELATION_GET.set(py, get);
     m.add_function(wrap_pyfunction!(logging_changed, m)?)?;
     Ok(())
 }
@@ -50,8 +55,11 @@ fn logging_changed() {
 /// The correlation id of the request being served, as the host set it (`None` if unset or not
 /// a string).
 pub(crate) fn correlation_id(py: Python<'_>) -> Option<String> {
-    let variable = CORRELATION_ID.get(py)?;
-    variable.bind(py).call_method0("get").ok()?.extract().ok()
+    let value = CORRELATION_GET.get(py)?.bind(py).call0().ok()?;
+    if value.is_none() {
+        return None;
+    }
+    value.extract().ok()
 }
 
 /// A call's context from the correlation id read before the GIL is released.

@@ -22,11 +22,13 @@ changing it, call :func:`logging_changed`.
 from __future__ import annotations
 
 import contextlib as _contextlib
+import functools as _functools
 import contextvars as _contextvars
 import datetime as _dt
 import json as _json
+import sys as _sys
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ContextManager, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, TypeVar, Union, cast
 
 from . import _native, types
 from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
@@ -75,11 +77,21 @@ correlation_id: "_contextvars.ContextVar[Optional[str]]" = _native.correlation_i
 logging_changed = _native.logging_changed
 
 
-_otel_trace: Any
-try:  # OpenTelemetry, when the host has it: a span around each engine call
-    from opentelemetry import trace as _otel_trace
-except ImportError:  # the package does not need it
-    _otel_trace = None
+#: The OpenTelemetry tracer of the engine's spans, once the host has set a tracer provider.
+_otel_tracer: Any = None
+
+
+def _tracer() -> Any:
+    """OpenTelemetry's tracer when the host uses OpenTelemetry — has imported it and set a tracer
+    provider —, else ``None``. The package never imports it itself (it costs a program's start
+    ~30 ms), and OpenTelemetry's no-op spans are not made (they cost half a cheap query)."""
+    global _otel_tracer
+    if _otel_tracer is None:
+        trace = _sys.modules.get("opentelemetry.trace")
+        if trace is None or isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return None
+        _otel_tracer = trace.get_tracer("ordercore")  # a provider is set once per process
+    return _otel_tracer
 
 
 @_contextlib.contextmanager
@@ -91,8 +103,7 @@ def _span(kind: str, document: Mapping[str, Any]) -> Iterator[None]:
     request = correlation_id.get()
     if request is not None:
         attributes["ordercore.correlation_id"] = request
-    tracer = _otel_trace.get_tracer("ordercore")
-    with tracer.start_as_current_span(f"ordercore.{kind} {name}", attributes=attributes) as span:
+    with _tracer().start_as_current_span(f"ordercore.{kind} {name}", attributes=attributes) as span:
         try:
             yield
         except OrderCoreError as error:
@@ -101,15 +112,22 @@ def _span(kind: str, document: Mapping[str, Any]) -> Iterator[None]:
         span.set_attribute("ordercore.outcome", "ok")
 
 
-def _traced(kind: str, document: Mapping[str, Any]) -> ContextManager[None]:
-    """A span when OpenTelemetry is installed and the host set a tracer provider; else nothing
-    (OpenTelemetry's no-op spans cost half a cheap query, so they are not made)."""
-    if _otel_trace is None or isinstance(_otel_trace.get_tracer_provider(), _otel_trace.ProxyTracerProvider):
-        return _NO_SPAN
-    return _span(kind, document)
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
-_NO_SPAN: ContextManager[None] = _contextlib.nullcontext()
+def _traced(kind: str, name: Optional[str] = None) -> Callable[[_Method], _Method]:
+    """Runs an engine method in a span (:func:`_span`) when the host uses OpenTelemetry; else
+    calls it straight (one check: no context manager on the path every call takes). The
+    method's third argument is the command or query document, unless `name` names it."""
+    def wrap(method: _Method) -> _Method:
+        @_functools.wraps(method)
+        def call(self: Any, actor: Any, document: Any, *rest: Any) -> Any:
+            if _otel_tracer is None and ("opentelemetry.trace" not in _sys.modules or _tracer() is None):
+                return method(self, actor, document, *rest)
+            with _span(kind, {kind: name} if name else document):
+                return method(self, actor, document, *rest)
+        return cast(_Method, call)
+    return wrap
 
 
 @_contextlib.contextmanager
@@ -523,29 +541,29 @@ class Engine:
         self._native = _native.Engine(_dumps(config or {}, "config"), None if store is None else _StoreAdapter(store),
                              adapt(gateway, "gateway"), adapt(carrier, "carrier"), adapt(tax, "tax"))
 
+    @_traced("command")
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
         (``{"type": "order", "value": {...}}``)."""
-        with _traced("command", command):
-            return cast(Json, _loads(self._native.execute(_dumps(actor, "actor"), _dumps(command, "command"),
-                                                          _key(idempotency_key))))
+        return cast(Json, _loads(self._native.execute(_dumps(actor, "actor"), _dumps(command, "command"),
+                                                      _key(idempotency_key))))
 
+    @_traced("query")
     def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
-        with _traced("query", query):
-            return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
+        return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
 
+    @_traced("command")
     def execute_json(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> str:
         """Runs a command; returns its value alone (the order, the stock item) as the core's
         JSON text (amounts as strings) — for a service that sends the answer on as it is,
         without building Python objects."""
-        with _traced("command", command):
-            return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
+        return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
 
+    @_traced("query")
     def query_json(self, actor: Actor, query: Mapping[str, Any]) -> str:
         """Answers a query's value alone (the order, the page, the list) as JSON text."""
-        with _traced("query", query):
-            return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
+        return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
 
     def tick(self, actor: Actor = SYSTEM) -> TickReport:
         """Runs the scheduler."""
@@ -581,17 +599,17 @@ class Engine:
         """Places an order; returns the order."""
         return self._order(actor, {"command": "place_order", **order}, idempotency_key)
 
+    @_traced("query", "get_order")
     def get_order(self, actor: Actor, order_id: str) -> OrderView:
         """One order (another customer's order raises :class:`NotFound`)."""
         query = {"query": "get_order", "order_id": order_id}
-        with _traced("query", query):
-            return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
+        return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
 
+    @_traced("command")
     def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> OrderView:
         command = {k: v for k, v in command.items() if v is not None}
-        with _traced("command", command):
-            return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),
-                                                        _key(idempotency_key)))
+        return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),
+                                                    _key(idempotency_key)))
 
     def pay_order(self, actor: Actor, order_id: str, method: types.PaymentMethod = "card", capture: bool = True,
                   idempotency_key: Optional[str] = None) -> OrderView:
