@@ -140,8 +140,14 @@ native.setDocumentView(documentView)
 const correlation = new AsyncLocalStorage()
 native.setCorrelationSource(() => correlation.getStore())
 
+let correlating = false
+
 /** Runs `fn` with `id` as the correlation id of the engine calls it makes; answers what it answers. */
 function correlated (id, fn) {
+  if (!correlating) {
+    native.correlating() // from now on the addon asks for the id at each call
+    correlating = true
+  }
   return correlation.run(id, fn)
 }
 
@@ -153,15 +159,14 @@ function correlated (id, fn) {
 class Engine extends native.Engine {
   constructor (config, hosts) {
     const logger = hosts != null && typeof hosts === 'object' ? hosts.logger : undefined
-    if (logger == null) {
-      super(config, hosts)
-      return
+    let given = hosts
+    if (logger != null) {
+      const usable = typeof logger === 'object' || typeof logger === 'function'
+      // Not a logger: the addon refuses it, naming `logger`.
+      given = { ...hosts, logger: usable ? (text) => writeRecords(logger, text) : 0 }
     }
-    if (typeof logger !== 'object' && typeof logger !== 'function') {
-      super(config, { ...hosts, logger: 0 }) // refused by the addon, naming `logger`
-      return
-    }
-    super(config, { ...hosts, logger: (text) => writeRecords(logger, text) })
+    super(config, given)
+    if (activeTracer() !== null) traceMethods(this)
   }
 }
 
@@ -215,24 +220,30 @@ function traced (kind, name, call) {
   })
 }
 
-// Every command and query method runs in `traced`; the other methods (the outbox, the clock,
-// pricing, the scheduler, webhook signatures) are not engine commands.
+// On an engine made while a tracer provider is registered (as the OpenTelemetry SDK does when
+// it starts), every command and query method runs in `traced`; the other methods (the outbox,
+// the clock, pricing, the scheduler, webhook signatures) are not engine commands. Other engines
+// keep the addon's methods as they are: a wrapper on every call costs about a microsecond.
 const QUERY_METHODS = new Set(['getOrder', 'listOrders', 'listReturns', 'availableActions', 'stockLevels', 'shippingRates'])
 const UNTRACED = new Set(['constructor', 'markDelivered', 'pendingEvents', 'price', 'setClock', 'tick', 'verifyWebhook'])
+const GENERIC = { execute: 'command', executeJson: 'command', query: 'query', queryJson: 'query' }
 const snake = (method) => method.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
-for (const method of Object.getOwnPropertyNames(native.Engine.prototype)) {
-  if (UNTRACED.has(method)) continue
-  const call = native.Engine.prototype[method]
-  const generic = { execute: 'command', executeJson: 'command', query: 'query', queryJson: 'query' }[method]
-  const kind = generic ?? (QUERY_METHODS.has(method) ? 'query' : 'command')
-  Object.defineProperty(Engine.prototype, method, {
-    value: function (...args) {
-      const name = generic === undefined ? snake(method) : args[1]?.[kind]
-      return traced(kind, name, () => call.apply(this, args))
-    },
-    writable: true,
-    configurable: true,
-  })
+
+function traceMethods (engine) {
+  for (const method of Object.getOwnPropertyNames(native.Engine.prototype)) {
+    if (UNTRACED.has(method)) continue
+    const call = native.Engine.prototype[method]
+    const generic = GENERIC[method]
+    const kind = generic ?? (QUERY_METHODS.has(method) ? 'query' : 'command')
+    Object.defineProperty(engine, method, {
+      value: function (...args) {
+        const name = generic === undefined ? snake(method) : args[1]?.[kind]
+        return traced(kind, name, () => call.apply(this, args))
+      },
+      writable: true,
+      configurable: true,
+    })
+  }
 }
 
 function writeRecords (logger, text) {
@@ -249,7 +260,8 @@ function writeRecords (logger, text) {
 const { Relay } = require('./relay.js')
 
 const {
-  setDocumentView: _view, setCorrelationSource: _source, orderKeys: _keys, orderField: _field, ...exported
+  setDocumentView: _view, setCorrelationSource: _source, correlating: _correlating, orderKeys: _keys, orderField: _field,
+  ...exported
 } = native
 
 module.exports = { ...exported, Engine, Quote, Relay, correlated }

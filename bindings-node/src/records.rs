@@ -8,6 +8,7 @@
 //! package's `AsyncLocalStorage` (`correlated(id, fn)`) when a call starts.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use napi::Env;
@@ -29,6 +30,16 @@ thread_local! {
     static CORRELATION: RefCell<Option<Source>> = const { RefCell::new(None) };
 }
 
+/// Whether the package ever ran `correlated(id, fn)`: until then no call asks JS for an id (a
+/// call into JS costs more than a cheap engine call).
+static CORRELATING: AtomicBool = AtomicBool::new(false);
+
+/// Notes that correlation ids are in use (`correlated` calls it on its first use).
+#[napi(skip_typescript)]
+pub fn correlating() {
+    CORRELATING.store(true, Ordering::Relaxed);
+}
+
 /// Registers the function answering the current correlation id (`ordercore.js` calls it once).
 #[napi(skip_typescript)]
 pub fn set_correlation_source(source: Function<(), Unknown<'static>>) -> Result<()> {
@@ -39,6 +50,9 @@ pub fn set_correlation_source(source: Function<(), Unknown<'static>>) -> Result<
 
 /// The correlation id of the request being served (`correlated(id, fn)`), if any.
 pub(crate) fn correlation_id(env: &Env) -> Option<String> {
+    if !CORRELATING.load(Ordering::Relaxed) {
+        return None;
+    }
     CORRELATION.with(|slot| {
         let slot = slot.borrow();
         let source = slot.as_ref()?.borrow_back(env).ok()?;

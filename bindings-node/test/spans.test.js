@@ -9,7 +9,7 @@ const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-asyn
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')
 const { ordercore, ADMIN, C1, CONFIG, placeOrder } = require('./helpers')
 
-test('each command and query is a span inside the host\'s own, with its outcome', async () => {
+test('each command and query of an engine made with a provider is a span inside the host\'s own, with its outcome', async () => {
   const quiet = new ordercore.Engine(CONFIG)
   await quiet.execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 5 }) // no provider yet: no span, no error
 
@@ -27,6 +27,7 @@ test('each command and query is a span inside the host\'s own, with its outcome'
     })
     request.end()
   })
+  await quiet.execute(ADMIN, { command: 'set_stock', sku: 'A', on_hand: 6 }) // made before the provider: unwrapped
   const spans = exporter.getFinishedSpans()
   const names = spans.map((span) => span.name).sort()
   assert.deepEqual(names, ['POST /orders', 'ordercore.command place_order', 'ordercore.command set_stock',
