@@ -84,7 +84,10 @@ impl Engine {
     ) -> PyResult<T> {
         let correlation_id = records::correlation_id(py);
         let result = py.detach(|| {
-            let result = work(&self.inner, &records::context(correlation_id.as_deref()));
+            let context = CallContext {
+                correlation_id: correlation_id.as_deref(),
+            };
+            let result = work(&self.inner, &context);
             (result, take_raised())
         });
         match result {

@@ -8,14 +8,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use ordercore::engine::{CallContext, Stopwatch};
+use ordercore::engine::Stopwatch;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-/// The `ordercore.correlation_id` context variable: the id of the request being served.
-static CORRELATION_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// Its bound `get` (read at every engine call: no attribute lookup each time).
+/// The bound `get` of the `ordercore.correlation_id` context variable (the id of the request
+/// being served), read at every engine call: kept bound, no attribute lookup each time.
 static CORRELATION_GET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Resets pyo3-log's cache of logger levels.
@@ -28,18 +26,14 @@ pub(crate) fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
     if let Ok(handle) = pyo3_log::try_init() {
         let _ = LOG_CACHE.set(handle);
     }
-    let variable = CORRELATION_ID.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        let contextvars = py.import("contextvars")?;
+    let get = CORRELATION_GET.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("default", py.None())?;
-        Ok(contextvars
-            .getattr("ContextVar")?
-            .call(("ordercore.correlation_id",), Some(&kwargs))?
-            .unbind())
+        let variable = (py.import("contextvars")?.getattr("ContextVar")?)
+            .call(("ordercore.correlation_id",), Some(&kwargs))?;
+        Ok(variable.getattr("get")?.unbind())
     })?;
-    m.add("correlation_id", variable.clone_ref(py))?;
-    let get = variable.bind(py).getattr("get")?.unbind();
-    let _ = CORRELATION_GET.set(py, get);
+    m.add("correlation_id", get.bind(py).getattr("__self__")?)?;
     m.add_function(wrap_pyfunction!(logging_changed, m)?)?;
     Ok(())
 }
@@ -60,11 +54,6 @@ pub(crate) fn correlation_id(py: Python<'_>) -> Option<String> {
         return None;
     }
     value.extract().ok()
-}
-
-/// A call's context from the correlation id read before the GIL is released.
-pub(crate) fn context(correlation_id: Option<&str>) -> CallContext<'_> {
-    CallContext { correlation_id }
 }
 
 /// The process's monotonic clock, timing the engine's calls for their records.

@@ -47,15 +47,19 @@ pub(super) fn actor_key(actor: &Actor, key: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Errors that are answers (replayed for the same idempotency key) rather than accidents.
-pub(super) fn is_recordable(error: &Error) -> bool {
-    !matches!(
+/// Errors that are accidents of the infrastructure (a store or provider fault, a conflict the
+/// retries did not settle) rather than the domain's answer: never recorded, logged as warnings.
+pub(super) fn is_accident(error: &Error) -> bool {
+    matches!(
         error,
-        Error::VersionConflict { .. }
-            | Error::GatewayUnavailable { .. }
-            | Error::Provider { .. }
-            | Error::IdempotencyConflict { .. }
+        Error::VersionConflict { .. } | Error::GatewayUnavailable { .. } | Error::Provider { .. }
     )
+}
+
+/// Errors that are answers (replayed for the same idempotency key): not accidents, and not a
+/// key another call already holds.
+pub(super) fn is_recordable(error: &Error) -> bool {
+    !is_accident(error) && !matches!(error, Error::IdempotencyConflict { .. })
 }
 
 impl Engine {

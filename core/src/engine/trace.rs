@@ -64,14 +64,6 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Whether an answer is an accident of the infrastructure rather than the domain's answer.
-fn is_accident(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Provider { .. } | Error::GatewayUnavailable { .. } | Error::VersionConflict { .. }
-    )
-}
-
 /// The aggregate a call is about, written when a record is (no allocation before).
 enum Aggregate<'a> {
     Order(&'a str),
