@@ -13,6 +13,8 @@ import ordercore
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
 EXPORTER = InMemorySpanExporter()
+#: Made as the tests are collected, before any test sets a tracer provider.
+MADE_BEFORE_THE_PROVIDER = ordercore.Engine(CONFIG)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,3 +46,12 @@ def test_each_engine_call_is_a_span_inside_the_hosts_own() -> None:
     outcomes = sorted((s.attributes or {})["ordercore.outcome"] for s in refused)
     assert outcomes == ["not_found", "ok"]
     assert {s.status.status_code for s in refused} == {StatusCode.ERROR, StatusCode.UNSET}
+
+
+def test_an_engine_made_before_the_provider_was_set_makes_no_spans() -> None:
+    engine = MADE_BEFORE_THE_PROVIDER
+    EXPORTER.clear()
+    engine.execute(ordercore.staff("ops"), {"command": "set_stock", "sku": "A", "on_hand": 5})
+    engine.query(ordercore.staff("ops"), {"query": "stock_levels", "sku": "A"})
+    assert EXPORTER.get_finished_spans() == ()
+    assert "execute" not in vars(engine)  # its methods are the class's, nothing on their path

@@ -1,5 +1,7 @@
 //! Domain events, written to the outbox in the same change set as the state they describe.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -24,8 +26,10 @@ pub struct DomainEvent {
     /// When it happened (the engine's clock).
     pub at: DateTime<Utc>,
     /// The host's id for the request whose command emitted it (`CallContext`), if it gave one.
+    // Behind a pointer, shared by a call's events: most events have none, and every byte here
+    // is paid by every event a store keeps (the lifecycle benchmark lost 3% with it inline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<SmolStr>,
+    pub correlation_id: Option<Arc<SmolStr>>,
     /// What happened.
     #[serde(flatten)]
     pub payload: EventPayload,
@@ -133,7 +137,8 @@ pub enum EventPayload {
         amount: Decimal,
         return_id: Option<SmolStr>,
         /// Why: the staff's reason, `cancelled`, `return`, `paid_after_cancellation`.
-        reason: String,
+        // Boxed text, not `String`: the largest variant sets every event's size.
+        reason: Box<str>,
     },
 }
 

@@ -478,7 +478,7 @@ fn cancel_releases_stock_and_refunds() {
         .find(|e| e.payload.name() == "refund_issued")
         .unwrap();
     assert!(
-        matches!(refund.payload, ordercore::event::EventPayload::RefundIssued { ref reason, .. } if reason == "cancelled")
+        matches!(refund.payload, ordercore::event::EventPayload::RefundIssued { ref reason, .. } if &**reason == "cancelled")
     );
 }
 

@@ -28,7 +28,7 @@ import datetime as _dt
 import json as _json
 import sys as _sys
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
 from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
@@ -112,22 +112,32 @@ def _span(kind: str, document: Mapping[str, Any]) -> Iterator[None]:
         span.set_attribute("ordercore.outcome", "ok")
 
 
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+#: The engine methods that run in a span: (method, kind, the call's name when the method's
+#: document does not say it).
+_SPANNED: Tuple[Tuple[str, str, Optional[str]], ...] = (
+    ("execute", "command", None), ("execute_json", "command", None), ("_order", "command", None),
+    ("query", "query", None), ("query_json", "query", None), ("get_order", "query", "get_order"),
+)
 
 
-def _traced(kind: str, name: Optional[str] = None) -> Callable[[_Method], _Method]:
-    """Runs an engine method in a span (:func:`_span`) when the host uses OpenTelemetry; else
-    calls it straight (one check: no context manager on the path every call takes). The
-    method's third argument is the command or query document, unless `name` names it."""
-    def wrap(method: _Method) -> _Method:
-        @_functools.wraps(method)
-        def call(self: Any, actor: Any, document: Any, *rest: Any) -> Any:
-            if _otel_tracer is None and ("opentelemetry.trace" not in _sys.modules or _tracer() is None):
-                return method(self, actor, document, *rest)
-            with _span(kind, {kind: name} if name else document):
-                return method(self, actor, document, *rest)
-        return cast(_Method, call)
-    return wrap
+def _in_spans(engine: "Engine") -> None:
+    """Wraps `engine`'s command and query methods in spans (:func:`_span`) when the host uses
+    OpenTelemetry as the engine is made; an engine made before has none, and its calls run
+    straight, with nothing on their path."""
+    if _tracer() is None:
+        return
+    for attribute, kind, name in _SPANNED:
+        setattr(engine, attribute, _spanned(getattr(engine, attribute), kind, name))
+
+
+def _spanned(method: Callable[..., Any], kind: str, name: Optional[str]) -> Callable[..., Any]:
+    """`method` (a bound engine method whose second argument is the command or query document,
+    unless `name` names the call) in a span."""
+    @_functools.wraps(method)
+    def call(actor: Any, document: Any, *rest: Any) -> Any:
+        with _span(kind, {kind: name} if name else document):
+            return method(actor, document, *rest)
+    return call
 
 
 @_contextlib.contextmanager
@@ -540,27 +550,24 @@ class Engine:
 
         self._native = _native.Engine(_dumps(config or {}, "config"), None if store is None else _StoreAdapter(store),
                              adapt(gateway, "gateway"), adapt(carrier, "carrier"), adapt(tax, "tax"))
+        _in_spans(self)
 
-    @_traced("command")
     def execute(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> Json:
         """Runs a command (``{"command": "place_order", ...}``); returns its output
         (``{"type": "order", "value": {...}}``)."""
         return cast(Json, _loads(self._native.execute(_dumps(actor, "actor"), _dumps(command, "command"),
                                                       _key(idempotency_key))))
 
-    @_traced("query")
     def query(self, actor: Actor, query: Mapping[str, Any]) -> Json:
         """Answers a query (``{"query": "get_order", "order_id": ...}``)."""
         return cast(Json, _loads(self._native.query(_dumps(actor, "actor"), _dumps(query, "query"))))
 
-    @_traced("command")
     def execute_json(self, actor: Actor, command: Mapping[str, Any], idempotency_key: Optional[str] = None) -> str:
         """Runs a command; returns its value alone (the order, the stock item) as the core's
         JSON text (amounts as strings) — for a service that sends the answer on as it is,
         without building Python objects."""
         return self._native.execute_value(_dumps(actor, "actor"), _dumps(command, "command"), _key(idempotency_key))
 
-    @_traced("query")
     def query_json(self, actor: Actor, query: Mapping[str, Any]) -> str:
         """Answers a query's value alone (the order, the page, the list) as JSON text."""
         return self._native.query_value(_dumps(actor, "actor"), _dumps(query, "query"))
@@ -599,13 +606,11 @@ class Engine:
         """Places an order; returns the order."""
         return self._order(actor, {"command": "place_order", **order}, idempotency_key)
 
-    @_traced("query", "get_order")
     def get_order(self, actor: Actor, order_id: str) -> OrderView:
         """One order (another customer's order raises :class:`NotFound`)."""
         query = {"query": "get_order", "order_id": order_id}
         return OrderView(self._native.query_order(_dumps(actor, "actor"), _dumps(query, "query")))
 
-    @_traced("command")
     def _order(self, actor: Actor, command: Dict[str, Any], idempotency_key: Optional[str]) -> OrderView:
         command = {k: v for k, v in command.items() if v is not None}
         return OrderView(self._native.execute_order(_dumps(actor, "actor"), _dumps(command, "command"),

@@ -140,7 +140,7 @@ impl Engine {
                     payment_id: id,
                     amount: take,
                     return_id: return_id.map(SmolStr::new),
-                    reason: reason.to_string(),
+                    reason: reason.into(),
                 },
             );
             left -= take;

@@ -56,8 +56,8 @@ pub(super) struct UnitOfWork<'e> {
     /// The host's idempotency key, folded into provider keys of captures and refunds.
     pub(super) key: Option<&'e str>,
     pub(super) now: DateTime<Utc>,
-    /// The host's correlation id, put on every event.
-    pub(super) correlation_id: Option<&'e str>,
+    /// The host's correlation id, put on every event (one allocation, shared).
+    pub(super) correlation_id: Option<Arc<SmolStr>>,
     /// Every document read or written, in the order first used. Found through `index`
     /// (hashed: a command looks documents up far more often than it lists them, and an ordered
     /// map compared whole keys at every step, a tenth of a 20-line lifecycle); kept apart from
@@ -79,14 +79,14 @@ impl<'e> UnitOfWork<'e> {
         actor: &'e Actor,
         key: Option<&'e str>,
         now: DateTime<Utc>,
-        correlation_id: Option<&'e str>,
+        correlation_id: Option<&str>,
     ) -> Self {
         UnitOfWork {
             engine,
             actor,
             key,
             now,
-            correlation_id,
+            correlation_id: correlation_id.map(|id| Arc::new(SmolStr::new(id))),
             // Room for a 20-line order's documents: growing the table rehashes all of them.
             docs: Vec::with_capacity(32),
             index: HashMap::with_capacity_and_hasher(32, Default::default()),
@@ -333,7 +333,7 @@ impl<'e> UnitOfWork<'e> {
             order_id: order.map(|o| o.id.clone()),
             customer_id: order.map(|o| o.customer_id.clone()),
             at: self.now,
-            correlation_id: self.correlation_id.map(SmolStr::new),
+            correlation_id: self.correlation_id.clone(),
             payload,
         }
     }
