@@ -614,8 +614,36 @@ export interface AdjustStockCommand {
   delta: number
 }
 
+/** Create a subscription plan at version 1 (admin). */
+export interface CreatePlanCommand {
+  /** Which Command this is. */
+  command: 'create_plan'
+  /** The plan; `version` 1 or absent. */
+  plan: Plan
+}
+
+/** A new price for a plan: its next version, the one offered from now on (admin). Its
+ * subscribers keep paying the version they are on until they are moved.
+ */
+export interface RepricePlanCommand {
+  /** Which Command this is. */
+  command: 'reprice_plan'
+  /** The plan. */
+  plan_id: string
+  /** What one period costs in the new version (per seat for per-seat plans). */
+  amount: AmountInput
+}
+
+/** Archive a plan in every version: no new subscriptions or changes onto it (admin). */
+export interface ArchivePlanCommand {
+  /** Which Command this is. */
+  command: 'archive_plan'
+  /** The plan. */
+  plan_id: string
+}
+
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
@@ -633,8 +661,16 @@ export interface StockCommandOutput {
   value: StockItem
 }
 
+/** The plan as committed, every version. */
+export interface PlanCommandOutput {
+  /** Which CommandOutput this is. */
+  type: 'plan'
+  /** What the `plan` CommandOutput carries. */
+  value: PlanVersions
+}
+
 /** What a command answers. */
-export type CommandOutput = OrderCommandOutput | StockCommandOutput
+export type CommandOutput = OrderCommandOutput | StockCommandOutput | PlanCommandOutput
 
 /** `commit`'s request: everything one command changes, to store all together or not at all. */
 export interface CommitRequest {
@@ -1098,6 +1134,17 @@ export interface IdempotencyRequest {
   key: string
 }
 
+/** A billing interval: `count` units (every 3 months, every 2 weeks). */
+export interface Interval {
+  /** The unit. */
+  unit: IntervalUnit
+  /** How many units (at least 1; at most three years in all). */
+  count: number
+}
+
+/** The unit of a billing interval. */
+export type IntervalUnit = 'day' | 'week' | 'month' | 'year'
+
 /** The condition of a returned item, as received. */
 export type ItemCondition = 'sellable' | 'opened' | 'damaged' | 'unsellable'
 
@@ -1173,7 +1220,7 @@ export interface LineSelector {
 
 /** `load`'s request: which document. */
 export interface LoadRequest {
-  /** `"order"`, `"stock"`, `"customer"` or `"checkout"`. */
+  /** `"order"`, `"stock"`, `"customer"`, `"checkout"` or `"plan"`. */
   kind: string
   /** The document's id within its kind. */
   id: string
@@ -1411,6 +1458,45 @@ export interface PlaceOrder {
   flow?: string | null
 }
 
+/** One version of a plan. */
+export interface Plan {
+  /** The plan's id (the same for all its versions). */
+  id: string
+  /** The version, from 1; a new price is a new version. */
+  version?: number
+  /** Display name. */
+  name: string
+  /** ISO-4217 currency of its amounts. */
+  currency: string
+  /** What one period costs (per seat for `per_seat` plans), at the currency's scale. */
+  amount: Amount
+  /** How long a period is. */
+  interval: Interval
+  /** Flat or per seat. */
+  pricing?: PricingModel
+  /** Charged once, on the first invoice. */
+  setup_fee?: Amount
+  /** Free days before the first paid period. */
+  trial_days?: number
+  /** The tax class of its invoice lines. */
+  tax_class?: TaxClass
+  /** Offered, or kept only for its subscribers. */
+  status?: PlanStatus
+}
+
+/** Whether a plan is offered. */
+export type PlanStatus = 'active' | 'archived'
+
+/** Every version of one plan: the newest, and those before it. */
+export interface PlanVersions {
+  /** The newest version: the one new subscriptions take. */
+  latest: Plan
+  /** The versions before it, oldest first (`earlier[i].version == i + 1`). */
+  earlier: Array<Plan>
+  /** The sequence number of the plan's last event. */
+  event_sequence: number
+}
+
 /** The priced cart: every number, and what made it. */
 export interface PriceBreakdown {
   /** The currency of every amount. */
@@ -1460,6 +1546,9 @@ export interface PricingContext {
   /** Uses so far, by promotion id. */
   usage?: Record<string, Usage>
 }
+
+/** How a plan's amount scales with the subscription's quantity. */
+export type PricingModel = 'flat' | 'per_seat'
 
 /** A product as the catalog knows it. */
 export interface Product {
@@ -1557,8 +1646,16 @@ export interface ShippingRatesQuery {
   lines: Array<LineInput>
 }
 
+/** A subscription plan, every version. */
+export interface GetPlanQuery {
+  /** Which Query this is. */
+  query: 'get_plan'
+  /** The plan. */
+  plan_id: string
+}
+
 /** Every query. Serialized as `{"query": "get_order", ...fields}`. */
-export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery
+export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery | GetPlanQuery
 
 /** One order. */
 export interface OrderQueryOutput {
@@ -1608,8 +1705,16 @@ export interface ReturnsQueryOutput {
   value: Array<ReturnRequest>
 }
 
+/** A subscription plan, every version. */
+export interface PlanQueryOutput {
+  /** Which QueryOutput this is. */
+  type: 'plan'
+  /** What the `plan` QueryOutput carries. */
+  value: PlanVersions
+}
+
 /** What a query answers. */
-export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput
+export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput | PlanQueryOutput
 
 /** One price. */
 export interface FlatRateTable {

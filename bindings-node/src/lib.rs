@@ -547,6 +547,14 @@ named_methods! {
     "query" available_actions "available_actions" "actor: Actor, fields: Omit<Extract<Query, { query: 'available_actions' }>, 'query'>" "Promise<OrderAction[]>";
     /// Shipping options and prices for an address and lines.
     "query" shipping_rates "shipping_rates" "actor: Actor, fields: Omit<Extract<Query, { query: 'shipping_rates' }>, 'query'>" "Promise<ShippingRate[]>";
+    /// Creates a subscription plan at version 1 (admin); resolves to the plan's versions.
+    "command" create_plan "create_plan" "actor: Actor, fields: Omit<Extract<Command, { command: 'create_plan' }>, 'command'>, idempotencyKey?: string" "Promise<PlanVersions>";
+    /// A new price for a plan: its next version (admin). Subscribers keep theirs.
+    "command" reprice_plan "reprice_plan" "actor: Actor, fields: Omit<Extract<Command, { command: 'reprice_plan' }>, 'command'>, idempotencyKey?: string" "Promise<PlanVersions>";
+    /// Archives a plan in every version (admin).
+    "command" archive_plan "archive_plan" "actor: Actor, fields: Omit<Extract<Command, { command: 'archive_plan' }>, 'command'>, idempotencyKey?: string" "Promise<PlanVersions>";
+    /// A subscription plan with every version.
+    "query" get_plan "get_plan" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_plan' }>, 'query'>" "Promise<PlanVersions>";
 }
 
 #[napi]

@@ -46,6 +46,8 @@ pub(crate) enum StaffDuty {
     Support,
     /// Stock changes, shipping, receiving returns.
     Warehouse,
+    /// Subscription plans and their prices: admins only.
+    Billing,
 }
 
 impl Actor {

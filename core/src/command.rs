@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use crate::address::Address;
+use crate::billing::{Plan, PlanVersions};
 use crate::inventory::StockItem;
 use crate::money::amount_serde;
 use crate::order::{Order, OrderAction};
@@ -295,6 +296,26 @@ pub enum Command {
         /// Units to add (negative to remove).
         delta: i64,
     },
+    /// Create a subscription plan at version 1 (admin).
+    CreatePlan {
+        /// The plan; `version` 1 or absent.
+        plan: Plan,
+    },
+    /// A new price for a plan: its next version, the one offered from now on (admin). Its
+    /// subscribers keep paying the version they are on until they are moved.
+    RepricePlan {
+        /// The plan.
+        plan_id: SmolStr,
+        /// What one period costs in the new version (per seat for per-seat plans).
+        #[cfg_attr(feature = "schema", schemars(with = "rust_decimal::Decimal"))]
+        #[serde(with = "amount_serde")]
+        amount: Decimal,
+    },
+    /// Archive a plan in every version: no new subscriptions or changes onto it (admin).
+    ArchivePlan {
+        /// The plan.
+        plan_id: SmolStr,
+    },
 }
 
 impl Command {
@@ -316,6 +337,9 @@ impl Command {
             Command::UpdateReturn { .. } => "update_return",
             Command::SetStock { .. } => "set_stock",
             Command::AdjustStock { .. } => "adjust_stock",
+            Command::CreatePlan { .. } => "create_plan",
+            Command::RepricePlan { .. } => "reprice_plan",
+            Command::ArchivePlan { .. } => "archive_plan",
         }
     }
 }
@@ -329,6 +353,8 @@ pub enum CommandOutput {
     Order(Arc<Order>),
     /// The stock item as committed.
     Stock(StockItem),
+    /// The plan as committed, every version.
+    Plan(Box<PlanVersions>),
 }
 
 impl CommandOutput {
@@ -336,7 +362,7 @@ impl CommandOutput {
     pub fn into_order(self) -> Option<Arc<Order>> {
         match self {
             CommandOutput::Order(order) => Some(order),
-            CommandOutput::Stock(_) => None,
+            CommandOutput::Stock(_) | CommandOutput::Plan(_) => None,
         }
     }
 
@@ -344,7 +370,7 @@ impl CommandOutput {
     pub fn into_stock(self) -> Option<StockItem> {
         match self {
             CommandOutput::Stock(item) => Some(item),
-            CommandOutput::Order(_) => None,
+            CommandOutput::Order(_) | CommandOutput::Plan(_) => None,
         }
     }
 }
@@ -383,6 +409,11 @@ pub enum Query {
         /// What would ship.
         lines: Vec<LineInput>,
     },
+    /// A subscription plan, every version.
+    GetPlan {
+        /// The plan.
+        plan_id: SmolStr,
+    },
 }
 
 impl Query {
@@ -395,6 +426,7 @@ impl Query {
             Query::ListReturns { .. } => "list_returns",
             Query::AvailableActions { .. } => "available_actions",
             Query::ShippingRates { .. } => "shipping_rates",
+            Query::GetPlan { .. } => "get_plan",
         }
     }
 
@@ -404,7 +436,10 @@ impl Query {
             Query::GetOrder { order_id }
             | Query::ListReturns { order_id }
             | Query::AvailableActions { order_id } => Some(order_id),
-            Query::ListOrders(_) | Query::StockLevels { .. } | Query::ShippingRates { .. } => None,
+            Query::ListOrders(_)
+            | Query::StockLevels { .. }
+            | Query::ShippingRates { .. }
+            | Query::GetPlan { .. } => None,
         }
     }
 }
@@ -426,6 +461,8 @@ pub enum QueryOutput {
     Rates(Vec<ShippingRate>),
     /// Return requests.
     Returns(Vec<crate::returns::ReturnRequest>),
+    /// A subscription plan, every version.
+    Plan(Box<PlanVersions>),
 }
 
 /// What one scheduler tick did.

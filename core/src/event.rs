@@ -140,6 +140,17 @@ pub enum EventPayload {
         // Boxed text, not `String`: the largest variant sets every event's size.
         reason: Box<str>,
     },
+    /// A subscription plan was created (version 1).
+    PlanCreated { plan_id: SmolStr, version: u32 },
+    /// A plan has a new price: its new version.
+    PlanRepriced {
+        plan_id: SmolStr,
+        version: u32,
+        #[serde(serialize_with = "amount_serde::serialize")]
+        amount: Decimal,
+    },
+    /// A plan was archived.
+    PlanArchived { plan_id: SmolStr },
 }
 
 impl EventPayload {
@@ -168,6 +179,9 @@ impl EventPayload {
             EventPayload::ReturnRequested { .. } => "return_requested",
             EventPayload::ReturnUpdated { .. } => "return_updated",
             EventPayload::RefundIssued { .. } => "refund_issued",
+            EventPayload::PlanCreated { .. } => "plan_created",
+            EventPayload::PlanRepriced { .. } => "plan_repriced",
+            EventPayload::PlanArchived { .. } => "plan_archived",
         }
     }
 }

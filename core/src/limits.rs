@@ -130,6 +130,38 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
             bounds.text(order_id, || "order_id".into())?;
             bounds.lines(lines.as_ref().map_or(0, Vec::len), "lines")
         }
+        Command::PaymentWebhook { .. } | Command::TrackingUpdate { .. } => {
+            check_provider_report(command, &bounds)
+        }
+        Command::RequestReturn { order_id, lines } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.lines(lines.len(), "lines")
+        }
+        Command::UpdateReturn {
+            order_id,
+            return_id,
+            received,
+            ..
+        } => {
+            bounds.text(order_id, || "order_id".into())?;
+            bounds.text(return_id, || "return_id".into())?;
+            bounds.lines(received.len(), "received")
+        }
+        Command::SetStock { sku, location, .. } | Command::AdjustStock { sku, location, .. } => {
+            bounds.text(sku, || "sku".into())?;
+            bounds.text(location.as_deref().unwrap_or_default(), || {
+                "location".into()
+            })
+        }
+        Command::CreatePlan { .. } | Command::RepricePlan { .. } | Command::ArchivePlan { .. } => {
+            check_billing_command(command, &bounds)
+        }
+    }
+}
+
+/// The strings of a provider's reports (payment webhooks, tracking updates).
+fn check_provider_report(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
+    match command {
         Command::PaymentWebhook {
             provider,
             event_id,
@@ -158,26 +190,22 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
                 "order_id".into()
             })
         }
-        Command::RequestReturn { order_id, lines } => {
-            bounds.text(order_id, || "order_id".into())?;
-            bounds.lines(lines.len(), "lines")
+        _ => Ok(()),
+    }
+}
+
+/// The strings of the billing commands.
+fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
+    match command {
+        Command::CreatePlan { plan } => {
+            bounds.text(&plan.id, || "plan.id".into())?;
+            bounds.text(&plan.name, || "plan.name".into())?;
+            bounds.text(&plan.currency, || "plan.currency".into())
         }
-        Command::UpdateReturn {
-            order_id,
-            return_id,
-            received,
-            ..
-        } => {
-            bounds.text(order_id, || "order_id".into())?;
-            bounds.text(return_id, || "return_id".into())?;
-            bounds.lines(received.len(), "received")
+        Command::RepricePlan { plan_id, .. } | Command::ArchivePlan { plan_id } => {
+            bounds.text(plan_id, || "plan_id".into())
         }
-        Command::SetStock { sku, location, .. } | Command::AdjustStock { sku, location, .. } => {
-            bounds.text(sku, || "sku".into())?;
-            bounds.text(location.as_deref().unwrap_or_default(), || {
-                "location".into()
-            })
-        }
+        _ => Ok(()),
     }
 }
 
@@ -216,6 +244,7 @@ pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
             bounds.at_most(cursor.len(), limits.max_string_len * 2, || "after".into())
         }
         Query::StockLevels { sku } => bounds.text(sku, || "sku".into()),
+        Query::GetPlan { plan_id } => bounds.text(plan_id, || "plan_id".into()),
         Query::ShippingRates { address, lines } => {
             bounds.address(address, "address")?;
             bounds.line_inputs(lines)

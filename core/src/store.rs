@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::billing::PlanVersions;
 use crate::error::{Error, Result};
 use crate::event::DomainEvent;
 use crate::inventory::StockSettings;
@@ -41,6 +42,8 @@ pub enum DocKind {
     Customer,
     /// A [`CheckoutAttempt`], id = a digest of the actor and the host's idempotency key.
     Checkout,
+    /// A subscription plan's versions ([`PlanVersions`]), id = plan id.
+    Plan,
 }
 
 impl DocKind {
@@ -51,6 +54,7 @@ impl DocKind {
             DocKind::Stock => "stock",
             DocKind::Customer => "customer",
             DocKind::Checkout => "checkout",
+            DocKind::Plan => "plan",
         }
     }
 }
@@ -130,6 +134,8 @@ pub enum Document {
     Customer(CustomerRecord),
     /// A checkout secured and awaiting the provider's answer.
     Checkout(CheckoutAttempt),
+    /// A subscription plan, every version.
+    Plan(PlanVersions),
 }
 
 impl Document {
@@ -140,6 +146,7 @@ impl Document {
             Document::Stock(_) => DocKind::Stock,
             Document::Customer(_) => DocKind::Customer,
             Document::Checkout(_) => DocKind::Checkout,
+            Document::Plan(_) => DocKind::Plan,
         }
     }
 }
@@ -991,9 +998,9 @@ mod tests {
         /// of sorting them by the whole key.
         #[test]
         fn writes_are_ordered_by_whole_key(
-            keys in proptest::collection::vec((0u8..4, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
+            keys in proptest::collection::vec((0u8..5, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
         ) {
-            let kinds = [DocKind::Order, DocKind::Stock, DocKind::Checkout, DocKind::Customer];
+            let kinds = [DocKind::Order, DocKind::Stock, DocKind::Checkout, DocKind::Customer, DocKind::Plan];
             let writes: Vec<Write> = keys
                 .iter()
                 .zip(0u64..)

@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 25] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -328,6 +328,10 @@ const NAMES: [&str; 21] = [
     "list_returns",
     "available_actions",
     "shipping_rates",
+    "create_plan",
+    "reprice_plan",
+    "archive_plan",
+    "get_plan",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -352,6 +356,9 @@ fn named(step: &Step) -> Option<&'static str> {
                 Command::UpdateReturn { .. } => 12,
                 Command::SetStock { .. } => 13,
                 Command::AdjustStock { .. } => 14,
+                Command::CreatePlan { .. } => 21,
+                Command::RepricePlan { .. } => 22,
+                Command::ArchivePlan { .. } => 23,
             }],
         );
     }
@@ -364,6 +371,7 @@ fn named(step: &Step) -> Option<&'static str> {
             Query::ListReturns { .. } => 18,
             Query::AvailableActions { .. } => 19,
             Query::ShippingRates { .. } => 20,
+            Query::GetPlan { .. } => 24,
         }],
     )
 }

@@ -707,6 +707,26 @@ class Engine:
         return cast(types.StockItem, self.execute(actor, {k: v for k, v in command.items() if v is not None},
                                                   idempotency_key)["value"])
 
+    def create_plan(self, actor: Actor, plan: "types.Plan", idempotency_key: Optional[str] = None) -> "types.PlanVersions":
+        """Creates a subscription plan at version 1 (admin); returns the plan's versions."""
+        command = {"command": "create_plan", "plan": dict(plan)}
+        return cast(types.PlanVersions, self.execute(actor, command, idempotency_key)["value"])
+
+    def reprice_plan(self, actor: Actor, plan_id: str, amount: Union[str, Decimal],
+                     idempotency_key: Optional[str] = None) -> "types.PlanVersions":
+        """A new price for a plan: its next version (admin). Its subscribers keep the version they pay."""
+        command = {"command": "reprice_plan", "plan_id": plan_id, "amount": amount}
+        return cast(types.PlanVersions, self.execute(actor, command, idempotency_key)["value"])
+
+    def archive_plan(self, actor: Actor, plan_id: str, idempotency_key: Optional[str] = None) -> "types.PlanVersions":
+        """Archives a plan in every version: no new subscriptions (admin)."""
+        command = {"command": "archive_plan", "plan_id": plan_id}
+        return cast(types.PlanVersions, self.execute(actor, command, idempotency_key)["value"])
+
+    def get_plan(self, actor: Actor, plan_id: str) -> "types.PlanVersions":
+        """A subscription plan with every version (any actor may read one)."""
+        return cast(types.PlanVersions, self.query(actor, {"query": "get_plan", "plan_id": plan_id})["value"])
+
     def list_orders(self, actor: Actor, customer_id: Optional[str] = None, state: Optional[types.OrderState] = None,
                     limit: Optional[int] = None, after: Optional[str] = None) -> "types.OrderPage":
         """A page of orders (``next`` is the cursor of the following page)."""

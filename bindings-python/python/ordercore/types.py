@@ -207,6 +207,42 @@ class ReceivedLine(TypedDict):
     condition: ItemCondition
 
 
+# The unit of a billing interval.
+IntervalUnit = Literal["day", "week", "month", "year"]
+
+
+class Interval(TypedDict):
+    """A billing interval: `count` units (every 3 months, every 2 weeks)."""
+    unit: IntervalUnit
+    count: int
+
+
+# How a plan's amount scales with the subscription's quantity.
+PricingModel = Literal["flat", "per_seat"]
+
+
+# Whether a plan is offered.
+PlanStatus = Literal["active", "archived"]
+
+
+class _PlanRequired(TypedDict):
+    id: str
+    name: str
+    currency: str
+    amount: Amount
+    interval: Interval
+
+
+class Plan(_PlanRequired, total=False):
+    """One version of a plan."""
+    version: int
+    pricing: PricingModel
+    setup_fee: Amount
+    trial_days: int
+    tax_class: TaxClass
+    status: PlanStatus
+
+
 class PlaceOrderCommand(PlaceOrder):
     """See [`PlaceOrder`]."""
     command: Literal["place_order"]
@@ -359,8 +395,29 @@ class AdjustStockCommand(_AdjustStockCommandRequired, total=False):
     location: Optional[str]
 
 
+class CreatePlanCommand(TypedDict):
+    """Create a subscription plan at version 1 (admin)."""
+    command: Literal["create_plan"]
+    plan: Plan
+
+
+class RepricePlanCommand(TypedDict):
+    """A new price for a plan: its next version, the one offered from now on (admin). Its
+    subscribers keep paying the version they are on until they are moved.
+    """
+    command: Literal["reprice_plan"]
+    plan_id: str
+    amount: AmountInput
+
+
+class ArchivePlanCommand(TypedDict):
+    """Archive a plan in every version: no new subscriptions or changes onto it (admin)."""
+    command: Literal["archive_plan"]
+    plan_id: str
+
+
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand]
 
 
 # The canonical order states.
@@ -585,6 +642,13 @@ class StockItem(TypedDict):
     event_sequence: int
 
 
+class PlanVersions(TypedDict):
+    """Every version of one plan: the newest, and those before it."""
+    latest: Plan
+    earlier: List[Plan]
+    event_sequence: int
+
+
 class OrderCommandOutput(TypedDict):
     """The order as committed (the very copy the engine handed the store: no copy made)."""
     type: Literal["order"]
@@ -597,8 +661,14 @@ class StockCommandOutput(TypedDict):
     value: StockItem
 
 
+class PlanCommandOutput(TypedDict):
+    """The plan as committed, every version."""
+    type: Literal["plan"]
+    value: PlanVersions
+
+
 # What a command answers.
-CommandOutput = Union[OrderCommandOutput, StockCommandOutput]
+CommandOutput = Union[OrderCommandOutput, StockCommandOutput, PlanCommandOutput]
 
 
 class WriteRequest(TypedDict):
@@ -1250,8 +1320,14 @@ class ShippingRatesQuery(TypedDict):
     lines: List[LineInput]
 
 
+class GetPlanQuery(TypedDict):
+    """A subscription plan, every version."""
+    query: Literal["get_plan"]
+    plan_id: str
+
+
 # Every query. Serialized as `{"query": "get_order", ...fields}`.
-Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery]
+Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery, GetPlanQuery]
 
 
 class _ShippingRateRequired(TypedDict):
@@ -1302,8 +1378,14 @@ class ReturnsQueryOutput(TypedDict):
     value: List[ReturnRequest]
 
 
+class PlanQueryOutput(TypedDict):
+    """A subscription plan, every version."""
+    type: Literal["plan"]
+    value: PlanVersions
+
+
 # What a query answers.
-QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput]
+QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput, PlanQueryOutput]
 
 
 class StoredDocument(TypedDict):

@@ -110,6 +110,15 @@ impl Plan {
         Ok(currency)
     }
 
+    /// The plan checked ([`validate`](Self::validate)) with its amounts at the currency's full
+    /// scale (`5` → `5.00`), as it is stored and shown.
+    pub fn checked(mut self, currencies: &CurrencyRegistry) -> Result<Plan> {
+        let currency = self.validate(currencies)?;
+        self.amount = currency.exact(self.amount, "amount")?;
+        self.setup_fee = currency.exact(self.setup_fee, "setup_fee")?;
+        Ok(self)
+    }
+
     /// What one whole period costs for `quantity` seats (the amount itself for flat plans).
     pub fn period_amount(&self, quantity: u32, currency: &Currency) -> Result<Decimal> {
         let amount = match self.pricing {

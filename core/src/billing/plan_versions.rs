@@ -18,10 +18,14 @@ pub struct PlanVersions {
     /// The versions before it, oldest first (`earlier[i].version == i + 1`).
     #[serde(default)]
     pub earlier: Vec<Plan>,
+    /// The sequence number of the plan's last event.
+    #[serde(default)]
+    pub event_sequence: u64,
 }
 
 impl PlanVersions {
-    /// A new plan: its first version, checked field by field (`version` must be 1 or absent).
+    /// A new plan: its first version, checked field by field (`version` must be 1 or absent),
+    /// its amounts at the currency's full scale.
     pub fn create(plan: Plan, currencies: &CurrencyRegistry) -> Result<PlanVersions> {
         if plan.version != 1 {
             return Err(Error::invalid(
@@ -29,10 +33,10 @@ impl PlanVersions {
                 "a new plan starts at version 1; a new price is `reprice`",
             ));
         }
-        plan.validate(currencies)?;
         Ok(PlanVersions {
-            latest: plan,
+            latest: plan.checked(currencies)?,
             earlier: Vec::new(),
+            event_sequence: 0,
         })
     }
 
@@ -67,8 +71,7 @@ impl PlanVersions {
         if self.latest.status == PlanStatus::Archived {
             return Err(Error::invalid("plan_id", "the plan is archived"));
         }
-        let next = self.latest.repriced(amount)?;
-        next.validate(currencies)?;
+        let next = self.latest.repriced(amount)?.checked(currencies)?;
         self.earlier.push(std::mem::replace(&mut self.latest, next));
         Ok(&self.latest)
     }
@@ -114,6 +117,24 @@ mod tests {
             assert_eq!(error.code(), "not_found");
             assert!(error.to_string().contains(&format!("team@{missing}")));
         }
+    }
+
+    #[test]
+    fn amounts_are_kept_at_the_currency_scale() {
+        let currencies = CurrencyRegistry::new();
+        let whole = Plan {
+            amount: Decimal::new(12, 0),
+            setup_fee: Decimal::new(5, 0),
+            ..team()
+        };
+        let mut plan = PlanVersions::create(whole, &currencies).unwrap();
+        let stored = (
+            plan.latest.amount.to_string(),
+            plan.latest.setup_fee.to_string(),
+        );
+        assert_eq!(stored, ("12.00".to_string(), "5.00".to_string()));
+        let repriced = plan.reprice(Decimal::new(15, 0), &currencies).unwrap();
+        assert_eq!(repriced.amount.to_string(), "15.00");
     }
 
     #[test]

@@ -42,7 +42,7 @@ use crate::shipping::{
 use crate::state_machine::StateMachine;
 use crate::store::{
     ChangeSet, CheckoutAttempt, CounterDelta, CounterKey, CustomerRecord, DocKey, DocKind,
-    Document, IdempotencyRecord, MemoryStore, Store, Write,
+    Document, IdempotencyRecord, MemoryStore, Store, Versioned, Write,
 };
 use crate::tax::{TaxProvider, TaxTable};
 
@@ -54,6 +54,7 @@ mod fulfilment;
 mod guards;
 mod payments;
 mod placing;
+mod plans;
 mod queries;
 mod retry;
 mod returns;
@@ -360,6 +361,11 @@ impl Engine {
                 location,
                 delta,
             } => stock::adjust_stock(self, tx, sku, location.as_deref(), *delta),
+            Command::CreatePlan { plan } => plans::create_plan(self, tx, plan),
+            Command::RepricePlan { plan_id, amount } => {
+                plans::reprice_plan(self, tx, plan_id, *amount)
+            }
+            Command::ArchivePlan { plan_id } => plans::archive_plan(tx, plan_id),
         }
     }
 }

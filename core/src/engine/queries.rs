@@ -80,13 +80,14 @@ impl Engine {
                 }
                 Ok(QueryOutput::Rates(self.rates(address, &cart_lines)?))
             }
+            Query::GetPlan { plan_id } => Ok(QueryOutput::Plan(Box::new(self.get_plan(plan_id)?))),
         }
     }
 
     /// One order, if `actor` may see it (another customer's order is `not_found`).
     pub fn get_order(&self, actor: &Actor, order_id: &str) -> Result<Arc<Order>> {
         match self.store.load(&DocKey::new(DocKind::Order, order_id))? {
-            Some(crate::store::Versioned {
+            Some(Versioned {
                 value: Document::Order(order),
                 ..
             }) if actor.can_see(&order.customer_id) => Ok(order),

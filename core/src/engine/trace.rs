@@ -68,6 +68,7 @@ impl<'a> Call<'a> {
 enum Aggregate<'a> {
     Order(&'a str),
     Stock(&'a str, Option<&'a str>),
+    Plan(&'a str),
 }
 
 impl std::fmt::Display for Aggregate<'_> {
@@ -76,6 +77,7 @@ impl std::fmt::Display for Aggregate<'_> {
             Aggregate::Order(id) => write!(f, "order/{id}"),
             Aggregate::Stock(sku, Some(location)) => write!(f, "stock/{sku}@{location}"),
             Aggregate::Stock(sku, None) => write!(f, "stock/{sku}"),
+            Aggregate::Plan(id) => write!(f, "plan/{id}"),
         }
     }
 }
@@ -89,6 +91,7 @@ fn aggregate_of<'a>(
         return Some(match output {
             CommandOutput::Order(order) => Aggregate::Order(&order.id),
             CommandOutput::Stock(item) => Aggregate::Stock(&item.sku, Some(&item.location)),
+            CommandOutput::Plan(plan) => Aggregate::Plan(plan.id()),
         });
     }
     match command {
@@ -104,6 +107,10 @@ fn aggregate_of<'a>(
         | Command::UpdateReturn { order_id, .. } => Some(Aggregate::Order(order_id)),
         Command::SetStock { sku, location, .. } | Command::AdjustStock { sku, location, .. } => {
             Some(Aggregate::Stock(sku, location.as_deref()))
+        }
+        Command::CreatePlan { plan } => Some(Aggregate::Plan(&plan.id)),
+        Command::RepricePlan { plan_id, .. } | Command::ArchivePlan { plan_id } => {
+            Some(Aggregate::Plan(plan_id))
         }
         Command::PlaceOrder(_)
         | Command::PaymentWebhook { .. }

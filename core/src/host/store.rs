@@ -44,7 +44,7 @@ pub struct HostStore(pub Arc<dyn HostFunction>);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadRequest {
-    /// `"order"`, `"stock"`, `"customer"` or `"checkout"`.
+    /// `"order"`, `"stock"`, `"customer"`, `"checkout"` or `"plan"`.
     pub kind: String,
     /// The document's id within its kind.
     pub id: String,

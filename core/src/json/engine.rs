@@ -205,6 +205,7 @@ pub fn command_value_json(output: &CommandOutput) -> Result<String> {
     match output {
         CommandOutput::Order(order) => to_json(&**order),
         CommandOutput::Stock(item) => to_json(item),
+        CommandOutput::Plan(plan) => to_json(&**plan),
     }
 }
 
@@ -217,6 +218,7 @@ pub fn query_value_json(output: &QueryOutput) -> Result<String> {
         QueryOutput::Actions(actions) => to_json(actions),
         QueryOutput::Rates(rates) => to_json(rates),
         QueryOutput::Returns(returns) => to_json(returns),
+        QueryOutput::Plan(plan) => to_json(&**plan),
     }
 }
 

@@ -41,6 +41,7 @@ pub const AMOUNT_FIELDS: &[&str] = &[
     "refunded",
     "released",
     "restocking_fee",
+    "setup_fee",
     "shipping_amount",
     "shipping_total",
     "subtotal",

@@ -1,0 +1,39 @@
+"""Subscription plans through the typed methods: amounts in and out as ``Decimal``, versions kept,
+the core's errors as the package's exception classes."""
+from decimal import Decimal
+
+import pytest
+
+import ordercore
+from ordercore import types
+
+TEAM: types.Plan = {"id": "team", "name": "Team", "currency": "USD", "amount": Decimal("12.00"),
+                    "interval": {"unit": "month", "count": 1}, "pricing": "per_seat", "setup_fee": Decimal("5")}
+
+
+def test_a_new_price_is_a_new_version_and_amounts_are_decimals() -> None:
+    engine = ordercore.Engine({"clock": "2026-06-01T12:00:00Z"})
+    admin = ordercore.staff("ops")
+    created = engine.create_plan(admin, TEAM)
+    assert (created["latest"]["version"], str(created["latest"]["setup_fee"])) == (1, "5.00")  # at the currency's scale
+    repriced = engine.reprice_plan(admin, "team", Decimal("15.00"))
+    assert [v["amount"] for v in repriced["earlier"]] == [Decimal("12.00")]
+    assert (repriced["latest"]["version"], repriced["latest"]["amount"]) == (2, Decimal("15.00"))
+    assert engine.get_plan(ordercore.customer("c1"), "team") == repriced
+    archived = engine.archive_plan(admin, "team")
+    assert {v["status"] for v in [archived["latest"], *archived["earlier"]]} == {"archived"}
+
+
+def test_plan_errors_are_the_packages_exceptions() -> None:
+    engine = ordercore.Engine({"clock": "2026-06-01T12:00:00Z"})
+    with pytest.raises(ordercore.Forbidden):
+        engine.create_plan(ordercore.customer("c1"), TEAM)
+    engine.create_plan(ordercore.staff("ops"), TEAM)
+    with pytest.raises(ordercore.ValidationError) as taken:
+        engine.create_plan(ordercore.staff("ops"), TEAM)
+    assert taken.value.field == "plan.id"
+    with pytest.raises(ordercore.NotFound):
+        engine.get_plan(ordercore.customer("c1"), "nope")
+    with pytest.raises(ordercore.OrderCoreError) as fine:
+        engine.reprice_plan(ordercore.staff("ops"), "team", "1.001")
+    assert (fine.value.code, fine.value.field) == ("too_many_decimals", "amount")
