@@ -398,6 +398,15 @@ export interface AppliedPromotion {
   amount: Amount
 }
 
+/** How the engine bills subscriptions. */
+export interface BillingConfig {
+  /** What invoice numbers start with (`INV-` → `INV-000001`); at most 16 bytes. */
+  invoice_prefix?: string
+}
+
+/** Where a subscription's periods are anchored. */
+export type BillingMode = 'anniversary' | 'calendar'
+
 /** A cart to price. */
 export interface Cart {
   /** ISO-4217 code of every amount in the cart. */
@@ -642,8 +651,45 @@ export interface ArchivePlanCommand {
   plan_id: string
 }
 
+/** Subscribe a customer to a plan's offered version (the customer itself, or support
+ * staff): trialing when the plan has trial days, else incomplete with its first period
+ * invoiced (finalized, numbered, open).
+ */
+export interface SubscribeCommand {
+  /** Which Command this is. */
+  command: 'subscribe'
+  /** The customer. */
+  customer_id: string
+  /** The plan. */
+  plan_id: string
+  /** Seats (per-seat plans); 1 if absent. */
+  quantity?: number
+  /** Anniversary (default) or calendar periods. */
+  billing?: BillingMode
+  /** Where the customer is taxed; no tax without it. */
+  address?: Address | null
+}
+
+/** Cancel a subscription now, or at its current period's end (the customer or support). */
+export interface CancelSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'cancel_subscription'
+  /** The subscription. */
+  subscription_id: string
+  /** Keep it until the current period's end instead of ending it now. */
+  at_period_end?: boolean
+}
+
+/** Withdraw a cancellation scheduled for the period's end (the customer or support). */
+export interface KeepSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'keep_subscription'
+  /** The subscription. */
+  subscription_id: string
+}
+
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
@@ -669,8 +715,16 @@ export interface PlanCommandOutput {
   value: PlanVersions
 }
 
+/** The subscription as committed. */
+export interface SubscriptionCommandOutput {
+  /** Which CommandOutput this is. */
+  type: 'subscription'
+  /** What the `subscription` CommandOutput carries. */
+  value: Subscription
+}
+
 /** What a command answers. */
-export type CommandOutput = OrderCommandOutput | StockCommandOutput | PlanCommandOutput
+export type CommandOutput = OrderCommandOutput | StockCommandOutput | PlanCommandOutput | SubscriptionCommandOutput
 
 /** `commit`'s request: everything one command changes, to store all together or not at all. */
 export interface CommitRequest {
@@ -817,6 +871,8 @@ export interface EngineConfig {
   refund_shipping_on_full_return?: boolean
   /** How many times a command is decided again after a version conflict. */
   max_retries?: number
+  /** Subscriptions and invoices. */
+  billing?: BillingConfig
 }
 
 /** How an engine is built from one document — what the bindings pass as JSON, and what a Rust
@@ -1145,6 +1201,69 @@ export interface Interval {
 /** The unit of a billing interval. */
 export type IntervalUnit = 'day' | 'week' | 'month' | 'year'
 
+/** An invoice. */
+export interface Invoice {
+  /** Invoice id. */
+  id: string
+  /** Its number, given when it is finalized (gapless per store). */
+  number: string | null
+  /** The customer. */
+  customer_id: string
+  /** The subscription it bills, if any. */
+  subscription_id: string | null
+  /** ISO-4217 currency of every amount. */
+  currency: string
+  /** Where it stands. */
+  state: InvoiceState
+  /** Its lines: charges, then credits, each in the order given. */
+  lines: Array<InvoiceLine>
+  /** Σ line amounts (credits negative). */
+  subtotal: Amount
+  /** Σ discounts. */
+  discount_total: Amount
+  /** Σ tax (credits' tax negative). */
+  tax_total: Amount
+  /** What the lines come to, never below zero. */
+  total: Amount
+  /** What the credits exceeded the charges by: added to the customer's credit balance. */
+  credit_carried: Amount
+  /** The customer's credit balance used to pay it. */
+  credit_applied: Amount
+  /** What is left to charge: total − credit applied. */
+  amount_due: Amount
+  /** When it was drafted. */
+  created_at: Instant
+  /** When it was finalized (numbered and open for payment). */
+  finalized_at: Instant | null
+  /** The sequence number of its last event. */
+  event_sequence: number
+}
+
+/** A priced invoice line; a credit's amounts are negative. */
+export interface InvoiceLine {
+  /** What it is for. */
+  kind: LineKind
+  /** What the customer reads. */
+  description: string
+  /** Units. */
+  quantity: number
+  /** The amount of one unit (positive, also for credits). */
+  unit_amount: Amount
+  /** Units × unit amount (negative for a credit). */
+  amount: Amount
+  /** Promotions' share of it (negative on a credit: it gives back less). */
+  discount: Amount
+  /** Its tax (negative for a credit). */
+  tax: Amount
+  /** Amount − discount + tax (tax-exclusive prices). */
+  total: Amount
+  /** The period it covers, if any. */
+  period: Period | null
+}
+
+/** Where an invoice stands. */
+export type InvoiceState = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible'
+
 /** The condition of a returned item, as received. */
 export type ItemCondition = 'sellable' | 'opened' | 'damaged' | 'unsellable'
 
@@ -1208,6 +1327,9 @@ export interface LineInput {
   quantity: number
 }
 
+/** What an invoice line is for. */
+export type LineKind = 'period' | 'setup_fee' | 'proration_charge' | 'proration_credit' | 'item'
+
 /** Selects lines by sku, category or tag; a line matching any of them is selected. */
 export interface LineSelector {
   /** Skus. */
@@ -1220,7 +1342,9 @@ export interface LineSelector {
 
 /** `load`'s request: which document. */
 export interface LoadRequest {
-  /** `"order"`, `"stock"`, `"customer"`, `"checkout"` or `"plan"`. */
+  /** `"order"`, `"stock"`, `"customer"`, `"checkout"`, `"plan"`, `"subscription"`,
+   * `"invoice"` or `"sequence"`.
+   */
   kind: string
   /** The document's id within its kind. */
   id: string
@@ -1422,6 +1546,16 @@ export type PaymentMethod = 'card' | 'debit_card' | 'paypal' | 'apple_pay' | 'go
 /** Where a payment stands. */
 export type PaymentState = 'pending' | 'authorized' | 'captured' | 'partially_refunded' | 'refunded' | 'failed' | 'voided'
 
+/** A change waiting for the current period's end. */
+export interface PendingChange {
+  /** The plan it moves to. */
+  plan_id: string
+  /** That plan's version. */
+  plan_version: number
+  /** The seats it will have. */
+  quantity: number
+}
+
 /** One event of `pending_events`'s answer. */
 export interface PendingEvent {
   /** The event's position in the outbox. */
@@ -1434,6 +1568,20 @@ export interface PendingEvent {
 export interface PendingEventsRequest {
   /** At most this many events. */
   limit: number
+}
+
+/** One billing period. */
+export interface Period {
+  /** 0 for the first period, then 1, 2, … */
+  index: number
+  /** The first instant of the period. */
+  start: Instant
+  /** The first instant after it (the next period's start). */
+  end: Instant
+  /** The length of a whole period at this place: `end - start`, except for a calendar
+   * schedule's prorated first period, where it is the whole calendar period that contains it.
+   */
+  full_seconds: number
 }
 
 /** Place an order: price it from the catalog, reserve stock, count coupon uses, take payment,
@@ -1654,8 +1802,24 @@ export interface GetPlanQuery {
   plan_id: string
 }
 
+/** A subscription (another customer's is `not_found`). */
+export interface GetSubscriptionQuery {
+  /** Which Query this is. */
+  query: 'get_subscription'
+  /** The subscription. */
+  subscription_id: string
+}
+
+/** An invoice (another customer's is `not_found`). */
+export interface GetInvoiceQuery {
+  /** Which Query this is. */
+  query: 'get_invoice'
+  /** The invoice. */
+  invoice_id: string
+}
+
 /** Every query. Serialized as `{"query": "get_order", ...fields}`. */
-export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery | GetPlanQuery
+export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery | GetPlanQuery | GetSubscriptionQuery | GetInvoiceQuery
 
 /** One order. */
 export interface OrderQueryOutput {
@@ -1713,8 +1877,24 @@ export interface PlanQueryOutput {
   value: PlanVersions
 }
 
+/** A subscription. */
+export interface SubscriptionQueryOutput {
+  /** Which QueryOutput this is. */
+  type: 'subscription'
+  /** What the `subscription` QueryOutput carries. */
+  value: Subscription
+}
+
+/** An invoice. */
+export interface InvoiceQueryOutput {
+  /** Which QueryOutput this is. */
+  type: 'invoice'
+  /** What the `invoice` QueryOutput carries. */
+  value: Invoice
+}
+
 /** What a query answers. */
-export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput | PlanQueryOutput
+export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput | PlanQueryOutput | SubscriptionQueryOutput | InvoiceQueryOutput
 
 /** One price. */
 export interface FlatRateTable {
@@ -1825,6 +2005,16 @@ export type ReturnState = 'requested' | 'approved' | 'pickup_scheduled' | 'in_tr
 
 /** How an amount between two minor units is rounded. */
 export type RoundingMode = 'half_up' | 'half_even'
+
+/** A subscription's periods: where they start, how long they are, how they are anchored. */
+export interface Schedule {
+  /** When billing starts (the first period's start). */
+  start: Instant
+  /** How long a period is. */
+  interval: Interval
+  /** How periods are anchored. */
+  mode: BillingMode
+}
 
 /** Approve. */
 export interface ApproveScripted {
@@ -2005,6 +2195,68 @@ export interface StoredDocument {
   version: number
   /** The document's JSON text as it was written. */
   document: string
+}
+
+/** A customer's subscription to a plan. */
+export interface Subscription {
+  /** Subscription id. */
+  id: string
+  /** The customer. */
+  customer_id: string
+  /** The plan. */
+  plan_id: string
+  /** The plan's version it pays (a new price reaches it only when it is moved). */
+  plan_version: number
+  /** Seats (1 for flat plans). */
+  quantity: number
+  /** Where it stands. */
+  state: SubscriptionState
+  /** Its paid periods: anchored at its start, or at the trial's end. */
+  schedule: Schedule
+  /** The index of the next period to bill (0 until the first one is billed). */
+  next_period: number
+  /** The start of the current period (the trial while trialing). */
+  current_period_start: Instant
+  /** The end of the current period (the trial's end while trialing). */
+  current_period_end: Instant
+  /** When the trial ends, if it has one. */
+  trial_end: Instant | null
+  /** Whether it ends at the current period's end instead of renewing. */
+  cancel_at_period_end: boolean
+  /** A plan or seat change scheduled for the current period's end. */
+  pending_change: PendingChange | null
+  /** When it ended (canceled or expired). */
+  ended_at: Instant | null
+  /** When it was created. */
+  created_at: Instant
+  /** Its state changes, oldest first. */
+  history: Array<SubscriptionTransition>
+  /** Where the customer is taxed (its invoices' tax), if given. */
+  address: Address | null
+  /** The last invoice it was billed. */
+  latest_invoice: string | null
+  /** The sequence number of its last event. */
+  event_sequence: number
+}
+
+/** What happens to a subscription. */
+export type SubscriptionAction = 'activate' | 'expire' | 'end_trial' | 'renew' | 'fail_payment' | 'recover' | 'mark_unpaid' | 'change' | 'pause' | 'resume' | 'cancel'
+
+/** Where a subscription stands. */
+export type SubscriptionState = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'paused'
+
+/** One change of a subscription's state, for the audit trail. */
+export interface SubscriptionTransition {
+  /** The state before (none at creation). */
+  from: SubscriptionState | null
+  /** The state after. */
+  to: SubscriptionState
+  /** What happened. */
+  action: SubscriptionAction | null
+  /** When. */
+  at: Instant
+  /** Who (`customer:c1`, `staff:s1:admin`, `system`). */
+  actor: string
 }
 
 /** One option of a [`TableRateCarrier`]. */

@@ -555,6 +555,16 @@ named_methods! {
     "command" archive_plan "archive_plan" "actor: Actor, fields: Omit<Extract<Command, { command: 'archive_plan' }>, 'command'>, idempotencyKey?: string" "Promise<PlanVersions>";
     /// A subscription plan with every version.
     "query" get_plan "get_plan" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_plan' }>, 'query'>" "Promise<PlanVersions>";
+    /// Subscribes a customer to a plan: trialing, or incomplete with its first invoice open.
+    "command" subscribe "subscribe" "actor: Actor, fields: Omit<Extract<Command, { command: 'subscribe' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// Cancels a subscription now or at its period's end.
+    "command" cancel_subscription "cancel_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'cancel_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// Withdraws a cancellation scheduled for the period's end.
+    "command" keep_subscription "keep_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'keep_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// A subscription (another customer's is `not_found`).
+    "query" get_subscription "get_subscription" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_subscription' }>, 'query'>" "Promise<Subscription>";
+    /// An invoice (another customer's is `not_found`).
+    "query" get_invoice "get_invoice" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_invoice' }>, 'query'>" "Promise<Invoice>";
 }
 
 #[napi]

@@ -31,3 +31,21 @@ test('plan errors carry the core codes and fields', async () => {
     { code: 'too_many_decimals', field: 'amount' })
   await assert.rejects(engine.getPlan(ADMIN, { plan_id: 'nope' }), { code: 'not_found' })
 })
+
+test('subscribing invoices the first period; a cancellation at its end can be withdrawn', async () => {
+  const engine = new ordercore.Engine({ clock: '2026-01-31T09:00:00Z' })
+  await engine.createPlan(ADMIN, { plan: TEAM })
+  const c1 = { type: 'customer', id: 'c1' }
+  const subscription = await engine.subscribe(c1, { customer_id: 'c1', plan_id: 'team', quantity: 2 })
+  assert.deepEqual([subscription.state, subscription.current_period_end], ['incomplete', '2026-02-28T09:00:00Z'])
+  const invoice = await engine.getInvoice(c1, { invoice_id: subscription.latest_invoice })
+  assert.deepEqual([invoice.number, invoice.state, invoice.amount_due], ['INV-000001', 'open', '29.00'])
+  await assert.rejects(engine.getSubscription({ type: 'customer', id: 'c2' }, { subscription_id: subscription.id }),
+    { code: 'not_found' })
+  await engine.createPlan(ADMIN, { plan: { ...TEAM, id: 'trial', trial_days: 14 } })
+  const trialing = await engine.subscribe(c1, { customer_id: 'c1', plan_id: 'trial' })
+  const scheduled = await engine.cancelSubscription(c1, { subscription_id: trialing.id, at_period_end: true })
+  assert.deepEqual([scheduled.state, scheduled.cancel_at_period_end], ['trialing', true])
+  assert.equal((await engine.keepSubscription(c1, { subscription_id: trialing.id })).cancel_at_period_end, false)
+  assert.equal((await engine.cancelSubscription(c1, { subscription_id: trialing.id })).state, 'canceled')
+})

@@ -37,3 +37,25 @@ def test_plan_errors_are_the_packages_exceptions() -> None:
     with pytest.raises(ordercore.OrderCoreError) as fine:
         engine.reprice_plan(ordercore.staff("ops"), "team", "1.001")
     assert (fine.value.code, fine.value.field) == ("too_many_decimals", "amount")
+
+
+def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_withdrawn() -> None:
+    engine = ordercore.Engine({"clock": "2026-01-31T09:00:00Z"})
+    engine.create_plan(ordercore.staff("ops"), TEAM)
+    c1 = ordercore.customer("c1")
+    subscription = engine.subscribe(c1, "c1", "team", quantity=2)
+    assert (subscription["state"], subscription["current_period_end"]) == ("incomplete", "2026-02-28T09:00:00Z")
+    invoice = engine.get_invoice(c1, subscription["latest_invoice"] or "")
+    assert (invoice["number"], invoice["state"], invoice["amount_due"]) == ("INV-000001", "open", Decimal("29.00"))
+    assert str(invoice["amount_due"]) == "29.00"  # 2 × 12.00 + the 5.00 setup fee
+    with pytest.raises(ordercore.NotFound):
+        engine.get_subscription(ordercore.customer("c2"), subscription["id"])
+    with pytest.raises(ordercore.Forbidden):
+        engine.subscribe(ordercore.customer("c2"), "c1", "team")
+    trial: types.Plan = {**TEAM, "id": "trial", "trial_days": 14}
+    engine.create_plan(ordercore.staff("ops"), trial)
+    trialing = engine.subscribe(c1, "c1", "trial")
+    scheduled = engine.cancel_subscription(c1, trialing["id"], at_period_end=True)
+    assert (scheduled["state"], scheduled["cancel_at_period_end"]) == ("trialing", True)
+    assert engine.keep_subscription(c1, trialing["id"])["cancel_at_period_end"] is False
+    assert engine.cancel_subscription(c1, trialing["id"])["state"] == "canceled"

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use crate::address::Address;
-use crate::billing::{Plan, PlanVersions};
+use crate::billing::{BillingMode, Invoice, Plan, PlanVersions, Subscription};
 use crate::inventory::StockItem;
 use crate::money::amount_serde;
 use crate::order::{Order, OrderAction};
@@ -316,6 +316,41 @@ pub enum Command {
         /// The plan.
         plan_id: SmolStr,
     },
+    /// Subscribe a customer to a plan's offered version (the customer itself, or support
+    /// staff): trialing when the plan has trial days, else incomplete with its first period
+    /// invoiced (finalized, numbered, open).
+    Subscribe {
+        /// The customer.
+        customer_id: SmolStr,
+        /// The plan.
+        plan_id: SmolStr,
+        /// Seats (per-seat plans); 1 if absent.
+        #[serde(default = "one_seat")]
+        quantity: u32,
+        /// Anniversary (default) or calendar periods.
+        #[serde(default)]
+        billing: BillingMode,
+        /// Where the customer is taxed; no tax without it.
+        #[serde(default)]
+        address: Option<Address>,
+    },
+    /// Cancel a subscription now, or at its current period's end (the customer or support).
+    CancelSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+        /// Keep it until the current period's end instead of ending it now.
+        #[serde(default)]
+        at_period_end: bool,
+    },
+    /// Withdraw a cancellation scheduled for the period's end (the customer or support).
+    KeepSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
+}
+
+fn one_seat() -> u32 {
+    1
 }
 
 impl Command {
@@ -340,6 +375,9 @@ impl Command {
             Command::CreatePlan { .. } => "create_plan",
             Command::RepricePlan { .. } => "reprice_plan",
             Command::ArchivePlan { .. } => "archive_plan",
+            Command::Subscribe { .. } => "subscribe",
+            Command::CancelSubscription { .. } => "cancel_subscription",
+            Command::KeepSubscription { .. } => "keep_subscription",
         }
     }
 }
@@ -355,6 +393,8 @@ pub enum CommandOutput {
     Stock(StockItem),
     /// The plan as committed, every version.
     Plan(Box<PlanVersions>),
+    /// The subscription as committed.
+    Subscription(Box<Subscription>),
 }
 
 impl CommandOutput {
@@ -362,7 +402,7 @@ impl CommandOutput {
     pub fn into_order(self) -> Option<Arc<Order>> {
         match self {
             CommandOutput::Order(order) => Some(order),
-            CommandOutput::Stock(_) | CommandOutput::Plan(_) => None,
+            _ => None,
         }
     }
 
@@ -370,7 +410,7 @@ impl CommandOutput {
     pub fn into_stock(self) -> Option<StockItem> {
         match self {
             CommandOutput::Stock(item) => Some(item),
-            CommandOutput::Order(_) | CommandOutput::Plan(_) => None,
+            _ => None,
         }
     }
 }
@@ -414,6 +454,16 @@ pub enum Query {
         /// The plan.
         plan_id: SmolStr,
     },
+    /// A subscription (another customer's is `not_found`).
+    GetSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
+    /// An invoice (another customer's is `not_found`).
+    GetInvoice {
+        /// The invoice.
+        invoice_id: SmolStr,
+    },
 }
 
 impl Query {
@@ -427,6 +477,8 @@ impl Query {
             Query::AvailableActions { .. } => "available_actions",
             Query::ShippingRates { .. } => "shipping_rates",
             Query::GetPlan { .. } => "get_plan",
+            Query::GetSubscription { .. } => "get_subscription",
+            Query::GetInvoice { .. } => "get_invoice",
         }
     }
 
@@ -439,7 +491,9 @@ impl Query {
             Query::ListOrders(_)
             | Query::StockLevels { .. }
             | Query::ShippingRates { .. }
-            | Query::GetPlan { .. } => None,
+            | Query::GetPlan { .. }
+            | Query::GetSubscription { .. }
+            | Query::GetInvoice { .. } => None,
         }
     }
 }
@@ -463,6 +517,10 @@ pub enum QueryOutput {
     Returns(Vec<crate::returns::ReturnRequest>),
     /// A subscription plan, every version.
     Plan(Box<PlanVersions>),
+    /// A subscription.
+    Subscription(Box<Subscription>),
+    /// An invoice.
+    Invoice(Box<Invoice>),
 }
 
 /// What one scheduler tick did.

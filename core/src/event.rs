@@ -151,6 +151,29 @@ pub enum EventPayload {
     },
     /// A plan was archived.
     PlanArchived { plan_id: SmolStr },
+    /// A customer subscribed: `trialing`, or `incomplete` until its first invoice is paid.
+    SubscriptionCreated {
+        subscription_id: SmolStr,
+        plan_id: SmolStr,
+        plan_version: u32,
+        state: SmolStr,
+    },
+    /// A subscription's terms changed (a cancellation scheduled for, or withdrawn from, the
+    /// period's end).
+    SubscriptionUpdated {
+        subscription_id: SmolStr,
+        cancel_at_period_end: bool,
+    },
+    /// A subscription ended.
+    SubscriptionCanceled { subscription_id: SmolStr },
+    /// An invoice was finalized: numbered and open for payment.
+    InvoiceFinalized {
+        invoice_id: SmolStr,
+        number: Box<str>,
+        subscription_id: Option<SmolStr>,
+        #[serde(serialize_with = "amount_serde::serialize")]
+        amount_due: Decimal,
+    },
 }
 
 impl EventPayload {
@@ -182,6 +205,10 @@ impl EventPayload {
             EventPayload::PlanCreated { .. } => "plan_created",
             EventPayload::PlanRepriced { .. } => "plan_repriced",
             EventPayload::PlanArchived { .. } => "plan_archived",
+            EventPayload::SubscriptionCreated { .. } => "subscription_created",
+            EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
+            EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
+            EventPayload::InvoiceFinalized { .. } => "invoice_finalized",
         }
     }
 }

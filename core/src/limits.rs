@@ -153,9 +153,12 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
                 "location".into()
             })
         }
-        Command::CreatePlan { .. } | Command::RepricePlan { .. } | Command::ArchivePlan { .. } => {
-            check_billing_command(command, &bounds)
-        }
+        Command::CreatePlan { .. }
+        | Command::RepricePlan { .. }
+        | Command::ArchivePlan { .. }
+        | Command::Subscribe { .. }
+        | Command::CancelSubscription { .. }
+        | Command::KeepSubscription { .. } => check_billing_command(command, &bounds),
     }
 }
 
@@ -205,6 +208,25 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
         Command::RepricePlan { plan_id, .. } | Command::ArchivePlan { plan_id } => {
             bounds.text(plan_id, || "plan_id".into())
         }
+        Command::Subscribe {
+            customer_id,
+            plan_id,
+            address,
+            ..
+        } => {
+            bounds.text(customer_id, || "customer_id".into())?;
+            bounds.text(plan_id, || "plan_id".into())?;
+            match address {
+                Some(address) => bounds.address(address, "address"),
+                None => Ok(()),
+            }
+        }
+        Command::CancelSubscription {
+            subscription_id, ..
+        }
+        | Command::KeepSubscription { subscription_id } => {
+            bounds.text(subscription_id, || "subscription_id".into())
+        }
         _ => Ok(()),
     }
 }
@@ -245,6 +267,10 @@ pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
         }
         Query::StockLevels { sku } => bounds.text(sku, || "sku".into()),
         Query::GetPlan { plan_id } => bounds.text(plan_id, || "plan_id".into()),
+        Query::GetSubscription { subscription_id } => {
+            bounds.text(subscription_id, || "subscription_id".into())
+        }
+        Query::GetInvoice { invoice_id } => bounds.text(invoice_id, || "invoice_id".into()),
         Query::ShippingRates { address, lines } => {
             bounds.address(address, "address")?;
             bounds.line_inputs(lines)

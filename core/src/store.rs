@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use crate::billing::PlanVersions;
+use crate::billing::{Invoice, Numbering, PlanVersions, Subscription};
 use crate::error::{Error, Result};
 use crate::event::DomainEvent;
 use crate::inventory::StockSettings;
@@ -44,6 +44,12 @@ pub enum DocKind {
     Checkout,
     /// A subscription plan's versions ([`PlanVersions`]), id = plan id.
     Plan,
+    /// A [`Subscription`], id = subscription id.
+    Subscription,
+    /// An [`Invoice`], id = invoice id.
+    Invoice,
+    /// A [`Numbering`] (the last number given), id = what it numbers (`invoice`).
+    Sequence,
 }
 
 impl DocKind {
@@ -55,6 +61,9 @@ impl DocKind {
             DocKind::Customer => "customer",
             DocKind::Checkout => "checkout",
             DocKind::Plan => "plan",
+            DocKind::Subscription => "subscription",
+            DocKind::Invoice => "invoice",
+            DocKind::Sequence => "sequence",
         }
     }
 }
@@ -134,8 +143,16 @@ pub enum Document {
     Customer(CustomerRecord),
     /// A checkout secured and awaiting the provider's answer.
     Checkout(CheckoutAttempt),
-    /// A subscription plan, every version.
-    Plan(PlanVersions),
+    /// A subscription plan, every version. Boxed, as are the other large documents: every
+    /// document a command reads is held in a `Document`, and a 20-line order's command reads
+    /// twenty stock items.
+    Plan(Box<PlanVersions>),
+    /// A subscription.
+    Subscription(Box<Subscription>),
+    /// An invoice.
+    Invoice(Box<Invoice>),
+    /// The last number given in a sequence (invoice numbers).
+    Sequence(Numbering),
 }
 
 impl Document {
@@ -147,6 +164,9 @@ impl Document {
             Document::Customer(_) => DocKind::Customer,
             Document::Checkout(_) => DocKind::Checkout,
             Document::Plan(_) => DocKind::Plan,
+            Document::Subscription(_) => DocKind::Subscription,
+            Document::Invoice(_) => DocKind::Invoice,
+            Document::Sequence(_) => DocKind::Sequence,
         }
     }
 }
@@ -998,9 +1018,18 @@ mod tests {
         /// of sorting them by the whole key.
         #[test]
         fn writes_are_ordered_by_whole_key(
-            keys in proptest::collection::vec((0u8..5, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
+            keys in proptest::collection::vec((0u8..8, "(sku-0000000000000|a|\\x00){0,3}[a-c\\x00]{0,3}"), 0..40),
         ) {
-            let kinds = [DocKind::Order, DocKind::Stock, DocKind::Checkout, DocKind::Customer, DocKind::Plan];
+            let kinds = [
+                DocKind::Order,
+                DocKind::Stock,
+                DocKind::Checkout,
+                DocKind::Customer,
+                DocKind::Plan,
+                DocKind::Subscription,
+                DocKind::Invoice,
+                DocKind::Sequence,
+            ];
             let writes: Vec<Write> = keys
                 .iter()
                 .zip(0u64..)

@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 25] = [
+const NAMES: [&str; 30] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -332,6 +332,11 @@ const NAMES: [&str; 25] = [
     "reprice_plan",
     "archive_plan",
     "get_plan",
+    "subscribe",
+    "cancel_subscription",
+    "keep_subscription",
+    "get_subscription",
+    "get_invoice",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -359,6 +364,9 @@ fn named(step: &Step) -> Option<&'static str> {
                 Command::CreatePlan { .. } => 21,
                 Command::RepricePlan { .. } => 22,
                 Command::ArchivePlan { .. } => 23,
+                Command::Subscribe { .. } => 25,
+                Command::CancelSubscription { .. } => 26,
+                Command::KeepSubscription { .. } => 27,
             }],
         );
     }
@@ -372,6 +380,8 @@ fn named(step: &Step) -> Option<&'static str> {
             Query::AvailableActions { .. } => 19,
             Query::ShippingRates { .. } => 20,
             Query::GetPlan { .. } => 24,
+            Query::GetSubscription { .. } => 28,
+            Query::GetInvoice { .. } => 29,
         }],
     )
 }

@@ -727,6 +727,38 @@ class Engine:
         """A subscription plan with every version (any actor may read one)."""
         return cast(types.PlanVersions, self.query(actor, {"query": "get_plan", "plan_id": plan_id})["value"])
 
+    def subscribe(self, actor: Actor, customer_id: str, plan_id: str, quantity: int = 1,
+                  billing: Literal["anniversary", "calendar"] = "anniversary",
+                  address: Optional[Mapping[str, Any]] = None,
+                  idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Subscribes a customer to a plan's offered version: trialing, or incomplete with its
+        first period invoiced (``latest_invoice``, open and numbered)."""
+        command = {"command": "subscribe", "customer_id": customer_id, "plan_id": plan_id, "quantity": quantity,
+                   "billing": billing, "address": None if address is None else dict(address)}
+        return cast(types.Subscription, self.execute(actor, {k: v for k, v in command.items() if v is not None},
+                                                     idempotency_key)["value"])
+
+    def cancel_subscription(self, actor: Actor, subscription_id: str, at_period_end: bool = False,
+                            idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Cancels a subscription now, or at its current period's end."""
+        command = {"command": "cancel_subscription", "subscription_id": subscription_id, "at_period_end": at_period_end}
+        return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
+
+    def keep_subscription(self, actor: Actor, subscription_id: str,
+                          idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Withdraws a cancellation scheduled for the period's end."""
+        command = {"command": "keep_subscription", "subscription_id": subscription_id}
+        return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
+
+    def get_subscription(self, actor: Actor, subscription_id: str) -> "types.Subscription":
+        """A subscription (another customer's raises :class:`NotFound`)."""
+        query = {"query": "get_subscription", "subscription_id": subscription_id}
+        return cast(types.Subscription, self.query(actor, query)["value"])
+
+    def get_invoice(self, actor: Actor, invoice_id: str) -> "types.Invoice":
+        """An invoice (another customer's raises :class:`NotFound`)."""
+        return cast(types.Invoice, self.query(actor, {"query": "get_invoice", "invoice_id": invoice_id})["value"])
+
     def list_orders(self, actor: Actor, customer_id: Optional[str] = None, state: Optional[types.OrderState] = None,
                     limit: Optional[int] = None, after: Optional[str] = None) -> "types.OrderPage":
         """A page of orders (``next`` is the cursor of the following page)."""

@@ -81,6 +81,15 @@ class AppliedPromotion(TypedDict):
     amount: Amount
 
 
+class BillingConfig(TypedDict, total=False):
+    """How the engine bills subscriptions."""
+    invoice_prefix: str
+
+
+# Where a subscription's periods are anchored.
+BillingMode = Literal["anniversary", "calendar"]
+
+
 # What kind of tax treatment a line or shipping charge gets.
 #
 # Serialized as a plain string: `"standard"`, `"reduced"`, `"zero"`, `"exempt"`, or any other
@@ -416,8 +425,40 @@ class ArchivePlanCommand(TypedDict):
     plan_id: str
 
 
+class _SubscribeCommandRequired(TypedDict):
+    command: Literal["subscribe"]
+    customer_id: str
+    plan_id: str
+
+
+class SubscribeCommand(_SubscribeCommandRequired, total=False):
+    """Subscribe a customer to a plan's offered version (the customer itself, or support
+    staff): trialing when the plan has trial days, else incomplete with its first period
+    invoiced (finalized, numbered, open).
+    """
+    quantity: int
+    billing: BillingMode
+    address: Optional[Address]
+
+
+class _CancelSubscriptionCommandRequired(TypedDict):
+    command: Literal["cancel_subscription"]
+    subscription_id: str
+
+
+class CancelSubscriptionCommand(_CancelSubscriptionCommandRequired, total=False):
+    """Cancel a subscription now, or at its current period's end (the customer or support)."""
+    at_period_end: bool
+
+
+class KeepSubscriptionCommand(TypedDict):
+    """Withdraw a cancellation scheduled for the period's end (the customer or support)."""
+    command: Literal["keep_subscription"]
+    subscription_id: str
+
+
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand]
 
 
 # The canonical order states.
@@ -649,6 +690,55 @@ class PlanVersions(TypedDict):
     event_sequence: int
 
 
+# Where a subscription stands.
+SubscriptionState = Literal["incomplete", "incomplete_expired", "trialing", "active", "past_due", "unpaid", "canceled", "paused"]
+
+
+class Schedule(TypedDict):
+    """A subscription's periods: where they start, how long they are, how they are anchored."""
+    start: Instant
+    interval: Interval
+    mode: BillingMode
+
+
+class PendingChange(TypedDict):
+    """A change waiting for the current period's end."""
+    plan_id: str
+    plan_version: int
+    quantity: int
+
+
+# What happens to a subscription.
+SubscriptionAction = Literal["activate", "expire", "end_trial", "renew", "fail_payment", "recover", "mark_unpaid", "change", "pause", "resume", "cancel"]
+
+
+# One change of a subscription's state, for the audit trail.
+SubscriptionTransition = TypedDict("SubscriptionTransition", {"from": "Optional[SubscriptionState]", "to": "SubscriptionState", "action": "Optional[SubscriptionAction]", "at": "Instant", "actor": "str"})
+
+
+class Subscription(TypedDict):
+    """A customer's subscription to a plan."""
+    id: str
+    customer_id: str
+    plan_id: str
+    plan_version: int
+    quantity: int
+    state: SubscriptionState
+    schedule: Schedule
+    next_period: int
+    current_period_start: Instant
+    current_period_end: Instant
+    trial_end: Optional[Instant]
+    cancel_at_period_end: bool
+    pending_change: Optional[PendingChange]
+    ended_at: Optional[Instant]
+    created_at: Instant
+    history: List[SubscriptionTransition]
+    address: Optional[Address]
+    latest_invoice: Optional[str]
+    event_sequence: int
+
+
 class OrderCommandOutput(TypedDict):
     """The order as committed (the very copy the engine handed the store: no copy made)."""
     type: Literal["order"]
@@ -667,8 +757,14 @@ class PlanCommandOutput(TypedDict):
     value: PlanVersions
 
 
+class SubscriptionCommandOutput(TypedDict):
+    """The subscription as committed."""
+    type: Literal["subscription"]
+    value: Subscription
+
+
 # What a command answers.
-CommandOutput = Union[OrderCommandOutput, StockCommandOutput, PlanCommandOutput]
+CommandOutput = Union[OrderCommandOutput, StockCommandOutput, PlanCommandOutput, SubscriptionCommandOutput]
 
 
 class WriteRequest(TypedDict):
@@ -808,6 +904,7 @@ class EngineConfig(TypedDict, total=False):
     restocking_fee_percent: AmountInput
     refund_shipping_on_full_return: bool
     max_retries: int
+    billing: BillingConfig
 
 
 class _ProductRequired(TypedDict):
@@ -1208,6 +1305,56 @@ class IdempotencyRequest(TypedDict):
     key: str
 
 
+# Where an invoice stands.
+InvoiceState = Literal["draft", "open", "paid", "void", "uncollectible"]
+
+
+# What an invoice line is for.
+LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
+
+
+class Period(TypedDict):
+    """One billing period."""
+    index: int
+    start: Instant
+    end: Instant
+    full_seconds: int
+
+
+class InvoiceLine(TypedDict):
+    """A priced invoice line; a credit's amounts are negative."""
+    kind: LineKind
+    description: str
+    quantity: int
+    unit_amount: Amount
+    amount: Amount
+    discount: Amount
+    tax: Amount
+    total: Amount
+    period: Optional[Period]
+
+
+class Invoice(TypedDict):
+    """An invoice."""
+    id: str
+    number: Optional[str]
+    customer_id: str
+    subscription_id: Optional[str]
+    currency: str
+    state: InvoiceState
+    lines: List[InvoiceLine]
+    subtotal: Amount
+    discount_total: Amount
+    tax_total: Amount
+    total: Amount
+    credit_carried: Amount
+    credit_applied: Amount
+    amount_due: Amount
+    created_at: Instant
+    finalized_at: Optional[Instant]
+    event_sequence: int
+
+
 class Label(TypedDict):
     """A label bought for a shipment."""
     carrier: str
@@ -1326,8 +1473,20 @@ class GetPlanQuery(TypedDict):
     plan_id: str
 
 
+class GetSubscriptionQuery(TypedDict):
+    """A subscription (another customer's is `not_found`)."""
+    query: Literal["get_subscription"]
+    subscription_id: str
+
+
+class GetInvoiceQuery(TypedDict):
+    """An invoice (another customer's is `not_found`)."""
+    query: Literal["get_invoice"]
+    invoice_id: str
+
+
 # Every query. Serialized as `{"query": "get_order", ...fields}`.
-Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery, GetPlanQuery]
+Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery, GetPlanQuery, GetSubscriptionQuery, GetInvoiceQuery]
 
 
 class _ShippingRateRequired(TypedDict):
@@ -1384,8 +1543,20 @@ class PlanQueryOutput(TypedDict):
     value: PlanVersions
 
 
+class SubscriptionQueryOutput(TypedDict):
+    """A subscription."""
+    type: Literal["subscription"]
+    value: Subscription
+
+
+class InvoiceQueryOutput(TypedDict):
+    """An invoice."""
+    type: Literal["invoice"]
+    value: Invoice
+
+
 # What a query answers.
-QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput, PlanQueryOutput]
+QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput, PlanQueryOutput, SubscriptionQueryOutput, InvoiceQueryOutput]
 
 
 class StoredDocument(TypedDict):

@@ -14,12 +14,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
-use super::invoice_machine::InvoiceState;
+use super::invoice_machine::{InvoiceAction, InvoiceMachine, InvoiceState};
 use super::period::Period;
 use crate::address::Address;
 use crate::error::{Error, Result};
 use crate::money::{Currency, CurrencyRegistry};
 use crate::pricing::{Cart, CartLine, LineBreakdown, PriceBreakdown, Pricer, PricingContext};
+use crate::state_machine::StateMachine;
 use crate::tax::TaxClass;
 
 /// What an invoice line is for.
@@ -127,6 +128,12 @@ pub struct Invoice {
     pub amount_due: Decimal,
     /// When it was drafted.
     pub created_at: DateTime<Utc>,
+    /// When it was finalized (numbered and open for payment).
+    #[serde(default)]
+    pub finalized_at: Option<DateTime<Utc>>,
+    /// The sequence number of its last event.
+    #[serde(default)]
+    pub event_sequence: u64,
 }
 
 /// What an invoice is drafted from.
@@ -151,6 +158,16 @@ pub struct DraftInvoice<'a> {
 }
 
 impl Invoice {
+    /// Finalizes a draft: numbered (`number`, from [`Numbering`](super::Numbering)) and open
+    /// for payment at `at`; `invalid_transition` unless it is a draft.
+    pub fn finalize(&mut self, number: String, at: DateTime<Utc>) -> Result<()> {
+        InvoiceMachine.check(self.state, InvoiceAction::Finalize)?;
+        self.state = InvoiceState::Open;
+        self.number = Some(number);
+        self.finalized_at = Some(at);
+        Ok(())
+    }
+
     /// Prices `draft` with `pricer` at `at` into a draft invoice.
     pub fn draft(draft: &DraftInvoice<'_>, pricer: &Pricer, at: DateTime<Utc>) -> Result<Invoice> {
         let currency = CurrencyRegistry::new().resolve(draft.currency, "currency")?;
@@ -171,6 +188,8 @@ impl Invoice {
         let owed = sum(|b| b.grand_total);
         let total = owed.max(Decimal::ZERO);
         let credit_applied = draft.credit_balance.max(Decimal::ZERO).min(total);
+        // Every total at the currency's scale (`0.00`, not `0`), as orders show theirs.
+        let scaled = |amount: Decimal, field: &str| currency.exact(amount, field);
         Ok(Invoice {
             id: draft.id.into(),
             number: None,
@@ -179,14 +198,16 @@ impl Invoice {
             currency: draft.currency.into(),
             state: InvoiceState::Draft,
             lines,
-            subtotal: sum(|b| b.subtotal),
-            discount_total: sum(|b| b.discount_total),
-            tax_total: sum(|b| b.tax_total),
-            total,
-            credit_carried: total - owed,
-            credit_applied,
-            amount_due: total - credit_applied,
+            subtotal: scaled(sum(|b| b.subtotal), "subtotal")?,
+            discount_total: scaled(sum(|b| b.discount_total), "discount_total")?,
+            tax_total: scaled(sum(|b| b.tax_total), "tax_total")?,
+            total: scaled(total, "total")?,
+            credit_carried: scaled(total - owed, "credit_carried")?,
+            credit_applied: scaled(credit_applied, "credit_applied")?,
+            amount_due: scaled(total - credit_applied, "amount_due")?,
             created_at: at,
+            finalized_at: None,
+            event_sequence: 0,
         })
     }
 }

@@ -71,6 +71,15 @@ pub struct Subscription {
     pub created_at: DateTime<Utc>,
     /// Its state changes, oldest first.
     pub history: Vec<SubscriptionTransition>,
+    /// Where the customer is taxed (its invoices' tax), if given.
+    #[serde(default)]
+    pub address: Option<crate::address::Address>,
+    /// The last invoice it was billed.
+    #[serde(default)]
+    pub latest_invoice: Option<SmolStr>,
+    /// The sequence number of its last event.
+    #[serde(default)]
+    pub event_sequence: u64,
 }
 
 /// What a new subscription is made of.
@@ -146,6 +155,9 @@ impl Subscription {
                 at,
                 actor: actor.label(),
             }],
+            address: None,
+            latest_invoice: None,
+            event_sequence: 0,
         };
         let billed = match trial_end {
             Some(_) => None,

@@ -30,6 +30,25 @@ pub struct EngineConfig {
     pub refund_shipping_on_full_return: bool,
     /// How many times a command is decided again after a version conflict.
     pub max_retries: u32,
+    /// Subscriptions and invoices.
+    pub billing: BillingConfig,
+}
+
+/// How the engine bills subscriptions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default)]
+pub struct BillingConfig {
+    /// What invoice numbers start with (`INV-` → `INV-000001`); at most 16 bytes.
+    pub invoice_prefix: String,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        BillingConfig {
+            invoice_prefix: "INV-".into(),
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -50,6 +69,7 @@ impl Default for EngineConfig {
             restocking_fee_percent: Decimal::ZERO,
             refund_shipping_on_full_return: true,
             max_retries: 32,
+            billing: BillingConfig::default(),
         }
     }
 }
@@ -140,6 +160,9 @@ impl EngineBuilder {
                 "locations",
                 "at least one stock location is needed",
             ));
+        }
+        if config.billing.invoice_prefix.len() > 16 {
+            return Err(Error::invalid("billing.invoice_prefix", "at most 16 bytes"));
         }
         if !config.flows.iter().any(|f| f.name == config.default_flow) {
             return Err(Error::invalid("default_flow", "names no configured flow"));

@@ -52,6 +52,7 @@ mod config;
 mod counters;
 mod fulfilment;
 mod guards;
+mod invoices;
 mod payments;
 mod placing;
 mod plans;
@@ -61,10 +62,11 @@ mod returns;
 mod scheduler;
 mod spec;
 mod stock;
+mod subscriptions;
 mod trace;
 mod unit_of_work;
 
-pub use config::{EngineBuilder, EngineConfig};
+pub use config::{BillingConfig, EngineBuilder, EngineConfig};
 use counters::Counters;
 use retry::*;
 pub use spec::{EngineSpec, Plugins};
@@ -100,6 +102,8 @@ struct PreparedIds {
     payment: SmolStr,
     shipment: SmolStr,
     ret: SmolStr,
+    subscription: SmolStr,
+    invoice: SmolStr,
 }
 
 impl Engine {
@@ -248,6 +252,10 @@ impl Engine {
                     Command::PlaceOrder(_) => ids.order = self.ids.next_id("ord"),
                     Command::ShipOrder { .. } => ids.shipment = self.ids.next_id("shp"),
                     Command::RequestReturn { .. } => ids.ret = self.ids.next_id("ret"),
+                    Command::Subscribe { .. } => {
+                        ids.subscription = self.ids.next_id("sub");
+                        ids.invoice = self.ids.next_id("inv");
+                    }
                     _ => {}
                 }
                 self.run(call, actor, key, Record::Answer, |tx| {
@@ -366,6 +374,29 @@ impl Engine {
                 plans::reprice_plan(self, tx, plan_id, *amount)
             }
             Command::ArchivePlan { plan_id } => plans::archive_plan(tx, plan_id),
+            Command::Subscribe {
+                customer_id,
+                plan_id,
+                quantity,
+                billing,
+                address,
+            } => {
+                let subscribing = subscriptions::Subscribing {
+                    customer_id,
+                    plan_id,
+                    quantity: *quantity,
+                    billing: *billing,
+                    address: address.as_ref(),
+                };
+                subscriptions::subscribe(self, tx, &subscribing, ids)
+            }
+            Command::CancelSubscription {
+                subscription_id,
+                at_period_end,
+            } => subscriptions::cancel_subscription(tx, subscription_id, *at_period_end),
+            Command::KeepSubscription { subscription_id } => {
+                subscriptions::keep_subscription(tx, subscription_id)
+            }
         }
     }
 }

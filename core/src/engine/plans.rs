@@ -94,7 +94,7 @@ impl Engine {
 
     /// `get_plan`: a plan with every version. Plans are public (a pricing page shows them),
     /// so any actor may read one.
-    pub(super) fn get_plan(&self, plan_id: &str) -> Result<PlanVersions> {
+    pub(super) fn get_plan(&self, plan_id: &str) -> Result<Box<PlanVersions>> {
         match self.store.load(&DocKey::new(DocKind::Plan, plan_id))? {
             Some(Versioned {
                 value: Document::Plan(versions),
@@ -107,9 +107,9 @@ impl Engine {
 
 impl UnitOfWork<'_> {
     /// The stored plan, or `not_found`.
-    fn plan(&mut self, plan_id: &str) -> Result<PlanVersions> {
+    pub(super) fn plan(&mut self, plan_id: &str) -> Result<PlanVersions> {
         match self.load(DocKey::new(DocKind::Plan, plan_id))? {
-            Some(Document::Plan(versions)) => Ok(versions.clone()),
+            Some(Document::Plan(versions)) => Ok(PlanVersions::clone(versions)),
             _ => Err(Error::not_found("plan", plan_id)),
         }
     }
@@ -117,8 +117,9 @@ impl UnitOfWork<'_> {
     /// Writes the plan; answers it.
     fn put_plan(&mut self, versions: PlanVersions) -> CommandOutput {
         let key = DocKey::new(DocKind::Plan, versions.id());
+        let versions = Box::new(versions);
         self.put(key, Document::Plan(versions.clone()));
-        CommandOutput::Plan(Box::new(versions))
+        CommandOutput::Plan(versions)
     }
 
     /// An event of the plan's own stream (`plan/<id>`).

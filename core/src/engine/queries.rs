@@ -80,7 +80,13 @@ impl Engine {
                 }
                 Ok(QueryOutput::Rates(self.rates(address, &cart_lines)?))
             }
-            Query::GetPlan { plan_id } => Ok(QueryOutput::Plan(Box::new(self.get_plan(plan_id)?))),
+            Query::GetPlan { plan_id } => Ok(QueryOutput::Plan(self.get_plan(plan_id)?)),
+            Query::GetSubscription { subscription_id } => Ok(QueryOutput::Subscription(
+                self.get_subscription(actor, subscription_id)?,
+            )),
+            Query::GetInvoice { invoice_id } => {
+                Ok(QueryOutput::Invoice(self.get_invoice(actor, invoice_id)?))
+            }
         }
     }
 

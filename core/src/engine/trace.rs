@@ -69,6 +69,7 @@ enum Aggregate<'a> {
     Order(&'a str),
     Stock(&'a str, Option<&'a str>),
     Plan(&'a str),
+    Subscription(&'a str),
 }
 
 impl std::fmt::Display for Aggregate<'_> {
@@ -78,6 +79,7 @@ impl std::fmt::Display for Aggregate<'_> {
             Aggregate::Stock(sku, Some(location)) => write!(f, "stock/{sku}@{location}"),
             Aggregate::Stock(sku, None) => write!(f, "stock/{sku}"),
             Aggregate::Plan(id) => write!(f, "plan/{id}"),
+            Aggregate::Subscription(id) => write!(f, "subscription/{id}"),
         }
     }
 }
@@ -92,6 +94,7 @@ fn aggregate_of<'a>(
             CommandOutput::Order(order) => Aggregate::Order(&order.id),
             CommandOutput::Stock(item) => Aggregate::Stock(&item.sku, Some(&item.location)),
             CommandOutput::Plan(plan) => Aggregate::Plan(plan.id()),
+            CommandOutput::Subscription(subscription) => Aggregate::Subscription(&subscription.id),
         });
     }
     match command {
@@ -112,7 +115,14 @@ fn aggregate_of<'a>(
         Command::RepricePlan { plan_id, .. } | Command::ArchivePlan { plan_id } => {
             Some(Aggregate::Plan(plan_id))
         }
+        Command::CancelSubscription {
+            subscription_id, ..
+        }
+        | Command::KeepSubscription { subscription_id } => {
+            Some(Aggregate::Subscription(subscription_id))
+        }
         Command::PlaceOrder(_)
+        | Command::Subscribe { .. }
         | Command::PaymentWebhook { .. }
         | Command::TrackingUpdate { .. } => None,
     }

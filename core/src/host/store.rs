@@ -44,7 +44,8 @@ pub struct HostStore(pub Arc<dyn HostFunction>);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadRequest {
-    /// `"order"`, `"stock"`, `"customer"`, `"checkout"` or `"plan"`.
+    /// `"order"`, `"stock"`, `"customer"`, `"checkout"`, `"plan"`, `"subscription"`,
+    /// `"invoice"` or `"sequence"`.
     pub kind: String,
     /// The document's id within its kind.
     pub id: String,

@@ -206,6 +206,7 @@ pub fn command_value_json(output: &CommandOutput) -> Result<String> {
         CommandOutput::Order(order) => to_json(&**order),
         CommandOutput::Stock(item) => to_json(item),
         CommandOutput::Plan(plan) => to_json(&**plan),
+        CommandOutput::Subscription(subscription) => to_json(&**subscription),
     }
 }
 
@@ -219,6 +220,8 @@ pub fn query_value_json(output: &QueryOutput) -> Result<String> {
         QueryOutput::Rates(rates) => to_json(rates),
         QueryOutput::Returns(returns) => to_json(returns),
         QueryOutput::Plan(plan) => to_json(&**plan),
+        QueryOutput::Subscription(subscription) => to_json(&**subscription),
+        QueryOutput::Invoice(invoice) => to_json(&**invoice),
     }
 }
 

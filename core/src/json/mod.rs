@@ -25,9 +25,12 @@ pub use pricer::{JsonPricer, price_request};
 /// A test checks the list against real orders, breakdowns and events.
 pub const AMOUNT_FIELDS: &[&str] = &[
     "amount",
+    "amount_due",
     "authorized",
     "base",
     "captured",
+    "credit_applied",
+    "credit_carried",
     "discount",
     "discount_total",
     "exact",
@@ -48,6 +51,7 @@ pub const AMOUNT_FIELDS: &[&str] = &[
     "tax",
     "tax_total",
     "total",
+    "unit_amount",
     "unit_price",
     "up_to_kg",
     "weight",

@@ -1,0 +1,124 @@
+//! Subscribing in the engine: the events a subscription and its first invoice emit, and
+//! invoice numbers that stay gapless and unique while many processes subscribe at once.
+
+mod common;
+
+use std::thread;
+
+use common::*;
+use ordercore::actor::Actor;
+use ordercore::command::{Command, CommandOutput, Query, QueryOutput};
+
+fn with_plan() -> Shop {
+    let shop = shop();
+    let plan = serde_json::json!({"command": "create_plan", "plan": {
+        "id": "team", "name": "Team", "currency": "USD", "amount": "12.00",
+        "interval": {"unit": "month", "count": 1}, "pricing": "per_seat"
+    }});
+    let plan: Command = serde_json::from_value(plan).unwrap();
+    shop.engine.execute(&admin(), &plan, None).unwrap();
+    shop
+}
+
+fn subscribe(customer_id: &str) -> Command {
+    let command = serde_json::json!({"command": "subscribe", "customer_id": customer_id, "plan_id": "team", "quantity": 2});
+    serde_json::from_value(command).unwrap()
+}
+
+#[test]
+fn subscribing_announces_the_subscription_and_its_finalized_invoice() {
+    let shop = with_plan();
+    let Ok(CommandOutput::Subscription(subscription)) =
+        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
+    else {
+        panic!("subscribe answers the subscription");
+    };
+    let events = shop.store.all_events();
+    let of = |prefix: &str| -> Vec<serde_json::Value> {
+        (events.iter())
+            .filter(|event| event.aggregate.starts_with(prefix))
+            .map(|event| serde_json::to_value(event).unwrap())
+            .collect()
+    };
+    let created = of("subscription/");
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["type"], "subscription_created");
+    assert_eq!(created[0]["subscription_id"], subscription.id.as_str());
+    assert_eq!(
+        (
+            &created[0]["customer_id"],
+            &created[0]["state"],
+            &created[0]["sequence"]
+        ),
+        (
+            &serde_json::json!("c1"),
+            &serde_json::json!("incomplete"),
+            &serde_json::json!(1)
+        )
+    );
+    let finalized = of("invoice/");
+    assert_eq!(finalized.len(), 1);
+    assert_eq!(finalized[0]["type"], "invoice_finalized");
+    assert_eq!(
+        (&finalized[0]["number"], &finalized[0]["amount_due"]),
+        (
+            &serde_json::json!("INV-000001"),
+            &serde_json::json!("24.00")
+        )
+    );
+    assert_eq!(
+        finalized[0]["invoice_id"].as_str(),
+        subscription.latest_invoice.as_deref()
+    );
+}
+
+#[test]
+fn invoice_numbers_stay_gapless_and_unique_under_racing_subscriptions() {
+    let shop = with_plan();
+    let (threads, each) = (8, 5);
+    let invoices: Vec<String> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let engine = &shop.engine;
+                scope.spawn(move || {
+                    (0..each)
+                        .map(|i| {
+                            let id = format!("c{t}-{i}");
+                            // A host retries a command that lost every race.
+                            let answer = loop {
+                                match engine.execute(&customer(&id), &subscribe(&id), None) {
+                                    Err(error) if error.code() == "version_conflict" => continue,
+                                    answer => break answer,
+                                }
+                            };
+                            let Ok(CommandOutput::Subscription(subscription)) = answer else {
+                                panic!("subscribe answers the subscription: {answer:?}");
+                            };
+                            subscription.latest_invoice.unwrap().to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let mut numbers: Vec<String> = (invoices.iter())
+        .map(|id| {
+            let query = Query::GetInvoice {
+                invoice_id: id.into(),
+            };
+            match shop.engine.query(&Actor::System, &query) {
+                Ok(QueryOutput::Invoice(invoice)) => invoice.number.unwrap(),
+                other => panic!("get_invoice answers the invoice: {other:?}"),
+            }
+        })
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=threads * each)
+        .map(|n| format!("INV-{n:06}"))
+        .collect();
+    assert_eq!(numbers, expected, "each number once, none skipped");
+}
