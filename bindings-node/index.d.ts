@@ -688,8 +688,21 @@ export interface KeepSubscriptionCommand {
   subscription_id: string
 }
 
+/** Charge what an open invoice is due through the payment gateway (the customer, support
+ * or the system). Approved: paid, and its subscription active. Declined:
+ * `payment_declined`, with the attempt recorded (an active subscription is then past due).
+ */
+export interface PayInvoiceCommand {
+  /** Which Command this is. */
+  command: 'pay_invoice'
+  /** The invoice. */
+  invoice_id: string
+  /** Method. */
+  method?: PaymentMethod
+}
+
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | PayInvoiceCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
@@ -723,8 +736,16 @@ export interface SubscriptionCommandOutput {
   value: Subscription
 }
 
+/** The invoice as committed. */
+export interface InvoiceCommandOutput {
+  /** Which CommandOutput this is. */
+  type: 'invoice'
+  /** What the `invoice` CommandOutput carries. */
+  value: Invoice
+}
+
 /** What a command answers. */
-export type CommandOutput = OrderCommandOutput | StockCommandOutput | PlanCommandOutput | SubscriptionCommandOutput
+export type CommandOutput = OrderCommandOutput | StockCommandOutput | PlanCommandOutput | SubscriptionCommandOutput | InvoiceCommandOutput
 
 /** `commit`'s request: everything one command changes, to store all together or not at all. */
 export interface CommitRequest {
@@ -1170,8 +1191,10 @@ export interface GatewayRequest {
   idempotency_key: string
   /** The payment. */
   payment_id: string
-  /** The order. */
+  /** The order; empty for an invoice's charge (`invoice_id` names the invoice). */
   order_id: string
+  /** The invoice, for an invoice's charge. */
+  invoice_id: string | null
   /** The customer. */
   customer_id: string
   /** Amount of this operation. */
@@ -1235,6 +1258,18 @@ export interface Invoice {
   created_at: Instant
   /** When it was finalized (numbered and open for payment). */
   finalized_at: Instant | null
+  /** Charges asked of the provider so far (approved, declined or pending). */
+  attempts: number
+  /** A charge the provider accepted and will settle later (by webhook): no other is made
+   * meanwhile.
+   */
+  payment_pending: boolean
+  /** The provider's reference of the last charge. */
+  payment_reference: string | null
+  /** Why the last charge was declined. */
+  last_payment_error: string | null
+  /** When it was paid. */
+  paid_at: Instant | null
   /** The sequence number of its last event. */
   event_sequence: number
 }
@@ -1342,7 +1377,9 @@ export interface LineSelector {
 
 /** `load`'s request: which document. */
 export interface LoadRequest {
-  /** `"order"`, `"stock"`, `"customer"`, `"checkout"` or `"plan"`. */
+  /** `"order"`, `"stock"`, `"customer"`, `"checkout"`, `"plan"`, `"subscription"`,
+   * `"invoice"` or `"sequence"`.
+   */
   kind: string
   /** The document's id within its kind. */
   id: string
@@ -2532,6 +2569,8 @@ export declare class Engine {
   keepSubscription(actor: Actor, fields: Omit<Extract<Command, { command: 'keep_subscription' }>, 'command'>, idempotencyKey?: string): Promise<Subscription>
   /** r" A subscription (another customer's is `not_found`). */
   getSubscription(actor: Actor, fields: Omit<Extract<Query, { query: 'get_subscription' }>, 'query'>): Promise<Subscription>
+  /** r" Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded). */
+  payInvoice(actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string): Promise<Invoice>
   /** r" An invoice (another customer's is `not_found`). */
   getInvoice(actor: Actor, fields: Omit<Extract<Query, { query: 'get_invoice' }>, 'query'>): Promise<Invoice>
   /**

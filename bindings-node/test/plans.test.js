@@ -40,6 +40,10 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   assert.deepEqual([subscription.state, subscription.current_period_end], ['incomplete', '2026-02-28T09:00:00Z'])
   const invoice = await engine.getInvoice(c1, { invoice_id: subscription.latest_invoice })
   assert.deepEqual([invoice.number, invoice.state, invoice.amount_due], ['INV-000001', 'open', '29.00'])
+  const paid = await engine.payInvoice(c1, { invoice_id: invoice.id })
+  assert.deepEqual([paid.state, paid.attempts], ['paid', 1])
+  assert.equal((await engine.getSubscription(c1, { subscription_id: subscription.id })).state, 'active')
+  await assert.rejects(engine.payInvoice(c1, { invoice_id: invoice.id }), { code: 'invalid_transition' })
   await assert.rejects(engine.getSubscription({ type: 'customer', id: 'c2' }, { subscription_id: subscription.id }),
     { code: 'not_found' })
   await engine.createPlan(ADMIN, { plan: { ...TEAM, id: 'trial', trial_days: 14 } })

@@ -48,6 +48,11 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
     invoice = engine.get_invoice(c1, subscription["latest_invoice"] or "")
     assert (invoice["number"], invoice["state"], invoice["amount_due"]) == ("INV-000001", "open", Decimal("29.00"))
     assert str(invoice["amount_due"]) == "29.00"  # 2 × 12.00 + the 5.00 setup fee
+    paid = engine.pay_invoice(c1, invoice["id"])
+    assert (paid["state"], paid["attempts"]) == ("paid", 1)
+    assert engine.get_subscription(c1, subscription["id"])["state"] == "active"
+    with pytest.raises(ordercore.InvalidTransition):
+        engine.pay_invoice(c1, invoice["id"])
     with pytest.raises(ordercore.NotFound):
         engine.get_subscription(ordercore.customer("c2"), subscription["id"])
     with pytest.raises(ordercore.Forbidden):

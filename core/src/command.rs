@@ -347,6 +347,16 @@ pub enum Command {
         /// The subscription.
         subscription_id: SmolStr,
     },
+    /// Charge what an open invoice is due through the payment gateway (the customer, support
+    /// or the system). Approved: paid, and its subscription active. Declined:
+    /// `payment_declined`, with the attempt recorded (an active subscription is then past due).
+    PayInvoice {
+        /// The invoice.
+        invoice_id: SmolStr,
+        /// Method.
+        #[serde(default)]
+        method: PaymentMethod,
+    },
 }
 
 fn one_seat() -> u32 {
@@ -378,6 +388,7 @@ impl Command {
             Command::Subscribe { .. } => "subscribe",
             Command::CancelSubscription { .. } => "cancel_subscription",
             Command::KeepSubscription { .. } => "keep_subscription",
+            Command::PayInvoice { .. } => "pay_invoice",
         }
     }
 }
@@ -395,6 +406,8 @@ pub enum CommandOutput {
     Plan(Box<PlanVersions>),
     /// The subscription as committed.
     Subscription(Box<Subscription>),
+    /// The invoice as committed.
+    Invoice(Box<Invoice>),
 }
 
 impl CommandOutput {

@@ -162,6 +162,7 @@ pub enum EventPayload {
     /// period's end).
     SubscriptionUpdated {
         subscription_id: SmolStr,
+        state: SmolStr,
         cancel_at_period_end: bool,
     },
     /// A subscription ended.
@@ -173,6 +174,20 @@ pub enum EventPayload {
         subscription_id: Option<SmolStr>,
         #[serde(serialize_with = "amount_serde::serialize")]
         amount_due: Decimal,
+    },
+    /// An invoice was paid.
+    InvoicePaid {
+        invoice_id: SmolStr,
+        subscription_id: Option<SmolStr>,
+        #[serde(serialize_with = "amount_serde::serialize")]
+        amount_paid: Decimal,
+    },
+    /// A charge of an invoice was declined; `attempt` counts the charges asked so far.
+    InvoicePaymentFailed {
+        invoice_id: SmolStr,
+        subscription_id: Option<SmolStr>,
+        attempt: u32,
+        reason: Box<str>,
     },
 }
 
@@ -209,6 +224,8 @@ impl EventPayload {
             EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
             EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",
+            EventPayload::InvoicePaid { .. } => "invoice_paid",
+            EventPayload::InvoicePaymentFailed { .. } => "invoice_payment_failed",
         }
     }
 }

@@ -158,7 +158,8 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         | Command::ArchivePlan { .. }
         | Command::Subscribe { .. }
         | Command::CancelSubscription { .. }
-        | Command::KeepSubscription { .. } => check_billing_command(command, &bounds),
+        | Command::KeepSubscription { .. }
+        | Command::PayInvoice { .. } => check_billing_command(command, &bounds),
     }
 }
 
@@ -227,6 +228,7 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
         | Command::KeepSubscription { subscription_id } => {
             bounds.text(subscription_id, || "subscription_id".into())
         }
+        Command::PayInvoice { invoice_id, .. } => bounds.text(invoice_id, || "invoice_id".into()),
         _ => Ok(()),
     }
 }

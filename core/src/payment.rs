@@ -399,8 +399,11 @@ pub struct GatewayRequest {
     pub idempotency_key: String,
     /// The payment.
     pub payment_id: SmolStr,
-    /// The order.
+    /// The order; empty for an invoice's charge (`invoice_id` names the invoice).
     pub order_id: SmolStr,
+    /// The invoice, for an invoice's charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<SmolStr>,
     /// The customer.
     pub customer_id: SmolStr,
     /// Amount of this operation.

@@ -122,3 +122,89 @@ fn invoice_numbers_stay_gapless_and_unique_under_racing_subscriptions() {
         .collect();
     assert_eq!(numbers, expected, "each number once, none skipped");
 }
+
+#[test]
+fn paying_announces_the_payment_and_activates_the_subscription() {
+    let shop = with_plan();
+    let Ok(CommandOutput::Subscription(subscription)) =
+        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
+    else {
+        panic!("subscribe answers the subscription");
+    };
+    let pay = Command::PayInvoice {
+        invoice_id: subscription.latest_invoice.clone().unwrap(),
+        method: Default::default(),
+    };
+    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    let names: Vec<(String, &'static str, u64)> = (shop.store.all_events().iter())
+        .filter(|event| {
+            !event.aggregate.starts_with("plan/") && !event.aggregate.starts_with("stock/")
+        })
+        .map(|event| {
+            (
+                event.aggregate.to_string(),
+                event.payload.name(),
+                event.sequence,
+            )
+        })
+        .collect();
+    let (sub, inv) = (
+        format!("subscription/{}", subscription.id),
+        format!(
+            "invoice/{}",
+            subscription.latest_invoice.as_deref().unwrap()
+        ),
+    );
+    assert_eq!(
+        names,
+        [
+            (sub.clone(), "subscription_created", 1),
+            (inv.clone(), "invoice_finalized", 1),
+            (inv, "invoice_paid", 2),
+            (sub, "subscription_updated", 2),
+        ]
+    );
+}
+
+#[test]
+fn an_invoice_paid_from_many_threads_at_once_is_charged_once() {
+    let shop = with_plan();
+    let Ok(CommandOutput::Subscription(subscription)) =
+        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
+    else {
+        panic!("subscribe answers the subscription");
+    };
+    let invoice_id = subscription.latest_invoice.clone().unwrap();
+    let pay = Command::PayInvoice {
+        invoice_id: invoice_id.clone(),
+        method: Default::default(),
+    };
+    let answers: Vec<String> = thread::scope(|scope| {
+        let payers: Vec<_> = (0..8)
+            .map(|_| {
+                let (engine, pay) = (&shop.engine, &pay);
+                scope.spawn(move || match engine.execute(&customer("c1"), pay, None) {
+                    Ok(_) => "paid".to_string(),
+                    Err(error) => error.code().to_string(),
+                })
+            })
+            .collect();
+        payers.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    assert_eq!(
+        answers.iter().filter(|a| *a == "paid").count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "paid" || a == "invalid_transition")
+    );
+    let ledger = shop.gateway.ledger_by_payment();
+    assert_eq!(
+        ledger[invoice_id.as_str()].captured,
+        d("24.00"),
+        "one charge"
+    );
+}

@@ -755,6 +755,13 @@ class Engine:
         query = {"query": "get_subscription", "subscription_id": subscription_id}
         return cast(types.Subscription, self.query(actor, query)["value"])
 
+    def pay_invoice(self, actor: Actor, invoice_id: str, method: str = "card",
+                    idempotency_key: Optional[str] = None) -> "types.Invoice":
+        """Charges what an open invoice is due through the gateway; a decline raises
+        :class:`PaymentDeclined` (the attempt is recorded on the invoice)."""
+        command = {"command": "pay_invoice", "invoice_id": invoice_id, "method": method}
+        return cast(types.Invoice, self.execute(actor, command, idempotency_key)["value"])
+
     def get_invoice(self, actor: Actor, invoice_id: str) -> "types.Invoice":
         """An invoice (another customer's raises :class:`NotFound`)."""
         return cast(types.Invoice, self.query(actor, {"query": "get_invoice", "invoice_id": invoice_id})["value"])

@@ -457,8 +457,21 @@ class KeepSubscriptionCommand(TypedDict):
     subscription_id: str
 
 
+class _PayInvoiceCommandRequired(TypedDict):
+    command: Literal["pay_invoice"]
+    invoice_id: str
+
+
+class PayInvoiceCommand(_PayInvoiceCommandRequired, total=False):
+    """Charge what an open invoice is due through the payment gateway (the customer, support
+    or the system). Approved: paid, and its subscription active. Declined:
+    `payment_declined`, with the attempt recorded (an active subscription is then past due).
+    """
+    method: PaymentMethod
+
+
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, PayInvoiceCommand]
 
 
 # The canonical order states.
@@ -739,6 +752,61 @@ class Subscription(TypedDict):
     event_sequence: int
 
 
+# Where an invoice stands.
+InvoiceState = Literal["draft", "open", "paid", "void", "uncollectible"]
+
+
+# What an invoice line is for.
+LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
+
+
+class Period(TypedDict):
+    """One billing period."""
+    index: int
+    start: Instant
+    end: Instant
+    full_seconds: int
+
+
+class InvoiceLine(TypedDict):
+    """A priced invoice line; a credit's amounts are negative."""
+    kind: LineKind
+    description: str
+    quantity: int
+    unit_amount: Amount
+    amount: Amount
+    discount: Amount
+    tax: Amount
+    total: Amount
+    period: Optional[Period]
+
+
+class Invoice(TypedDict):
+    """An invoice."""
+    id: str
+    number: Optional[str]
+    customer_id: str
+    subscription_id: Optional[str]
+    currency: str
+    state: InvoiceState
+    lines: List[InvoiceLine]
+    subtotal: Amount
+    discount_total: Amount
+    tax_total: Amount
+    total: Amount
+    credit_carried: Amount
+    credit_applied: Amount
+    amount_due: Amount
+    created_at: Instant
+    finalized_at: Optional[Instant]
+    attempts: int
+    payment_pending: bool
+    payment_reference: Optional[str]
+    last_payment_error: Optional[str]
+    paid_at: Optional[Instant]
+    event_sequence: int
+
+
 class OrderCommandOutput(TypedDict):
     """The order as committed (the very copy the engine handed the store: no copy made)."""
     type: Literal["order"]
@@ -763,8 +831,14 @@ class SubscriptionCommandOutput(TypedDict):
     value: Subscription
 
 
+class InvoiceCommandOutput(TypedDict):
+    """The invoice as committed."""
+    type: Literal["invoice"]
+    value: Invoice
+
+
 # What a command answers.
-CommandOutput = Union[OrderCommandOutput, StockCommandOutput, PlanCommandOutput, SubscriptionCommandOutput]
+CommandOutput = Union[OrderCommandOutput, StockCommandOutput, PlanCommandOutput, SubscriptionCommandOutput, InvoiceCommandOutput]
 
 
 class WriteRequest(TypedDict):
@@ -1293,6 +1367,7 @@ class GatewayRequest(TypedDict):
     idempotency_key: str
     payment_id: str
     order_id: str
+    invoice_id: Optional[str]
     customer_id: str
     amount: Amount
     currency: str
@@ -1303,56 +1378,6 @@ class GatewayRequest(TypedDict):
 class IdempotencyRequest(TypedDict):
     """`idempotency`'s request."""
     key: str
-
-
-# Where an invoice stands.
-InvoiceState = Literal["draft", "open", "paid", "void", "uncollectible"]
-
-
-# What an invoice line is for.
-LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
-
-
-class Period(TypedDict):
-    """One billing period."""
-    index: int
-    start: Instant
-    end: Instant
-    full_seconds: int
-
-
-class InvoiceLine(TypedDict):
-    """A priced invoice line; a credit's amounts are negative."""
-    kind: LineKind
-    description: str
-    quantity: int
-    unit_amount: Amount
-    amount: Amount
-    discount: Amount
-    tax: Amount
-    total: Amount
-    period: Optional[Period]
-
-
-class Invoice(TypedDict):
-    """An invoice."""
-    id: str
-    number: Optional[str]
-    customer_id: str
-    subscription_id: Optional[str]
-    currency: str
-    state: InvoiceState
-    lines: List[InvoiceLine]
-    subtotal: Amount
-    discount_total: Amount
-    tax_total: Amount
-    total: Amount
-    credit_carried: Amount
-    credit_applied: Amount
-    amount_due: Amount
-    created_at: Instant
-    finalized_at: Optional[Instant]
-    event_sequence: int
 
 
 class Label(TypedDict):

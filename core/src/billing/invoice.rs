@@ -131,6 +131,22 @@ pub struct Invoice {
     /// When it was finalized (numbered and open for payment).
     #[serde(default)]
     pub finalized_at: Option<DateTime<Utc>>,
+    /// Charges asked of the provider so far (approved, declined or pending).
+    #[serde(default)]
+    pub attempts: u32,
+    /// A charge the provider accepted and will settle later (by webhook): no other is made
+    /// meanwhile.
+    #[serde(default)]
+    pub payment_pending: bool,
+    /// The provider's reference of the last charge.
+    #[serde(default)]
+    pub payment_reference: Option<SmolStr>,
+    /// Why the last charge was declined.
+    #[serde(default)]
+    pub last_payment_error: Option<String>,
+    /// When it was paid.
+    #[serde(default)]
+    pub paid_at: Option<DateTime<Utc>>,
     /// The sequence number of its last event.
     #[serde(default)]
     pub event_sequence: u64,
@@ -166,6 +182,42 @@ impl Invoice {
         self.number = Some(number);
         self.finalized_at = Some(at);
         Ok(())
+    }
+
+    /// Whether a charge may be asked now: the invoice is payable (`open` or `uncollectible`)
+    /// and no charge is pending. `invalid_transition` otherwise.
+    pub fn check_chargeable(&self) -> Result<()> {
+        InvoiceMachine.check(self.state, InvoiceAction::Pay)?;
+        if self.payment_pending {
+            return Err(Error::InvalidTransition {
+                entity: "invoice".into(),
+                state: "payment_pending".into(),
+                action: "pay".into(),
+                allowed: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The provider idempotency key of the next charge: `{id}:attempt-{n}`. It stays the same
+    /// until an attempt's answer is recorded, so a retry after a timeout charges once.
+    pub fn attempt_key(&self) -> String {
+        format!("{}:attempt-{}", self.id, self.attempts.saturating_add(1))
+    }
+
+    /// The provider approved the charge (or there was nothing to charge): paid.
+    pub fn mark_paid(&mut self, reference: Option<SmolStr>, at: DateTime<Utc>) -> Result<()> {
+        InvoiceMachine.check(self.state, InvoiceAction::Pay)?;
+        self.state = InvoiceState::Paid;
+        self.payment_pending = false;
+        self.payment_reference = reference.or(self.payment_reference.take());
+        self.paid_at = Some(at);
+        Ok(())
+    }
+
+    /// The provider answered a charge (approved, declined or pending): one attempt more.
+    pub fn charged(&mut self) {
+        self.attempts = self.attempts.saturating_add(1);
     }
 
     /// Prices `draft` with `pricer` at `at` into a draft invoice.
@@ -207,6 +259,11 @@ impl Invoice {
             amount_due: scaled(total - credit_applied, "amount_due")?,
             created_at: at,
             finalized_at: None,
+            attempts: 0,
+            payment_pending: false,
+            payment_reference: None,
+            last_payment_error: None,
+            paid_at: None,
             event_sequence: 0,
         })
     }

@@ -93,6 +93,7 @@ impl Engine {
             idempotency_key: payment.provider_key(operation, None),
             payment_id: payment.id.clone(),
             order_id: order.id.clone(),
+            invoice_id: None,
             customer_id: order.customer_id.clone(),
             amount: payment.amount,
             currency: order.currency.clone(),

@@ -2,7 +2,10 @@
 //! finalized with the store's next gapless number, announced — and the `get_invoice` query.
 
 use super::*;
-use crate::billing::{DraftInvoice, Invoice, Numbering, Period, Plan, Subscription, period_items};
+use crate::billing::{
+    DraftInvoice, Invoice, Numbering, Period, Plan, Subscription, SubscriptionAction,
+    SubscriptionState, period_items,
+};
 
 /// One period to bill.
 pub(super) struct PeriodBill<'a> {
@@ -57,11 +60,131 @@ pub(super) fn bill_period(
         amount_due: invoice.amount_due,
     };
     tx.emit_invoice(&mut invoice, finalized);
-    tx.put(
-        DocKey::new(DocKind::Invoice, &*invoice.id),
-        Document::Invoice(Box::new(invoice)),
-    );
+    tx.put_invoice(invoice);
     Ok(())
+}
+
+/// `pay_invoice`: charges what the invoice is due through the gateway, under the invoice's
+/// attempt key, and records the answer on the invoice and its subscription. A gateway fault
+/// (`gateway_unavailable`) records nothing: the retry asks the provider again under the same
+/// key, which charges once.
+pub(super) fn pay_invoice(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    invoice_id: &str,
+    method: PaymentMethod,
+) -> Result<CommandOutput> {
+    let mut invoice = tx.invoice(invoice_id)?;
+    subscriptions::may_act_for(tx.actor, &invoice.customer_id, "pay_invoice")?;
+    invoice.check_chargeable()?;
+    let outcome = match invoice.amount_due.is_zero() {
+        true => None,
+        false => Some(engine.gateway.execute(&charge_of(&invoice, method))?),
+    };
+    if outcome.is_some() {
+        invoice.charged();
+    }
+    let mut subscription = match &invoice.subscription_id {
+        Some(id) => Some(tx.subscription(id)?),
+        None => None,
+    };
+    match outcome {
+        None => settle_paid(tx, &mut invoice, subscription.as_mut(), None)?,
+        Some(GatewayOutcome::Approved { reference }) => {
+            let reference = Some(SmolStr::from(reference));
+            settle_paid(tx, &mut invoice, subscription.as_mut(), reference)?;
+        }
+        Some(GatewayOutcome::Pending { reference }) => {
+            invoice.payment_pending = true;
+            invoice.payment_reference = Some(reference.into());
+        }
+        Some(GatewayOutcome::Declined { reason }) => {
+            settle_declined(tx, &mut invoice, subscription.as_mut(), &reason)?;
+            tx.refusal = Some(Error::PaymentDeclined { reason });
+        }
+    }
+    if let Some(subscription) = subscription {
+        tx.put_subscription(subscription);
+    }
+    Ok(tx.put_invoice(invoice))
+}
+
+/// The gateway request charging `invoice`'s amount due.
+fn charge_of(invoice: &Invoice, method: PaymentMethod) -> GatewayRequest {
+    GatewayRequest {
+        operation: GatewayOperation::AuthorizeAndCapture,
+        idempotency_key: invoice.attempt_key(),
+        payment_id: invoice.id.clone(),
+        order_id: SmolStr::default(),
+        invoice_id: Some(invoice.id.clone()),
+        customer_id: invoice.customer_id.clone(),
+        amount: invoice.amount_due,
+        currency: invoice.currency.clone(),
+        method,
+        provider_reference: None,
+    }
+}
+
+/// Paid: the invoice, and its subscription active again (or for the first time).
+fn settle_paid(
+    tx: &mut UnitOfWork<'_>,
+    invoice: &mut Invoice,
+    subscription: Option<&mut Subscription>,
+    reference: Option<SmolStr>,
+) -> Result<()> {
+    invoice.mark_paid(reference, tx.now)?;
+    let paid = EventPayload::InvoicePaid {
+        invoice_id: invoice.id.clone(),
+        subscription_id: invoice.subscription_id.clone(),
+        amount_paid: invoice.amount_due,
+    };
+    tx.emit_invoice(invoice, paid);
+    let Some(subscription) = subscription else {
+        return Ok(());
+    };
+    let action = match subscription.state {
+        SubscriptionState::Incomplete => SubscriptionAction::Activate,
+        SubscriptionState::PastDue | SubscriptionState::Unpaid => SubscriptionAction::Recover,
+        _ => return Ok(()),
+    };
+    subscription.apply(action, tx.now, tx.actor)?;
+    announce_state(tx, subscription);
+    Ok(())
+}
+
+/// Declined: the attempt recorded, and an active subscription past due.
+fn settle_declined(
+    tx: &mut UnitOfWork<'_>,
+    invoice: &mut Invoice,
+    subscription: Option<&mut Subscription>,
+    reason: &str,
+) -> Result<()> {
+    invoice.last_payment_error = Some(reason.to_string());
+    let failed = EventPayload::InvoicePaymentFailed {
+        invoice_id: invoice.id.clone(),
+        subscription_id: invoice.subscription_id.clone(),
+        attempt: invoice.attempts,
+        reason: reason.into(),
+    };
+    tx.emit_invoice(invoice, failed);
+    match subscription {
+        Some(subscription) if subscription.state == SubscriptionState::Active => {
+            subscription.apply(SubscriptionAction::FailPayment, tx.now, tx.actor)?;
+            announce_state(tx, subscription);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `subscription_updated` with the subscription's new state.
+fn announce_state(tx: &mut UnitOfWork<'_>, subscription: &mut Subscription) {
+    let updated = EventPayload::SubscriptionUpdated {
+        subscription_id: subscription.id.clone(),
+        state: subscription.state.name().into(),
+        cancel_at_period_end: subscription.cancel_at_period_end,
+    };
+    tx.emit_subscription(subscription, updated);
 }
 
 impl Engine {
@@ -78,6 +201,25 @@ impl Engine {
 }
 
 impl UnitOfWork<'_> {
+    /// The invoice, if the actor may see it; another customer's is `not_found`.
+    fn invoice(&mut self, id: &str) -> Result<Invoice> {
+        let actor = self.actor;
+        match self.load(DocKey::new(DocKind::Invoice, id))? {
+            Some(Document::Invoice(invoice)) if actor.can_see(&invoice.customer_id) => {
+                Ok(Invoice::clone(invoice))
+            }
+            _ => Err(Error::not_found("invoice", id)),
+        }
+    }
+
+    /// Writes the invoice; answers it.
+    fn put_invoice(&mut self, invoice: Invoice) -> CommandOutput {
+        let invoice = Box::new(invoice);
+        let key = DocKey::new(DocKind::Invoice, &*invoice.id);
+        self.put(key, Document::Invoice(invoice.clone()));
+        CommandOutput::Invoice(invoice)
+    }
+
     /// The store's next invoice number, written with this command's changes.
     fn next_invoice_number(&mut self, prefix: &str) -> Result<String> {
         let key = DocKey::new(DocKind::Sequence, Numbering::INVOICES);

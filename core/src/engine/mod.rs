@@ -397,6 +397,9 @@ impl Engine {
             Command::KeepSubscription { subscription_id } => {
                 subscriptions::keep_subscription(tx, subscription_id)
             }
+            Command::PayInvoice { invoice_id, method } => {
+                invoices::pay_invoice(self, tx, invoice_id, *method)
+            }
         }
     }
 }

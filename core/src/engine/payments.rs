@@ -161,6 +161,7 @@ impl Engine {
             idempotency_key: payment.provider_key(operation, host_key),
             payment_id: payment.id.clone(),
             order_id: order.id.clone(),
+            invoice_id: None,
             customer_id: order.customer_id.clone(),
             amount,
             currency: order.currency.clone(),

@@ -74,8 +74,9 @@ pub(super) fn cancel_subscription(
         SubscriptionState::Canceled => EventPayload::SubscriptionCanceled {
             subscription_id: subscription.id.clone(),
         },
-        _ => EventPayload::SubscriptionUpdated {
+        state => EventPayload::SubscriptionUpdated {
             subscription_id: subscription.id.clone(),
+            state: state.name().into(),
             cancel_at_period_end: true,
         },
     };
@@ -97,6 +98,7 @@ pub(super) fn keep_subscription(
     subscription.keep();
     let event = EventPayload::SubscriptionUpdated {
         subscription_id: subscription.id.clone(),
+        state: subscription.state.name().into(),
         cancel_at_period_end: false,
     };
     tx.emit_subscription(&mut subscription, event);
@@ -104,7 +106,7 @@ pub(super) fn keep_subscription(
 }
 
 /// A customer acts for itself; staff need the support duty (as for a customer's orders).
-fn may_act_for(actor: &Actor, customer_id: &str, action: &str) -> Result<()> {
+pub(super) fn may_act_for(actor: &Actor, customer_id: &str, action: &str) -> Result<()> {
     match actor {
         Actor::Customer { id } if id != customer_id => Err(Error::Forbidden {
             action: action.to_string(),
@@ -130,7 +132,7 @@ impl Engine {
 
 impl UnitOfWork<'_> {
     /// The subscription, if the actor may see it; another customer's is `not_found`.
-    fn subscription(&mut self, id: &str) -> Result<Subscription> {
+    pub(super) fn subscription(&mut self, id: &str) -> Result<Subscription> {
         let actor = self.actor;
         match self.load(DocKey::new(DocKind::Subscription, id))? {
             Some(Document::Subscription(subscription))
@@ -143,7 +145,7 @@ impl UnitOfWork<'_> {
     }
 
     /// Writes the subscription; answers it.
-    fn put_subscription(&mut self, subscription: Subscription) -> CommandOutput {
+    pub(super) fn put_subscription(&mut self, subscription: Subscription) -> CommandOutput {
         let key = DocKey::new(DocKind::Subscription, &*subscription.id);
         let subscription = Box::new(subscription);
         self.put(key, Document::Subscription(subscription.clone()));

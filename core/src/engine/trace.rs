@@ -70,6 +70,7 @@ enum Aggregate<'a> {
     Stock(&'a str, Option<&'a str>),
     Plan(&'a str),
     Subscription(&'a str),
+    Invoice(&'a str),
 }
 
 impl std::fmt::Display for Aggregate<'_> {
@@ -80,6 +81,7 @@ impl std::fmt::Display for Aggregate<'_> {
             Aggregate::Stock(sku, None) => write!(f, "stock/{sku}"),
             Aggregate::Plan(id) => write!(f, "plan/{id}"),
             Aggregate::Subscription(id) => write!(f, "subscription/{id}"),
+            Aggregate::Invoice(id) => write!(f, "invoice/{id}"),
         }
     }
 }
@@ -95,6 +97,7 @@ fn aggregate_of<'a>(
             CommandOutput::Stock(item) => Aggregate::Stock(&item.sku, Some(&item.location)),
             CommandOutput::Plan(plan) => Aggregate::Plan(plan.id()),
             CommandOutput::Subscription(subscription) => Aggregate::Subscription(&subscription.id),
+            CommandOutput::Invoice(invoice) => Aggregate::Invoice(&invoice.id),
         });
     }
     match command {
@@ -121,6 +124,7 @@ fn aggregate_of<'a>(
         | Command::KeepSubscription { subscription_id } => {
             Some(Aggregate::Subscription(subscription_id))
         }
+        Command::PayInvoice { invoice_id, .. } => Some(Aggregate::Invoice(invoice_id)),
         Command::PlaceOrder(_)
         | Command::Subscribe { .. }
         | Command::PaymentWebhook { .. }

@@ -167,6 +167,7 @@ mod tests {
             idempotency_key: "k".into(),
             payment_id: "p".into(),
             order_id: "o".into(),
+            invoice_id: None,
             customer_id: "c".into(),
             amount: Decimal::new(1999, 2),
             currency: "USD".into(),

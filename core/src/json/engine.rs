@@ -207,6 +207,7 @@ pub fn command_value_json(output: &CommandOutput) -> Result<String> {
         CommandOutput::Stock(item) => to_json(item),
         CommandOutput::Plan(plan) => to_json(&**plan),
         CommandOutput::Subscription(subscription) => to_json(&**subscription),
+        CommandOutput::Invoice(invoice) => to_json(&**invoice),
     }
 }
 
