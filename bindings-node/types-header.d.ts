@@ -688,6 +688,28 @@ export interface KeepSubscriptionCommand {
   subscription_id: string
 }
 
+/** Change a subscription's plan or seats (the customer or support), prorated by the second
+ * unless `proration_behavior` is `none` or the change waits for the period's end.
+ */
+export interface ChangeSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'change_subscription'
+  /** The subscription. */
+  subscription_id: string
+  /** The plan to move to, at its offered version; absent: the same plan and version (a
+   * seat change). Naming the subscription's own plan moves it to the newest price.
+   */
+  plan_id?: string | null
+  /** Seats after the change; unchanged if absent. */
+  quantity?: number | null
+  /** `create_prorations` (default: on the next invoice), `always_invoice` (invoiced now)
+   * or `none`.
+   */
+  proration_behavior?: ProrationBehavior
+  /** Wait for the current period's end (no proration). */
+  at_period_end?: boolean
+}
+
 /** Charge what an open invoice is due through the payment gateway (the customer, support
  * or the system). Approved: paid, and its subscription active. Declined:
  * `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -702,7 +724,7 @@ export interface PayInvoiceCommand {
 }
 
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | PayInvoiceCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | PayInvoiceCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
@@ -1274,6 +1296,22 @@ export interface Invoice {
   event_sequence: number
 }
 
+/** Something to bill (a credit's amount is given as a positive number: its kind says it is one). */
+export interface InvoiceItem {
+  /** What it is for. */
+  kind: LineKind
+  /** What the customer reads. */
+  description: string
+  /** The amount of one unit, at the currency's scale, not negative. */
+  unit_amount: Amount
+  /** Units (seats), at least 1. */
+  quantity: number
+  /** Its tax class. */
+  tax_class: TaxClass
+  /** The period it covers, if any. */
+  period: Period | null
+}
+
 /** A priced invoice line; a credit's amounts are negative. */
 export interface InvoiceLine {
   /** What it is for. */
@@ -1781,6 +1819,9 @@ export interface Promotion {
   usage_limit_per_customer?: number | null
 }
 
+/** How a mid-period change is prorated. */
+export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none'
+
 /** One order. */
 export interface GetOrderQuery {
   /** Which Query this is. */
@@ -2270,6 +2311,8 @@ export interface Subscription {
   address: Address | null
   /** The last invoice it was billed. */
   latest_invoice: string | null
+  /** Prorations waiting for its next invoice (`create_prorations` changes). */
+  pending_items: Array<InvoiceItem>
   /** The sequence number of its last event. */
   event_sequence: number
 }

@@ -563,6 +563,8 @@ named_methods! {
     "command" keep_subscription "keep_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'keep_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// A subscription (another customer's is `not_found`).
     "query" get_subscription "get_subscription" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_subscription' }>, 'query'>" "Promise<Subscription>";
+    /// Changes a subscription's plan or seats, prorated by the second (or at the period's end).
+    "command" change_subscription "change_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'change_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded).
     "command" pay_invoice "pay_invoice" "actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
     /// An invoice (another customer's is `not_found`).

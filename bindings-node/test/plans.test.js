@@ -44,6 +44,12 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   assert.deepEqual([paid.state, paid.attempts], ['paid', 1])
   assert.equal((await engine.getSubscription(c1, { subscription_id: subscription.id })).state, 'active')
   await assert.rejects(engine.payInvoice(c1, { invoice_id: invoice.id }), { code: 'invalid_transition' })
+  const more = await engine.changeSubscription(c1, {
+    subscription_id: subscription.id, quantity: 3, proration_behavior: 'always_invoice',
+  })
+  const prorated = await engine.getInvoice(c1, { invoice_id: more.latest_invoice })
+  assert.deepEqual(prorated.lines.map((line) => [line.kind, line.amount]),
+    [['proration_charge', '36.00'], ['proration_credit', '-24.00']])
   await assert.rejects(engine.getSubscription({ type: 'customer', id: 'c2' }, { subscription_id: subscription.id }),
     { code: 'not_found' })
   await engine.createPlan(ADMIN, { plan: { ...TEAM, id: 'trial', trial_days: 14 } })

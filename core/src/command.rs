@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 use crate::address::Address;
-use crate::billing::{BillingMode, Invoice, Plan, PlanVersions, Subscription};
+use crate::billing::{BillingMode, Invoice, Plan, PlanVersions, ProrationBehavior, Subscription};
 use crate::inventory::StockItem;
 use crate::money::amount_serde;
 use crate::order::{Order, OrderAction};
@@ -347,6 +347,26 @@ pub enum Command {
         /// The subscription.
         subscription_id: SmolStr,
     },
+    /// Change a subscription's plan or seats (the customer or support), prorated by the second
+    /// unless `proration_behavior` is `none` or the change waits for the period's end.
+    ChangeSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+        /// The plan to move to, at its offered version; absent: the same plan and version (a
+        /// seat change). Naming the subscription's own plan moves it to the newest price.
+        #[serde(default)]
+        plan_id: Option<SmolStr>,
+        /// Seats after the change; unchanged if absent.
+        #[serde(default)]
+        quantity: Option<u32>,
+        /// `create_prorations` (default: on the next invoice), `always_invoice` (invoiced now)
+        /// or `none`.
+        #[serde(default)]
+        proration_behavior: ProrationBehavior,
+        /// Wait for the current period's end (no proration).
+        #[serde(default)]
+        at_period_end: bool,
+    },
     /// Charge what an open invoice is due through the payment gateway (the customer, support
     /// or the system). Approved: paid, and its subscription active. Declined:
     /// `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -389,6 +409,7 @@ impl Command {
             Command::CancelSubscription { .. } => "cancel_subscription",
             Command::KeepSubscription { .. } => "keep_subscription",
             Command::PayInvoice { .. } => "pay_invoice",
+            Command::ChangeSubscription { .. } => "change_subscription",
         }
     }
 }

@@ -167,6 +167,14 @@ pub enum EventPayload {
     },
     /// A subscription ended.
     SubscriptionCanceled { subscription_id: SmolStr },
+    /// A subscription's plan or seats changed (`scheduled`: at the current period's end).
+    SubscriptionChanged {
+        subscription_id: SmolStr,
+        plan_id: SmolStr,
+        plan_version: u32,
+        quantity: u32,
+        scheduled: bool,
+    },
     /// An invoice was finalized: numbered and open for payment.
     InvoiceFinalized {
         invoice_id: SmolStr,
@@ -223,6 +231,7 @@ impl EventPayload {
             EventPayload::SubscriptionCreated { .. } => "subscription_created",
             EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
             EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
+            EventPayload::SubscriptionChanged { .. } => "subscription_changed",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",
             EventPayload::InvoicePaid { .. } => "invoice_paid",
             EventPayload::InvoicePaymentFailed { .. } => "invoice_payment_failed",

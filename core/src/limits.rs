@@ -159,7 +159,8 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         | Command::Subscribe { .. }
         | Command::CancelSubscription { .. }
         | Command::KeepSubscription { .. }
-        | Command::PayInvoice { .. } => check_billing_command(command, &bounds),
+        | Command::PayInvoice { .. }
+        | Command::ChangeSubscription { .. } => check_billing_command(command, &bounds),
     }
 }
 
@@ -229,6 +230,14 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
             bounds.text(subscription_id, || "subscription_id".into())
         }
         Command::PayInvoice { invoice_id, .. } => bounds.text(invoice_id, || "invoice_id".into()),
+        Command::ChangeSubscription {
+            subscription_id,
+            plan_id,
+            ..
+        } => {
+            bounds.text(subscription_id, || "subscription_id".into())?;
+            bounds.text(plan_id.as_deref().unwrap_or_default(), || "plan_id".into())
+        }
         _ => Ok(()),
     }
 }

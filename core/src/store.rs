@@ -20,6 +20,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
@@ -112,6 +113,10 @@ pub struct CustomerRecord {
     pub customer_id: String,
     /// Orders placed.
     pub orders_placed: u64,
+    /// Credit the customer holds (a downgrade's credit), applied to their next invoices before
+    /// they are charged; never negative.
+    #[serde(default)]
+    pub credit_balance: Decimal,
 }
 
 /// A checkout (placing with payment, or paying) whose order and payment were secured under a

@@ -755,6 +755,17 @@ class Engine:
         query = {"query": "get_subscription", "subscription_id": subscription_id}
         return cast(types.Subscription, self.query(actor, query)["value"])
 
+    def change_subscription(self, actor: Actor, subscription_id: str, plan_id: Optional[str] = None,
+                            quantity: Optional[int] = None,
+                            proration_behavior: Literal["create_prorations", "always_invoice", "none"] = "create_prorations",
+                            at_period_end: bool = False, idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Changes a subscription's plan (to its offered version) or seats, prorated by the second
+        (``always_invoice``: invoiced now), or at the period's end."""
+        command = {"command": "change_subscription", "subscription_id": subscription_id, "plan_id": plan_id,
+                   "quantity": quantity, "proration_behavior": proration_behavior, "at_period_end": at_period_end}
+        return cast(types.Subscription, self.execute(actor, {k: v for k, v in command.items() if v is not None},
+                                                     idempotency_key)["value"])
+
     def pay_invoice(self, actor: Actor, invoice_id: str, method: str = "card",
                     idempotency_key: Optional[str] = None) -> "types.Invoice":
         """Charges what an open invoice is due through the gateway; a decline raises

@@ -252,6 +252,10 @@ class Plan(_PlanRequired, total=False):
     status: PlanStatus
 
 
+# How a mid-period change is prorated.
+ProrationBehavior = Literal["create_prorations", "always_invoice", "none"]
+
+
 class PlaceOrderCommand(PlaceOrder):
     """See [`PlaceOrder`]."""
     command: Literal["place_order"]
@@ -457,6 +461,21 @@ class KeepSubscriptionCommand(TypedDict):
     subscription_id: str
 
 
+class _ChangeSubscriptionCommandRequired(TypedDict):
+    command: Literal["change_subscription"]
+    subscription_id: str
+
+
+class ChangeSubscriptionCommand(_ChangeSubscriptionCommandRequired, total=False):
+    """Change a subscription's plan or seats (the customer or support), prorated by the second
+    unless `proration_behavior` is `none` or the change waits for the period's end.
+    """
+    plan_id: Optional[str]
+    quantity: Optional[int]
+    proration_behavior: ProrationBehavior
+    at_period_end: bool
+
+
 class _PayInvoiceCommandRequired(TypedDict):
     command: Literal["pay_invoice"]
     invoice_id: str
@@ -471,7 +490,7 @@ class PayInvoiceCommand(_PayInvoiceCommandRequired, total=False):
 
 
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, PayInvoiceCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, PayInvoiceCommand]
 
 
 # The canonical order states.
@@ -729,6 +748,28 @@ SubscriptionAction = Literal["activate", "expire", "end_trial", "renew", "fail_p
 SubscriptionTransition = TypedDict("SubscriptionTransition", {"from": "Optional[SubscriptionState]", "to": "SubscriptionState", "action": "Optional[SubscriptionAction]", "at": "Instant", "actor": "str"})
 
 
+# What an invoice line is for.
+LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
+
+
+class Period(TypedDict):
+    """One billing period."""
+    index: int
+    start: Instant
+    end: Instant
+    full_seconds: int
+
+
+class InvoiceItem(TypedDict):
+    """Something to bill (a credit's amount is given as a positive number: its kind says it is one)."""
+    kind: LineKind
+    description: str
+    unit_amount: Amount
+    quantity: int
+    tax_class: TaxClass
+    period: Optional[Period]
+
+
 class Subscription(TypedDict):
     """A customer's subscription to a plan."""
     id: str
@@ -749,23 +790,12 @@ class Subscription(TypedDict):
     history: List[SubscriptionTransition]
     address: Optional[Address]
     latest_invoice: Optional[str]
+    pending_items: List[InvoiceItem]
     event_sequence: int
 
 
 # Where an invoice stands.
 InvoiceState = Literal["draft", "open", "paid", "void", "uncollectible"]
-
-
-# What an invoice line is for.
-LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
-
-
-class Period(TypedDict):
-    """One billing period."""
-    index: int
-    start: Instant
-    end: Instant
-    full_seconds: int
 
 
 class InvoiceLine(TypedDict):

@@ -77,6 +77,9 @@ pub struct Subscription {
     /// The last invoice it was billed.
     #[serde(default)]
     pub latest_invoice: Option<SmolStr>,
+    /// Prorations waiting for its next invoice (`create_prorations` changes).
+    #[serde(default)]
+    pub pending_items: Vec<super::invoice::InvoiceItem>,
     /// The sequence number of its last event.
     #[serde(default)]
     pub event_sequence: u64,
@@ -157,6 +160,7 @@ impl Subscription {
             }],
             address: None,
             latest_invoice: None,
+            pending_items: Vec::new(),
             event_sequence: 0,
         };
         let billed = match trial_end {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::billing::{
-    DraftInvoice, Invoice, Numbering, Period, Plan, Subscription, SubscriptionAction,
+    DraftInvoice, Invoice, InvoiceItem, Numbering, Period, Plan, Subscription, SubscriptionAction,
     SubscriptionState, period_items,
 };
 
@@ -19,8 +19,7 @@ pub(super) struct PeriodBill<'a> {
     pub(super) invoice_id: &'a str,
 }
 
-/// Invoices `bill` for `subscription`: drafted, finalized (numbered, open), written, and the
-/// subscription's `latest_invoice`.
+/// Invoices `bill` for `subscription` (see [`bill_items`]).
 pub(super) fn bill_period(
     engine: &Engine,
     tx: &mut UnitOfWork<'_>,
@@ -28,9 +27,7 @@ pub(super) fn bill_period(
     bill: &PeriodBill<'_>,
 ) -> Result<()> {
     let pricing = engine.pricer.config();
-    let currency = pricing
-        .currencies
-        .resolve(&bill.plan.currency, "plan.currency")?;
+    let currency = (pricing.currencies).resolve(&bill.plan.currency, "plan.currency")?;
     let items = period_items(
         bill.plan,
         subscription.quantity,
@@ -39,15 +36,43 @@ pub(super) fn bill_period(
         &currency,
         pricing.rounding,
     )?;
+    let invoice = Billed {
+        items: &items,
+        currency: &bill.plan.currency,
+        invoice_id: bill.invoice_id,
+    };
+    bill_items(engine, tx, subscription, &invoice)
+}
+
+/// What an invoice bills.
+pub(super) struct Billed<'a> {
+    pub(super) items: &'a [InvoiceItem],
+    /// The subscription's currency (its plan's).
+    pub(super) currency: &'a str,
+    /// The invoice's id (prepared before deciding).
+    pub(super) invoice_id: &'a str,
+}
+
+/// Invoices `billed` for `subscription`: drafted with the customer's credit balance applied
+/// first, finalized (numbered, open), the balance updated (what was applied taken off, what the
+/// credits exceeded the charges by added), written, and the subscription's `latest_invoice`.
+/// An invoice that leaves nothing to charge is paid at once.
+pub(super) fn bill_items(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    subscription: &mut Subscription,
+    billed: &Billed<'_>,
+) -> Result<()> {
+    let mut customer = placing::customer_record(tx, &subscription.customer_id)?;
     let draft = DraftInvoice {
-        id: bill.invoice_id,
+        id: billed.invoice_id,
         customer_id: &subscription.customer_id,
         subscription_id: Some(&subscription.id),
-        currency: &bill.plan.currency,
-        items: &items,
+        currency: billed.currency,
+        items: billed.items,
         coupon_codes: &[],
         address: subscription.address.as_ref(),
-        credit_balance: Decimal::ZERO,
+        credit_balance: customer.credit_balance,
     };
     let mut invoice = Invoice::draft(&draft, &engine.pricer, tx.now)?;
     let number = tx.next_invoice_number(&engine.config.billing.invoice_prefix)?;
@@ -60,6 +85,14 @@ pub(super) fn bill_period(
         amount_due: invoice.amount_due,
     };
     tx.emit_invoice(&mut invoice, finalized);
+    if !(invoice.credit_applied.is_zero() && invoice.credit_carried.is_zero()) {
+        customer.credit_balance += invoice.credit_carried - invoice.credit_applied;
+        let key = DocKey::new(DocKind::Customer, &*subscription.customer_id);
+        tx.put(key, Document::Customer(customer));
+    }
+    if invoice.amount_due.is_zero() {
+        settle_paid(tx, &mut invoice, Some(subscription), None)?;
+    }
     tx.put_invoice(invoice);
     Ok(())
 }

@@ -256,6 +256,7 @@ impl Engine {
                         ids.subscription = self.ids.next_id("sub");
                         ids.invoice = self.ids.next_id("inv");
                     }
+                    Command::ChangeSubscription { .. } => ids.invoice = self.ids.next_id("inv"),
                     _ => {}
                 }
                 self.run(call, actor, key, Record::Answer, |tx| {
@@ -399,6 +400,22 @@ impl Engine {
             }
             Command::PayInvoice { invoice_id, method } => {
                 invoices::pay_invoice(self, tx, invoice_id, *method)
+            }
+            Command::ChangeSubscription {
+                subscription_id,
+                plan_id,
+                quantity,
+                proration_behavior,
+                at_period_end,
+            } => {
+                let changing = subscriptions::Changing {
+                    subscription_id,
+                    plan_id: plan_id.as_deref(),
+                    quantity: *quantity,
+                    behavior: *proration_behavior,
+                    at_period_end: *at_period_end,
+                };
+                subscriptions::change_subscription(self, tx, &changing, ids)
             }
         }
     }

@@ -133,13 +133,16 @@ fn shipping_charge(
 }
 
 /// The customer's record (how many orders they placed), new if this is their first.
-fn customer_record(tx: &mut UnitOfWork<'_>, customer_id: &str) -> Result<CustomerRecord> {
+pub(super) fn customer_record(
+    tx: &mut UnitOfWork<'_>,
+    customer_id: &str,
+) -> Result<CustomerRecord> {
     Ok(
         match tx.load(DocKey::new(DocKind::Customer, customer_id))? {
             Some(Document::Customer(record)) => record.clone(),
             _ => CustomerRecord {
                 customer_id: customer_id.to_string(),
-                orders_placed: 0,
+                ..CustomerRecord::default()
             },
         },
     )
@@ -384,6 +387,7 @@ fn count_uses(
         Document::Customer(CustomerRecord {
             customer_id: order.customer_id.to_string(),
             orders_placed: customer.orders_placed + 1,
+            credit_balance: customer.credit_balance,
         }),
     );
 }

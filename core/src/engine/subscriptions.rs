@@ -3,7 +3,7 @@
 //! stored (one version-guarded document per subscription), invoiced and announced.
 
 use super::*;
-use crate::billing::{NewSubscription, Subscription, SubscriptionState};
+use crate::billing::{Change, NewSubscription, ProrationBehavior, Subscription, SubscriptionState};
 
 /// What `subscribe` names.
 pub(super) struct Subscribing<'a> {
@@ -57,6 +57,61 @@ pub(super) fn subscribe(
             invoice_id: &ids.invoice,
         };
         invoices::bill_period(engine, tx, &mut subscription, &bill)?;
+    }
+    Ok(tx.put_subscription(subscription))
+}
+
+/// What `change_subscription` names.
+pub(super) struct Changing<'a> {
+    pub(super) subscription_id: &'a str,
+    pub(super) plan_id: Option<&'a str>,
+    pub(super) quantity: Option<u32>,
+    pub(super) behavior: ProrationBehavior,
+    pub(super) at_period_end: bool,
+}
+
+/// `change_subscription`: the rules of `Subscription::change`; its prorations invoiced now
+/// (`always_invoice`, a new interval) or kept for the next invoice.
+pub(super) fn change_subscription(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    changing: &Changing<'_>,
+    ids: &PreparedIds,
+) -> Result<CommandOutput> {
+    let mut subscription = tx.subscription(changing.subscription_id)?;
+    may_act_for(tx.actor, &subscription.customer_id, "change_subscription")?;
+    let from = tx.plan(&subscription.plan_id)?;
+    let from = from.version(subscription.plan_version)?.clone();
+    let to = match changing.plan_id {
+        Some(plan_id) => tx.plan(plan_id)?.latest,
+        None => from.clone(),
+    };
+    let change = Change {
+        from: &from,
+        to: &to,
+        quantity: changing.quantity.unwrap_or(subscription.quantity),
+        behavior: changing.behavior,
+        at_period_end: changing.at_period_end,
+        rounding: engine.pricer.config().rounding,
+    };
+    let bill = subscription.change(change, tx.now, tx.actor)?;
+    let changed = EventPayload::SubscriptionChanged {
+        subscription_id: subscription.id.clone(),
+        plan_id: to.id.clone(),
+        plan_version: to.version,
+        quantity: change.quantity,
+        scheduled: subscription.pending_change.is_some(),
+    };
+    tx.emit_subscription(&mut subscription, changed);
+    if bill.invoice_now && !bill.items.is_empty() {
+        let billed = invoices::Billed {
+            items: &bill.items,
+            currency: &to.currency,
+            invoice_id: &ids.invoice,
+        };
+        invoices::bill_items(engine, tx, &mut subscription, &billed)?;
+    } else {
+        subscription.pending_items.extend(bill.items);
     }
     Ok(tx.put_subscription(subscription))
 }

@@ -121,9 +121,10 @@ fn aggregate_of<'a>(
         Command::CancelSubscription {
             subscription_id, ..
         }
-        | Command::KeepSubscription { subscription_id } => {
-            Some(Aggregate::Subscription(subscription_id))
-        }
+        | Command::KeepSubscription { subscription_id }
+        | Command::ChangeSubscription {
+            subscription_id, ..
+        } => Some(Aggregate::Subscription(subscription_id)),
         Command::PayInvoice { invoice_id, .. } => Some(Aggregate::Invoice(invoice_id)),
         Command::PlaceOrder(_)
         | Command::Subscribe { .. }

@@ -30,6 +30,7 @@ pub const AMOUNT_FIELDS: &[&str] = &[
     "base",
     "captured",
     "credit_applied",
+    "credit_balance",
     "credit_carried",
     "discount",
     "discount_total",
