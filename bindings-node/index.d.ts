@@ -710,6 +710,19 @@ export interface ChangeSubscriptionCommand {
   at_period_end?: boolean
 }
 
+/** Bill a subscription's due period now (the system or an admin; the scheduler does it for
+ * every due subscription): a trial that is over ends and its first paid period is
+ * invoiced; a period that is over is renewed and the next one invoiced, with the
+ * prorations kept for it; a cancellation scheduled for the period's end takes effect.
+ * Nothing due: the subscription unchanged (a repeat bills nothing).
+ */
+export interface RenewSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'renew_subscription'
+  /** The subscription. */
+  subscription_id: string
+}
+
 /** Charge what an open invoice is due through the payment gateway (the customer, support
  * or the system). Approved: paid, and its subscription active. Declined:
  * `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -724,7 +737,7 @@ export interface PayInvoiceCommand {
 }
 
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | PayInvoiceCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | RenewSubscriptionCommand | PayInvoiceCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {
@@ -2614,6 +2627,8 @@ export declare class Engine {
   getSubscription(actor: Actor, fields: Omit<Extract<Query, { query: 'get_subscription' }>, 'query'>): Promise<Subscription>
   /** r" Changes a subscription's plan or seats, prorated by the second (or at the period's end). */
   changeSubscription(actor: Actor, fields: Omit<Extract<Command, { command: 'change_subscription' }>, 'command'>, idempotencyKey?: string): Promise<Subscription>
+  /** r" Bills a subscription's due period now (a trial's end, a renewal, a scheduled cancellation); nothing due: unchanged. */
+  renewSubscription(actor: Actor, fields: Omit<Extract<Command, { command: 'renew_subscription' }>, 'command'>, idempotencyKey?: string): Promise<Subscription>
   /** r" Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded). */
   payInvoice(actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string): Promise<Invoice>
   /** r" An invoice (another customer's is `not_found`). */

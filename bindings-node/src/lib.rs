@@ -565,6 +565,8 @@ named_methods! {
     "query" get_subscription "get_subscription" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_subscription' }>, 'query'>" "Promise<Subscription>";
     /// Changes a subscription's plan or seats, prorated by the second (or at the period's end).
     "command" change_subscription "change_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'change_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// Bills a subscription's due period now (a trial's end, a renewal, a scheduled cancellation); nothing due: unchanged.
+    "command" renew_subscription "renew_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'renew_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded).
     "command" pay_invoice "pay_invoice" "actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
     /// An invoice (another customer's is `not_found`).

@@ -47,6 +47,8 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   const more = await engine.changeSubscription(c1, {
     subscription_id: subscription.id, quantity: 3, proration_behavior: 'always_invoice',
   })
+  const renewed = await engine.renewSubscription({ type: 'system' }, { subscription_id: subscription.id })
+  assert.equal(renewed.latest_invoice, more.latest_invoice, 'nothing due yet')
   const prorated = await engine.getInvoice(c1, { invoice_id: more.latest_invoice })
   assert.deepEqual(prorated.lines.map((line) => [line.kind, line.amount]),
     [['proration_charge', '36.00'], ['proration_credit', '-24.00']])

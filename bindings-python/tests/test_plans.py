@@ -55,6 +55,8 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
         engine.pay_invoice(c1, invoice["id"])
     more = engine.change_subscription(c1, subscription["id"], quantity=3, proration_behavior="always_invoice")
     prorated = engine.get_invoice(c1, more["latest_invoice"] or "")
+    renewed = engine.renew_subscription(ordercore.SYSTEM, subscription["id"])
+    assert renewed["latest_invoice"] == more["latest_invoice"], "nothing due yet"
     # The whole period remains: 36.00 charged, 24.00 credited.
     assert [(line["kind"], str(line["amount"])) for line in prorated["lines"]] == [
         ("proration_charge", "36.00"), ("proration_credit", "-24.00")]

@@ -367,6 +367,15 @@ pub enum Command {
         #[serde(default)]
         at_period_end: bool,
     },
+    /// Bill a subscription's due period now (the system or an admin; the scheduler does it for
+    /// every due subscription): a trial that is over ends and its first paid period is
+    /// invoiced; a period that is over is renewed and the next one invoiced, with the
+    /// prorations kept for it; a cancellation scheduled for the period's end takes effect.
+    /// Nothing due: the subscription unchanged (a repeat bills nothing).
+    RenewSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
     /// Charge what an open invoice is due through the payment gateway (the customer, support
     /// or the system). Approved: paid, and its subscription active. Declined:
     /// `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -410,6 +419,7 @@ impl Command {
             Command::KeepSubscription { .. } => "keep_subscription",
             Command::PayInvoice { .. } => "pay_invoice",
             Command::ChangeSubscription { .. } => "change_subscription",
+            Command::RenewSubscription { .. } => "renew_subscription",
         }
     }
 }

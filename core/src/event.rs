@@ -167,6 +167,13 @@ pub enum EventPayload {
     },
     /// A subscription ended.
     SubscriptionCanceled { subscription_id: SmolStr },
+    /// A subscription's next period began (`period`: its index in the paid schedule; 0 when a
+    /// trial ended).
+    SubscriptionRenewed {
+        subscription_id: SmolStr,
+        period: u32,
+        period_end: DateTime<Utc>,
+    },
     /// A subscription's plan or seats changed (`scheduled`: at the current period's end).
     SubscriptionChanged {
         subscription_id: SmolStr,
@@ -231,6 +238,7 @@ impl EventPayload {
             EventPayload::SubscriptionCreated { .. } => "subscription_created",
             EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
             EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
+            EventPayload::SubscriptionRenewed { .. } => "subscription_renewed",
             EventPayload::SubscriptionChanged { .. } => "subscription_changed",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",
             EventPayload::InvoicePaid { .. } => "invoice_paid",

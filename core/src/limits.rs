@@ -160,7 +160,8 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         | Command::CancelSubscription { .. }
         | Command::KeepSubscription { .. }
         | Command::PayInvoice { .. }
-        | Command::ChangeSubscription { .. } => check_billing_command(command, &bounds),
+        | Command::ChangeSubscription { .. }
+        | Command::RenewSubscription { .. } => check_billing_command(command, &bounds),
     }
 }
 
@@ -226,7 +227,8 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
         Command::CancelSubscription {
             subscription_id, ..
         }
-        | Command::KeepSubscription { subscription_id } => {
+        | Command::KeepSubscription { subscription_id }
+        | Command::RenewSubscription { subscription_id } => {
             bounds.text(subscription_id, || "subscription_id".into())
         }
         Command::PayInvoice { invoice_id, .. } => bounds.text(invoice_id, || "invoice_id".into()),

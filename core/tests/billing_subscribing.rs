@@ -208,3 +208,44 @@ fn an_invoice_paid_from_many_threads_at_once_is_charged_once() {
         "one charge"
     );
 }
+
+#[test]
+fn racing_renewals_bill_a_due_period_once() {
+    let shop = with_plan();
+    let Ok(CommandOutput::Subscription(subscription)) =
+        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
+    else {
+        panic!("subscribe answers the subscription");
+    };
+    let pay = Command::PayInvoice {
+        invoice_id: subscription.latest_invoice.clone().unwrap(),
+        method: Default::default(),
+    };
+    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    shop.clock.set(subscription.current_period_end);
+    let renew = Command::RenewSubscription {
+        subscription_id: subscription.id.clone(),
+    };
+    thread::scope(|scope| {
+        for _ in 0..8 {
+            let (engine, renew) = (&shop.engine, &renew);
+            // A host retries a command that lost every race (`version_conflict`).
+            scope.spawn(move || {
+                while let Err(error) = engine.execute(&Actor::System, renew, None) {
+                    assert_eq!(error.code(), "version_conflict");
+                }
+            });
+        }
+    });
+    let finalized = (shop.store.all_events().iter())
+        .filter(|event| event.payload.name() == "invoice_finalized")
+        .count();
+    assert_eq!(finalized, 2, "the first period's invoice and one renewal's");
+    let query = Query::GetSubscription {
+        subscription_id: subscription.id.clone(),
+    };
+    let Ok(QueryOutput::Subscription(renewed)) = shop.engine.query(&Actor::System, &query) else {
+        panic!("get_subscription answers the subscription");
+    };
+    assert_eq!(renewed.next_period, 2);
+}

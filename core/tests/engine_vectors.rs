@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 32] = [
+const NAMES: [&str; 33] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -339,6 +339,7 @@ const NAMES: [&str; 32] = [
     "get_invoice",
     "pay_invoice",
     "change_subscription",
+    "renew_subscription",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -371,6 +372,7 @@ fn named(step: &Step) -> Option<&'static str> {
                 Command::KeepSubscription { .. } => 27,
                 Command::PayInvoice { .. } => 30,
                 Command::ChangeSubscription { .. } => 31,
+                Command::RenewSubscription { .. } => 32,
             }],
         );
     }

@@ -766,6 +766,14 @@ class Engine:
         return cast(types.Subscription, self.execute(actor, {k: v for k, v in command.items() if v is not None},
                                                      idempotency_key)["value"])
 
+    def renew_subscription(self, actor: Actor, subscription_id: str,
+                           idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Bills a subscription's due period now (the system or an admin): a trial that is over
+        ends, a period that is over renews, a cancellation scheduled for its end takes effect;
+        with nothing due the subscription comes back unchanged."""
+        command = {"command": "renew_subscription", "subscription_id": subscription_id}
+        return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
+
     def pay_invoice(self, actor: Actor, invoice_id: str, method: str = "card",
                     idempotency_key: Optional[str] = None) -> "types.Invoice":
         """Charges what an open invoice is due through the gateway; a decline raises

@@ -476,6 +476,17 @@ class ChangeSubscriptionCommand(_ChangeSubscriptionCommandRequired, total=False)
     at_period_end: bool
 
 
+class RenewSubscriptionCommand(TypedDict):
+    """Bill a subscription's due period now (the system or an admin; the scheduler does it for
+    every due subscription): a trial that is over ends and its first paid period is
+    invoiced; a period that is over is renewed and the next one invoiced, with the
+    prorations kept for it; a cancellation scheduled for the period's end takes effect.
+    Nothing due: the subscription unchanged (a repeat bills nothing).
+    """
+    command: Literal["renew_subscription"]
+    subscription_id: str
+
+
 class _PayInvoiceCommandRequired(TypedDict):
     command: Literal["pay_invoice"]
     invoice_id: str
@@ -490,7 +501,7 @@ class PayInvoiceCommand(_PayInvoiceCommandRequired, total=False):
 
 
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, PayInvoiceCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, RenewSubscriptionCommand, PayInvoiceCommand]
 
 
 # The canonical order states.

@@ -57,6 +57,7 @@ mod payments;
 mod placing;
 mod plans;
 mod queries;
+mod renewals;
 mod retry;
 mod returns;
 mod scheduler;
@@ -256,7 +257,9 @@ impl Engine {
                         ids.subscription = self.ids.next_id("sub");
                         ids.invoice = self.ids.next_id("inv");
                     }
-                    Command::ChangeSubscription { .. } => ids.invoice = self.ids.next_id("inv"),
+                    Command::ChangeSubscription { .. } | Command::RenewSubscription { .. } => {
+                        ids.invoice = self.ids.next_id("inv")
+                    }
                     _ => {}
                 }
                 self.run(call, actor, key, Record::Answer, |tx| {
@@ -397,6 +400,9 @@ impl Engine {
             } => subscriptions::cancel_subscription(tx, subscription_id, *at_period_end),
             Command::KeepSubscription { subscription_id } => {
                 subscriptions::keep_subscription(tx, subscription_id)
+            }
+            Command::RenewSubscription { subscription_id } => {
+                renewals::renew_subscription(self, tx, subscription_id, &ids.invoice)
             }
             Command::PayInvoice { invoice_id, method } => {
                 invoices::pay_invoice(self, tx, invoice_id, *method)

@@ -124,7 +124,10 @@ fn aggregate_of<'a>(
         | Command::KeepSubscription { subscription_id }
         | Command::ChangeSubscription {
             subscription_id, ..
-        } => Some(Aggregate::Subscription(subscription_id)),
+        }
+        | Command::RenewSubscription { subscription_id } => {
+            Some(Aggregate::Subscription(subscription_id))
+        }
         Command::PayInvoice { invoice_id, .. } => Some(Aggregate::Invoice(invoice_id)),
         Command::PlaceOrder(_)
         | Command::Subscribe { .. }
