@@ -7,6 +7,7 @@ use std::thread;
 
 use common::*;
 use ordercore::actor::Actor;
+use ordercore::billing::Subscription;
 use ordercore::command::{Command, CommandOutput, Query, QueryOutput};
 
 fn with_plan() -> Shop {
@@ -20,6 +21,23 @@ fn with_plan() -> Shop {
     shop
 }
 
+/// `customer_id` subscribed to the plan of [`with_plan`] (2 seats, its first period invoiced).
+fn subscribed(shop: &Shop, customer_id: &str) -> Box<Subscription> {
+    let answer = (shop.engine).execute(&customer(customer_id), &subscribe(customer_id), None);
+    match answer {
+        Ok(CommandOutput::Subscription(subscription)) => subscription,
+        other => panic!("subscribe answers the subscription: {other:?}"),
+    }
+}
+
+/// Paying the subscription's latest invoice.
+fn pay(subscription: &Subscription) -> Command {
+    Command::PayInvoice {
+        invoice_id: subscription.latest_invoice.clone().unwrap(),
+        method: Default::default(),
+    }
+}
+
 fn subscribe(customer_id: &str) -> Command {
     let command = serde_json::json!({"command": "subscribe", "customer_id": customer_id, "plan_id": "team", "quantity": 2});
     serde_json::from_value(command).unwrap()
@@ -28,11 +46,7 @@ fn subscribe(customer_id: &str) -> Command {
 #[test]
 fn subscribing_announces_the_subscription_and_its_finalized_invoice() {
     let shop = with_plan();
-    let Ok(CommandOutput::Subscription(subscription)) =
-        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
-    else {
-        panic!("subscribe answers the subscription");
-    };
+    let subscription = subscribed(&shop, "c1");
     let events = shop.store.all_events();
     let of = |prefix: &str| -> Vec<serde_json::Value> {
         (events.iter())
@@ -126,16 +140,10 @@ fn invoice_numbers_stay_gapless_and_unique_under_racing_subscriptions() {
 #[test]
 fn paying_announces_the_payment_and_activates_the_subscription() {
     let shop = with_plan();
-    let Ok(CommandOutput::Subscription(subscription)) =
-        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
-    else {
-        panic!("subscribe answers the subscription");
-    };
-    let pay = Command::PayInvoice {
-        invoice_id: subscription.latest_invoice.clone().unwrap(),
-        method: Default::default(),
-    };
-    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    let subscription = subscribed(&shop, "c1");
+    shop.engine
+        .execute(&customer("c1"), &pay(&subscription), None)
+        .unwrap();
     let names: Vec<(String, &'static str, u64)> = (shop.store.all_events().iter())
         .filter(|event| {
             !event.aggregate.starts_with("plan/") && !event.aggregate.starts_with("stock/")
@@ -169,16 +177,9 @@ fn paying_announces_the_payment_and_activates_the_subscription() {
 #[test]
 fn an_invoice_paid_from_many_threads_at_once_is_charged_once() {
     let shop = with_plan();
-    let Ok(CommandOutput::Subscription(subscription)) =
-        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
-    else {
-        panic!("subscribe answers the subscription");
-    };
+    let subscription = subscribed(&shop, "c1");
     let invoice_id = subscription.latest_invoice.clone().unwrap();
-    let pay = Command::PayInvoice {
-        invoice_id: invoice_id.clone(),
-        method: Default::default(),
-    };
+    let pay = pay(&subscription);
     let answers: Vec<String> = thread::scope(|scope| {
         let payers: Vec<_> = (0..8)
             .map(|_| {
@@ -212,16 +213,10 @@ fn an_invoice_paid_from_many_threads_at_once_is_charged_once() {
 #[test]
 fn racing_renewals_bill_a_due_period_once() {
     let shop = with_plan();
-    let Ok(CommandOutput::Subscription(subscription)) =
-        (shop.engine).execute(&customer("c1"), &subscribe("c1"), None)
-    else {
-        panic!("subscribe answers the subscription");
-    };
-    let pay = Command::PayInvoice {
-        invoice_id: subscription.latest_invoice.clone().unwrap(),
-        method: Default::default(),
-    };
-    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    let subscription = subscribed(&shop, "c1");
+    shop.engine
+        .execute(&customer("c1"), &pay(&subscription), None)
+        .unwrap();
     shop.clock.set(subscription.current_period_end);
     let renew = Command::RenewSubscription {
         subscription_id: subscription.id.clone(),
