@@ -723,6 +723,26 @@ export interface RenewSubscriptionCommand {
   subscription_id: string
 }
 
+/** Pause a subscription at once (the customer or support): nothing is billed while it
+ * lasts, and the unused time of the period paid for goes to the customer's credit balance.
+ */
+export interface PauseSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'pause_subscription'
+  /** The subscription. */
+  subscription_id: string
+}
+
+/** Resume a paused subscription (the customer or support): active on a schedule restarted
+ * now, its first period invoiced now.
+ */
+export interface ResumeSubscriptionCommand {
+  /** Which Command this is. */
+  command: 'resume_subscription'
+  /** The subscription. */
+  subscription_id: string
+}
+
 /** Charge what an open invoice is due through the payment gateway (the customer, support
  * or the system). Approved: paid, and its subscription active. Declined:
  * `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -737,7 +757,7 @@ export interface PayInvoiceCommand {
 }
 
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | RenewSubscriptionCommand | PayInvoiceCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | RenewSubscriptionCommand | PauseSubscriptionCommand | ResumeSubscriptionCommand | PayInvoiceCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {

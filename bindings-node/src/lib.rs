@@ -567,6 +567,10 @@ named_methods! {
     "command" change_subscription "change_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'change_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// Bills a subscription's due period now (a trial's end, a renewal, a scheduled cancellation); nothing due: unchanged.
     "command" renew_subscription "renew_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'renew_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// Pauses a subscription at once, crediting the unused time of the period paid for.
+    "command" pause_subscription "pause_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'pause_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
+    /// Resumes a paused subscription on a schedule restarted now, its first period invoiced.
+    "command" resume_subscription "resume_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'resume_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded).
     "command" pay_invoice "pay_invoice" "actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
     /// An invoice (another customer's is `not_found`).

@@ -59,5 +59,8 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   const scheduled = await engine.cancelSubscription(c1, { subscription_id: trialing.id, at_period_end: true })
   assert.deepEqual([scheduled.state, scheduled.cancel_at_period_end], ['trialing', true])
   assert.equal((await engine.keepSubscription(c1, { subscription_id: trialing.id })).cancel_at_period_end, false)
+  assert.equal((await engine.pauseSubscription(c1, { subscription_id: trialing.id })).state, 'paused')
+  const resumed = await engine.resumeSubscription(c1, { subscription_id: trialing.id })
+  assert.deepEqual([resumed.state, resumed.next_period], ['active', 1])
   assert.equal((await engine.cancelSubscription(c1, { subscription_id: trialing.id })).state, 'canceled')
 })

@@ -70,4 +70,7 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
     scheduled = engine.cancel_subscription(c1, trialing["id"], at_period_end=True)
     assert (scheduled["state"], scheduled["cancel_at_period_end"]) == ("trialing", True)
     assert engine.keep_subscription(c1, trialing["id"])["cancel_at_period_end"] is False
+    assert engine.pause_subscription(c1, trialing["id"])["state"] == "paused"
+    resumed = engine.resume_subscription(c1, trialing["id"])
+    assert (resumed["state"], resumed["next_period"]) == ("active", 1)
     assert engine.cancel_subscription(c1, trialing["id"])["state"] == "canceled"

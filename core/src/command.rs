@@ -376,6 +376,18 @@ pub enum Command {
         /// The subscription.
         subscription_id: SmolStr,
     },
+    /// Pause a subscription at once (the customer or support): nothing is billed while it
+    /// lasts, and the unused time of the period paid for goes to the customer's credit balance.
+    PauseSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
+    /// Resume a paused subscription (the customer or support): active on a schedule restarted
+    /// now, its first period invoiced now.
+    ResumeSubscription {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
     /// Charge what an open invoice is due through the payment gateway (the customer, support
     /// or the system). Approved: paid, and its subscription active. Declined:
     /// `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -420,6 +432,8 @@ impl Command {
             Command::PayInvoice { .. } => "pay_invoice",
             Command::ChangeSubscription { .. } => "change_subscription",
             Command::RenewSubscription { .. } => "renew_subscription",
+            Command::PauseSubscription { .. } => "pause_subscription",
+            Command::ResumeSubscription { .. } => "resume_subscription",
         }
     }
 }

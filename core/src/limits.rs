@@ -161,7 +161,9 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         | Command::KeepSubscription { .. }
         | Command::PayInvoice { .. }
         | Command::ChangeSubscription { .. }
-        | Command::RenewSubscription { .. } => check_billing_command(command, &bounds),
+        | Command::RenewSubscription { .. }
+        | Command::PauseSubscription { .. }
+        | Command::ResumeSubscription { .. } => check_billing_command(command, &bounds),
     }
 }
 
@@ -228,7 +230,9 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
             subscription_id, ..
         }
         | Command::KeepSubscription { subscription_id }
-        | Command::RenewSubscription { subscription_id } => {
+        | Command::RenewSubscription { subscription_id }
+        | Command::PauseSubscription { subscription_id }
+        | Command::ResumeSubscription { subscription_id } => {
             bounds.text(subscription_id, || "subscription_id".into())
         }
         Command::PayInvoice { invoice_id, .. } => bounds.text(invoice_id, || "invoice_id".into()),

@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 33] = [
+const NAMES: [&str; 35] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -340,6 +340,8 @@ const NAMES: [&str; 33] = [
     "pay_invoice",
     "change_subscription",
     "renew_subscription",
+    "pause_subscription",
+    "resume_subscription",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -373,6 +375,8 @@ fn named(step: &Step) -> Option<&'static str> {
                 Command::PayInvoice { .. } => 30,
                 Command::ChangeSubscription { .. } => 31,
                 Command::RenewSubscription { .. } => 32,
+                Command::PauseSubscription { .. } => 33,
+                Command::ResumeSubscription { .. } => 34,
             }],
         );
     }

@@ -774,6 +774,19 @@ class Engine:
         command = {"command": "renew_subscription", "subscription_id": subscription_id}
         return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
 
+    def pause_subscription(self, actor: Actor, subscription_id: str,
+                           idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Pauses a subscription at once: nothing billed while paused, the unused time of the
+        period paid for credited to the customer's balance."""
+        command = {"command": "pause_subscription", "subscription_id": subscription_id}
+        return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
+
+    def resume_subscription(self, actor: Actor, subscription_id: str,
+                            idempotency_key: Optional[str] = None) -> "types.Subscription":
+        """Resumes a paused subscription: active on a schedule restarted now, its first period invoiced."""
+        command = {"command": "resume_subscription", "subscription_id": subscription_id}
+        return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
+
     def pay_invoice(self, actor: Actor, invoice_id: str, method: str = "card",
                     idempotency_key: Optional[str] = None) -> "types.Invoice":
         """Charges what an open invoice is due through the gateway; a decline raises

@@ -487,6 +487,22 @@ class RenewSubscriptionCommand(TypedDict):
     subscription_id: str
 
 
+class PauseSubscriptionCommand(TypedDict):
+    """Pause a subscription at once (the customer or support): nothing is billed while it
+    lasts, and the unused time of the period paid for goes to the customer's credit balance.
+    """
+    command: Literal["pause_subscription"]
+    subscription_id: str
+
+
+class ResumeSubscriptionCommand(TypedDict):
+    """Resume a paused subscription (the customer or support): active on a schedule restarted
+    now, its first period invoiced now.
+    """
+    command: Literal["resume_subscription"]
+    subscription_id: str
+
+
 class _PayInvoiceCommandRequired(TypedDict):
     command: Literal["pay_invoice"]
     invoice_id: str
@@ -501,7 +517,7 @@ class PayInvoiceCommand(_PayInvoiceCommandRequired, total=False):
 
 
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, RenewSubscriptionCommand, PayInvoiceCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, RenewSubscriptionCommand, PauseSubscriptionCommand, ResumeSubscriptionCommand, PayInvoiceCommand]
 
 
 # The canonical order states.

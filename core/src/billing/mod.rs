@@ -8,6 +8,7 @@ pub mod interval;
 pub mod invoice;
 pub mod invoice_machine;
 pub mod numbering;
+pub mod pause;
 pub mod period;
 pub mod period_items;
 pub mod plan;

@@ -181,7 +181,7 @@ fn settle_paid(
         _ => return Ok(()),
     };
     subscription.apply(action, tx.now, tx.actor)?;
-    announce_state(tx, subscription);
+    tx.announce_state(subscription);
     Ok(())
 }
 
@@ -203,21 +203,11 @@ fn settle_declined(
     match subscription {
         Some(subscription) if subscription.state == SubscriptionState::Active => {
             subscription.apply(SubscriptionAction::FailPayment, tx.now, tx.actor)?;
-            announce_state(tx, subscription);
+            tx.announce_state(subscription);
             Ok(())
         }
         _ => Ok(()),
     }
-}
-
-/// `subscription_updated` with the subscription's new state.
-fn announce_state(tx: &mut UnitOfWork<'_>, subscription: &mut Subscription) {
-    let updated = EventPayload::SubscriptionUpdated {
-        subscription_id: subscription.id.clone(),
-        state: subscription.state.name().into(),
-        cancel_at_period_end: subscription.cancel_at_period_end,
-    };
-    tx.emit_subscription(subscription, updated);
 }
 
 impl Engine {

@@ -257,9 +257,10 @@ impl Engine {
                         ids.subscription = self.ids.next_id("sub");
                         ids.invoice = self.ids.next_id("inv");
                     }
-                    Command::ChangeSubscription { .. } | Command::RenewSubscription { .. } => {
-                        ids.invoice = self.ids.next_id("inv")
-                    }
+                    Command::ChangeSubscription { .. }
+                    | Command::RenewSubscription { .. }
+                    | Command::PauseSubscription { .. }
+                    | Command::ResumeSubscription { .. } => ids.invoice = self.ids.next_id("inv"),
                     _ => {}
                 }
                 self.run(call, actor, key, Record::Answer, |tx| {
@@ -403,6 +404,12 @@ impl Engine {
             }
             Command::RenewSubscription { subscription_id } => {
                 renewals::renew_subscription(self, tx, subscription_id, &ids.invoice)
+            }
+            Command::PauseSubscription { subscription_id } => {
+                renewals::pause_subscription(self, tx, subscription_id, &ids.invoice)
+            }
+            Command::ResumeSubscription { subscription_id } => {
+                renewals::resume_subscription(self, tx, subscription_id, &ids.invoice)
             }
             Command::PayInvoice { invoice_id, method } => {
                 invoices::pay_invoice(self, tx, invoice_id, *method)

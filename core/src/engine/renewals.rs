@@ -1,5 +1,6 @@
 //! `renew_subscription`: a subscription's due period billed — the end of a trial, a renewal,
-//! or a cancellation scheduled for the period's end. The scheduler runs it for every due
+//! or a cancellation scheduled for the period's end; and `pause_subscription` and
+//! `resume_subscription`, which stop and restart its periods. The scheduler runs it for every due
 //! subscription; a host may run it for one. One period per call: a subscription that missed
 //! several is caught up by calling again until nothing is due.
 
@@ -73,4 +74,45 @@ fn bill_due(
         invoice_id,
     };
     invoices::bill_items(engine, tx, subscription, &billed)
+}
+
+/// `pause_subscription`: paused now; the unused time of the period paid for credited on an
+/// invoice of its own (total 0.00, the credit carried to the customer's balance).
+pub(super) fn pause_subscription(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    subscription_id: &str,
+    invoice_id: &str,
+) -> Result<CommandOutput> {
+    let mut subscription = tx.subscription(subscription_id)?;
+    subscriptions::may_act_for(tx.actor, &subscription.customer_id, "pause_subscription")?;
+    let plan = tx.plan(&subscription.plan_id)?;
+    let plan = plan.version(subscription.plan_version)?;
+    let rounding = engine.pricer.config().rounding;
+    let credit = subscription.pause(plan, tx.now, tx.actor, rounding)?;
+    tx.announce_state(&mut subscription);
+    if let Some(credit) = credit {
+        let billed = invoices::Billed {
+            items: &[credit],
+            currency: &plan.currency,
+            invoice_id,
+        };
+        invoices::bill_items(engine, tx, &mut subscription, &billed)?;
+    }
+    Ok(tx.put_subscription(subscription))
+}
+
+/// `resume_subscription`: active again, its restarted schedule's first period invoiced now.
+pub(super) fn resume_subscription(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    subscription_id: &str,
+    invoice_id: &str,
+) -> Result<CommandOutput> {
+    let mut subscription = tx.subscription(subscription_id)?;
+    subscriptions::may_act_for(tx.actor, &subscription.customer_id, "resume_subscription")?;
+    let period = subscription.resume(tx.now, tx.actor)?;
+    tx.announce_state(&mut subscription);
+    bill_due(engine, tx, &mut subscription, &period, false, invoice_id)?;
+    Ok(tx.put_subscription(subscription))
 }

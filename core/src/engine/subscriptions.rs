@@ -125,17 +125,14 @@ pub(super) fn cancel_subscription(
     let mut subscription = tx.subscription(subscription_id)?;
     may_act_for(tx.actor, &subscription.customer_id, "cancel_subscription")?;
     subscription.cancel(tx.now, tx.actor, at_period_end)?;
-    let event = match subscription.state {
-        SubscriptionState::Canceled => EventPayload::SubscriptionCanceled {
+    if subscription.state == SubscriptionState::Canceled {
+        let canceled = EventPayload::SubscriptionCanceled {
             subscription_id: subscription.id.clone(),
-        },
-        state => EventPayload::SubscriptionUpdated {
-            subscription_id: subscription.id.clone(),
-            state: state.name().into(),
-            cancel_at_period_end: true,
-        },
-    };
-    tx.emit_subscription(&mut subscription, event);
+        };
+        tx.emit_subscription(&mut subscription, canceled);
+    } else {
+        tx.announce_state(&mut subscription);
+    }
     Ok(tx.put_subscription(subscription))
 }
 
@@ -151,12 +148,7 @@ pub(super) fn keep_subscription(
         return Ok(CommandOutput::Subscription(Box::new(subscription)));
     }
     subscription.keep();
-    let event = EventPayload::SubscriptionUpdated {
-        subscription_id: subscription.id.clone(),
-        state: subscription.state.name().into(),
-        cancel_at_period_end: false,
-    };
-    tx.emit_subscription(&mut subscription, event);
+    tx.announce_state(&mut subscription);
     Ok(tx.put_subscription(subscription))
 }
 
@@ -205,6 +197,16 @@ impl UnitOfWork<'_> {
         let subscription = Box::new(subscription);
         self.put(key, Document::Subscription(subscription.clone()));
         CommandOutput::Subscription(subscription)
+    }
+
+    /// `subscription_updated` with the subscription's new state.
+    pub(super) fn announce_state(&mut self, subscription: &mut Subscription) {
+        let updated = EventPayload::SubscriptionUpdated {
+            subscription_id: subscription.id.clone(),
+            state: subscription.state.name().into(),
+            cancel_at_period_end: subscription.cancel_at_period_end,
+        };
+        self.emit_subscription(subscription, updated);
     }
 
     /// An event of the subscription's own stream (`subscription/<id>`), naming its customer.

@@ -125,7 +125,9 @@ fn aggregate_of<'a>(
         | Command::ChangeSubscription {
             subscription_id, ..
         }
-        | Command::RenewSubscription { subscription_id } => {
+        | Command::RenewSubscription { subscription_id }
+        | Command::PauseSubscription { subscription_id }
+        | Command::ResumeSubscription { subscription_id } => {
             Some(Aggregate::Subscription(subscription_id))
         }
         Command::PayInvoice { invoice_id, .. } => Some(Aggregate::Invoice(invoice_id)),
