@@ -678,6 +678,10 @@ export interface CancelSubscriptionCommand {
   subscription_id: string
   /** Keep it until the current period's end instead of ending it now. */
   at_period_end?: boolean
+  /** Ending it now: credit the unused time of the period paid for to the customer's
+   * balance (an invoice of its own, paid at once).
+   */
+  credit_unused?: boolean
 }
 
 /** Withdraw a cancellation scheduled for the period's end (the customer or support). */

@@ -341,6 +341,10 @@ pub enum Command {
         /// Keep it until the current period's end instead of ending it now.
         #[serde(default)]
         at_period_end: bool,
+        /// Ending it now: credit the unused time of the period paid for to the customer's
+        /// balance (an invoice of its own, paid at once).
+        #[serde(default)]
+        credit_unused: bool,
     },
     /// Withdraw a cancellation scheduled for the period's end (the customer or support).
     KeepSubscription {

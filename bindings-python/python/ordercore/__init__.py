@@ -739,9 +739,12 @@ class Engine:
                                                      idempotency_key)["value"])
 
     def cancel_subscription(self, actor: Actor, subscription_id: str, at_period_end: bool = False,
+                            credit_unused: bool = False,
                             idempotency_key: Optional[str] = None) -> "types.Subscription":
-        """Cancels a subscription now, or at its current period's end."""
-        command = {"command": "cancel_subscription", "subscription_id": subscription_id, "at_period_end": at_period_end}
+        """Cancels a subscription now (``credit_unused``: the unused time paid for goes to the
+        customer's balance), or at its current period's end."""
+        command = {"command": "cancel_subscription", "subscription_id": subscription_id, "at_period_end": at_period_end,
+                   "credit_unused": credit_unused}
         return cast(types.Subscription, self.execute(actor, command, idempotency_key)["value"])
 
     def keep_subscription(self, actor: Actor, subscription_id: str,

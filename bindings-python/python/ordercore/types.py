@@ -453,6 +453,7 @@ class _CancelSubscriptionCommandRequired(TypedDict):
 class CancelSubscriptionCommand(_CancelSubscriptionCommandRequired, total=False):
     """Cancel a subscription now, or at its current period's end (the customer or support)."""
     at_period_end: bool
+    credit_unused: bool
 
 
 class KeepSubscriptionCommand(TypedDict):

@@ -27,9 +27,21 @@ impl Subscription {
         actor: &Actor,
         rounding: RoundingMode,
     ) -> Result<Option<InvoiceItem>> {
-        let trialing = self.state == SubscriptionState::Trialing;
+        let credit = self.unused_time_credit(plan, at, rounding)?;
         self.apply(SubscriptionAction::Pause, at, actor)?;
-        if trialing || self.next_period == 0 {
+        Ok(credit)
+    }
+
+    /// The credit for the unused time at `at` of the period paid for, at `plan` (the version it
+    /// pays) and its seats, by the second; none during a trial, before the first period is
+    /// billed, or outside the period.
+    pub fn unused_time_credit(
+        &self,
+        plan: &Plan,
+        at: DateTime<Utc>,
+        rounding: RoundingMode,
+    ) -> Result<Option<InvoiceItem>> {
+        if self.state == SubscriptionState::Trialing || self.next_period == 0 {
             return Ok(None);
         }
         let period = self.schedule.period(self.next_period - 1)?;

@@ -260,6 +260,7 @@ impl Engine {
                     Command::ChangeSubscription { .. }
                     | Command::RenewSubscription { .. }
                     | Command::PauseSubscription { .. }
+                    | Command::CancelSubscription { .. }
                     | Command::ResumeSubscription { .. } => ids.invoice = self.ids.next_id("inv"),
                     _ => {}
                 }
@@ -398,7 +399,16 @@ impl Engine {
             Command::CancelSubscription {
                 subscription_id,
                 at_period_end,
-            } => subscriptions::cancel_subscription(tx, subscription_id, *at_period_end),
+                credit_unused,
+            } => {
+                let cancelling = subscriptions::Cancelling {
+                    subscription_id,
+                    at_period_end: *at_period_end,
+                    credit_unused: *credit_unused,
+                    invoice_id: &ids.invoice,
+                };
+                subscriptions::cancel_subscription(self, tx, &cancelling)
+            }
             Command::KeepSubscription { subscription_id } => {
                 subscriptions::keep_subscription(tx, subscription_id)
             }

@@ -116,22 +116,49 @@ pub(super) fn change_subscription(
     Ok(tx.put_subscription(subscription))
 }
 
-/// `cancel_subscription`: now, or at the current period's end.
+/// What `cancel_subscription` names.
+pub(super) struct Cancelling<'a> {
+    pub(super) subscription_id: &'a str,
+    pub(super) at_period_end: bool,
+    pub(super) credit_unused: bool,
+    /// The credit's invoice, if there is one (prepared before deciding).
+    pub(super) invoice_id: &'a str,
+}
+
+/// `cancel_subscription`: now (the unused time credited if asked), or at the current period's
+/// end.
 pub(super) fn cancel_subscription(
+    engine: &Engine,
     tx: &mut UnitOfWork<'_>,
-    subscription_id: &str,
-    at_period_end: bool,
+    cancelling: &Cancelling<'_>,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(subscription_id)?;
+    let mut subscription = tx.subscription(cancelling.subscription_id)?;
     may_act_for(tx.actor, &subscription.customer_id, "cancel_subscription")?;
-    subscription.cancel(tx.now, tx.actor, at_period_end)?;
-    if subscription.state == SubscriptionState::Canceled {
-        let canceled = EventPayload::SubscriptionCanceled {
-            subscription_id: subscription.id.clone(),
-        };
-        tx.emit_subscription(&mut subscription, canceled);
-    } else {
+    let plan = tx.plan(&subscription.plan_id)?;
+    let plan = plan.version(subscription.plan_version)?;
+    let rounding = engine.pricer.config().rounding;
+    let credit = match cancelling.credit_unused && !cancelling.at_period_end {
+        true if tx.paid_up(&subscription)? => {
+            subscription.unused_time_credit(plan, tx.now, rounding)?
+        }
+        _ => None,
+    };
+    subscription.cancel(tx.now, tx.actor, cancelling.at_period_end)?;
+    if subscription.state != SubscriptionState::Canceled {
         tx.announce_state(&mut subscription);
+        return Ok(tx.put_subscription(subscription));
+    }
+    let canceled = EventPayload::SubscriptionCanceled {
+        subscription_id: subscription.id.clone(),
+    };
+    tx.emit_subscription(&mut subscription, canceled);
+    if let Some(credit) = credit {
+        let billed = invoices::Billed {
+            items: &[credit],
+            currency: &plan.currency,
+            invoice_id: cancelling.invoice_id,
+        };
+        invoices::bill_items(engine, tx, &mut subscription, &billed)?;
     }
     Ok(tx.put_subscription(subscription))
 }
