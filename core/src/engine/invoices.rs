@@ -224,23 +224,6 @@ impl Engine {
 }
 
 impl UnitOfWork<'_> {
-    /// Whether the subscription has paid what it was billed: active, and its latest invoice
-    /// paid. Only such a subscription has unused time to credit (time never paid for is not).
-    pub(super) fn paid_up(&mut self, subscription: &Subscription) -> Result<bool> {
-        if subscription.state != SubscriptionState::Active {
-            return Ok(false);
-        }
-        let Some(id) = &subscription.latest_invoice else {
-            return Ok(true);
-        };
-        match self.load(DocKey::new(DocKind::Invoice, &**id))? {
-            Some(Document::Invoice(invoice)) => {
-                Ok(invoice.state == crate::billing::InvoiceState::Paid)
-            }
-            _ => Ok(false),
-        }
-    }
-
     /// The invoice, if the actor may see it; another customer's is `not_found`.
     fn invoice(&mut self, id: &str) -> Result<Invoice> {
         let actor = self.actor;

@@ -89,9 +89,7 @@ pub(super) fn pause_subscription(
     let plan = tx.plan(&subscription.plan_id)?;
     let plan = plan.version(subscription.plan_version)?;
     let rounding = engine.pricer.config().rounding;
-    let paid_up = tx.paid_up(&subscription)?;
     let credit = subscription.pause(plan, tx.now, tx.actor, rounding)?;
-    let credit = credit.filter(|_| paid_up);
     tx.announce_state(&mut subscription);
     if let Some(credit) = credit {
         let billed = invoices::Billed {

@@ -138,10 +138,8 @@ pub(super) fn cancel_subscription(
     let plan = plan.version(subscription.plan_version)?;
     let rounding = engine.pricer.config().rounding;
     let credit = match cancelling.credit_unused && !cancelling.at_period_end {
-        true if tx.paid_up(&subscription)? => {
-            subscription.unused_time_credit(plan, tx.now, rounding)?
-        }
-        _ => None,
+        true => subscription.unused_time_credit(plan, tx.now, rounding)?,
+        false => None,
     };
     subscription.cancel(tx.now, tx.actor, cancelling.at_period_end)?;
     if subscription.state != SubscriptionState::Canceled {
