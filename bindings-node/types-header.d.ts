@@ -747,6 +747,24 @@ export interface ResumeSubscriptionCommand {
   subscription_id: string
 }
 
+/** Void an invoice that is not paid (support): nothing is owed on it; the credit balance it
+ * used is given back.
+ */
+export interface VoidInvoiceCommand {
+  /** Which Command this is. */
+  command: 'void_invoice'
+  /** The invoice. */
+  invoice_id: string
+}
+
+/** Mark an open invoice uncollectible (support): written off, still payable. */
+export interface MarkInvoiceUncollectibleCommand {
+  /** Which Command this is. */
+  command: 'mark_invoice_uncollectible'
+  /** The invoice. */
+  invoice_id: string
+}
+
 /** Charge what an open invoice is due through the payment gateway (the customer, support
  * or the system). Approved: paid, and its subscription active. Declined:
  * `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -761,7 +779,7 @@ export interface PayInvoiceCommand {
 }
 
 /** Every mutating command. Serialized as `{"command": "place_order", ...fields}`. */
-export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | RenewSubscriptionCommand | PauseSubscriptionCommand | ResumeSubscriptionCommand | PayInvoiceCommand
+export type Command = PlaceOrderCommand | PayOrderCommand | CapturePaymentCommand | RefundPaymentCommand | ProcessOrderCommand | ShipOrderCommand | DeliverOrderCommand | CancelOrderCommand | CancelUnshippedCommand | PaymentWebhookCommand | TrackingUpdateCommand | RequestReturnCommand | UpdateReturnCommand | SetStockCommand | AdjustStockCommand | CreatePlanCommand | RepricePlanCommand | ArchivePlanCommand | SubscribeCommand | CancelSubscriptionCommand | KeepSubscriptionCommand | ChangeSubscriptionCommand | RenewSubscriptionCommand | PauseSubscriptionCommand | ResumeSubscriptionCommand | VoidInvoiceCommand | MarkInvoiceUncollectibleCommand | PayInvoiceCommand
 
 /** The order as committed (the very copy the engine handed the store: no copy made). */
 export interface OrderCommandOutput {

@@ -573,6 +573,10 @@ named_methods! {
     "command" resume_subscription "resume_subscription" "actor: Actor, fields: Omit<Extract<Command, { command: 'resume_subscription' }>, 'command'>, idempotencyKey?: string" "Promise<Subscription>";
     /// Charges what an open invoice is due (declined: rejects with `payment_declined`, the attempt recorded).
     "command" pay_invoice "pay_invoice" "actor: Actor, fields: Omit<Extract<Command, { command: 'pay_invoice' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
+    /// Voids an unpaid invoice (support); the credit balance it used is given back.
+    "command" void_invoice "void_invoice" "actor: Actor, fields: Omit<Extract<Command, { command: 'void_invoice' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
+    /// Marks an open invoice uncollectible (support); it can still be paid.
+    "command" mark_invoice_uncollectible "mark_invoice_uncollectible" "actor: Actor, fields: Omit<Extract<Command, { command: 'mark_invoice_uncollectible' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
     /// An invoice (another customer's is `not_found`).
     "query" get_invoice "get_invoice" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_invoice' }>, 'query'>" "Promise<Invoice>";
 }

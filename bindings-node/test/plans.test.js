@@ -63,4 +63,6 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   const resumed = await engine.resumeSubscription(c1, { subscription_id: trialing.id })
   assert.deepEqual([resumed.state, resumed.next_period], ['active', 1])
   assert.equal((await engine.cancelSubscription(c1, { subscription_id: trialing.id })).state, 'canceled')
+  const support = { type: 'staff', id: 's1', role: 'support' }
+  assert.equal((await engine.voidInvoice(support, { invoice_id: resumed.latest_invoice })).state, 'void')
 })

@@ -74,3 +74,4 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
     resumed = engine.resume_subscription(c1, trialing["id"])
     assert (resumed["state"], resumed["next_period"]) == ("active", 1)
     assert engine.cancel_subscription(c1, trialing["id"])["state"] == "canceled"
+    assert engine.void_invoice(ordercore.staff("s1", "support"), resumed["latest_invoice"] or "")["state"] == "void"

@@ -392,6 +392,17 @@ pub enum Command {
         /// The subscription.
         subscription_id: SmolStr,
     },
+    /// Void an invoice that is not paid (support): nothing is owed on it; the credit balance it
+    /// used is given back.
+    VoidInvoice {
+        /// The invoice.
+        invoice_id: SmolStr,
+    },
+    /// Mark an open invoice uncollectible (support): written off, still payable.
+    MarkInvoiceUncollectible {
+        /// The invoice.
+        invoice_id: SmolStr,
+    },
     /// Charge what an open invoice is due through the payment gateway (the customer, support
     /// or the system). Approved: paid, and its subscription active. Declined:
     /// `payment_declined`, with the attempt recorded (an active subscription is then past due).
@@ -434,6 +445,8 @@ impl Command {
             Command::CancelSubscription { .. } => "cancel_subscription",
             Command::KeepSubscription { .. } => "keep_subscription",
             Command::PayInvoice { .. } => "pay_invoice",
+            Command::VoidInvoice { .. } => "void_invoice",
+            Command::MarkInvoiceUncollectible { .. } => "mark_invoice_uncollectible",
             Command::ChangeSubscription { .. } => "change_subscription",
             Command::RenewSubscription { .. } => "renew_subscription",
             Command::PauseSubscription { .. } => "pause_subscription",

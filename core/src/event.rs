@@ -197,6 +197,12 @@ pub enum EventPayload {
         #[serde(serialize_with = "amount_serde::serialize")]
         amount_paid: Decimal,
     },
+    /// An invoice was voided (`void`) or written off (`uncollectible`).
+    InvoiceClosed {
+        invoice_id: SmolStr,
+        subscription_id: Option<SmolStr>,
+        state: SmolStr,
+    },
     /// A charge of an invoice was declined; `attempt` counts the charges asked so far.
     InvoicePaymentFailed {
         invoice_id: SmolStr,
@@ -242,6 +248,7 @@ impl EventPayload {
             EventPayload::SubscriptionChanged { .. } => "subscription_changed",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",
             EventPayload::InvoicePaid { .. } => "invoice_paid",
+            EventPayload::InvoiceClosed { .. } => "invoice_closed",
             EventPayload::InvoicePaymentFailed { .. } => "invoice_payment_failed",
         }
     }

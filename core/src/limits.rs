@@ -160,6 +160,8 @@ pub fn check_command(command: &Command, limits: &Limits) -> Result<()> {
         | Command::CancelSubscription { .. }
         | Command::KeepSubscription { .. }
         | Command::PayInvoice { .. }
+        | Command::VoidInvoice { .. }
+        | Command::MarkInvoiceUncollectible { .. }
         | Command::ChangeSubscription { .. }
         | Command::RenewSubscription { .. }
         | Command::PauseSubscription { .. }
@@ -235,7 +237,11 @@ fn check_billing_command(command: &Command, bounds: &Bounds<'_>) -> Result<()> {
         | Command::ResumeSubscription { subscription_id } => {
             bounds.text(subscription_id, || "subscription_id".into())
         }
-        Command::PayInvoice { invoice_id, .. } => bounds.text(invoice_id, || "invoice_id".into()),
+        Command::PayInvoice { invoice_id, .. }
+        | Command::VoidInvoice { invoice_id }
+        | Command::MarkInvoiceUncollectible { invoice_id } => {
+            bounds.text(invoice_id, || "invoice_id".into())
+        }
         Command::ChangeSubscription {
             subscription_id,
             plan_id,

@@ -1,6 +1,6 @@
 //! Model-based test of billing: random sequences of subscribe, change plan or seats, pause,
 //! resume, cancel, keep, clock advances, renewals (the scheduler's work, one subscription at a
-//! time), payments and gateway faults, with the invariants checked after every step:
+//! time), payments and gateway faults, voids, with the invariants checked after every step:
 //!
 //! - no instant of a subscription billed twice but for time credited back (at most one
 //!   invoice per period; a pause's or a change's credit covers what a restart bills again);
@@ -56,6 +56,7 @@ enum Op {
     Pay {
         fault: u8,
     },
+    Void,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -81,6 +82,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Renew),
         Just(Op::Renew),
         (0u8..6).prop_map(|fault| Op::Pay { fault }),
+        Just(Op::Void),
     ]
 }
 
@@ -120,6 +122,10 @@ impl Billing {
         };
         let actor = match op {
             Op::Renew => Actor::System,
+            Op::Void => Actor::Staff {
+                id: "s1".into(),
+                role: ordercore::actor::StaffRole::Support,
+            },
             _ => customer("c1"),
         };
         match self.shop.engine.execute(&actor, &command, None) {
@@ -194,22 +200,28 @@ impl Billing {
             Op::Renew => Command::RenewSubscription {
                 subscription_id: subscription_id()?,
             },
-            Op::Pay { fault } => {
-                let fault = match fault {
-                    0 => Some(Scripted::Decline {
-                        reason: "card_declined".into(),
-                    }),
-                    1 => Some(Scripted::TimeoutAfterSuccess),
-                    2 => Some(Scripted::TransientError),
-                    _ => None,
-                };
-                self.shop.gateway.script(fault);
-                let invoice = self.latest_invoice()?;
-                Command::PayInvoice {
-                    invoice_id: invoice.id,
-                    method: Default::default(),
-                }
-            }
+            Op::Void => Command::VoidInvoice {
+                invoice_id: self.latest_invoice()?.id,
+            },
+            Op::Pay { fault } => self.payment(*fault)?,
+        })
+    }
+
+    /// Paying the latest invoice, the gateway scripted to approve, decline, time out after
+    /// charging or fail.
+    fn payment(&self, fault: u8) -> Option<Command> {
+        let fault = match fault {
+            0 => Some(Scripted::Decline {
+                reason: "card_declined".into(),
+            }),
+            1 => Some(Scripted::TimeoutAfterSuccess),
+            2 => Some(Scripted::TransientError),
+            _ => None,
+        };
+        self.shop.gateway.script(fault);
+        Some(Command::PayInvoice {
+            invoice_id: self.latest_invoice()?.id,
+            method: Default::default(),
         })
     }
 
@@ -277,7 +289,11 @@ impl Billing {
                 "credit balance {credit_balance}"
             );
             let kept: Decimal = (invoices.iter())
-                .map(|invoice| invoice.credit_carried - invoice.credit_applied)
+                .map(|invoice| match invoice.state {
+                    // A voided invoice gave back the balance it used.
+                    InvoiceState::Void => invoice.credit_carried,
+                    _ => invoice.credit_carried - invoice.credit_applied,
+                })
                 .sum();
             assert_eq!(
                 credit_balance, kept,

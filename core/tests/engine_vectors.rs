@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 35] = [
+const NAMES: [&str; 37] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -342,6 +342,8 @@ const NAMES: [&str; 35] = [
     "renew_subscription",
     "pause_subscription",
     "resume_subscription",
+    "void_invoice",
+    "mark_invoice_uncollectible",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -377,6 +379,8 @@ fn named(step: &Step) -> Option<&'static str> {
                 Command::RenewSubscription { .. } => 32,
                 Command::PauseSubscription { .. } => 33,
                 Command::ResumeSubscription { .. } => 34,
+                Command::VoidInvoice { .. } => 35,
+                Command::MarkInvoiceUncollectible { .. } => 36,
             }],
         );
     }

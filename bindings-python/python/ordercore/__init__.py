@@ -797,6 +797,17 @@ class Engine:
         command = {"command": "pay_invoice", "invoice_id": invoice_id, "method": method}
         return cast(types.Invoice, self.execute(actor, command, idempotency_key)["value"])
 
+    def void_invoice(self, actor: Actor, invoice_id: str, idempotency_key: Optional[str] = None) -> "types.Invoice":
+        """Voids an unpaid invoice (support staff); the credit balance it used is given back."""
+        command = {"command": "void_invoice", "invoice_id": invoice_id}
+        return cast(types.Invoice, self.execute(actor, command, idempotency_key)["value"])
+
+    def mark_invoice_uncollectible(self, actor: Actor, invoice_id: str,
+                                   idempotency_key: Optional[str] = None) -> "types.Invoice":
+        """Marks an open invoice uncollectible (support staff); it can still be paid."""
+        command = {"command": "mark_invoice_uncollectible", "invoice_id": invoice_id}
+        return cast(types.Invoice, self.execute(actor, command, idempotency_key)["value"])
+
     def get_invoice(self, actor: Actor, invoice_id: str) -> "types.Invoice":
         """An invoice (another customer's raises :class:`NotFound`)."""
         return cast(types.Invoice, self.query(actor, {"query": "get_invoice", "invoice_id": invoice_id})["value"])

@@ -504,6 +504,20 @@ class ResumeSubscriptionCommand(TypedDict):
     subscription_id: str
 
 
+class VoidInvoiceCommand(TypedDict):
+    """Void an invoice that is not paid (support): nothing is owed on it; the credit balance it
+    used is given back.
+    """
+    command: Literal["void_invoice"]
+    invoice_id: str
+
+
+class MarkInvoiceUncollectibleCommand(TypedDict):
+    """Mark an open invoice uncollectible (support): written off, still payable."""
+    command: Literal["mark_invoice_uncollectible"]
+    invoice_id: str
+
+
 class _PayInvoiceCommandRequired(TypedDict):
     command: Literal["pay_invoice"]
     invoice_id: str
@@ -518,7 +532,7 @@ class PayInvoiceCommand(_PayInvoiceCommandRequired, total=False):
 
 
 # Every mutating command. Serialized as `{"command": "place_order", ...fields}`.
-Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, RenewSubscriptionCommand, PauseSubscriptionCommand, ResumeSubscriptionCommand, PayInvoiceCommand]
+Command = Union[PlaceOrderCommand, PayOrderCommand, CapturePaymentCommand, RefundPaymentCommand, ProcessOrderCommand, ShipOrderCommand, DeliverOrderCommand, CancelOrderCommand, CancelUnshippedCommand, PaymentWebhookCommand, TrackingUpdateCommand, RequestReturnCommand, UpdateReturnCommand, SetStockCommand, AdjustStockCommand, CreatePlanCommand, RepricePlanCommand, ArchivePlanCommand, SubscribeCommand, CancelSubscriptionCommand, KeepSubscriptionCommand, ChangeSubscriptionCommand, RenewSubscriptionCommand, PauseSubscriptionCommand, ResumeSubscriptionCommand, VoidInvoiceCommand, MarkInvoiceUncollectibleCommand, PayInvoiceCommand]
 
 
 # The canonical order states.

@@ -215,6 +215,24 @@ impl Invoice {
         Ok(())
     }
 
+    /// Voids it, or marks it uncollectible (`action`); `invalid_transition` where the invoice
+    /// machine does not allow it, or while a charge is pending (the money may be on its way).
+    pub fn close(&mut self, action: InvoiceAction) -> Result<()> {
+        InvoiceMachine.check(self.state, action)?;
+        if self.payment_pending {
+            return Err(Error::InvalidTransition {
+                entity: "invoice".into(),
+                state: "payment_pending".into(),
+                action: InvoiceMachine::action_name(action).into(),
+                allowed: Vec::new(),
+            });
+        }
+        self.state = InvoiceMachine
+            .target(self.state, action)
+            .unwrap_or(self.state);
+        Ok(())
+    }
+
     /// The provider answered a charge (approved, declined or pending): one attempt more.
     pub fn charged(&mut self) {
         self.attempts = self.attempts.saturating_add(1);

@@ -142,6 +142,32 @@ pub(super) fn pay_invoice(
     Ok(tx.put_invoice(invoice))
 }
 
+/// `void_invoice` and `mark_invoice_uncollectible` (support staff). Voiding gives back the
+/// credit balance the invoice used.
+pub(super) fn close_invoice(
+    tx: &mut UnitOfWork<'_>,
+    invoice_id: &str,
+    action: InvoiceAction,
+) -> Result<CommandOutput> {
+    let name = crate::billing::InvoiceMachine::action_name(action);
+    tx.actor.require_staff(StaffDuty::Support, name)?;
+    let mut invoice = tx.invoice(invoice_id)?;
+    invoice.close(action)?;
+    if action == InvoiceAction::Void && !invoice.credit_applied.is_zero() {
+        let mut customer = placing::customer_record(tx, &invoice.customer_id)?;
+        customer.credit_balance += invoice.credit_applied;
+        let key = DocKey::new(DocKind::Customer, &*invoice.customer_id);
+        tx.put(key, Document::Customer(customer));
+    }
+    let closed = EventPayload::InvoiceClosed {
+        invoice_id: invoice.id.clone(),
+        subscription_id: invoice.subscription_id.clone(),
+        state: crate::billing::InvoiceMachine::state_name(invoice.state).into(),
+    };
+    tx.emit_invoice(&mut invoice, closed);
+    Ok(tx.put_invoice(invoice))
+}
+
 /// The gateway request charging `invoice`'s amount due.
 fn charge_of(invoice: &Invoice, method: PaymentMethod) -> GatewayRequest {
     GatewayRequest {

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use smol_str::SmolStr;
 
 use crate::actor::{Actor, StaffDuty};
+use crate::billing::InvoiceAction;
 use crate::catalog::{Catalog, MemoryCatalog};
 use crate::clock::{Clock, SystemClock};
 use crate::command::*;
@@ -423,6 +424,12 @@ impl Engine {
             }
             Command::PayInvoice { invoice_id, method } => {
                 invoices::pay_invoice(self, tx, invoice_id, *method)
+            }
+            Command::VoidInvoice { invoice_id } => {
+                invoices::close_invoice(tx, invoice_id, InvoiceAction::Void)
+            }
+            Command::MarkInvoiceUncollectible { invoice_id } => {
+                invoices::close_invoice(tx, invoice_id, InvoiceAction::MarkUncollectible)
             }
             Command::ChangeSubscription {
                 subscription_id,

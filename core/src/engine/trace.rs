@@ -130,7 +130,9 @@ fn aggregate_of<'a>(
         | Command::ResumeSubscription { subscription_id } => {
             Some(Aggregate::Subscription(subscription_id))
         }
-        Command::PayInvoice { invoice_id, .. } => Some(Aggregate::Invoice(invoice_id)),
+        Command::PayInvoice { invoice_id, .. }
+        | Command::VoidInvoice { invoice_id }
+        | Command::MarkInvoiceUncollectible { invoice_id } => Some(Aggregate::Invoice(invoice_id)),
         Command::PlaceOrder(_)
         | Command::Subscribe { .. }
         | Command::PaymentWebhook { .. }
