@@ -354,15 +354,8 @@ fn check_totals(invoice: &Invoice) {
     assert_eq!(invoice.amount_due, invoice.total - invoice.credit_applied);
 }
 
-fn cases() -> u32 {
-    std::env::var("MODEL_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: model_cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn billing_invariants_hold_after_every_step(ops in proptest::collection::vec(op(), 1..40)) {

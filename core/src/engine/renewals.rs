@@ -84,8 +84,7 @@ pub(super) fn pause_subscription(
     subscription_id: &str,
     invoice_id: &str,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(subscription_id)?;
-    subscriptions::may_act_for(tx.actor, &subscription.customer_id, "pause_subscription")?;
+    let mut subscription = tx.subscription_for(subscription_id, "pause_subscription")?;
     let plan = tx.plan(&subscription.plan_id)?;
     let plan = plan.version(subscription.plan_version)?;
     let rounding = engine.pricer.config().rounding;
@@ -109,8 +108,7 @@ pub(super) fn resume_subscription(
     subscription_id: &str,
     invoice_id: &str,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(subscription_id)?;
-    subscriptions::may_act_for(tx.actor, &subscription.customer_id, "resume_subscription")?;
+    let mut subscription = tx.subscription_for(subscription_id, "resume_subscription")?;
     let period = subscription.resume(tx.now, tx.actor)?;
     tx.announce_state(&mut subscription);
     bill_due(engine, tx, &mut subscription, &period, false, invoice_id)?;

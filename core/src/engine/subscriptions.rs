@@ -78,8 +78,7 @@ pub(super) fn change_subscription(
     changing: &Changing<'_>,
     ids: &PreparedIds,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(changing.subscription_id)?;
-    may_act_for(tx.actor, &subscription.customer_id, "change_subscription")?;
+    let mut subscription = tx.subscription_for(changing.subscription_id, "change_subscription")?;
     let from = tx.plan(&subscription.plan_id)?;
     let from = from.version(subscription.plan_version)?.clone();
     let to = match changing.plan_id {
@@ -132,8 +131,8 @@ pub(super) fn cancel_subscription(
     tx: &mut UnitOfWork<'_>,
     cancelling: &Cancelling<'_>,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(cancelling.subscription_id)?;
-    may_act_for(tx.actor, &subscription.customer_id, "cancel_subscription")?;
+    let mut subscription =
+        tx.subscription_for(cancelling.subscription_id, "cancel_subscription")?;
     let plan = tx.plan(&subscription.plan_id)?;
     let plan = plan.version(subscription.plan_version)?;
     let rounding = engine.pricer.config().rounding;
@@ -167,8 +166,7 @@ pub(super) fn keep_subscription(
     tx: &mut UnitOfWork<'_>,
     subscription_id: &str,
 ) -> Result<CommandOutput> {
-    let mut subscription = tx.subscription(subscription_id)?;
-    may_act_for(tx.actor, &subscription.customer_id, "keep_subscription")?;
+    let mut subscription = tx.subscription_for(subscription_id, "keep_subscription")?;
     if !subscription.cancel_at_period_end {
         return Ok(CommandOutput::Subscription(Box::new(subscription)));
     }
@@ -214,6 +212,13 @@ impl UnitOfWork<'_> {
             }
             _ => Err(Error::not_found("subscription", id)),
         }
+    }
+
+    /// The subscription, for a command `action` the actor may take on it (see [`may_act_for`]).
+    pub(super) fn subscription_for(&mut self, id: &str, action: &str) -> Result<Subscription> {
+        let subscription = self.subscription(id)?;
+        may_act_for(self.actor, &subscription.customer_id, action)?;
+        Ok(subscription)
     }
 
     /// Writes the subscription; answers it.

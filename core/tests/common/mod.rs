@@ -507,3 +507,11 @@ pub fn amounts_at_scale(value: &serde_json::Value, minor_units: u32) -> Result<(
     }
     walk(value, minor_units, "")
 }
+
+/// Sequences a model-based test runs: `MODEL_CASES`, 1,000 by default.
+pub fn model_cases() -> u32 {
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000)
+}
