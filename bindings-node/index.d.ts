@@ -33,9 +33,10 @@ export interface Store {
    * `null`: open), the events, the record. Answer nothing (done), `'version_conflict'` (a
    * version did not match, or a counter left its bounds) or `'idempotency_conflict'`. */
   commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
-  /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
-   * the cursor, at most `limit`, and whether more follow. */
-  findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  /** Documents of `kind` (`'order'`, `'subscription'`) matching the filter
+   * (`due_at <= due_before`), ordered by `(created_at, id)` after the cursor, at most `limit`,
+   * and whether more follow. */
+  find(request: FindRequest): MaybePromise<FoundAnswer>
   /** The record stored under an idempotency key, or nothing. */
   idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
   /** Undelivered events, oldest first, at most `limit`. */
@@ -368,6 +369,9 @@ export interface Adjustment {
   amount: Amount
 }
 
+/** What happens to a subscription when the last retry of its invoice is declined. */
+export type AfterRetries = 'cancel' | 'unpaid'
+
 /** Where one order line's units are reserved. */
 export interface Allocation {
   /** The line index in the order. */
@@ -402,10 +406,25 @@ export interface AppliedPromotion {
 export interface BillingConfig {
   /** What invoice numbers start with (`INV-` → `INV-000001`); at most 16 bytes. */
   invoice_prefix?: string
+  /** How the scheduler collects invoices: retries, what follows the last one, deadlines. */
+  dunning?: Dunning
 }
 
 /** Where a subscription's periods are anchored. */
 export type BillingMode = 'anniversary' | 'calendar'
+
+/** One step the scheduler took for a subscription. */
+export interface BillingStep {
+  /** The subscription. */
+  subscription_id: string
+  /** `expired` (its first invoice stayed unpaid), `trial_will_end`, `renewed`, `canceled`
+   * (at its period's end), `paid`, `declined`, `pending` (a charge of its invoice) or
+   * `dropped` (the invoice was settled or closed meanwhile: nothing to charge).
+   */
+  step: string
+  /** The invoice billed or charged, if any. */
+  invoice_id: string | null
+}
 
 /** A cart to price. */
 export interface Cart {
@@ -443,6 +462,16 @@ export interface CartLine {
   tax_class?: TaxClass
   /** Weight of one unit in kilograms, for shipping rates. */
   weight?: AmountInput | null
+}
+
+/** An invoice the scheduler collects: the latest with something to charge. An earlier one
+ * still open stays payable (`pay_invoice`, a webhook) but is not retried.
+ */
+export interface Collection {
+  /** The invoice. */
+  invoice_id: string
+  /** When it is charged next. */
+  next_attempt_at: Instant
 }
 
 /** See [`PlaceOrder`]. */
@@ -668,6 +697,10 @@ export interface SubscribeCommand {
   billing?: BillingMode
   /** Where the customer is taxed; no tax without it. */
   address?: Address | null
+  /** The method the scheduler charges its invoices with (the first one, renewals,
+   * dunning retries); absent: invoices wait for `pay_invoice`.
+   */
+  payment_method?: PaymentMethod | null
 }
 
 /** Cancel a subscription now, or at its current period's end (the customer or support). */
@@ -908,6 +941,22 @@ export interface DomainEvent {
   at: Instant
   /** The host's id for the request whose command emitted it (`CallContext`), if it gave one. */
   correlation_id: string | null
+}
+
+/** How the scheduler collects subscriptions (engine config `billing.dunning`). */
+export interface Dunning {
+  /** Days after each declined automatic charge to try again: `[1, 3, 5, 7]` retries four
+   * times, the last one 16 days after the first attempt.
+   */
+  retry_days?: Array<number>
+  /** What the last declined retry leads to. */
+  after_retries?: AfterRetries
+  /** Hours an incomplete subscription's first invoice may stay unpaid before the
+   * subscription expires (`incomplete_expired`, the invoice voided).
+   */
+  incomplete_hours?: number
+  /** Days before a trial ends that `trial_will_end` announces it; 0: no notice. */
+  trial_notice_days?: number
 }
 
 /** A percentage of the target's amount, rounded once for the whole promotion. */
@@ -1212,20 +1261,30 @@ export interface ProviderErrorErrorDocument {
  */
 export type ErrorDocument = InvalidInputErrorDocument | UnknownCurrencyErrorDocument | CurrencyMismatchErrorDocument | TooManyDecimalsErrorDocument | AmountOverflowErrorDocument | LimitExceededErrorDocument | NotFoundErrorDocument | ForbiddenErrorDocument | InvalidTransitionErrorDocument | InsufficientStockErrorDocument | VersionConflictErrorDocument | IdempotencyConflictErrorDocument | PaymentDeclinedErrorDocument | GatewayUnavailableErrorDocument | RefundExceedsCapturedErrorDocument | CaptureExceedsAuthorizedErrorDocument | CouponRejectedErrorDocument | InvalidSignatureErrorDocument | ProviderErrorErrorDocument
 
-/** `find_orders`'s request; `null` fields do not filter. */
-export interface FindOrdersRequest {
-  /** Only this customer's orders. */
+/** `find`'s request; `null` fields do not filter. */
+export interface FindRequest {
+  /** The documents' kind: `"order"` or `"subscription"`. */
+  kind: string
+  /** Only this customer's. */
   customer_id: string | null
-  /** Only orders in this state. */
+  /** Only those in this state. */
   state: string | null
-  /** Only orders with `due_at <= due_before` (RFC 3339; compare as text). */
+  /** Only those with `due_at <= due_before` (RFC 3339; compare as text). */
   due_before: string | null
-  /** Cursor: the creation time of the previous page's last order. */
+  /** Cursor: the creation time of the previous page's last document. */
   after_created_at: string | null
-  /** Cursor: the id of the previous page's last order. */
+  /** Cursor: the id of the previous page's last document. */
   after_id: string | null
   /** Page size. */
   limit: number
+}
+
+/** `find`'s answer. */
+export interface FoundAnswer {
+  /** The documents' JSON text, ordered by `(created_at, id)`. */
+  documents: Array<string>
+  /** Whether more match after the last one. */
+  more: boolean
 }
 
 /** What the gateway is asked to do. */
@@ -1591,14 +1650,6 @@ export interface OrderPage {
   orders: Array<Order>
   /** Pass as `after` for the next page; `None` on the last page. */
   next: string | null
-}
-
-/** `find_orders`'s answer. */
-export interface OrderPageAnswer {
-  /** The order documents' JSON text, ordered by `(created_at, id)`. */
-  documents: Array<string>
-  /** Whether more orders match after the last one. */
-  more: boolean
 }
 
 /** A filter over orders, with stable pagination. */
@@ -2370,6 +2421,18 @@ export interface Subscription {
   pending_items: Array<InvoiceItem>
   /** The sequence number of its last event. */
   event_sequence: number
+  /** The method the scheduler charges its invoices with; absent: they wait for `pay_invoice`. */
+  payment_method: PaymentMethod | null
+  /** The invoice the scheduler collects with `payment_method`, and when it next charges it
+   * (the first attempt, then the dunning retries); absent: nothing to collect.
+   */
+  collecting: Collection | null
+  /** Whether `trial_will_end` was announced. */
+  trial_notice_sent: boolean
+  /** When the scheduler must next look at it ([`Subscription::next_due`]), kept for stores
+   * to index.
+   */
+  due_at: Instant | null
 }
 
 /** What happens to a subscription. */
@@ -2521,10 +2584,12 @@ export interface TickReport {
   expired: Array<string>
   /** Orders moved to processing by schedule. */
   advanced: Array<string>
-  /** Orders whose work failed this time (`(order id, error code)`, e.g. the gateway was
-   * unavailable for a void); they stay due and the next tick tries again.
+  /** Orders and subscriptions whose work failed this time (`(id, error code)`, e.g. the
+   * gateway was unavailable); they stay due and the next tick tries again.
    */
   failed: Array<[string, string]>
+  /** What was done for subscriptions, step by step. */
+  billing: Array<BillingStep>
 }
 
 /** One entry of the audit trail. */

@@ -1,4 +1,4 @@
-import type { Store, LoadRequest, CountersRequest, StoredDocument, CommitRequest, CommitStatus, FindOrdersRequest, OrderPageAnswer, IdempotencyRequest, PendingEventsRequest, PendingEvent, MarkDeliveredRequest } from './index'
+import type { Store, LoadRequest, CountersRequest, StoredDocument, CommitRequest, CommitStatus, FindRequest, FoundAnswer, IdempotencyRequest, PendingEventsRequest, PendingEvent, MarkDeliveredRequest } from './index'
 
 /** What a statement answers (as `pg` does). */
 export interface PgResult {
@@ -39,7 +39,7 @@ export declare class PgStore implements Store {
   /** Everything in one transaction, or nothing. */
   commit(request: CommitRequest): Promise<CommitStatus | null>
   /** Orders by (created_at, id), filtered and paged. */
-  findOrders(request: FindOrdersRequest): Promise<OrderPageAnswer>
+  find(request: FindRequest): Promise<FoundAnswer>
   /** The record stored under a key, or null. */
   idempotency(request: IdempotencyRequest): Promise<string | null>
   /** Undelivered events, oldest first. */

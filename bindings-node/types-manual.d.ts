@@ -33,9 +33,10 @@ export interface Store {
    * `null`: open), the events, the record. Answer nothing (done), `'version_conflict'` (a
    * version did not match, or a counter left its bounds) or `'idempotency_conflict'`. */
   commit(request: CommitRequest): MaybePromise<CommitStatus | null | undefined | void>
-  /** Orders matching the filter (`due_at <= due_before`), ordered by `(created_at, id)` after
-   * the cursor, at most `limit`, and whether more follow. */
-  findOrders(request: FindOrdersRequest): MaybePromise<OrderPageAnswer>
+  /** Documents of `kind` (`'order'`, `'subscription'`) matching the filter
+   * (`due_at <= due_before`), ordered by `(created_at, id)` after the cursor, at most `limit`,
+   * and whether more follow. */
+  find(request: FindRequest): MaybePromise<FoundAnswer>
   /** The record stored under an idempotency key, or nothing. */
   idempotency(request: IdempotencyRequest): MaybePromise<string | null | undefined>
   /** Undelivered events, oldest first, at most `limit`. */

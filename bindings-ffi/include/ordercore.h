@@ -103,7 +103,7 @@ typedef struct OcHost {
 
 // The components a host supplies (each one's `call` NULL for the built-in default). Their
 // methods and documents are those of the core's `host` module (`docs/engine.md`, "Components
-// written in the host language"): `store` answers `load`, `commit`, `find_orders`,
+// written in the host language"): `store` answers `load`, `commit`, `find`,
 // `idempotency`, `pending_events` and `mark_delivered`; `gateway` answers `execute`; `carrier`
 // answers `rates`, `create_label` and `validate_address`; `tax` answers `rates`.
 typedef struct OcPlugins {

@@ -82,7 +82,7 @@ pub(crate) fn store(value: Unknown, timeout: Duration) -> ordercore::Result<Arc<
         ("load", "load"),
         ("counters", "counters"),
         ("commit", "commit"),
-        ("find_orders", "findOrders"),
+        ("find", "find"),
         ("idempotency", "idempotency"),
         ("pending_events", "pendingEvents"),
         ("mark_delivered", "markDelivered"),

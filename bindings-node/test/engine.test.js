@@ -46,7 +46,7 @@ test('place → pay → ship → deliver → return → refund, with decimal-str
   await engine.markDelivered(events.map((e) => e.position))
   assert.deepEqual(await engine.pendingEvents(), [])
   engine.setClock(new Date('2026-08-01T00:00:00Z'))
-  assert.deepEqual(await engine.tick(), { expired: [], advanced: [], failed: [] })
+  assert.deepEqual(await engine.tick(), { expired: [], advanced: [], failed: [], billing: [] })
   const page = await engine.query(ADMIN, { query: 'list_orders', customer_id: 'c1', limit: 10 })
   assert.deepEqual(page.value.orders.map((o) => o.id), [order.id])
 })

@@ -82,17 +82,17 @@ class JsStore {
     return this.answer(null)
   }
 
-  findOrders ({ customer_id: customerId, state, due_before: dueBefore, after_created_at: afterCreatedAt, after_id: afterId, limit }) {
+  find ({ kind, customer_id: customerId, state, due_before: dueBefore, after_created_at: afterCreatedAt, after_id: afterId, limit }) {
     const rows = [...this.documents.values()]
       .map((row) => row.index)
-      .filter((w) => w.kind === 'order')
+      .filter((w) => w.kind === kind)
       .filter((w) => customerId == null || w.customer_id === customerId)
       .filter((w) => state == null || w.state === state)
       .filter((w) => dueBefore == null || (w.due_at != null && w.due_at <= dueBefore))
       .filter((w) => afterCreatedAt == null ||
         w.created_at > afterCreatedAt || (w.created_at === afterCreatedAt && w.id > afterId))
       .sort((a, b) => (a.created_at + a.id < b.created_at + b.id ? -1 : 1))
-    const page = rows.slice(0, limit).map((w) => this.documents.get(`order/${w.id}`).document)
+    const page = rows.slice(0, limit).map((w) => this.documents.get(`${kind}/${w.id}`).document)
     return this.answer({ documents: page, more: rows.length > limit })
   }
 

@@ -89,8 +89,8 @@ test('an exception thrown or a Promise rejected by the host store comes out unch
 
 test('a store missing a method is refused at construction, naming it', () => {
   const store = new JsStore()
-  store.findOrders = undefined
-  assert.throws(() => new ordercore.Engine({}, { store }), (e) => e.code === 'invalid_input' && e.field === 'store.findOrders')
+  store.find = undefined
+  assert.throws(() => new ordercore.Engine({}, { store }), (e) => e.code === 'invalid_input' && e.field === 'store.find')
 })
 
 test('a host call with no answer within hostTimeoutMs fails with provider_error and frees its worker', async () => {

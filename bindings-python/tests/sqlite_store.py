@@ -76,9 +76,9 @@ class SqliteStore:
                 db.execute("ROLLBACK")
                 raise
 
-    def find_orders(self, *, customer_id, state, due_before, after_created_at, after_id, limit):
-        sql = "SELECT body FROM documents WHERE kind = 'order'"
-        args = []
+    def find(self, *, kind, customer_id, state, due_before, after_created_at, after_id, limit):
+        sql = "SELECT body FROM documents WHERE kind = ?"
+        args = [kind]
         for column, value in (("customer_id", customer_id), ("state", state)):
             if value is not None:
                 sql += f" AND {column} = ?"

@@ -9,7 +9,7 @@ import pytest
 
 import ordercore
 from ordercore.aio import AsyncEngine
-from ordercore.types import CounterRequest, OrderPageAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
+from ordercore.types import CounterRequest, FoundAnswer, PendingEvent, StoredDocument, RecordRequest, WriteRequest
 
 CONFIG = {"clock": "2026-06-01T12:00:00Z", "products": [{"sku": "A", "name": "Alpha", "unit_price": "10.00"}]}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "SF", "postal_code": "94103", "country": "US"}
@@ -58,11 +58,11 @@ class AsyncMemoryStore:
             self.records[idempotency["key"]] = idempotency["record"]
         return None
 
-    async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
+    async def find(self, *, kind: str, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                   after_created_at: Optional[str], after_id: Optional[str], limit: int) -> FoundAnswer:
         await asyncio.sleep(0)
-        rows = sorted((w["created_at"], w["id"], body) for (kind, _), (_, body, w) in self.documents.items()
-                      if kind == "order" and customer_id in (None, w["customer_id"]) and state in (None, w["state"])
+        rows = sorted((w["created_at"], w["id"], body) for (held, _), (_, body, w) in self.documents.items()
+                      if held == kind and customer_id in (None, w["customer_id"]) and state in (None, w["state"])
                       and (due_before is None or (w["due_at"] is not None and w["due_at"] <= due_before))
                       and (after_created_at is None or (w["created_at"], w["id"]) > (after_created_at, after_id)))
         return {"documents": [r[2] for r in rows[:limit]], "more": len(rows) > limit}

@@ -34,7 +34,7 @@ def test_lifecycle_and_idempotency_on_sqlite():
     assert store.counters(names=["available/A@main", "reserved/A@main"]) == [2, 0]
     page = engine.query(c1, {"query": "list_orders", "limit": 10})["value"]
     assert [o["id"] for o in page["orders"]] == [order["id"]]
-    assert engine.tick() == {"expired": [], "advanced": [], "failed": []}
+    assert engine.tick() == {"expired": [], "advanced": [], "failed": [], "billing": []}
     assert any(e["event"]["type"] == "order_shipped" for e in engine.pending_events(100))
 
 

@@ -92,7 +92,7 @@ def test_full_lifecycle_with_decimal_money():
     names = [entry["event"]["type"] for entry in engine.pending_events(1000)]
     assert names[:1] == ["stock_adjusted"] and "refund_issued" in names
     engine.set_clock("2026-08-01T00:00:00Z")
-    assert engine.tick() == {"expired": [], "advanced": [], "failed": []}
+    assert engine.tick() == {"expired": [], "advanced": [], "failed": [], "billing": []}
 
 
 def test_error_families_are_exception_classes_with_code_and_details():

@@ -24,7 +24,7 @@ def test_migrations_run_once_and_adopt_tables_made_before_them(tmp_path):
     with engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
         kept = connection.exec_driver_sql("SELECT count(*) FROM idempotency").scalar_one()
-    assert (version, kept) == ("0003", 1)
+    assert (version, kept) == ("0004", 1)
     assert set(sqlalchemy.inspect(engine).get_table_names()) == {
         "documents", "counters", "outbox", "idempotency", "alembic_version"}
 
@@ -105,6 +105,6 @@ def test_processes_starting_together_migrate_one_at_a_time_on_postgresql() -> No
     assert failures == []
     with engines[0].connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert version == "0003"
+    assert version == "0004"
     for engine in engines:
         engine.dispose()

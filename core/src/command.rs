@@ -333,6 +333,10 @@ pub enum Command {
         /// Where the customer is taxed; no tax without it.
         #[serde(default)]
         address: Option<Address>,
+        /// The method the scheduler charges its invoices with (the first one, renewals,
+        /// dunning retries); absent: invoices wait for `pay_invoice`.
+        #[serde(default)]
+        payment_method: Option<PaymentMethod>,
     },
     /// Cancel a subscription now, or at its current period's end (the customer or support).
     CancelSubscription {
@@ -606,7 +610,24 @@ pub struct TickReport {
     pub expired: Vec<String>,
     /// Orders moved to processing by schedule.
     pub advanced: Vec<String>,
-    /// Orders whose work failed this time (`(order id, error code)`, e.g. the gateway was
-    /// unavailable for a void); they stay due and the next tick tries again.
+    /// Orders and subscriptions whose work failed this time (`(id, error code)`, e.g. the
+    /// gateway was unavailable); they stay due and the next tick tries again.
     pub failed: Vec<(String, String)>,
+    /// What was done for subscriptions, step by step.
+    #[serde(default)]
+    pub billing: Vec<BillingStep>,
+}
+
+/// One step the scheduler took for a subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BillingStep {
+    /// The subscription.
+    pub subscription_id: String,
+    /// `expired` (its first invoice stayed unpaid), `trial_will_end`, `renewed`, `canceled`
+    /// (at its period's end), `paid`, `declined`, `pending` (a charge of its invoice) or
+    /// `dropped` (the invoice was settled or closed meanwhile: nothing to charge).
+    pub step: String,
+    /// The invoice billed or charged, if any.
+    pub invoice_id: Option<String>,
 }

@@ -167,6 +167,11 @@ pub enum EventPayload {
     },
     /// A subscription ended.
     SubscriptionCanceled { subscription_id: SmolStr },
+    /// A subscription's trial ends soon (`billing.dunning.trial_notice_days` before its end).
+    TrialWillEnd {
+        subscription_id: SmolStr,
+        trial_end: DateTime<Utc>,
+    },
     /// A subscription's next period began (`period`: its index in the paid schedule; 0 when a
     /// trial ended).
     SubscriptionRenewed {
@@ -244,6 +249,7 @@ impl EventPayload {
             EventPayload::SubscriptionCreated { .. } => "subscription_created",
             EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
             EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
+            EventPayload::TrialWillEnd { .. } => "trial_will_end",
             EventPayload::SubscriptionRenewed { .. } => "subscription_renewed",
             EventPayload::SubscriptionChanged { .. } => "subscription_changed",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::store::{
-    ChangeSet, DocKey, Document, IdempotencyRecord, MemoryStore, OrderPage, OrderQuery,
-    OutboxEntry, Store, Versioned,
+    ChangeSet, DocKey, Document, Find, Found, IdempotencyRecord, MemoryStore, OutboxEntry, Store,
+    Versioned,
 };
 
 /// What a [`ScriptedStore`] does with one commit.
@@ -83,8 +83,8 @@ impl Store for ScriptedStore {
         }
     }
 
-    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
-        self.inner.find_orders(query)
+    fn find(&self, query: &Find) -> Result<Found> {
+        self.inner.find(query)
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {

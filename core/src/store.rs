@@ -176,33 +176,69 @@ impl Document {
     }
 }
 
-/// What a host stores beside an order document (as indexed columns) to filter and list orders
-/// without reading the JSON. Times are [`index_time`] text, which sorts and compares correctly.
+/// The index columns of a listed document (an order or a subscription), borrowed: what a
+/// store filters and orders [`Store::find`] by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexFields<'a> {
+    /// The customer.
+    pub customer_id: &'a str,
+    /// The state's canonical name.
+    pub state: &'static str,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When the scheduler must look at the document, if ever.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// What a host stores beside a listed document (as indexed columns) to filter and list orders
+/// and subscriptions without reading the JSON. Times are [`index_time`] text, which sorts and
+/// compares correctly.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderIndex {
+pub struct DocumentIndex {
     /// The customer.
     pub customer_id: String,
     /// The state's canonical name.
     pub state: &'static str,
     /// Creation time.
     pub created_at: String,
-    /// When the scheduler must look at the order, if ever.
+    /// When the scheduler must look at the document, if ever.
     pub due_at: Option<String>,
 }
 
 impl Document {
-    /// The index columns of an order document; `None` for other kinds.
-    pub fn order_index(&self) -> Option<OrderIndex> {
+    /// The index columns of an order or a subscription; `None` for kinds that are not listed.
+    pub fn index_fields(&self) -> Option<IndexFields<'_>> {
         match self {
-            Document::Order(order) => Some(OrderIndex {
-                customer_id: order.customer_id.to_string(),
+            Document::Order(order) => Some(IndexFields {
+                customer_id: &order.customer_id,
                 state: order.state.name(),
-                created_at: index_time(order.created_at),
-                due_at: order.due_at.map(index_time),
+                created_at: order.created_at,
+                due_at: order.due_at,
+            }),
+            Document::Subscription(subscription) => Some(IndexFields {
+                customer_id: &subscription.customer_id,
+                state: subscription.state.name(),
+                created_at: subscription.created_at,
+                due_at: subscription.due_at,
             }),
             _ => None,
         }
     }
+
+    /// The index columns as text, for host stores; `None` for kinds that are not listed.
+    pub fn index(&self) -> Option<DocumentIndex> {
+        self.index_fields().map(|fields| DocumentIndex {
+            customer_id: fields.customer_id.to_string(),
+            state: fields.state,
+            created_at: index_time(fields.created_at),
+            due_at: fields.due_at.map(index_time),
+        })
+    }
+}
+
+/// Whether documents of `kind` are listed (carry index columns).
+pub fn is_listed(kind: DocKind) -> bool {
+    matches!(kind, DocKind::Order | DocKind::Subscription)
 }
 
 /// An instant as index text: RFC 3339 in UTC with `Z`, the same form serde writes, so hosts can
@@ -211,35 +247,91 @@ pub fn index_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// An [`OrderQuery`] in the text form of [`OrderIndex`], for host stores.
+/// What [`Store::find`] lists: documents of one listed kind, filtered by their index columns,
+/// ordered by `(created_at, id)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderFilter {
-    /// Only this customer's orders.
+pub struct Find {
+    /// The kind (an order or a subscription).
+    pub kind: DocKind,
+    /// Only this customer's.
     pub customer_id: Option<String>,
-    /// Only orders in this state.
+    /// Only those in this state (its canonical name).
     pub state: Option<&'static str>,
-    /// Only orders with `due_at <= due_before`.
+    /// Only those the scheduler must look at by this instant (`due_at <= due_before`).
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only those after this `(created_at, id)`.
+    pub after: Option<(DateTime<Utc>, SmolStr)>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+impl Find {
+    /// Whether a document with these index columns passes the filters (cursor aside).
+    pub fn matches(&self, fields: &IndexFields<'_>) -> bool {
+        self.customer_id
+            .as_deref()
+            .is_none_or(|c| c == fields.customer_id)
+            && self.state.is_none_or(|s| s == fields.state)
+            && self
+                .due_before
+                .is_none_or(|t| fields.due_at.is_some_and(|due| due <= t))
+    }
+
+    /// The filters as index text, for host stores.
+    pub fn filter(&self) -> FindFilter {
+        FindFilter {
+            kind: self.kind.name(),
+            customer_id: self.customer_id.clone(),
+            state: self.state,
+            due_before: self.due_before.map(index_time),
+            after: (self.after.as_ref()).map(|(at, id)| (index_time(*at), id.to_string())),
+            limit: self.limit,
+        }
+    }
+}
+
+/// A [`Find`] in the text form of [`DocumentIndex`], for host stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindFilter {
+    /// The kind's name (`order`, `subscription`).
+    pub kind: &'static str,
+    /// Only this customer's.
+    pub customer_id: Option<String>,
+    /// Only those in this state.
+    pub state: Option<&'static str>,
+    /// Only those with `due_at <= due_before`.
     pub due_before: Option<String>,
-    /// Only orders after this `(created_at, id)`.
+    /// Only those after this `(created_at, id)`.
     pub after: Option<(String, String)>,
     /// Page size.
     pub limit: usize,
 }
 
-impl OrderQuery {
-    /// The query as index text (the cursor parsed).
-    pub fn filter(&self) -> Result<OrderFilter> {
-        let after = match &self.after {
-            Some(cursor) => Some(parse_cursor(cursor).map(|(at, id)| (index_time(at), id))?),
-            None => None,
+/// One page of [`Store::find`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The documents, ordered by `(created_at, id)`.
+    pub documents: Vec<Document>,
+    /// Whether more match after the last one.
+    pub more: bool,
+}
+
+impl Found {
+    /// Where the next page starts (`Find::after`); `None` on the last page.
+    pub fn after(&self) -> Option<(DateTime<Utc>, SmolStr)> {
+        let last = self.documents.last().filter(|_| self.more)?;
+        let id = match last {
+            Document::Order(order) => order.id.clone(),
+            Document::Subscription(subscription) => subscription.id.clone(),
+            _ => return None,
         };
-        Ok(OrderFilter {
-            customer_id: self.customer_id.clone(),
-            state: self.state.map(OrderState::name),
-            due_before: self.due_before.map(index_time),
-            after,
-            limit: self.page_size(),
-        })
+        Some((last.index_fields()?.created_at, id))
+    }
+
+    /// The cursor continuing after this page, as a list query's `next`; `None` on the last
+    /// page.
+    pub fn next(&self) -> Option<String> {
+        self.after().map(|(at, id)| cursor(at, &id))
     }
 }
 
@@ -523,21 +615,26 @@ impl OrderQuery {
         self.limit.unwrap_or(50).clamp(1, 500)
     }
 
-    /// Whether `order` passes the filters (cursor aside).
-    pub fn matches(&self, order: &Order) -> bool {
-        self.customer_id
-            .as_ref()
-            .is_none_or(|c| **c == *order.customer_id)
-            && self.state.is_none_or(|s| s == order.state)
-            && self
-                .due_before
-                .is_none_or(|t| order.due_at.is_some_and(|due| due <= t))
+    /// The orders' [`Find`] (the cursor parsed).
+    pub fn find(&self) -> Result<Find> {
+        let after = match &self.after {
+            Some(cursor) => Some(parse_cursor(cursor).map(|(at, id)| (at, SmolStr::from(id)))?),
+            None => None,
+        };
+        Ok(Find {
+            kind: DocKind::Order,
+            customer_id: self.customer_id.clone(),
+            state: self.state.map(OrderState::name),
+            due_before: self.due_before,
+            after,
+            limit: self.page_size(),
+        })
     }
 }
 
-/// Orders are listed by `(created_at, id)`; the cursor encodes the last one of a page.
-pub fn order_cursor(order: &Order) -> String {
-    format!("{}|{}", order.created_at.to_rfc3339(), order.id)
+/// Documents are listed by `(created_at, id)`; the cursor encodes the last one of a page.
+pub fn cursor(created_at: DateTime<Utc>, id: &str) -> String {
+    format!("{}|{id}", created_at.to_rfc3339())
 }
 
 /// One page of orders.
@@ -548,6 +645,33 @@ pub struct OrderPage {
     pub orders: Vec<Order>,
     /// Pass as `after` for the next page; `None` on the last page.
     pub next: Option<String>,
+}
+
+impl OrderPage {
+    /// The orders of a [`Store::find`] page of orders (other kinds are the store's mistake).
+    pub fn of(found: Found) -> Result<OrderPage> {
+        let next = found.next();
+        let mut orders = Vec::with_capacity(found.documents.len());
+        for document in found.documents {
+            match document {
+                Document::Order(order) => orders.push(Arc::unwrap_or_clone(order)),
+                other => return Err(wrong_kind(DocKind::Order, other.kind())),
+            }
+        }
+        Ok(OrderPage { orders, next })
+    }
+}
+
+/// A store answered a `find` with a document of another kind.
+pub fn wrong_kind(asked: DocKind, answered: DocKind) -> Error {
+    Error::Provider {
+        component: "store".into(),
+        message: format!(
+            "find for {} documents answered a {} document",
+            asked.name(),
+            answered.name()
+        ),
+    }
 }
 
 /// An event in the outbox with its position.
@@ -571,8 +695,13 @@ pub trait Store: Send + Sync {
     /// counter) and the idempotency key must be new (else `idempotency_conflict`); then all
     /// writes, counter changes, events and the record are stored together.
     fn commit(&self, changes: ChangeSet) -> Result<()>;
-    /// Orders matching `query`, ordered by `(created_at, id)`, after `query.after`.
-    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage>;
+    /// Documents of `query.kind` (orders, subscriptions) passing its filters, ordered by
+    /// `(created_at, id)`, after `query.after`, at most `query.limit`.
+    fn find(&self, query: &Find) -> Result<Found>;
+    /// Orders matching `query`, a page at a time ([`find`](Self::find) for orders).
+    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+        OrderPage::of(self.find(&query.find()?)?)
+    }
     /// The idempotency record of `key`.
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
     /// Undelivered outbox events, oldest first.
@@ -586,8 +715,8 @@ struct MemoryInner {
     /// foldhash instead of SipHash: a third of the time per lookup, still seeded per map.
     documents: HashMap<DocKey, Versioned<Document>, foldhash::fast::RandomState>,
     counters: HashMap<CounterKey, i64, foldhash::fast::RandomState>,
-    /// Orders by `(created_at, id)` for listing.
-    order_index: BTreeMap<(DateTime<Utc>, SmolStr), ()>,
+    /// Listed documents (orders, subscriptions) by `(kind, created_at, id)`.
+    listed: BTreeMap<(DocKind, DateTime<Utc>, SmolStr), ()>,
     /// The outbox from its oldest undelivered event on, each with whether it was delivered
     /// (out of order, behind an undelivered one). Delivered events are dropped once every
     /// event before them is delivered too, so a store whose outbox is relayed stays the size
@@ -676,12 +805,11 @@ impl Store for MemoryStore {
             }
         }
         for write in changes.writes {
-            // An order's place in the index (creation time, id) never changes: only new ones
+            // A document's place in the list (creation time, id) never changes: only new ones
             // are added.
-            if let (Document::Order(order), 0) = (&write.document, write.expected_version) {
-                inner
-                    .order_index
-                    .insert((order.created_at, order.id.clone()), ());
+            if let (Some(fields), 0) = (write.document.index_fields(), write.expected_version) {
+                let place = (write.key.kind, fields.created_at, write.key.id.clone());
+                inner.listed.insert(place, ());
             }
             inner.documents.insert(
                 write.key,
@@ -703,52 +831,33 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+    fn find(&self, query: &Find) -> Result<Found> {
+        use std::ops::Bound;
         let inner = self.read();
-        let after = match &query.after {
-            Some(cursor) => {
-                let (at, id) = parse_cursor(cursor)?;
-                Some((at, SmolStr::from(id)))
-            }
-            None => None,
+        let start = match &query.after {
+            Some((at, id)) => Bound::Excluded((query.kind, *at, id.clone())),
+            None => Bound::Included((query.kind, DateTime::<Utc>::MIN_UTC, SmolStr::default())),
         };
-        let limit = query.page_size();
-        let mut orders = Vec::new();
-        let mut has_more = false;
-        let start = match &after {
-            Some(key) => std::ops::Bound::Excluded(key.clone()),
-            None => std::ops::Bound::Unbounded,
-        };
-        for (created_at, id) in inner
-            .order_index
-            .range((start, std::ops::Bound::Unbounded))
-            .map(|(k, _)| k)
-        {
-            let _ = created_at;
-            let Some(Versioned {
-                value: Document::Order(order),
-                ..
-            }) = inner
-                .documents
-                .get(&DocKey::new(DocKind::Order, id.as_str()))
-            else {
+        let mut documents = Vec::new();
+        let mut more = false;
+        let places = inner
+            .listed
+            .range((start, Bound::Unbounded))
+            .map(|(k, _)| k);
+        for (kind, _, id) in places.take_while(|(kind, _, _)| *kind == query.kind) {
+            let Some(stored) = inner.documents.get(&DocKey::new(*kind, id.as_str())) else {
                 continue;
             };
-            if !query.matches(order) {
+            if !(stored.value.index_fields()).is_some_and(|fields| query.matches(&fields)) {
                 continue;
             }
-            if orders.len() == limit {
-                has_more = true;
+            if documents.len() == query.limit {
+                more = true;
                 break;
             }
-            orders.push((**order).clone());
+            documents.push(stored.value.clone());
         }
-        let next = if has_more {
-            orders.last().map(order_cursor)
-        } else {
-            None
-        };
-        Ok(OrderPage { orders, next })
+        Ok(Found { documents, more })
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
@@ -792,7 +901,7 @@ impl Store for MemoryStore {
     }
 }
 
-/// Parses a cursor made by [`order_cursor`].
+/// Parses a cursor made by [`cursor`].
 pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
     let bad = || Error::invalid("after", "not a cursor returned by a previous page");
     let (at, id) = cursor.split_once('|').ok_or_else(bad)?;

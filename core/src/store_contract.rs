@@ -12,7 +12,7 @@
 //! counters start at 0, add their deltas and keep their bounds; a record's key is taken once; the
 //! outbox hands out undelivered events oldest first, at most `limit`, with positions that grow
 //! and are never reused; orders are listed by `(created_at, id)`, filtered by customer, state and
-//! due time, and paged by the cursor. A broken rule is an `Err` naming it.
+//! due time, and paged by the cursor; subscriptions are listed apart from them, the same way. A broken rule is an `Err` naming it.
 
 use std::sync::Arc;
 
@@ -23,8 +23,8 @@ use crate::event::{DomainEvent, EventPayload};
 use crate::inventory::{StockItem, StockSettings};
 use crate::order::{Order, OrderState};
 use crate::store::{
-    ChangeSet, CounterDelta, CounterKey, DocKey, DocKind, Document, IdempotencyRecord, OrderQuery,
-    Store, Write,
+    ChangeSet, CounterDelta, CounterKey, DocKey, DocKind, Document, Find, Found, IdempotencyRecord,
+    OrderPage, OrderQuery, Store, Write,
 };
 
 type Checked = std::result::Result<(), String>;
@@ -102,7 +102,8 @@ pub fn check(store: &dyn Store) -> Checked {
     counters(store)?;
     idempotency_records(store)?;
     outbox(store)?;
-    listing(store)
+    listing(store)?;
+    listing_subscriptions(store)
 }
 
 fn versions_and_atomicity(store: &dyn Store) -> Checked {
@@ -318,12 +319,12 @@ fn listing(store: &dyn Store) -> Checked {
     ];
     call(store.commit(changes(orders, &[], None)), "orders commit")?;
     let ids = |query: OrderQuery| -> std::result::Result<Vec<String>, String> {
-        let page = call(
-            store.find_orders(&OrderQuery {
+        let page = find_orders(
+            store,
+            &OrderQuery {
                 limit: Some(10),
                 ..query
-            }),
-            "find_orders",
+            },
         )?;
         Ok(page.orders.iter().map(|o| o.id.to_string()).collect())
     };
@@ -349,12 +350,12 @@ fn listing(store: &dyn Store) -> Checked {
         ..OrderQuery::default()
     };
     rule(ids(due_soon)? == ["ord_002"], "only orders due by then")?;
-    let first = call(
-        store.find_orders(&OrderQuery {
+    let first = find_orders(
+        store,
+        &OrderQuery {
             limit: Some(2),
             ..OrderQuery::default()
-        }),
-        "find_orders",
+        },
     )?;
     rule(
         first.orders.len() == 2 && first.next.is_some(),
@@ -368,6 +369,92 @@ fn listing(store: &dyn Store) -> Checked {
         rest == ["ord_004", "ord_005"],
         "the cursor pages after (created_at, id)",
     )
+}
+
+fn find_orders(store: &dyn Store, query: &OrderQuery) -> std::result::Result<OrderPage, String> {
+    call(store.find_orders(query), "find orders")
+}
+
+/// A subscription to vary, due at `due`, created `created_second` seconds after t0.
+fn subscription(
+    n: u32,
+    due: Option<DateTime<Utc>>,
+    created_second: i64,
+) -> std::result::Result<Write, String> {
+    let plan: crate::billing::Plan = serde_json::from_value(serde_json::json!({
+        "id": "pro", "name": "Pro", "currency": "USD", "amount": "30.00",
+        "interval": {"unit": "month", "count": 1}
+    }))
+    .map_err(|e| e.to_string())?;
+    let id = smol_str::format_smolstr!("sub_{n:03}");
+    let new = crate::billing::NewSubscription {
+        id: &id,
+        customer_id: "c1",
+        plan: &plan,
+        quantity: 1,
+        mode: crate::billing::BillingMode::Anniversary,
+        payment_method: None,
+    };
+    let created = t0() + Duration::seconds(created_second);
+    let (mut subscription, _) = call(
+        crate::billing::Subscription::start(new, created, &crate::actor::Actor::System),
+        "subscription",
+    )?;
+    subscription.due_at = due;
+    Ok(Write {
+        key: DocKey::new(DocKind::Subscription, id),
+        expected_version: 0,
+        document: Document::Subscription(Box::new(subscription)),
+    })
+}
+
+/// Subscriptions are listed apart from orders, by the same columns: the scheduler finds the
+/// due ones.
+fn listing_subscriptions(store: &dyn Store) -> Checked {
+    let due = Some(t0() + Duration::minutes(30));
+    let writes = vec![
+        subscription(1, due, 1)?,
+        subscription(2, None, 2)?,
+        subscription(3, due, 3)?,
+    ];
+    call(
+        store.commit(changes(writes, &[], None)),
+        "subscriptions commit",
+    )?;
+    let find = |due_before, after| Find {
+        kind: DocKind::Subscription,
+        customer_id: None,
+        state: None,
+        due_before,
+        after,
+        limit: 1,
+    };
+    let ids = |found: &Found| -> Vec<String> {
+        (found.documents.iter())
+            .map(|d| match d {
+                Document::Subscription(s) => s.id.to_string(),
+                other => other.kind().name().to_string(),
+            })
+            .collect()
+    };
+    let first = call(
+        store.find(&find(Some(t0() + Duration::hours(1)), None)),
+        "find",
+    )?;
+    rule(
+        ids(&first) == ["sub_001"] && first.more,
+        "only subscriptions, only the due ones, a page at a time",
+    )?;
+    let rest = call(
+        store.find(&find(Some(t0() + Duration::hours(1)), first.after())),
+        "find",
+    )?;
+    rule(
+        ids(&rest) == ["sub_003"] && !rest.more,
+        "the cursor pages subscriptions after (created_at, id)",
+    )?;
+    let early = call(store.find(&find(Some(t0()), None)), "find")?;
+    rule(early.documents.is_empty(), "none due before their time")
 }
 
 /// A real order to vary: placed by an engine on the memory store.

@@ -30,6 +30,7 @@ fn subscribed(basic: &Plan) -> Subscription {
         plan: basic,
         quantity: 1,
         mode: BillingMode::Anniversary,
+        payment_method: None,
     };
     let (mut sub, _) =
         Subscription::start(new, at("2024-01-31T10:30:00Z"), &Actor::System).unwrap();
@@ -224,6 +225,7 @@ fn a_change_during_the_trial_bills_nothing() {
         plan: &trial,
         quantity: 1,
         mode: BillingMode::Anniversary,
+        payment_method: None,
     };
     let (mut sub, _) =
         Subscription::start(new, at("2026-01-01T00:00:00Z"), &Actor::System).unwrap();

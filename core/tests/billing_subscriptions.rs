@@ -27,6 +27,7 @@ fn start(plan: &Plan, when: &str) -> (Subscription, Option<Period>) {
         plan,
         quantity: 1,
         mode: BillingMode::Anniversary,
+        payment_method: None,
     };
     Subscription::start(new, at(when), &Actor::customer("c1")).unwrap()
 }
@@ -141,6 +142,7 @@ fn what_a_subscription_refuses() {
         plan: &archived,
         quantity: 1,
         mode: BillingMode::Anniversary,
+        payment_method: None,
     };
     assert_eq!(
         Subscription::start(new, at("2026-01-01T00:00:00Z"), &Actor::System)
@@ -155,6 +157,7 @@ fn what_a_subscription_refuses() {
         plan: &basic,
         quantity: 0,
         mode: BillingMode::Anniversary,
+        payment_method: None,
     };
     assert_eq!(
         Subscription::start(none, at("2026-01-01T00:00:00Z"), &Actor::System)

@@ -3,8 +3,8 @@
 //! and one that adds counter deltas without checking their bounds.
 
 use ordercore::store::{
-    ChangeSet, DocKey, Document, IdempotencyRecord, MemoryStore, OrderPage, OrderQuery,
-    OutboxEntry, Store, Versioned,
+    ChangeSet, DocKey, Document, Find, Found, IdempotencyRecord, MemoryStore, OutboxEntry, Store,
+    Versioned,
 };
 
 /// A broken store: writes one by one, or (`.1`) ignores counter bounds.
@@ -40,8 +40,8 @@ impl Store for OneByOne {
         })
     }
 
-    fn find_orders(&self, query: &OrderQuery) -> ordercore::Result<OrderPage> {
-        self.0.find_orders(query)
+    fn find(&self, query: &Find) -> ordercore::Result<Found> {
+        self.0.find(query)
     }
 
     fn idempotency(&self, key: &str) -> ordercore::Result<Option<IdempotencyRecord>> {

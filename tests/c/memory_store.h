@@ -190,8 +190,8 @@ static cJSON *ms_commit(MemoryStore *s, const cJSON *request) {
 
 static int ms_matches(const Doc *d, const cJSON *q) {
     const char *customer = field(q, "customer_id"), *state = field(q, "state"), *due = field(q, "due_before");
-    const char *after_at = field(q, "after_created_at"), *after_id = field(q, "after_id");
-    if (strcmp(d->kind, "order") != 0) return 0;
+    const char *after_at = field(q, "after_created_at"), *after_id = field(q, "after_id"), *kind = field(q, "kind");
+    if (!kind || strcmp(d->kind, kind) != 0) return 0;
     if (customer && strcmp(d->customer, customer) != 0) return 0;
     if (state && strcmp(d->state, state) != 0) return 0;
     if (due && (!d->due[0] || strcmp(d->due, due) > 0)) return 0;
@@ -209,7 +209,7 @@ static int by_created_then_id(const void *a, const void *b) {
     return c ? c : strcmp(x->id, y->id);
 }
 
-static cJSON *ms_find_orders(MemoryStore *s, const cJSON *q) {
+static cJSON *ms_find(MemoryStore *s, const cJSON *q) {
     size_t *hits = malloc((s->n_docs + 1) * sizeof *hits), n = 0, limit = (size_t)number(q, "limit");
     for (size_t i = 0; i < s->n_docs; i++)
         if (ms_matches(&s->docs[i], q)) hits[n++] = i;
@@ -260,7 +260,7 @@ static int32_t ms_call(void *data, const char *method, const char *request_json,
     if (strcmp(method, "load") == 0) answer = ms_load(s, request);
     else if (strcmp(method, "counters") == 0) answer = ms_counters(s, request);
     else if (strcmp(method, "commit") == 0) answer = ms_commit(s, request);
-    else if (strcmp(method, "find_orders") == 0) answer = ms_find_orders(s, request);
+    else if (strcmp(method, "find") == 0) answer = ms_find(s, request);
     else if (strcmp(method, "idempotency") == 0) answer = ms_idempotency(s, request);
     else if (strcmp(method, "pending_events") == 0) answer = ms_pending_events(s, request);
     else if (strcmp(method, "mark_delivered") == 0) answer = ms_mark_delivered(s, request);

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, cast
 
 from . import _native, types
-from .types import (OrderPageAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
+from .types import (FoundAnswer, OrderPage, OutboxEntry, PendingEvent, PlaceOrderInput, PriceBreakdown, StoredDocument,
                     CounterRequest, RecordRequest, WriteRequest, TickReport)
 
 __all__ = [
@@ -445,10 +445,11 @@ class Store(Protocol):
         (done), ``"version_conflict"`` (a version did not match, or a counter left its bounds)
         or ``"idempotency_conflict"`` (the record's key exists)."""
 
-    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
-        """Order documents matching the filters (``due_at <= due_before``), ordered by
-        ``(created_at, id)`` after the cursor, at most ``limit``; and whether more follow."""
+    def find(self, *, kind: str, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+             after_created_at: Optional[str], after_id: Optional[str], limit: int) -> FoundAnswer:
+        """Documents of ``kind`` (``"order"`` or ``"subscription"``) matching the filters
+        (``due_at <= due_before``), ordered by ``(created_at, id)`` after the cursor, at most
+        ``limit``; and whether more follow."""
 
     def idempotency(self, *, key: str) -> Optional[str]:
         """The stored record JSON of ``key``, or ``None``."""

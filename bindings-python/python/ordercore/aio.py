@@ -40,10 +40,10 @@ class AsyncStore(Protocol):
                      events: List[str], idempotency: Optional[types.RecordRequest]) -> Optional[str]:
         """See :meth:`ordercore.Store.commit`."""
 
-    async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str],
-                          limit: int) -> types.OrderPageAnswer:
-        """See :meth:`ordercore.Store.find_orders`."""
+    async def find(self, *, kind: str, customer_id: Optional[str], state: Optional[str],
+                   due_before: Optional[str], after_created_at: Optional[str], after_id: Optional[str],
+                   limit: int) -> types.FoundAnswer:
+        """See :meth:`ordercore.Store.find`."""
 
     async def idempotency(self, *, key: str) -> Optional[str]:
         """See :meth:`ordercore.Store.idempotency`."""
@@ -83,8 +83,8 @@ class _OnLoop:
     def commit(self, **request: Any) -> Optional[str]:
         return self._wait(self._store.commit(**request))
 
-    def find_orders(self, **request: Any) -> types.OrderPageAnswer:
-        return self._wait(self._store.find_orders(**request))
+    def find(self, **request: Any) -> types.FoundAnswer:
+        return self._wait(self._store.find(**request))
 
     def idempotency(self, **request: Any) -> Optional[str]:
         return self._wait(self._store.idempotency(**request))

@@ -62,6 +62,10 @@ class Adjustment(TypedDict):
     amount: Amount
 
 
+# What happens to a subscription when the last retry of its invoice is declined.
+AfterRetries = Literal["cancel", "unpaid"]
+
+
 class Allocation(TypedDict):
     """Where one order line's units are reserved."""
     line: int
@@ -81,13 +85,29 @@ class AppliedPromotion(TypedDict):
     amount: Amount
 
 
+class Dunning(TypedDict, total=False):
+    """How the scheduler collects subscriptions (engine config `billing.dunning`)."""
+    retry_days: List[int]
+    after_retries: AfterRetries
+    incomplete_hours: int
+    trial_notice_days: int
+
+
 class BillingConfig(TypedDict, total=False):
     """How the engine bills subscriptions."""
     invoice_prefix: str
+    dunning: Dunning
 
 
 # Where a subscription's periods are anchored.
 BillingMode = Literal["anniversary", "calendar"]
+
+
+class BillingStep(TypedDict):
+    """One step the scheduler took for a subscription."""
+    subscription_id: str
+    step: str
+    invoice_id: Optional[str]
 
 
 # What kind of tax treatment a line or shipping charge gets.
@@ -142,6 +162,14 @@ class Cart(_CartRequired, total=False):
     customer: Customer
     address: Optional[Address]
     prices_include_tax: bool
+
+
+class Collection(TypedDict):
+    """An invoice the scheduler collects: the latest with something to charge. An earlier one
+    still open stays payable (`pay_invoice`, a webhook) but is not retried.
+    """
+    invoice_id: str
+    next_attempt_at: Instant
 
 
 class LineInput(TypedDict):
@@ -443,6 +471,7 @@ class SubscribeCommand(_SubscribeCommandRequired, total=False):
     quantity: int
     billing: BillingMode
     address: Optional[Address]
+    payment_method: Optional[PaymentMethod]
 
 
 class _CancelSubscriptionCommandRequired(TypedDict):
@@ -834,6 +863,10 @@ class Subscription(TypedDict):
     latest_invoice: Optional[str]
     pending_items: List[InvoiceItem]
     event_sequence: int
+    payment_method: Optional[PaymentMethod]
+    collecting: Optional[Collection]
+    trial_notice_sent: bool
+    due_at: Optional[Instant]
 
 
 # Where an invoice stands.
@@ -1397,14 +1430,21 @@ class ProviderErrorErrorDocument(TypedDict):
 ErrorDocument = Union[InvalidInputErrorDocument, UnknownCurrencyErrorDocument, CurrencyMismatchErrorDocument, TooManyDecimalsErrorDocument, AmountOverflowErrorDocument, LimitExceededErrorDocument, NotFoundErrorDocument, ForbiddenErrorDocument, InvalidTransitionErrorDocument, InsufficientStockErrorDocument, VersionConflictErrorDocument, IdempotencyConflictErrorDocument, PaymentDeclinedErrorDocument, GatewayUnavailableErrorDocument, RefundExceedsCapturedErrorDocument, CaptureExceedsAuthorizedErrorDocument, CouponRejectedErrorDocument, InvalidSignatureErrorDocument, ProviderErrorErrorDocument]
 
 
-class FindOrdersRequest(TypedDict):
-    """`find_orders`'s request; `null` fields do not filter."""
+class FindRequest(TypedDict):
+    """`find`'s request; `null` fields do not filter."""
+    kind: str
     customer_id: Optional[str]
     state: Optional[str]
     due_before: Optional[str]
     after_created_at: Optional[str]
     after_id: Optional[str]
     limit: int
+
+
+class FoundAnswer(TypedDict):
+    """`find`'s answer."""
+    documents: List[str]
+    more: bool
 
 
 # What the gateway is asked to do.
@@ -1479,12 +1519,6 @@ class OrderPage(TypedDict):
     """One page of orders."""
     orders: List[Order]
     next: Optional[str]
-
-
-class OrderPageAnswer(TypedDict):
-    """`find_orders`'s answer."""
-    documents: List[str]
-    more: bool
 
 
 class OrderQuery(TypedDict, total=False):
@@ -1675,6 +1709,7 @@ class TickReport(TypedDict):
     expired: List[str]
     advanced: List[str]
     failed: List[Tuple[str, str]]
+    billing: List[BillingStep]
 
 
 class OrderFields(Mapping[str, Any]):

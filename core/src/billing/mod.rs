@@ -4,6 +4,7 @@
 //! and the engine's billing commands build on these.
 
 pub mod change;
+pub mod dunning;
 pub mod interval;
 pub mod invoice;
 pub mod invoice_machine;
@@ -18,6 +19,7 @@ pub mod subscription;
 pub mod subscription_machine;
 
 pub use change::{Change, ChangeBill, PendingChange, ProrationBehavior};
+pub use dunning::{AfterRetries, DueWork, Dunning};
 pub use interval::{Interval, IntervalUnit};
 pub use invoice::{DraftInvoice, Invoice, InvoiceItem, InvoiceLine, LineKind};
 pub use invoice_machine::{InvoiceAction, InvoiceMachine, InvoiceState};
@@ -27,5 +29,5 @@ pub use period_items::period_items;
 pub use plan::{Plan, PlanStatus, PricingModel};
 pub use plan_versions::PlanVersions;
 pub use proration::{Proration, prorate};
-pub use subscription::{NewSubscription, Subscription, SubscriptionTransition};
+pub use subscription::{Collection, NewSubscription, Subscription, SubscriptionTransition};
 pub use subscription_machine::{SubscriptionAction, SubscriptionMachine, SubscriptionState};

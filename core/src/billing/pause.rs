@@ -102,6 +102,7 @@ mod tests {
             plan: &plan,
             quantity: 3,
             mode: BillingMode::Anniversary,
+            payment_method: None,
         };
         let (mut subscription, _) = Subscription::start(new, start, &actor).unwrap();
         subscription

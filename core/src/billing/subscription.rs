@@ -16,6 +16,7 @@ use super::plan::{Plan, PlanStatus};
 use super::subscription_machine::{SubscriptionAction, SubscriptionMachine, SubscriptionState};
 use crate::actor::Actor;
 use crate::error::{Error, Result};
+use crate::payment::PaymentMethod;
 use crate::state_machine::StateMachine;
 
 /// One change of a subscription's state, for the audit trail.
@@ -83,6 +84,31 @@ pub struct Subscription {
     /// The sequence number of its last event.
     #[serde(default)]
     pub event_sequence: u64,
+    /// The method the scheduler charges its invoices with; absent: they wait for `pay_invoice`.
+    #[serde(default)]
+    pub payment_method: Option<PaymentMethod>,
+    /// The invoice the scheduler collects with `payment_method`, and when it next charges it
+    /// (the first attempt, then the dunning retries); absent: nothing to collect.
+    #[serde(default)]
+    pub collecting: Option<Collection>,
+    /// Whether `trial_will_end` was announced.
+    #[serde(default)]
+    pub trial_notice_sent: bool,
+    /// When the scheduler must next look at it ([`Subscription::next_due`]), kept for stores
+    /// to index.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// An invoice the scheduler collects: the latest with something to charge. An earlier one
+/// still open stays payable (`pay_invoice`, a webhook) but is not retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Collection {
+    /// The invoice.
+    pub invoice_id: SmolStr,
+    /// When it is charged next.
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// What a new subscription is made of.
@@ -98,6 +124,8 @@ pub struct NewSubscription<'a> {
     pub quantity: u32,
     /// Anniversary or calendar periods.
     pub mode: BillingMode,
+    /// The method the scheduler charges its invoices with, if any.
+    pub payment_method: Option<PaymentMethod>,
 }
 
 impl Subscription {
@@ -162,6 +190,10 @@ impl Subscription {
             latest_invoice: None,
             pending_items: Vec::new(),
             event_sequence: 0,
+            payment_method: new.payment_method,
+            collecting: None,
+            trial_notice_sent: false,
+            due_at: None,
         };
         let billed = match trial_end {
             Some(_) => None,

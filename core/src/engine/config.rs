@@ -41,12 +41,15 @@ pub struct EngineConfig {
 pub struct BillingConfig {
     /// What invoice numbers start with (`INV-` → `INV-000001`); at most 16 bytes.
     pub invoice_prefix: String,
+    /// How the scheduler collects invoices: retries, what follows the last one, deadlines.
+    pub dunning: crate::billing::Dunning,
 }
 
 impl Default for BillingConfig {
     fn default() -> Self {
         BillingConfig {
             invoice_prefix: "INV-".into(),
+            dunning: crate::billing::Dunning::default(),
         }
     }
 }

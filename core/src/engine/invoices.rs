@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::billing::{
-    DraftInvoice, Invoice, InvoiceItem, Numbering, Period, Plan, Subscription, SubscriptionAction,
-    SubscriptionState, period_items,
+    AfterRetries, Collection, DraftInvoice, Invoice, InvoiceItem, Numbering, Period, Plan,
+    Subscription, SubscriptionAction, SubscriptionState, period_items,
 };
 
 /// One period to bill.
@@ -92,6 +92,12 @@ pub(super) fn bill_items(
     }
     if invoice.amount_due.is_zero() {
         settle_paid(tx, &mut invoice, Some(subscription), None)?;
+    } else if subscription.payment_method.is_some() {
+        // Charged by the scheduler's next look, which is now.
+        subscription.collecting = Some(Collection {
+            invoice_id: invoice.id.clone(),
+            next_attempt_at: tx.now,
+        });
     }
     tx.put_invoice(invoice);
     Ok(())
@@ -130,6 +136,10 @@ pub(super) fn pay_invoice(
         Some(GatewayOutcome::Pending { reference }) => {
             invoice.payment_pending = true;
             invoice.payment_reference = Some(reference.into());
+            // The provider's webhook settles it: the scheduler does not charge it again.
+            if let Some(subscription) = subscription.as_mut() {
+                subscription.collecting = None;
+            }
         }
         Some(GatewayOutcome::Declined { reason }) => {
             settle_declined(tx, &mut invoice, subscription.as_mut(), &reason)?;
@@ -159,13 +169,18 @@ pub(super) fn close_invoice(
         let key = DocKey::new(DocKind::Customer, &*invoice.customer_id);
         tx.put(key, Document::Customer(customer));
     }
+    announce_closed(tx, &mut invoice);
+    Ok(tx.put_invoice(invoice))
+}
+
+/// `invoice_closed` with the invoice's new state.
+fn announce_closed(tx: &mut UnitOfWork<'_>, invoice: &mut Invoice) {
     let closed = EventPayload::InvoiceClosed {
         invoice_id: invoice.id.clone(),
         subscription_id: invoice.subscription_id.clone(),
         state: crate::billing::InvoiceMachine::state_name(invoice.state).into(),
     };
-    tx.emit_invoice(&mut invoice, closed);
-    Ok(tx.put_invoice(invoice))
+    tx.emit_invoice(invoice, closed);
 }
 
 /// The gateway request charging `invoice`'s amount due.
@@ -201,6 +216,9 @@ fn settle_paid(
     let Some(subscription) = subscription else {
         return Ok(());
     };
+    if (subscription.collecting.as_ref()).is_some_and(|c| c.invoice_id == invoice.id) {
+        subscription.collecting = None;
+    }
     let action = match subscription.state {
         SubscriptionState::Incomplete => SubscriptionAction::Activate,
         SubscriptionState::PastDue | SubscriptionState::Unpaid => SubscriptionAction::Recover,
@@ -211,7 +229,8 @@ fn settle_paid(
     Ok(())
 }
 
-/// Declined: the attempt recorded, and an active subscription past due.
+/// Declined: the attempt recorded, an active subscription past due, and the invoice's
+/// collection retried on the dunning schedule or, its retries spent, given up.
 fn settle_declined(
     tx: &mut UnitOfWork<'_>,
     invoice: &mut Invoice,
@@ -226,14 +245,59 @@ fn settle_declined(
         reason: reason.into(),
     };
     tx.emit_invoice(invoice, failed);
-    match subscription {
-        Some(subscription) if subscription.state == SubscriptionState::Active => {
-            subscription.apply(SubscriptionAction::FailPayment, tx.now, tx.actor)?;
-            tx.announce_state(subscription);
-            Ok(())
-        }
-        _ => Ok(()),
+    let Some(subscription) = subscription else {
+        return Ok(());
+    };
+    if subscription.state == SubscriptionState::Active {
+        subscription.apply(SubscriptionAction::FailPayment, tx.now, tx.actor)?;
+        tx.announce_state(subscription);
     }
+    let Some(collection) =
+        (subscription.collecting.as_mut()).filter(|c| c.invoice_id == invoice.id)
+    else {
+        return Ok(());
+    };
+    let rules = &tx.engine.config.billing.dunning;
+    let retry_at = match subscription.state {
+        // An incomplete subscription is not retried: it expires at its deadline.
+        SubscriptionState::PastDue => rules.retry_at(invoice.attempts, tx.now),
+        _ => None,
+    };
+    match retry_at {
+        Some(at) => collection.next_attempt_at = at,
+        None => {
+            subscription.collecting = None;
+            if subscription.state == SubscriptionState::PastDue {
+                give_up(tx, invoice, subscription)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The last retry declined: the subscription unpaid (the invoice left open) or canceled (the
+/// invoice uncollectible), as configured.
+fn give_up(
+    tx: &mut UnitOfWork<'_>,
+    invoice: &mut Invoice,
+    subscription: &mut Subscription,
+) -> Result<()> {
+    match tx.engine.config.billing.dunning.after_retries {
+        AfterRetries::Unpaid => {
+            subscription.apply(SubscriptionAction::MarkUnpaid, tx.now, tx.actor)?;
+            tx.announce_state(subscription);
+        }
+        AfterRetries::Cancel => {
+            subscription.apply(SubscriptionAction::Cancel, tx.now, tx.actor)?;
+            let canceled = EventPayload::SubscriptionCanceled {
+                subscription_id: subscription.id.clone(),
+            };
+            tx.emit_subscription(subscription, canceled);
+            invoice.close(InvoiceAction::MarkUncollectible)?;
+            announce_closed(tx, invoice);
+        }
+    }
+    Ok(())
 }
 
 impl Engine {
@@ -251,7 +315,7 @@ impl Engine {
 
 impl UnitOfWork<'_> {
     /// The invoice, if the actor may see it; another customer's is `not_found`.
-    fn invoice(&mut self, id: &str) -> Result<Invoice> {
+    pub(super) fn invoice(&mut self, id: &str) -> Result<Invoice> {
         let actor = self.actor;
         match self.load(DocKey::new(DocKind::Invoice, id))? {
             Some(Document::Invoice(invoice)) if actor.can_see(&invoice.customer_id) => {

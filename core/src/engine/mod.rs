@@ -49,6 +49,7 @@ use crate::tax::{TaxProvider, TaxTable};
 
 mod cancellation;
 mod checkout;
+mod collection;
 mod config;
 mod counters;
 mod fulfilment;
@@ -387,6 +388,7 @@ impl Engine {
                 quantity,
                 billing,
                 address,
+                payment_method,
             } => {
                 let subscribing = subscriptions::Subscribing {
                     customer_id,
@@ -394,6 +396,7 @@ impl Engine {
                     quantity: *quantity,
                     billing: *billing,
                     address: address.as_ref(),
+                    payment_method: *payment_method,
                 };
                 subscriptions::subscribe(self, tx, &subscribing, ids)
             }

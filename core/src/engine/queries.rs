@@ -11,13 +11,19 @@ impl Engine {
         let mut query = crate::store::OrderQuery {
             limit: Some(500),
             ..Default::default()
-        };
+        }
+        .find()
+        .ok()?;
         loop {
-            let page = self.store.find_orders(&query).ok()?;
-            if let Some(order) = page.orders.iter().find(|o| predicate(o)) {
+            let page = self.store.find(&query).ok()?;
+            let orders = page.documents.iter().filter_map(|document| match document {
+                Document::Order(order) => Some(order),
+                _ => None,
+            });
+            if let Some(order) = orders.into_iter().find(|o| predicate(o)) {
                 return Some(order.id.clone());
             }
-            query.after = Some(page.next?);
+            query.after = Some(page.after()?);
         }
     }
 

@@ -20,19 +20,33 @@ impl Engine {
     }
 
     /// Does all time-based work due at the engine clock's now: cancels unpaid orders whose
-    /// reservation expired (releasing their stock) and moves paid orders to processing where the
-    /// flow schedules it. Idempotent: a second run at the same time finds nothing due.
+    /// reservation expired (releasing their stock), moves paid orders to processing where the
+    /// flow schedules it, and takes due subscriptions through their billing steps (see
+    /// `collection`). Idempotent: a second run at the same time finds nothing due.
     pub fn tick(&self, actor: &Actor) -> Result<TickReport> {
         actor.require_system("tick")?;
         let now = self.clock.now();
         let mut report = TickReport::default();
+        self.tick_orders(actor, now, &mut report)?;
+        self.tick_subscriptions(actor, now, &mut report)?;
+        Ok(report)
+    }
+
+    /// Every order due by `now`: expired, or moved on by its flow.
+    fn tick_orders(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<()> {
         let mut query = crate::store::OrderQuery {
             due_before: Some(now),
             limit: Some(200),
             ..Default::default()
-        };
+        }
+        .find()?;
         loop {
-            let page = self.store.find_orders(&query)?;
+            let page = crate::store::OrderPage::of(self.store.find(&query)?)?;
             for due in &page.orders {
                 let id = due.id.to_string();
                 let mut what = None;
@@ -83,12 +97,11 @@ impl Engine {
                     None => {}
                 }
             }
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => break,
+            match page.orders.last().filter(|_| page.next.is_some()) {
+                Some(last) => query.after = Some((last.created_at, last.id.clone())),
+                None => return Ok(()),
             }
         }
-        Ok(report)
     }
 
     /// Asks the provider for the answers a checkout never recorded (its process stopped

@@ -12,6 +12,7 @@ pub(super) struct Subscribing<'a> {
     pub(super) quantity: u32,
     pub(super) billing: crate::billing::BillingMode,
     pub(super) address: Option<&'a crate::address::Address>,
+    pub(super) payment_method: Option<PaymentMethod>,
 }
 
 /// `subscribe`: the plan's offered version, trialing or with its first period invoiced.
@@ -27,6 +28,7 @@ pub(super) fn subscribe(
         quantity,
         billing,
         address,
+        payment_method,
     } = *subscribing;
     may_act_for(tx.actor, customer_id, "subscribe")?;
     if let Some(address) = address {
@@ -39,6 +41,7 @@ pub(super) fn subscribe(
         plan: &plan,
         quantity,
         mode: billing,
+        payment_method,
     };
     let (mut subscription, billed) = Subscription::start(new, tx.now, tx.actor)?;
     subscription.address = address.cloned();
@@ -222,7 +225,9 @@ impl UnitOfWork<'_> {
     }
 
     /// Writes the subscription; answers it.
-    pub(super) fn put_subscription(&mut self, subscription: Subscription) -> CommandOutput {
+    /// Stores the subscription with the time the scheduler must next look at it.
+    pub(super) fn put_subscription(&mut self, mut subscription: Subscription) -> CommandOutput {
+        subscription.due_at = subscription.next_due(&self.engine.config.billing.dunning);
         let key = DocKey::new(DocKind::Subscription, &*subscription.id);
         let subscription = Box::new(subscription);
         self.put(key, Document::Subscription(subscription.clone()));

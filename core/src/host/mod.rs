@@ -12,7 +12,7 @@
 //! | carrier | `rates` | `{"address", "currency", "subtotal", "weight"}` | `[{"option_id", "carrier", "service", "amount", "estimated_days"}]` |
 //! | carrier | `create_label` | `{"shipment_id", "option_id", "address"}` | `{"carrier", "tracking_number", "label_reference"}` |
 //! | carrier | `validate_address` | `{"address"}` | `null` (fine) or a message saying what is wrong |
-//! | store | `load`, `commit`, `find_orders`, `idempotency`, `pending_events`, `mark_delivered` | see [`store`] | see [`store`] |
+//! | store | `load`, `commit`, `find`, `idempotency`, `pending_events`, `mark_delivered` | see [`store`] | see [`store`] |
 //!
 //! An answer that does not read as its shape is `provider_error` naming the plug-in. What the
 //! host function itself fails with (its language's exception) is the binding's to carry.

@@ -2,16 +2,17 @@
 //! `pg`, a C program's tables), reached through one [`HostFunction`] as plug-ins are.
 //!
 //! Documents, events and idempotency records travel as opaque JSON text: a host stores them as
-//! they come and answers them back unchanged, never parsing them. An order write also carries its
-//! index columns (customer, state, creation and due times — RFC 3339 in UTC, which compare and
-//! sort correctly as text), so a host can filter and list orders without reading the JSON.
+//! they come and answers them back unchanged, never parsing them. An order's or a subscription's
+//! write also carries its index columns (customer, state, creation and due times — RFC 3339 in
+//! UTC, which compare and sort correctly as text), so a host can filter and list them, and the
+//! scheduler find what is due, without reading the JSON.
 //!
 //! | method | request | answer |
 //! |---|---|---|
 //! | `load` | [`LoadRequest`] `{"kind", "id"}` | `null` (no such document) or [`StoredDocument`] `{"version", "document"}` |
 //! | `counters` | [`CountersRequest`] `{"names"}` | the counters' values in the order asked, `[5, 0]` (0 for a counter never changed) |
 //! | `commit` | [`CommitRequest`] `{"writes", "counters", "events", "idempotency"}` | `null` or `"ok"` (all stored), `"version_conflict"` (a write's `expected_version` is not the stored one — 0 for a document that must not exist yet — or a counter's new value is outside its `min`/`max`), `"idempotency_conflict"` (the record's key exists); nothing is stored unless everything is |
-//! | `find_orders` | [`FindOrdersRequest`] `{"customer_id", "state", "due_before", "after_created_at", "after_id", "limit"}` (`null`: no filter) | [`OrderPageAnswer`] `{"documents", "more"}`: order documents with `due_at <= due_before`, ordered by `(created_at, id)`, after the cursor, at most `limit`; `more` when others follow |
+//! | `find` | [`FindRequest`] `{"kind", "customer_id", "state", "due_before", "after_created_at", "after_id", "limit"}` (`null`: no filter) | [`FoundAnswer`] `{"documents", "more"}`: documents of `kind` (`order` or `subscription`) passing the filters (`due_at <= due_before`), ordered by `(created_at, id)`, after the cursor, at most `limit`; `more` when others follow |
 //! | `idempotency` | [`IdempotencyRequest`] `{"key"}` | the record stored with `key`, or `null` |
 //! | `pending_events` | [`PendingEventsRequest`] `{"limit"}` | [`PendingEvent`]s `[{"position", "event"}]`: undelivered events, oldest first |
 //! | `mark_delivered` | [`MarkDeliveredRequest`] `{"positions"}` | `null` |
@@ -23,7 +24,7 @@
 //! counter's row until it ends. Events are numbered by the store from 1
 //! in commit order; positions are never reused. Python calls each method with the request's
 //! fields as keyword arguments, JavaScript with the request as one object (methods camelCased:
-//! `findOrders`, `pendingEvents`, `markDelivered`), C through one callback with the method's
+//! `pendingEvents`, `markDelivered`), C through one callback with the method's
 //! name and the request's JSON text.
 
 use std::sync::Arc;
@@ -33,8 +34,8 @@ use serde::{Deserialize, Serialize};
 use super::{HostFunction, ask};
 use crate::error::{Error, Result};
 use crate::store::{
-    ChangeSet, CounterKey, DocKey, Document, IdempotencyRecord, OrderPage, OrderQuery, OutboxEntry,
-    Store, Versioned, Write,
+    ChangeSet, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord, OutboxEntry, Store,
+    Versioned, Write,
 };
 
 /// A [`Store`] implemented by the host through [`HostFunction`] calls.
@@ -152,31 +153,33 @@ pub enum CommitStatus {
     IdempotencyConflict,
 }
 
-/// `find_orders`'s request; `null` fields do not filter.
+/// `find`'s request; `null` fields do not filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct FindOrdersRequest {
-    /// Only this customer's orders.
+pub struct FindRequest {
+    /// The documents' kind: `"order"` or `"subscription"`.
+    pub kind: String,
+    /// Only this customer's.
     pub customer_id: Option<String>,
-    /// Only orders in this state.
+    /// Only those in this state.
     pub state: Option<String>,
-    /// Only orders with `due_at <= due_before` (RFC 3339; compare as text).
+    /// Only those with `due_at <= due_before` (RFC 3339; compare as text).
     pub due_before: Option<String>,
-    /// Cursor: the creation time of the previous page's last order.
+    /// Cursor: the creation time of the previous page's last document.
     pub after_created_at: Option<String>,
-    /// Cursor: the id of the previous page's last order.
+    /// Cursor: the id of the previous page's last document.
     pub after_id: Option<String>,
     /// Page size.
     pub limit: usize,
 }
 
-/// `find_orders`'s answer.
+/// `find`'s answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct OrderPageAnswer {
-    /// The order documents' JSON text, ordered by `(created_at, id)`.
+pub struct FoundAnswer {
+    /// The documents' JSON text, ordered by `(created_at, id)`.
     pub documents: Vec<String>,
-    /// Whether more orders match after the last one.
+    /// Whether more match after the last one.
     pub more: bool,
 }
 
@@ -231,7 +234,7 @@ fn text<T: Serialize>(value: &T) -> Result<String> {
 
 impl WriteRequest {
     fn of(write: &Write) -> Result<Self> {
-        let index = write.document.order_index();
+        let index = write.document.index();
         Ok(WriteRequest {
             kind: write.key.kind.name().into(),
             id: write.key.id.to_string(),
@@ -275,19 +278,20 @@ impl CommitRequest {
     }
 }
 
-impl FindOrdersRequest {
+impl FindRequest {
     /// The request for `query` (its cursor split into its two columns).
-    pub fn of(query: &OrderQuery) -> Result<Self> {
-        let filter = query.filter()?;
+    pub fn of(query: &Find) -> Self {
+        let filter = query.filter();
         let (after_created_at, after_id) = filter.after.unzip();
-        Ok(FindOrdersRequest {
+        FindRequest {
+            kind: filter.kind.into(),
             customer_id: filter.customer_id,
             state: filter.state.map(str::to_string),
             due_before: filter.due_before,
             after_created_at,
             after_id,
             limit: filter.limit,
-        })
+        }
     }
 }
 
@@ -347,26 +351,21 @@ impl Store for HostStore {
         }
     }
 
-    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
-        let page: OrderPageAnswer = self.ask("find_orders", &FindOrdersRequest::of(query)?)?;
-        let mut orders = Vec::with_capacity(page.documents.len());
-        for document in &page.documents {
-            // Only orders are asked for; another kind in the answer is the store's mistake.
-            match read(document, "order")? {
-                Document::Order(order) => orders.push(Arc::unwrap_or_clone(order)),
-                other => {
-                    return Err(Error::Provider {
-                        component: "store".into(),
-                        message: format!("find_orders answered a {} document", other.kind().name()),
-                    });
-                }
+    fn find(&self, query: &Find) -> Result<Found> {
+        let page: FoundAnswer = self.ask("find", &FindRequest::of(query))?;
+        let mut documents = Vec::with_capacity(page.documents.len());
+        for text in &page.documents {
+            let document: Document = read(text, query.kind.name())?;
+            // Only one kind is asked for; another in the answer is the store's mistake.
+            if document.kind() != query.kind {
+                return Err(crate::store::wrong_kind(query.kind, document.kind()));
             }
+            documents.push(document);
         }
-        let next = match page.more {
-            true => orders.last().map(crate::store::order_cursor),
-            false => None,
-        };
-        Ok(OrderPage { orders, next })
+        Ok(Found {
+            documents,
+            more: page.more,
+        })
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {

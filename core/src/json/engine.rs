@@ -283,7 +283,7 @@ mod tests {
         engine.set_clock("2026-06-02T00:00:00Z").unwrap();
         assert_eq!(
             engine.tick(r#"{"type": "system"}"#).unwrap(),
-            r#"{"expired":[],"advanced":[],"failed":[]}"#
+            r#"{"expired":[],"advanced":[],"failed":[],"billing":[]}"#
         );
     }
 

@@ -335,11 +335,8 @@ impl ordercore::store::Store for FaultyStore {
         }
     }
 
-    fn find_orders(
-        &self,
-        query: &ordercore::store::OrderQuery,
-    ) -> ordercore::Result<ordercore::store::OrderPage> {
-        self.inner.find_orders(query)
+    fn find(&self, query: &ordercore::store::Find) -> ordercore::Result<ordercore::store::Found> {
+        self.inner.find(query)
     }
 
     fn idempotency(

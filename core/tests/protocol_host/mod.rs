@@ -7,9 +7,9 @@ use std::sync::Mutex;
 
 use ordercore::host::HostFunction;
 use ordercore::host::store::{
-    CommitRequest, CommitStatus, CountersRequest, FindOrdersRequest, IdempotencyRequest,
-    LoadRequest, MarkDeliveredRequest, OrderPageAnswer, PendingEvent, PendingEventsRequest,
-    StoredDocument, WriteRequest,
+    CommitRequest, CommitStatus, CountersRequest, FindRequest, FoundAnswer, IdempotencyRequest,
+    LoadRequest, MarkDeliveredRequest, PendingEvent, PendingEventsRequest, StoredDocument,
+    WriteRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -73,7 +73,7 @@ impl Tables {
         CommitStatus::Ok
     }
 
-    fn find_orders(&self, q: FindOrdersRequest) -> OrderPageAnswer {
+    fn find(&self, q: FindRequest) -> FoundAnswer {
         let matches = |w: &WriteRequest| {
             let text = |v: &Option<String>| v.clone().unwrap_or_default();
             let after = match (&q.after_created_at, &q.after_id) {
@@ -82,7 +82,7 @@ impl Tables {
                 }
                 _ => true,
             };
-            w.kind == "order"
+            w.kind == q.kind
                 && q.customer_id
                     .as_ref()
                     .is_none_or(|c| w.customer_id.as_ref() == Some(c))
@@ -99,7 +99,7 @@ impl Tables {
             .filter(|w| matches(w))
             .collect();
         hits.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
-        OrderPageAnswer {
+        FoundAnswer {
             more: hits.len() > q.limit,
             documents: hits
                 .iter()
@@ -137,7 +137,7 @@ impl HostFunction for TextStore {
                 )
             }
             "commit" => answer(tables.commit(parse(request)?)),
-            "find_orders" => answer(tables.find_orders(parse(request)?)),
+            "find" => answer(tables.find(parse(request)?)),
             "idempotency" => {
                 let IdempotencyRequest { key } = parse(request)?;
                 answer(tables.records.get(&key))

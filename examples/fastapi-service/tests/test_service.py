@@ -302,8 +302,8 @@ def test_eight_processes_race_four_hundred_checkouts_for_fifty_units(database_ur
         ids = {r.json()["id"] for r in results if r.status_code == 201}
         assert len(ids) == 50  # no two processes minted the same order id; no lost update
         # The database holds exactly the orders HTTP answered 201 for: a refused commit left nothing.
-        page = store.find_orders(customer_id=None, state=None, due_before=None, after_created_at=None,
-                                 after_id=None, limit=1000)
+        page = store.find(kind="order", customer_id=None, state=None, due_before=None, after_created_at=None,
+                           after_id=None, limit=1000)
         assert not page["more"] and {json.loads(body)["body"]["id"] for body in page["documents"]} == ids
     finally:
         for http in clients:

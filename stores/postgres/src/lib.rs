@@ -25,8 +25,8 @@
 use std::sync::Mutex;
 
 use ordercore::store::{
-    ChangeSet, CounterDelta, CounterKey, DocKey, Document, IdempotencyRecord, OrderPage,
-    OrderQuery, OutboxEntry, Store, Versioned, Write, order_cursor,
+    ChangeSet, CounterDelta, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord,
+    OutboxEntry, Store, Versioned, Write,
 };
 use ordercore::{Error, Result};
 pub use postgres::Config;
@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_counters",
         include_str!("../migrations/0002_counters.sql"),
+    ),
+    (
+        "0003_subscription_indexes",
+        include_str!("../migrations/0003_subscription_indexes.sql"),
     ),
 ];
 
@@ -147,7 +151,7 @@ fn apply_migrations(client: &mut Client) -> Result<()> {
 
 /// One version-guarded write; `false` when the stored version is not the expected one.
 fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
-    let index = write.document.order_index();
+    let index = write.document.index();
     let body = text(&write.document)?;
     let (kind, id) = (write.key.kind.name(), write.key.id.as_str());
     let customer = index.as_ref().map(|i| i.customer_id.as_str());
@@ -260,45 +264,44 @@ impl Store for PostgresStore {
         })
     }
 
-    fn find_orders(&self, query: &OrderQuery) -> Result<OrderPage> {
-        let filter = query.filter()?;
+    fn find(&self, query: &Find) -> Result<Found> {
+        let filter = query.filter();
         let (after_at, after_id) = filter.after.clone().unzip();
         let limit = i64::try_from(filter.limit).map_err(failed)? + 1;
+        // The kind as written in the partial indexes (a bound parameter would keep the planner
+        // from using them); it is one of the engine's own kind names.
+        let sql = format!(
+            "SELECT body FROM documents
+             WHERE kind = '{}'
+               AND ($1::text IS NULL OR customer_id = $1)
+               AND ($2::text IS NULL OR state = $2)
+               AND ($3::text IS NULL OR (due_at IS NOT NULL AND due_at <= $3))
+               AND ($4::text IS NULL OR (created_at, id) > ($4, $5))
+             ORDER BY created_at, id
+             LIMIT $6",
+            filter.kind
+        );
         let rows = self.with(|client| {
             client
                 .query(
-                    "SELECT body FROM documents
-                     WHERE kind = 'order'
-                       AND ($1::text IS NULL OR customer_id = $1)
-                       AND ($2::text IS NULL OR state = $2)
-                       AND ($3::text IS NULL OR (due_at IS NOT NULL AND due_at <= $3))
-                       AND ($4::text IS NULL OR (created_at, id) > ($4, $5))
-                     ORDER BY created_at, id
-                     LIMIT $6",
+                    &sql,
                     &[
                         &filter.customer_id,
                         &filter.state,
                         &filter.due_before,
                         &after_at,
-                        &after_id.unwrap_or_default(),
+                        &after_id.clone().unwrap_or_default(),
                         &limit,
                     ],
                 )
                 .map_err(failed)
         })?;
         let more = rows.len() > filter.limit;
-        let mut orders = Vec::with_capacity(rows.len().min(filter.limit));
+        let mut documents = Vec::with_capacity(rows.len().min(filter.limit));
         for row in rows.iter().take(filter.limit) {
-            if let Document::Order(order) = read(row.get::<_, &str>(0), "order")? {
-                orders.push(std::sync::Arc::unwrap_or_clone(order));
-            }
+            documents.push(read(row.get::<_, &str>(0), filter.kind)?);
         }
-        let next = if more {
-            orders.last().map(order_cursor)
-        } else {
-            None
-        };
-        Ok(OrderPage { orders, next })
+        Ok(Found { documents, more })
     }
 
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {

@@ -9,3 +9,13 @@
 Both keep the same tables (created by the migrations), pass the store contract
 (:mod:`ordercore.testing`) and may serve one database together.
 """
+
+# The kinds of documents listed with index columns (the engine asks `find` for no other).
+_LISTED = ("order", "subscription")
+
+
+def _listed(kind: str) -> str:
+    """``kind`` checked against the listed kinds, to be written into SQL as a literal."""
+    if kind not in _LISTED:
+        raise ValueError(f"find: no list of {kind!r} documents")
+    return kind

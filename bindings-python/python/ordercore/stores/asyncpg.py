@@ -11,7 +11,8 @@ from typing import Any, List, Optional
 
 import asyncpg  # type: ignore[import-untyped]
 
-from ..types import CounterRequest, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from . import _listed
+from ..types import CounterRequest, FoundAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["AsyncpgStore"]
 
@@ -84,11 +85,13 @@ class AsyncpgStore:
             await transaction.commit()
         return None
 
-    async def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                          after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
-        """See :meth:`ordercore.Store.find_orders`."""
+    async def find(self, *, kind: str, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+                   after_created_at: Optional[str], after_id: Optional[str], limit: int) -> FoundAnswer:
+        """See :meth:`ordercore.Store.find`."""
         rows = await self.pool.fetch(
-            "SELECT body FROM documents WHERE kind = 'order' "
+            # The kind as written in the partial indexes (a bound parameter would keep the planner
+            # from using them).
+            f"SELECT body FROM documents WHERE kind = '{_listed(kind)}' "
             "AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR state = $2) "
             "AND ($3::text IS NULL OR (due_at IS NOT NULL AND due_at <= $3)) "
             "AND ($4::text IS NULL OR (created_at, id) > ($4, $5)) "

@@ -31,7 +31,8 @@ from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, MetaData, S
                         create_engine, event, text)
 from sqlalchemy.engine import Engine
 
-from ..types import CounterRequest, OrderPageAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
+from . import _listed
+from ..types import CounterRequest, FoundAnswer, PendingEvent, RecordRequest, StoredDocument, WriteRequest
 
 __all__ = ["SqlStore", "connect", "migrate", "metadata"]
 
@@ -48,12 +49,20 @@ documents = Table(
     Column("state", String(32)),
     Column("created_at", String(40)),
     Column("due_at", String(40)),
-    # The order lists read a page at a time (migration 0003).
+    # The order lists read a page at a time (migration 0003), the subscription lists (0004).
     Index("documents_orders", "created_at", "id", sqlite_where=text("kind = 'order'"),
           postgresql_where=text("kind = 'order'")),
     Index("documents_due", "due_at", sqlite_where=text("kind = 'order' AND due_at IS NOT NULL"),
           postgresql_where=text("kind = 'order' AND due_at IS NOT NULL")),
+    Index("documents_subscriptions", "created_at", "id", sqlite_where=text("kind = 'subscription'"),
+          postgresql_where=text("kind = 'subscription'")),
+    Index("documents_subscriptions_due", "due_at",
+          sqlite_where=text("kind = 'subscription' AND due_at IS NOT NULL"),
+          postgresql_where=text("kind = 'subscription' AND due_at IS NOT NULL")),
 )
+# Per listed kind: its list's index and its due index.
+_INDEXES = {"order": ("documents_orders", "documents_due"),
+            "subscription": ("documents_subscriptions", "documents_subscriptions_due")}
 counters = Table(
     "counters", metadata,
     Column("name", String(300), primary_key=True),
@@ -275,12 +284,13 @@ class SqlStore:
             if not _within(change, int(cursor.fetchone()[0])):
                 raise _Refused("version_conflict")
 
-    def find_orders(self, *, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
-                    after_created_at: Optional[str], after_id: Optional[str], limit: int) -> OrderPageAnswer:
-        """See :meth:`ordercore.Store.find_orders`."""
-        # `kind = 'order'` as written in the partial indexes: a bound parameter would keep the
-        # planner from using them.
-        where, values, index = ["kind = 'order'"], [], "documents_orders"
+    def find(self, *, kind: str, customer_id: Optional[str], state: Optional[str], due_before: Optional[str],
+             after_created_at: Optional[str], after_id: Optional[str], limit: int) -> FoundAnswer:
+        """See :meth:`ordercore.Store.find`."""
+        # The kind as written in the partial indexes: a bound parameter would keep the planner
+        # from using them.
+        indexes = _INDEXES[_listed(kind)]
+        where, values, index = [f"kind = '{kind}'"], [], indexes[0]
         if customer_id is not None:
             where.append("customer_id = ?")
             values.append(customer_id)
@@ -290,7 +300,7 @@ class SqlStore:
         if due_before is not None:
             where.append("due_at IS NOT NULL AND due_at <= ?")
             values.append(due_before)
-            index = "documents_due"
+            index = indexes[1]
         if after_created_at is not None:
             where.append("(created_at > ? OR (created_at = ? AND id > ?))")
             values += [after_created_at, after_created_at, after_id or ""]

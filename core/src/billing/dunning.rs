@@ -1,0 +1,133 @@
+//! The scheduler's side of a subscription: when it is due next and for what — the trial's
+//! notice and end, the period's end, the next automatic charge of its open invoice, an
+//! incomplete subscription's deadline — and the dunning rules a declined charge follows.
+
+use chrono::{DateTime, Days, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Subscription, SubscriptionState};
+
+/// What happens to a subscription when the last retry of its invoice is declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AfterRetries {
+    /// Canceled, its invoice marked uncollectible (Stripe's default).
+    #[default]
+    Cancel,
+    /// Unpaid: no more periods are billed, the invoice stays open and paying it recovers the
+    /// subscription.
+    Unpaid,
+}
+
+/// How the scheduler collects subscriptions (engine config `billing.dunning`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default)]
+pub struct Dunning {
+    /// Days after each declined automatic charge to try again: `[1, 3, 5, 7]` retries four
+    /// times, the last one 16 days after the first attempt.
+    pub retry_days: Vec<u32>,
+    /// What the last declined retry leads to.
+    pub after_retries: AfterRetries,
+    /// Hours an incomplete subscription's first invoice may stay unpaid before the
+    /// subscription expires (`incomplete_expired`, the invoice voided).
+    pub incomplete_hours: u32,
+    /// Days before a trial ends that `trial_will_end` announces it; 0: no notice.
+    pub trial_notice_days: u32,
+}
+
+impl Default for Dunning {
+    fn default() -> Self {
+        Dunning {
+            retry_days: vec![1, 3, 5, 7],
+            after_retries: AfterRetries::Cancel,
+            incomplete_hours: 23,
+            trial_notice_days: 3,
+        }
+    }
+}
+
+/// What the scheduler does for a subscription, in the order it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueWork {
+    /// Its first invoice stayed unpaid past the deadline: it expires.
+    Expire,
+    /// Its trial ends within the notice: `trial_will_end`.
+    TrialNotice,
+    /// Its open invoice is charged with its payment method.
+    Charge,
+    /// Its trial or period ended: the next period is billed (or a scheduled cancellation
+    /// takes effect).
+    Renew,
+}
+
+impl DueWork {
+    /// The work's name in the scheduler's report.
+    pub fn name(self) -> &'static str {
+        match self {
+            DueWork::Expire => "expired",
+            DueWork::TrialNotice => "trial_will_end",
+            DueWork::Charge => "charged",
+            DueWork::Renew => "renewed",
+        }
+    }
+}
+
+impl Dunning {
+    /// When to retry after the `attempts`-th declined charge; `None` when the retries are
+    /// spent.
+    pub fn retry_at(&self, attempts: u32, declined_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let days = *self
+            .retry_days
+            .get(usize::try_from(attempts).ok()?.checked_sub(1)?)?;
+        declined_at.checked_add_days(Days::new(u64::from(days)))
+    }
+}
+
+impl Subscription {
+    /// Each kind of work with the instant it falls due, in the order the scheduler takes them.
+    fn due_times(&self, rules: &Dunning) -> [(DueWork, Option<DateTime<Utc>>); 4] {
+        let deadline = (self.state == SubscriptionState::Incomplete)
+            .then(|| self.created_at + Duration::hours(i64::from(rules.incomplete_hours)));
+        let notice = match (self.state, self.trial_end) {
+            (SubscriptionState::Trialing, Some(end))
+                if rules.trial_notice_days > 0 && !self.trial_notice_sent =>
+            {
+                end.checked_sub_days(Days::new(u64::from(rules.trial_notice_days)))
+            }
+            _ => None,
+        };
+        let renewal = match self.state {
+            SubscriptionState::Trialing => self.trial_end,
+            SubscriptionState::Active | SubscriptionState::PastDue if self.next_period > 0 => {
+                Some(self.current_period_end)
+            }
+            _ => None,
+        };
+        [
+            (DueWork::Expire, deadline),
+            (DueWork::TrialNotice, notice),
+            (
+                DueWork::Charge,
+                self.collecting.as_ref().map(|c| c.next_attempt_at),
+            ),
+            (DueWork::Renew, renewal),
+        ]
+    }
+
+    /// When the scheduler must next look at the subscription, if ever (stored as `due_at`).
+    pub fn next_due(&self, rules: &Dunning) -> Option<DateTime<Utc>> {
+        self.due_times(rules)
+            .into_iter()
+            .filter_map(|(_, at)| at)
+            .min()
+    }
+
+    /// The work due at `now`, the first in the scheduler's order.
+    pub fn due_work(&self, now: DateTime<Utc>, rules: &Dunning) -> Option<DueWork> {
+        (self.due_times(rules).into_iter())
+            .find(|(_, at)| at.is_some_and(|at| at <= now))
+            .map(|(work, _)| work)
+    }
+}
