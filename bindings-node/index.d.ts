@@ -580,6 +580,10 @@ export interface PaymentWebhookCommand {
    * reference, which scans orders: pass it when you can).
    */
   order_id?: string | null
+  /** The invoice, for a charge of an invoice (the provider's metadata carries it): the
+   * webhook settles the invoice instead of an order's payment.
+   */
+  invoice_id?: string | null
 }
 
 /** A carrier's tracking update (system); deduplicated by `event_id`, never regressing. */
@@ -1408,6 +1412,8 @@ export interface Invoice {
   paid_at: Instant | null
   /** The sequence number of its last event. */
   event_sequence: number
+  /** Provider webhooks applied (`provider:event_id`), so a redelivered one changes nothing. */
+  processed_webhooks: Array<string>
 }
 
 /** Something to bill (a credit's amount is given as a positive number: its kind says it is one). */
@@ -1446,6 +1452,26 @@ export interface InvoiceLine {
   total: Amount
   /** The period it covers, if any. */
   period: Period | null
+}
+
+/** One page of invoices. */
+export interface InvoicePage {
+  /** The invoices. */
+  invoices: Array<Invoice>
+  /** Pass as `after` for the next page; `None` on the last page. */
+  next: string | null
+}
+
+/** A filter over one subscription's invoices, oldest first. */
+export interface InvoiceQuery {
+  /** The subscription. */
+  subscription_id: string
+  /** Only invoices in this state. */
+  state?: InvoiceState | null
+  /** Continue after this cursor (from the previous page: an invoice id). */
+  after?: string | null
+  /** Page size (default 50, at most 500). */
+  limit?: number | null
 }
 
 /** Where an invoice stands. */
@@ -2000,8 +2026,30 @@ export interface GetInvoiceQuery {
   invoice_id: string
 }
 
+/** Subscriptions by customer and/or state, paginated. */
+export interface ListSubscriptionsQuery extends SubscriptionQuery {
+  /** Which Query this is. */
+  query: 'list_subscriptions'
+}
+
+/** A subscription's invoices, oldest first, by state, paginated. */
+export interface ListInvoicesQuery extends InvoiceQuery {
+  /** Which Query this is. */
+  query: 'list_invoices'
+}
+
+/** What the subscription's next renewal would invoice, at the time it would, with the
+ * customer's balance as it is now — computed, nothing stored (no number is taken).
+ */
+export interface UpcomingInvoiceQuery {
+  /** Which Query this is. */
+  query: 'upcoming_invoice'
+  /** The subscription. */
+  subscription_id: string
+}
+
 /** Every query. Serialized as `{"query": "get_order", ...fields}`. */
-export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery | GetPlanQuery | GetSubscriptionQuery | GetInvoiceQuery
+export type Query = GetOrderQuery | ListOrdersQuery | StockLevelsQuery | ListReturnsQuery | AvailableActionsQuery | ShippingRatesQuery | GetPlanQuery | GetSubscriptionQuery | GetInvoiceQuery | ListSubscriptionsQuery | ListInvoicesQuery | UpcomingInvoiceQuery
 
 /** One order. */
 export interface OrderQueryOutput {
@@ -2075,8 +2123,24 @@ export interface InvoiceQueryOutput {
   value: Invoice
 }
 
+/** A page of subscriptions. */
+export interface SubscriptionsQueryOutput {
+  /** Which QueryOutput this is. */
+  type: 'subscriptions'
+  /** What the `subscriptions` QueryOutput carries. */
+  value: SubscriptionPage
+}
+
+/** A page of invoices. */
+export interface InvoicesQueryOutput {
+  /** Which QueryOutput this is. */
+  type: 'invoices'
+  /** What the `invoices` QueryOutput carries. */
+  value: InvoicePage
+}
+
 /** What a query answers. */
-export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput | PlanQueryOutput | SubscriptionQueryOutput | InvoiceQueryOutput
+export type QueryOutput = OrderQueryOutput | OrdersQueryOutput | StockQueryOutput | ActionsQueryOutput | RatesQueryOutput | ReturnsQueryOutput | PlanQueryOutput | SubscriptionQueryOutput | InvoiceQueryOutput | SubscriptionsQueryOutput | InvoicesQueryOutput
 
 /** One price. */
 export interface FlatRateTable {
@@ -2417,6 +2481,8 @@ export interface Subscription {
   address: Address | null
   /** The last invoice it was billed. */
   latest_invoice: string | null
+  /** Every invoice it was billed, oldest first (`list_invoices` pages over them). */
+  invoices: Array<string>
   /** Prorations waiting for its next invoice (`create_prorations` changes). */
   pending_items: Array<InvoiceItem>
   /** The sequence number of its last event. */
@@ -2437,6 +2503,26 @@ export interface Subscription {
 
 /** What happens to a subscription. */
 export type SubscriptionAction = 'activate' | 'expire' | 'end_trial' | 'renew' | 'fail_payment' | 'recover' | 'mark_unpaid' | 'change' | 'pause' | 'resume' | 'cancel'
+
+/** One page of subscriptions. */
+export interface SubscriptionPage {
+  /** The subscriptions. */
+  subscriptions: Array<Subscription>
+  /** Pass as `after` for the next page; `None` on the last page. */
+  next: string | null
+}
+
+/** A filter over subscriptions, with stable pagination (by creation, oldest first). */
+export interface SubscriptionQuery {
+  /** Only this customer's (a customer sees only its own, whatever it asks). */
+  customer_id?: string | null
+  /** Only those in this state. */
+  state?: SubscriptionState | null
+  /** Continue after this cursor (from the previous page). */
+  after?: string | null
+  /** Page size (default 50, at most 500). */
+  limit?: number | null
+}
 
 /** Where a subscription stands. */
 export type SubscriptionState = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'paused'
@@ -2748,6 +2834,12 @@ export declare class Engine {
   markInvoiceUncollectible(actor: Actor, fields: Omit<Extract<Command, { command: 'mark_invoice_uncollectible' }>, 'command'>, idempotencyKey?: string): Promise<Invoice>
   /** r" An invoice (another customer's is `not_found`). */
   getInvoice(actor: Actor, fields: Omit<Extract<Query, { query: 'get_invoice' }>, 'query'>): Promise<Invoice>
+  /** r" A page of subscriptions by creation (a customer sees only its own). */
+  listSubscriptions(actor: Actor, fields: Omit<Extract<Query, { query: 'list_subscriptions' }>, 'query'>): Promise<SubscriptionPage>
+  /** r" A page of a subscription's invoices, oldest first. */
+  listInvoices(actor: Actor, fields: Omit<Extract<Query, { query: 'list_invoices' }>, 'query'>): Promise<InvoicePage>
+  /** r" What the subscription's next renewal will invoice (a draft; nothing is stored). */
+  upcomingInvoice(actor: Actor, fields: Omit<Extract<Query, { query: 'upcoming_invoice' }>, 'query'>): Promise<Invoice>
   /**
    * Builds an engine: `config` has the optional keys `engine`, `products`, `promotions`,
    * `tax_rules`, `carrier`, `clock` (a fixed instant), `id_seed` and `payment_script`.

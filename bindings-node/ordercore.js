@@ -224,7 +224,7 @@ function traced (kind, name, call) {
 // it starts), every command and query method runs in `traced`; the other methods (the outbox,
 // the clock, pricing, the scheduler, webhook signatures) are not engine commands. Other engines
 // keep the addon's methods as they are: a wrapper on every call costs about a microsecond.
-const QUERY_METHODS = new Set(['getOrder', 'listOrders', 'listReturns', 'availableActions', 'stockLevels', 'shippingRates', 'getPlan', 'getSubscription', 'getInvoice'])
+const QUERY_METHODS = new Set(['getOrder', 'listOrders', 'listReturns', 'availableActions', 'stockLevels', 'shippingRates', 'getPlan', 'getSubscription', 'getInvoice', 'listSubscriptions', 'listInvoices', 'upcomingInvoice'])
 const UNTRACED = new Set(['constructor', 'markDelivered', 'pendingEvents', 'price', 'setClock', 'tick', 'verifyWebhook'])
 const GENERIC = { execute: 'command', executeJson: 'command', query: 'query', queryJson: 'query' }
 const snake = (method) => method.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)

@@ -81,7 +81,7 @@ class StripeGateway {
       amount: minorUnits(request.amount),
       currency: String(request.currency).toLowerCase(),
       capture_method: request.operation === 'authorize' ? 'manual' : 'automatic',
-      metadata: { order_id: request.order_id, payment_id: request.payment_id, customer_id: request.customer_id },
+      metadata: metadata(request),
     }
     const method = this.#paymentMethod ? await this.#paymentMethod(request) : null
     if (method) Object.assign(params, { payment_method: method, confirm: true })
@@ -93,6 +93,14 @@ class StripeGateway {
     }
     return pending(intent.id)
   }
+}
+
+// What the PaymentIntent carries back in its webhooks: the order (empty for an invoice's charge)
+// or the invoice, the engine's payment and the customer.
+function metadata (request) {
+  const carried = { order_id: request.order_id, payment_id: request.payment_id, customer_id: request.customer_id }
+  if (request.invoice_id) carried.invoice_id = request.invoice_id
+  return carried
 }
 
 class StripeWebhooks {
@@ -121,7 +129,9 @@ class StripeWebhooks {
     if (!outcome) return null
     const intent = event.data.object
     const command = { command: 'payment_webhook', provider: 'stripe', event_id: event.id, reference: intent.id, outcome }
+    // The charge's metadata names what it paid: an order, or a subscription's invoice.
     if (intent.metadata?.order_id) command.order_id = intent.metadata.order_id
+    if (intent.metadata?.invoice_id) command.invoice_id = intent.metadata.invoice_id
     if (outcome === 'failed') command.reason = intent.last_payment_error?.code ?? 'payment_failed'
     return command
   }

@@ -579,6 +579,12 @@ named_methods! {
     "command" mark_invoice_uncollectible "mark_invoice_uncollectible" "actor: Actor, fields: Omit<Extract<Command, { command: 'mark_invoice_uncollectible' }>, 'command'>, idempotencyKey?: string" "Promise<Invoice>";
     /// An invoice (another customer's is `not_found`).
     "query" get_invoice "get_invoice" "actor: Actor, fields: Omit<Extract<Query, { query: 'get_invoice' }>, 'query'>" "Promise<Invoice>";
+    /// A page of subscriptions by creation (a customer sees only its own).
+    "query" list_subscriptions "list_subscriptions" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_subscriptions' }>, 'query'>" "Promise<SubscriptionPage>";
+    /// A page of a subscription's invoices, oldest first.
+    "query" list_invoices "list_invoices" "actor: Actor, fields: Omit<Extract<Query, { query: 'list_invoices' }>, 'query'>" "Promise<InvoicePage>";
+    /// What the subscription's next renewal will invoice (a draft; nothing is stored).
+    "query" upcoming_invoice "upcoming_invoice" "actor: Actor, fields: Omit<Extract<Query, { query: 'upcoming_invoice' }>, 'query'>" "Promise<Invoice>";
 }
 
 #[napi]

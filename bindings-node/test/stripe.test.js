@@ -89,3 +89,25 @@ test('webhooks signed otherwise are refused; other events are ignored; amounts g
   assert.equal(webhooks.command(payload, stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })), null)
   assert.deepEqual([minorUnits('19.99'), minorUnits('1200'), minorUnits('1.234')], [1999, 1200, 1234])
 })
+
+test("a subscription's invoice charged by the scheduler is settled by its webhook", async () => {
+  let sent
+  nock('https://api.stripe.com').post('/v1/payment_intents').reply(function (uri, body) {
+    sent = new URLSearchParams(body)
+    return [200, intent('requires_action')]
+  })
+  const engine = await shop()
+  await engine.execute(ADMIN, { command: 'create_plan', plan: { id: 'pro', name: 'Pro', currency: 'USD', amount: '20.00', interval: { unit: 'month', count: 1 } } })
+  const subscription = (await engine.execute(C1, { command: 'subscribe', customer_id: 'c1', plan_id: 'pro', payment_method: 'card' })).value
+  const invoiceId = subscription.latest_invoice
+  assert.deepEqual((await engine.tick()).billing.map((s) => s.step), ['pending'])
+  assert.deepEqual([sent.get('metadata[invoice_id]'), sent.get('amount')], [invoiceId, '2000'])
+  const payload = JSON.stringify({ id: 'evt_2', object: 'event', type: 'payment_intent.succeeded',
+    data: { object: intent('succeeded', { metadata: { order_id: '', invoice_id: invoiceId } }) } })
+  const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET })
+  const command = new StripeWebhooks(stripe, SECRET).command(payload, signature)
+  assert.deepEqual(command, { command: 'payment_webhook', provider: 'stripe', event_id: 'evt_2', reference: 'pi_3Abc',
+    outcome: 'succeeded', invoice_id: invoiceId })
+  assert.equal((await engine.execute({ type: 'system' }, command)).value.state, 'paid')
+  assert.equal((await engine.getSubscription(C1, { subscription_id: subscription.id })).state, 'active')
+})

@@ -255,3 +255,11 @@ def test_webhooks_not_signed_by_paypal_for_this_endpoint_are_refused(paypal_key)
         with pytest.raises(ordercore.InvalidSignature):
             translator.command(payload, headers)
     assert all(url == CERT_URL for url in fetched)
+
+
+def test_an_invoices_capture_names_the_invoice_it_paid(paypal_key):
+    key, pem = paypal_key
+    translator, _ = hooks(pem)
+    body = capture_event(order_id="invoice/inv_000007")
+    command = translator.command(body, signed(key, body))
+    assert (command["invoice_id"], "order_id" in command) == ("inv_000007", False)

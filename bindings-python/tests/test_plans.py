@@ -75,3 +75,13 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
     assert (resumed["state"], resumed["next_period"]) == ("active", 1)
     assert engine.cancel_subscription(c1, trialing["id"])["state"] == "canceled"
     assert engine.void_invoice(ordercore.staff("s1", "support"), resumed["latest_invoice"] or "")["state"] == "void"
+    page = engine.list_subscriptions(c1, limit=1)
+    assert [s["id"] for s in page["subscriptions"]] == [subscription["id"]] and page["next"]
+    rest = engine.list_subscriptions(c1, after=page["next"])
+    assert [s["id"] for s in rest["subscriptions"]] == [trialing["id"]] and rest["next"] is None
+    assert engine.list_subscriptions(ordercore.staff("ops"), state="canceled")["subscriptions"][0]["id"] == trialing["id"]
+    invoices = engine.list_invoices(c1, subscription["id"])
+    assert [i["id"] for i in invoices["invoices"]] == [invoice["id"], prorated["id"]]
+    assert [i["id"] for i in engine.list_invoices(c1, subscription["id"], state="open")["invoices"]] == [prorated["id"]]
+    upcoming = engine.upcoming_invoice(c1, subscription["id"])
+    assert (upcoming["state"], upcoming["number"], str(upcoming["total"])) == ("draft", None, "36.00")

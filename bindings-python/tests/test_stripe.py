@@ -154,3 +154,27 @@ def test_webhooks_signed_otherwise_are_refused_and_other_events_ignored():
     with pytest.raises(ordercore.InvalidSignature):
         StripeWebhooks(SECRET).command(event, "t=1,v1=deadbeef")
     assert StripeWebhooks(SECRET).command(event, sign(event)) is None
+
+
+@responses.activate
+def test_a_subscriptions_invoice_charged_by_the_scheduler_is_settled_by_its_webhook():
+    responses.post(f"{API}/payment_intents", json=intent("requires_action", order_id=""))
+    engine = shop(gateway())
+    engine.execute(ADMIN, {"command": "create_plan", "plan": {
+        "id": "pro", "name": "Pro", "currency": "USD", "amount": "20.00", "interval": {"unit": "month", "count": 1}}})
+    subscription = engine.execute(C1, {"command": "subscribe", "customer_id": "c1", "plan_id": "pro",
+                                       "payment_method": "card"})["value"]
+    invoice_id = subscription["latest_invoice"]
+    assert [s["step"] for s in engine.tick()["billing"]] == ["pending"]
+    sent = form(responses.calls[0])
+    assert (sent["metadata[invoice_id]"], sent.get("metadata[order_id]", ""), sent["amount"]) == (invoice_id, "", "2000")
+    settled = intent("succeeded", order_id="")
+    settled["metadata"]["invoice_id"] = invoice_id
+    event = {"id": "evt_2", "object": "event", "type": "payment_intent.succeeded", "api_version": "2024-06-20",
+             "data": {"object": settled}}
+    payload = json.dumps(event)
+    command = StripeWebhooks(SECRET).command(payload, sign(payload))
+    assert command == {"command": "payment_webhook", "provider": "stripe", "event_id": "evt_2",
+                       "reference": "pi_3Abc", "outcome": "succeeded", "invoice_id": invoice_id}
+    assert engine.execute(ordercore.SYSTEM, command)["value"]["state"] == "paid"
+    assert engine.get_subscription(C1, subscription["id"])["state"] == "active"

@@ -236,6 +236,10 @@ pub enum Command {
         /// reference, which scans orders: pass it when you can).
         #[serde(default)]
         order_id: Option<SmolStr>,
+        /// The invoice, for a charge of an invoice (the provider's metadata carries it): the
+        /// webhook settles the invoice instead of an order's payment.
+        #[serde(default)]
+        invoice_id: Option<SmolStr>,
     },
     /// A carrier's tracking update (system); deduplicated by `event_id`, never regressing.
     TrackingUpdate {
@@ -543,6 +547,16 @@ pub enum Query {
         /// The invoice.
         invoice_id: SmolStr,
     },
+    /// Subscriptions by customer and/or state, paginated.
+    ListSubscriptions(crate::billing::SubscriptionQuery),
+    /// A subscription's invoices, oldest first, by state, paginated.
+    ListInvoices(crate::billing::InvoiceQuery),
+    /// What the subscription's next renewal would invoice, at the time it would, with the
+    /// customer's balance as it is now — computed, nothing stored (no number is taken).
+    UpcomingInvoice {
+        /// The subscription.
+        subscription_id: SmolStr,
+    },
 }
 
 impl Query {
@@ -558,6 +572,9 @@ impl Query {
             Query::GetPlan { .. } => "get_plan",
             Query::GetSubscription { .. } => "get_subscription",
             Query::GetInvoice { .. } => "get_invoice",
+            Query::ListSubscriptions(_) => "list_subscriptions",
+            Query::ListInvoices(_) => "list_invoices",
+            Query::UpcomingInvoice { .. } => "upcoming_invoice",
         }
     }
 
@@ -572,7 +589,10 @@ impl Query {
             | Query::ShippingRates { .. }
             | Query::GetPlan { .. }
             | Query::GetSubscription { .. }
-            | Query::GetInvoice { .. } => None,
+            | Query::GetInvoice { .. }
+            | Query::ListSubscriptions(_)
+            | Query::ListInvoices(_)
+            | Query::UpcomingInvoice { .. } => None,
         }
     }
 }
@@ -600,6 +620,10 @@ pub enum QueryOutput {
     Subscription(Box<Subscription>),
     /// An invoice.
     Invoice(Box<Invoice>),
+    /// A page of subscriptions.
+    Subscriptions(crate::billing::SubscriptionPage),
+    /// A page of invoices.
+    Invoices(crate::billing::InvoicePage),
 }
 
 /// What one scheduler tick did.

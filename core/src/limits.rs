@@ -294,6 +294,22 @@ pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
             bounds.text(subscription_id, || "subscription_id".into())
         }
         Query::GetInvoice { invoice_id } => bounds.text(invoice_id, || "invoice_id".into()),
+        Query::UpcomingInvoice { subscription_id } => {
+            bounds.text(subscription_id, || "subscription_id".into())
+        }
+        Query::ListSubscriptions(filter) => {
+            bounds.text(filter.customer_id.as_deref().unwrap_or_default(), || {
+                "customer_id".into()
+            })?;
+            let cursor = filter.after.as_deref().unwrap_or_default();
+            bounds.at_most(cursor.len(), limits.max_string_len * 2, || "after".into())
+        }
+        Query::ListInvoices(filter) => {
+            bounds.text(&filter.subscription_id, || "subscription_id".into())?;
+            bounds.text(filter.after.as_deref().unwrap_or_default(), || {
+                "after".into()
+            })
+        }
         Query::ShippingRates { address, lines } => {
             bounds.address(address, "address")?;
             bounds.line_inputs(lines)

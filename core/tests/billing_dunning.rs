@@ -306,3 +306,49 @@ fn racing_ticks_from_eight_threads_bill_and_charge_each_due_period_once() {
         );
     }
 }
+
+#[test]
+fn a_pending_charge_waits_for_its_webhook_and_a_failure_there_resumes_the_dunning() {
+    let shop = with_plan(config(), 0);
+    let subscription = subscribe(&shop, "c1", true);
+    tick(&shop);
+    shop.clock.set(subscription.current_period_end);
+    shop.gateway.script([Scripted::Pending]);
+    assert_eq!(steps(&tick(&shop)), ["renewed", "pending"]);
+    let waiting = get(&shop, &subscription.id);
+    assert_eq!(
+        waiting.collecting, None,
+        "the webhook settles it, not a charge"
+    );
+    assert!(steps(&tick(&shop)).is_empty());
+    let invoice_id = waiting.latest_invoice.clone().unwrap();
+    let query = Query::GetInvoice {
+        invoice_id: invoice_id.clone(),
+    };
+    let Ok(QueryOutput::Invoice(invoice)) = shop.engine.query(&Actor::System, &query) else {
+        panic!("get_invoice answers the invoice");
+    };
+    let webhook: Command = serde_json::from_value(serde_json::json!({
+        "command": "payment_webhook", "provider": "fake", "event_id": "evt_9",
+        "reference": invoice.payment_reference.as_deref().unwrap(), "outcome": "failed",
+        "reason": "insufficient_funds", "invoice_id": invoice_id
+    }))
+    .unwrap();
+    shop.engine.execute(&Actor::System, &webhook, None).unwrap();
+    let declined = get(&shop, &subscription.id);
+    assert_eq!(declined.state, SubscriptionState::PastDue);
+    let retry = declined.collecting.clone().expect("collected again");
+    assert_eq!(
+        retry.next_attempt_at,
+        subscription.current_period_end + Duration::days(1)
+    );
+    shop.engine.execute(&Actor::System, &webhook, None).unwrap();
+    assert_eq!(get(&shop, &subscription.id).collecting, Some(retry.clone()));
+    shop.clock.set(retry.next_attempt_at);
+    assert_eq!(steps(&tick(&shop)), ["paid"]);
+    assert_eq!(
+        get(&shop, &subscription.id).state,
+        SubscriptionState::Active
+    );
+    assert_eq!(shop.gateway.captured_total(), d("60.00"));
+}

@@ -35,6 +35,7 @@ enum Op {
         plan: u8,
         seats: u32,
         calendar: bool,
+        card: bool,
     },
     Change {
         plan: Option<u8>,
@@ -57,15 +58,22 @@ enum Op {
         fault: u8,
     },
     Void,
+    /// The scheduler, the gateway scripted as for `Pay`.
+    Tick {
+        fault: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0u8..4, 1u32..5, any::<bool>()).prop_map(|(plan, seats, calendar)| Op::Subscribe {
-            plan,
-            seats,
-            calendar
-        }),
+        (0u8..4, 1u32..5, any::<bool>(), any::<bool>()).prop_map(
+            |(plan, seats, calendar, card)| Op::Subscribe {
+                plan,
+                seats,
+                calendar,
+                card
+            }
+        ),
         (proptest::option::of(0u8..4), 1u32..6, 0u8..3, any::<bool>()).prop_map(
             |(plan, seats, behavior, at_end)| Op::Change {
                 plan,
@@ -83,6 +91,8 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Renew),
         (0u8..6).prop_map(|fault| Op::Pay { fault }),
         Just(Op::Void),
+        (0u8..6).prop_map(|fault| Op::Tick { fault }),
+        (0u8..6).prop_map(|fault| Op::Tick { fault }),
     ]
 }
 
@@ -117,6 +127,9 @@ impl Billing {
     }
 
     fn run(&mut self, op: &Op) {
+        if let Op::Tick { fault } = op {
+            return self.tick(*fault);
+        }
         let Some(command) = self.command(op) else {
             return;
         };
@@ -153,11 +166,14 @@ impl Billing {
                 plan,
                 seats,
                 calendar,
+                card,
             } => {
                 let billing = if *calendar { "calendar" } else { "anniversary" };
+                let method = card.then_some("card");
                 serde_json::from_value(serde_json::json!({
                     "command": "subscribe", "customer_id": "c1",
-                    "plan_id": PLANS[*plan as usize], "quantity": seats, "billing": billing
+                    "plan_id": PLANS[*plan as usize], "quantity": seats, "billing": billing,
+                    "payment_method": method
                 }))
                 .unwrap()
             }
@@ -204,25 +220,39 @@ impl Billing {
                 invoice_id: self.latest_invoice()?.id,
             },
             Op::Pay { fault } => self.payment(*fault)?,
+            Op::Tick { .. } => return None,
         })
+    }
+
+    /// A tick: it never fails as a whole, and a subscription's step fails only for a gateway
+    /// fault (it stays due for the next tick).
+    fn tick(&mut self, fault: u8) {
+        self.shop.gateway.script(Self::fault(fault));
+        let report = self.shop.engine.tick(&Actor::System).unwrap();
+        for (id, code) in &report.failed {
+            assert_eq!(code, "gateway_unavailable", "tick failed for {id}");
+        }
     }
 
     /// Paying the latest invoice, the gateway scripted to approve, decline, time out after
     /// charging or fail.
     fn payment(&self, fault: u8) -> Option<Command> {
-        let fault = match fault {
+        self.shop.gateway.script(Self::fault(fault));
+        Some(Command::PayInvoice {
+            invoice_id: self.latest_invoice()?.id,
+            method: Default::default(),
+        })
+    }
+
+    fn fault(fault: u8) -> Option<Scripted> {
+        match fault {
             0 => Some(Scripted::Decline {
                 reason: "card_declined".into(),
             }),
             1 => Some(Scripted::TimeoutAfterSuccess),
             2 => Some(Scripted::TransientError),
             _ => None,
-        };
-        self.shop.gateway.script(fault);
-        Some(Command::PayInvoice {
-            invoice_id: self.latest_invoice()?.id,
-            method: Default::default(),
-        })
+        }
     }
 
     fn latest_invoice(&self) -> Option<Invoice> {
@@ -260,6 +290,7 @@ impl Billing {
     }
 
     fn check(&self) {
+        self.check_schedule();
         let invoices = self.invoices();
         let ledger = self.shop.gateway.ledger_by_payment();
         check_billed_once(&invoices);
@@ -299,6 +330,34 @@ impl Billing {
                 credit_balance, kept,
                 "what invoices carried, less what they used"
             );
+        }
+    }
+}
+
+impl Billing {
+    /// The subscription's stored due time is what its state makes due (the store's index
+    /// finds it then), and a collected invoice is one of its own.
+    fn check_schedule(&self) {
+        let Some(id) = self.subscription.clone() else {
+            return;
+        };
+        let query = Query::GetSubscription {
+            subscription_id: id.into(),
+        };
+        let Ok(QueryOutput::Subscription(subscription)) = self.shop.engine.query(&admin(), &query)
+        else {
+            panic!("the subscription is stored");
+        };
+        let rules = ordercore::billing::Dunning::default();
+        assert_eq!(subscription.due_at, subscription.next_due(&rules));
+        if let Some(collection) = &subscription.collecting {
+            let query = Query::GetInvoice {
+                invoice_id: collection.invoice_id.clone(),
+            };
+            let Ok(QueryOutput::Invoice(invoice)) = self.shop.engine.query(&admin(), &query) else {
+                panic!("a collected invoice is stored");
+            };
+            assert_eq!(invoice.subscription_id, Some(subscription.id.clone()));
         }
     }
 }

@@ -784,6 +784,7 @@ fn pending_payment_webhooks_are_deduplicated_and_never_move_backwards() {
         outcome,
         reason: None,
         order_id: None,
+        invoice_id: None,
     };
     let system = ordercore::actor::Actor::System;
     let paid = shop

@@ -461,6 +461,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     outcome,
                     reason: None,
                     order_id: (event % 2 == 0).then(|| id.clone()),
+                    invoice_id: None,
                 };
                 (system.clone(), command)
             }

@@ -306,7 +306,7 @@ fn the_scenarios_raise_every_error_code() {
 
 /// Every command's and query's name; `named` maps each variant to its entry by an exhaustive
 /// match, so a new command or query does not compile here until it has one.
-const NAMES: [&str; 37] = [
+const NAMES: [&str; 40] = [
     "place_order",
     "pay_order",
     "capture_payment",
@@ -344,6 +344,9 @@ const NAMES: [&str; 37] = [
     "resume_subscription",
     "void_invoice",
     "mark_invoice_uncollectible",
+    "list_subscriptions",
+    "list_invoices",
+    "upcoming_invoice",
 ];
 
 /// The entry of [`NAMES`] of a step's command or query (read as the engine reads it).
@@ -396,6 +399,9 @@ fn named(step: &Step) -> Option<&'static str> {
             Query::GetPlan { .. } => 24,
             Query::GetSubscription { .. } => 28,
             Query::GetInvoice { .. } => 29,
+            Query::ListSubscriptions(_) => 37,
+            Query::ListInvoices(_) => 38,
+            Query::UpcomingInvoice { .. } => 39,
         }],
     )
 }

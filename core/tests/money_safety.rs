@@ -442,6 +442,7 @@ fn money_arriving_after_a_cancel_goes_straight_back() {
             outcome: WebhookOutcome::Succeeded,
             reason: None,
             order_id: Some(order.id.clone()),
+            invoice_id: None,
         };
         let order = shop
             .engine

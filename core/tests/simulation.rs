@@ -460,6 +460,7 @@ impl Sim {
             },
             reason: None,
             order_id: Some(order.id.clone()),
+            invoice_id: None,
         };
         for _ in 0..20 {
             if self.send(&Actor::System, &command).is_some() {

@@ -813,6 +813,29 @@ class Engine:
         """An invoice (another customer's raises :class:`NotFound`)."""
         return cast(types.Invoice, self.query(actor, {"query": "get_invoice", "invoice_id": invoice_id})["value"])
 
+    def list_subscriptions(self, actor: Actor, customer_id: Optional[str] = None,
+                           state: Optional[types.SubscriptionState] = None, limit: Optional[int] = None,
+                           after: Optional[str] = None) -> "types.SubscriptionPage":
+        """A page of subscriptions by creation (a customer sees only its own; ``next`` is the
+        cursor of the following page)."""
+        query = {"query": "list_subscriptions", "customer_id": customer_id, "state": state, "limit": limit,
+                 "after": after}
+        return cast(types.SubscriptionPage,
+                    self.query(actor, {k: v for k, v in query.items() if v is not None})["value"])
+
+    def list_invoices(self, actor: Actor, subscription_id: str, state: Optional[types.InvoiceState] = None,
+                      limit: Optional[int] = None, after: Optional[str] = None) -> "types.InvoicePage":
+        """A page of a subscription's invoices, oldest first (``next`` is the cursor of the
+        following page)."""
+        query = {"query": "list_invoices", "subscription_id": subscription_id, "state": state, "limit": limit,
+                 "after": after}
+        return cast(types.InvoicePage, self.query(actor, {k: v for k, v in query.items() if v is not None})["value"])
+
+    def upcoming_invoice(self, actor: Actor, subscription_id: str) -> "types.Invoice":
+        """What the subscription's next renewal will invoice (a draft; nothing is stored)."""
+        query = {"query": "upcoming_invoice", "subscription_id": subscription_id}
+        return cast(types.Invoice, self.query(actor, query)["value"])
+
     def list_orders(self, actor: Actor, customer_id: Optional[str] = None, state: Optional[types.OrderState] = None,
                     limit: Optional[int] = None, after: Optional[str] = None) -> "types.OrderPage":
         """A page of orders (``next`` is the cursor of the following page)."""

@@ -377,6 +377,7 @@ class PaymentWebhookCommand(_PaymentWebhookCommandRequired, total=False):
     """A provider's asynchronous payment result (system); deduplicated by `(provider, event_id)`."""
     reason: Optional[str]
     order_id: Optional[str]
+    invoice_id: Optional[str]
 
 
 class _TrackingUpdateCommandRequired(TypedDict):
@@ -861,6 +862,7 @@ class Subscription(TypedDict):
     history: List[SubscriptionTransition]
     address: Optional[Address]
     latest_invoice: Optional[str]
+    invoices: List[str]
     pending_items: List[InvoiceItem]
     event_sequence: int
     payment_method: Optional[PaymentMethod]
@@ -910,6 +912,7 @@ class Invoice(TypedDict):
     last_payment_error: Optional[str]
     paid_at: Optional[Instant]
     event_sequence: int
+    processed_webhooks: List[str]
 
 
 class OrderCommandOutput(TypedDict):
@@ -1492,6 +1495,23 @@ class IdempotencyRequest(TypedDict):
     key: str
 
 
+class InvoicePage(TypedDict):
+    """One page of invoices."""
+    invoices: List[Invoice]
+    next: Optional[str]
+
+
+class _InvoiceQueryRequired(TypedDict):
+    subscription_id: str
+
+
+class InvoiceQuery(_InvoiceQueryRequired, total=False):
+    """A filter over one subscription's invoices, oldest first."""
+    state: Optional[InvoiceState]
+    after: Optional[str]
+    limit: Optional[int]
+
+
 class Label(TypedDict):
     """A label bought for a shipment."""
     carrier: str
@@ -1562,6 +1582,14 @@ class PricingContext(_PricingContextRequired, total=False):
     usage: Dict[str, Usage]
 
 
+class SubscriptionQuery(TypedDict, total=False):
+    """A filter over subscriptions, with stable pagination (by creation, oldest first)."""
+    customer_id: Optional[str]
+    state: Optional[SubscriptionState]
+    after: Optional[str]
+    limit: Optional[int]
+
+
 class GetOrderQuery(TypedDict):
     """One order."""
     query: Literal["get_order"]
@@ -1616,8 +1644,26 @@ class GetInvoiceQuery(TypedDict):
     invoice_id: str
 
 
+class ListSubscriptionsQuery(SubscriptionQuery):
+    """Subscriptions by customer and/or state, paginated."""
+    query: Literal["list_subscriptions"]
+
+
+class ListInvoicesQuery(InvoiceQuery):
+    """A subscription's invoices, oldest first, by state, paginated."""
+    query: Literal["list_invoices"]
+
+
+class UpcomingInvoiceQuery(TypedDict):
+    """What the subscription's next renewal would invoice, at the time it would, with the
+    customer's balance as it is now — computed, nothing stored (no number is taken).
+    """
+    query: Literal["upcoming_invoice"]
+    subscription_id: str
+
+
 # Every query. Serialized as `{"query": "get_order", ...fields}`.
-Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery, GetPlanQuery, GetSubscriptionQuery, GetInvoiceQuery]
+Query = Union[GetOrderQuery, ListOrdersQuery, StockLevelsQuery, ListReturnsQuery, AvailableActionsQuery, ShippingRatesQuery, GetPlanQuery, GetSubscriptionQuery, GetInvoiceQuery, ListSubscriptionsQuery, ListInvoicesQuery, UpcomingInvoiceQuery]
 
 
 class _ShippingRateRequired(TypedDict):
@@ -1630,6 +1676,12 @@ class _ShippingRateRequired(TypedDict):
 class ShippingRate(_ShippingRateRequired, total=False):
     """A priced shipping option."""
     estimated_days: Optional[int]
+
+
+class SubscriptionPage(TypedDict):
+    """One page of subscriptions."""
+    subscriptions: List[Subscription]
+    next: Optional[str]
 
 
 class OrderQueryOutput(TypedDict):
@@ -1686,8 +1738,20 @@ class InvoiceQueryOutput(TypedDict):
     value: Invoice
 
 
+class SubscriptionsQueryOutput(TypedDict):
+    """A page of subscriptions."""
+    type: Literal["subscriptions"]
+    value: SubscriptionPage
+
+
+class InvoicesQueryOutput(TypedDict):
+    """A page of invoices."""
+    type: Literal["invoices"]
+    value: InvoicePage
+
+
 # What a query answers.
-QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput, PlanQueryOutput, SubscriptionQueryOutput, InvoiceQueryOutput]
+QueryOutput = Union[OrderQueryOutput, OrdersQueryOutput, StockQueryOutput, ActionsQueryOutput, RatesQueryOutput, ReturnsQueryOutput, PlanQueryOutput, SubscriptionQueryOutput, InvoiceQueryOutput, SubscriptionsQueryOutput, InvoicesQueryOutput]
 
 
 class StoredDocument(TypedDict):

@@ -150,6 +150,9 @@ pub struct Invoice {
     /// The sequence number of its last event.
     #[serde(default)]
     pub event_sequence: u64,
+    /// Provider webhooks applied (`provider:event_id`), so a redelivered one changes nothing.
+    #[serde(default)]
+    pub processed_webhooks: Vec<String>,
 }
 
 /// What an invoice is drafted from.
@@ -283,6 +286,7 @@ impl Invoice {
             last_payment_error: None,
             paid_at: None,
             event_sequence: 0,
+            processed_webhooks: Vec::new(),
         })
     }
 }

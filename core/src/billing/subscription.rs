@@ -78,6 +78,9 @@ pub struct Subscription {
     /// The last invoice it was billed.
     #[serde(default)]
     pub latest_invoice: Option<SmolStr>,
+    /// Every invoice it was billed, oldest first (`list_invoices` pages over them).
+    #[serde(default)]
+    pub invoices: Vec<SmolStr>,
     /// Prorations waiting for its next invoice (`create_prorations` changes).
     #[serde(default)]
     pub pending_items: Vec<super::invoice::InvoiceItem>,
@@ -188,6 +191,7 @@ impl Subscription {
             }],
             address: None,
             latest_invoice: None,
+            invoices: Vec::new(),
             pending_items: Vec::new(),
             event_sequence: 0,
             payment_method: new.payment_method,

@@ -78,6 +78,7 @@ pub(super) fn bill_items(
     let number = tx.next_invoice_number(&engine.config.billing.invoice_prefix)?;
     invoice.finalize(number, tx.now)?;
     subscription.latest_invoice = Some(invoice.id.clone());
+    subscription.invoices.push(invoice.id.clone());
     let finalized = EventPayload::InvoiceFinalized {
         invoice_id: invoice.id.clone(),
         number: invoice.number.as_deref().unwrap_or_default().into(),
@@ -144,6 +145,55 @@ pub(super) fn pay_invoice(
         Some(GatewayOutcome::Declined { reason }) => {
             settle_declined(tx, &mut invoice, subscription.as_mut(), &reason)?;
             tx.refusal = Some(Error::PaymentDeclined { reason });
+        }
+    }
+    if let Some(subscription) = subscription {
+        tx.put_subscription(subscription);
+    }
+    Ok(tx.put_invoice(invoice))
+}
+
+/// `payment_webhook` naming an invoice: the provider's answer to a pending charge settles it —
+/// paid, or declined (the attempt counted, dunning as for a declined charge). A redelivered
+/// or stale event (no charge pending) changes nothing.
+pub(super) fn invoice_webhook(
+    tx: &mut UnitOfWork<'_>,
+    webhook: &payments::Webhook<'_>,
+    invoice_id: &str,
+) -> Result<CommandOutput> {
+    tx.actor.require_system("payment_webhook")?;
+    let mut invoice = tx.invoice(invoice_id)?;
+    if invoice.payment_reference.as_deref() != Some(webhook.reference) {
+        return Err(Error::not_found("payment", webhook.reference));
+    }
+    let dedupe = format!("{}:{}", webhook.provider, webhook.event_id);
+    if !invoice.payment_pending || invoice.processed_webhooks.contains(&dedupe) {
+        return Ok(CommandOutput::Invoice(Box::new(invoice))); // nothing written
+    }
+    invoice.processed_webhooks.push(dedupe);
+    invoice.payment_pending = false;
+    let mut subscription = match &invoice.subscription_id {
+        Some(id) => Some(tx.subscription(id)?),
+        None => None,
+    };
+    match webhook.outcome {
+        WebhookOutcome::Succeeded => {
+            let reference = Some(SmolStr::from(webhook.reference));
+            settle_paid(tx, &mut invoice, subscription.as_mut(), reference)?;
+        }
+        WebhookOutcome::Failed => {
+            // Collection stopped while the charge was pending: the decline resumes it, on the
+            // dunning schedule.
+            if let Some(subscription) = subscription.as_mut() {
+                if subscription.payment_method.is_some() && subscription.collecting.is_none() {
+                    subscription.collecting = Some(Collection {
+                        invoice_id: invoice.id.clone(),
+                        next_attempt_at: tx.now,
+                    });
+                }
+            }
+            let reason = webhook.reason.unwrap_or("failed");
+            settle_declined(tx, &mut invoice, subscription.as_mut(), reason)?;
         }
     }
     if let Some(subscription) = subscription {

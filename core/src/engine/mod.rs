@@ -47,6 +47,7 @@ use crate::store::{
 };
 use crate::tax::{TaxProvider, TaxTable};
 
+mod billing_lists;
 mod cancellation;
 mod checkout;
 mod collection;
@@ -326,6 +327,7 @@ impl Engine {
                 outcome,
                 reason,
                 order_id,
+                invoice_id,
             } => {
                 let webhook = payments::Webhook {
                     provider,
@@ -335,7 +337,10 @@ impl Engine {
                     reason: reason.as_deref(),
                     order_id: order_id.as_deref(),
                 };
-                payments::payment_webhook(self, tx, &webhook).map(Answer)
+                match invoice_id {
+                    Some(invoice_id) => invoices::invoice_webhook(tx, &webhook, invoice_id),
+                    None => payments::payment_webhook(self, tx, &webhook).map(Answer),
+                }
             }
             Command::TrackingUpdate {
                 event_id,

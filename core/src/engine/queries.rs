@@ -93,6 +93,15 @@ impl Engine {
             Query::GetInvoice { invoice_id } => {
                 Ok(QueryOutput::Invoice(self.get_invoice(actor, invoice_id)?))
             }
+            Query::ListSubscriptions(filter) => Ok(QueryOutput::Subscriptions(
+                self.list_subscriptions(actor, filter)?,
+            )),
+            Query::ListInvoices(filter) => {
+                Ok(QueryOutput::Invoices(self.list_invoices(actor, filter)?))
+            }
+            Query::UpcomingInvoice { subscription_id } => Ok(QueryOutput::Invoice(
+                self.upcoming_invoice(actor, subscription_id)?,
+            )),
         }
     }
 

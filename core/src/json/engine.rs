@@ -223,6 +223,8 @@ pub fn query_value_json(output: &QueryOutput) -> Result<String> {
         QueryOutput::Plan(plan) => to_json(&**plan),
         QueryOutput::Subscription(subscription) => to_json(&**subscription),
         QueryOutput::Invoice(invoice) => to_json(&**invoice),
+        QueryOutput::Subscriptions(page) => to_json(page),
+        QueryOutput::Invoices(page) => to_json(page),
     }
 }
 

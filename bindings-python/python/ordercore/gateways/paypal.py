@@ -134,7 +134,8 @@ class PayPalGateway:
             "intent": "CAPTURE" if capture else "AUTHORIZE",
             "purchase_units": [{
                 "reference_id": request["payment_id"],
-                "custom_id": request["order_id"],
+                # What the webhooks name: the order, or an invoice (`invoice/<id>`).
+                "custom_id": request["order_id"] or f"invoice/{request.get('invoice_id') or ''}",
                 "amount": {"currency_code": str(request["currency"]).upper(), "value": str(request["amount"])},
             }],
         }
@@ -226,8 +227,11 @@ class PayPalWebhooks:
         related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
         command: Json = {"command": "payment_webhook", "provider": "paypal", "event_id": str(event.get("id", "")),
                          "reference": str(related.get("order_id") or resource.get("id", "")), "outcome": outcome}
-        if resource.get("custom_id"):
-            command["order_id"] = resource["custom_id"]
+        custom = str(resource.get("custom_id") or "")
+        if custom.startswith("invoice/"):
+            command["invoice_id"] = custom[len("invoice/"):]
+        elif custom:
+            command["order_id"] = custom
         if outcome == "failed":
             command["reason"] = str((resource.get("status_details") or {}).get("reason") or "denied").lower()
         return command

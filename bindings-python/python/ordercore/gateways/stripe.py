@@ -100,7 +100,7 @@ class StripeGateway:
             "amount": minor_units(request["amount"]),
             "currency": str(request["currency"]).lower(),
             "capture_method": "manual" if request["operation"] == "authorize" else "automatic",
-            "metadata": {key: request[key] for key in ("order_id", "payment_id", "customer_id")},
+            "metadata": _metadata(request),
         }
         method = self._payment_method(request) if self._payment_method else None
         if method:
@@ -114,6 +114,15 @@ class StripeGateway:
             failure = intent.last_payment_error
             return {"status": "declined", "reason": (failure and failure.code) or "card_declined"}
         return _pending(intent.id)
+
+
+def _metadata(request: Json) -> Json:
+    """What the PaymentIntent carries back in its webhooks: the order (empty for an invoice's
+    charge) or the invoice, the engine's payment and the customer."""
+    metadata = {key: request[key] for key in ("order_id", "payment_id", "customer_id")}
+    if request.get("invoice_id"):
+        metadata["invoice_id"] = request["invoice_id"]
+    return metadata
 
 
 class StripeWebhooks:
@@ -137,9 +146,11 @@ class StripeWebhooks:
         intent = event.data.object
         command: Json = {"command": "payment_webhook", "provider": "stripe", "event_id": event.id,
                          "reference": intent.id, "outcome": outcome}
-        order_id = (intent.metadata or {}).get("order_id")
-        if order_id:
-            command["order_id"] = order_id
+        # The charge's metadata names what it paid: an order, or a subscription's invoice.
+        for key in ("order_id", "invoice_id"):
+            value = (intent.metadata or {}).get(key)
+            if value:
+                command[key] = value
         if outcome == "failed":
             failure = intent.last_payment_error
             command["reason"] = (failure and failure.code) or "payment_failed"
