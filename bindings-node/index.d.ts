@@ -705,6 +705,11 @@ export interface SubscribeCommand {
    * dunning retries); absent: invoices wait for `pay_invoice`.
    */
   payment_method?: PaymentMethod | null
+  /** A coupon: a promotion's code, checked against the plan's price as a cart's coupon
+   * is, one use counted, then applied to the subscription's invoices for as many periods
+   * as the promotion's `duration_periods` (every one without it).
+   */
+  coupon?: string | null
 }
 
 /** Cancel a subscription now, or at its current period's end (the customer or support). */
@@ -927,6 +932,18 @@ export interface Customer {
   previous_orders?: number
   /** Tax-exempt customers get no tax lines. */
   tax_exempt?: boolean
+}
+
+/** A coupon on a subscription: applied to each of its invoices' charges (by the promotion
+ * engine, as a cart's coupon) for as many period invoices as its promotion says.
+ */
+export interface Discount {
+  /** The coupon code. */
+  coupon: string
+  /** The promotion it redeems. */
+  promotion_id: string
+  /** Period invoices it still discounts; `None`: every one, for ever. */
+  periods_left: number | null
 }
 
 /** One event: who it is about, when, its place in its aggregate's sequence, and what happened. */
@@ -1949,6 +1966,10 @@ export interface Promotion {
   usage_limit?: number | null
   /** How many times one customer may use it. */
   usage_limit_per_customer?: number | null
+  /** On a subscription (a coupon given to `subscribe`): how many of its period invoices it
+   * discounts; `None`: every one, for ever. Carts ignore it.
+   */
+  duration_periods?: number | null
 }
 
 /** How a mid-period change is prorated. */
@@ -2481,6 +2502,8 @@ export interface Subscription {
   address: Address | null
   /** The last invoice it was billed. */
   latest_invoice: string | null
+  /** The coupon it was subscribed with, while it still discounts its invoices. */
+  discount: Discount | null
   /** Every invoice it was billed, oldest first (`list_invoices` pages over them). */
   invoices: Array<string>
   /** Prorations waiting for its next invoice (`create_prorations` changes). */

@@ -1,18 +1,16 @@
 //! Billing benchmarks (#21 item 10); see benches/README.md for the figures. One renewal —
-//! the due period billed (finalized, numbered) and charged, each command committed — beside one
+//! the due period billed (finalized, numbered) and charged, each command committed — and the
+//! same done by the scheduler (`tick` over due subscriptions, per subscription), beside one
 //! order placed with its payment captured, in the same run.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ordercore::actor::Actor;
-use ordercore::clock::FixedClock;
 use ordercore::command::{Command, CommandOutput};
 use ordercore::engine::Engine;
-use ordercore_benches::{checkout, engine};
+use ordercore_benches::{checkout, engine, renewal_day, subscriptions};
 
 /// Subscriptions made per batch (each renewed once in the timed part).
 const BATCH: u64 = 500;
@@ -23,13 +21,28 @@ fn billing(c: &mut Criterion) {
         b.iter_custom(|iterations| {
             let mut spent = Duration::ZERO;
             for done in (0..iterations).step_by(BATCH as usize) {
-                let (shop, clock, due) = due_subscriptions((iterations - done).min(BATCH));
-                clock.set(Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap());
+                let (shop, clock, due) = subscriptions((iterations - done).min(BATCH), false);
+                clock.set(renewal_day());
                 let start = Instant::now();
                 for id in &due {
                     black_box(renew_and_charge(&shop, id));
                 }
                 spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    group.bench_function("tick_per_due_subscription", |b| {
+        b.iter_custom(|iterations| {
+            let mut spent = Duration::ZERO;
+            for done in (0..iterations).step_by(BATCH as usize) {
+                let count = (iterations - done).min(BATCH);
+                let (shop, clock, _) = subscriptions(count, true);
+                clock.set(renewal_day());
+                let start = Instant::now();
+                let report = black_box(shop.tick(&Actor::System).expect("a tick"));
+                spent += start.elapsed();
+                assert_eq!(report.billing.len() as u64, 2 * count, "renewed and paid");
             }
             spent
         })
@@ -58,45 +71,6 @@ fn renew_and_charge(shop: &Engine, id: &str) -> CommandOutput {
     };
     shop.execute(&Actor::System, &pay, None)
         .expect("the fake gateway approves")
-}
-
-/// An engine with `count` paid monthly subscriptions started Jan 1, 2026 (due Feb 1).
-fn due_subscriptions(count: u64) -> (Engine, Arc<FixedClock>, Vec<String>) {
-    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let clock = Arc::new(FixedClock::new(start));
-    let shop = Engine::builder()
-        .clock(clock.clone())
-        .build()
-        .expect("valid engine");
-    let plan: Command =
-        serde_json::from_value(serde_json::json!({"command": "create_plan", "plan": {
-            "id": "team", "name": "Team", "currency": "USD", "amount": "12.00",
-            "interval": {"unit": "month", "count": 1}, "pricing": "per_seat"
-        }}))
-        .expect("valid plan");
-    shop.execute(&Actor::admin("bench"), &plan, None)
-        .expect("a new plan");
-    let ids = (0..count)
-        .map(|i| {
-            let customer = format!("c{i}");
-            let subscribe: Command = serde_json::from_value(serde_json::json!({
-                "command": "subscribe", "customer_id": customer, "plan_id": "team", "quantity": 3
-            }))
-            .expect("valid subscribe");
-            let Ok(CommandOutput::Subscription(subscription)) =
-                shop.execute(&Actor::customer(customer.clone()), &subscribe, None)
-            else {
-                panic!("subscribes");
-            };
-            let pay = Command::PayInvoice {
-                invoice_id: subscription.latest_invoice.clone().expect("invoiced"),
-                method: Default::default(),
-            };
-            shop.execute(&Actor::System, &pay, None).expect("paid");
-            subscription.id.to_string()
-        })
-        .collect();
-    (shop, clock, ids)
 }
 
 criterion_group! {

@@ -155,3 +155,61 @@ pub fn hand_written(prices: &[(Decimal, i64)]) -> (Decimal, Decimal, Decimal) {
     }
     (subtotal, discount, subtotal - discount + tax_total)
 }
+
+/// An engine on a fixed clock (Jan 1, 2026, 00:00 UTC) with `count` monthly subscriptions (3
+/// seats of 12.00), their first invoices paid; with `card` the scheduler charges their
+/// renewals. All are due on Feb 1.
+pub fn subscriptions(
+    count: u64,
+    card: bool,
+) -> (
+    ordercore::engine::Engine,
+    Arc<ordercore::clock::FixedClock>,
+    Vec<String>,
+) {
+    use chrono::TimeZone;
+    use ordercore::actor::Actor;
+    use ordercore::command::{Command, CommandOutput};
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let clock = Arc::new(ordercore::clock::FixedClock::new(start));
+    let shop = ordercore::engine::Engine::builder()
+        .clock(clock.clone())
+        .build()
+        .expect("valid engine");
+    let plan: Command = serde_json::from_value(json!({"command": "create_plan", "plan": {
+        "id": "team", "name": "Team", "currency": "USD", "amount": "12.00",
+        "interval": {"unit": "month", "count": 1}, "pricing": "per_seat"
+    }}))
+    .expect("valid plan");
+    shop.execute(&Actor::admin("bench"), &plan, None)
+        .expect("a new plan");
+    let method = card.then_some("card");
+    let ids = (0..count)
+        .map(|i| {
+            let customer = format!("c{i}");
+            let subscribe: Command = serde_json::from_value(json!({
+                "command": "subscribe", "customer_id": customer, "plan_id": "team", "quantity": 3,
+                "payment_method": method
+            }))
+            .expect("valid subscribe");
+            let Ok(CommandOutput::Subscription(subscription)) =
+                shop.execute(&Actor::customer(customer.clone()), &subscribe, None)
+            else {
+                panic!("subscribes");
+            };
+            let pay = Command::PayInvoice {
+                invoice_id: subscription.latest_invoice.clone().expect("invoiced"),
+                method: Default::default(),
+            };
+            shop.execute(&Actor::System, &pay, None).expect("paid");
+            subscription.id.to_string()
+        })
+        .collect();
+    (shop, clock, ids)
+}
+
+/// Feb 1, 2026, 00:00 UTC: when the subscriptions of [`subscriptions`] are due.
+pub fn renewal_day() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap()
+}

@@ -76,3 +76,18 @@ test('subscribing invoices the first period; a cancellation at its end can be wi
   const upcoming = await engine.upcomingInvoice(c1, { subscription_id: subscription.id })
   assert.deepEqual([upcoming.state, upcoming.number, upcoming.total], ['draft', null, '36.00'])
 })
+
+test('the scheduler charges a subscription with a payment method; a coupon discounts it', async () => {
+  const engine = new ordercore.Engine({ clock: '2026-01-31T09:00:00Z', promotions: [
+    { id: 'welcome', code: 'WELCOME', effect: { type: 'percentage', percentage: '50' }, duration_periods: 1 }] })
+  await engine.createPlan(ADMIN, { plan: TEAM })
+  const c1 = { type: 'customer', id: 'c1' }
+  const subscription = await engine.subscribe(c1, { customer_id: 'c1', plan_id: 'team', quantity: 2, payment_method: 'card', coupon: 'WELCOME' })
+  assert.equal(subscription.discount, null, 'its one period is used by the first invoice')
+  const report = await engine.tick()
+  assert.deepEqual(report.billing.map((s) => [s.step, s.invoice_id]), [['paid', subscription.latest_invoice]])
+  const paid = await engine.getInvoice(c1, { invoice_id: subscription.latest_invoice })
+  assert.deepEqual([paid.discount_total, paid.state], ['14.50', 'paid'])
+  await assert.rejects(engine.subscribe({ type: 'customer', id: 'c2' }, { customer_id: 'c2', plan_id: 'team', coupon: 'NOPE' }),
+    { code: 'coupon_rejected' })
+})

@@ -85,3 +85,19 @@ def test_subscribing_invoices_the_first_period_and_cancelling_at_its_end_can_be_
     assert [i["id"] for i in engine.list_invoices(c1, subscription["id"], state="open")["invoices"]] == [prorated["id"]]
     upcoming = engine.upcoming_invoice(c1, subscription["id"])
     assert (upcoming["state"], upcoming["number"], str(upcoming["total"])) == ("draft", None, "36.00")
+
+
+def test_the_scheduler_charges_a_subscription_with_a_payment_method_and_a_coupon_discounts_it() -> None:
+    engine = ordercore.Engine({"clock": "2026-01-31T09:00:00Z", "promotions": [
+        {"id": "welcome", "code": "WELCOME", "effect": {"type": "percentage", "percentage": "50"},
+         "duration_periods": 1}]})
+    engine.create_plan(ordercore.staff("ops"), TEAM)
+    c1 = ordercore.customer("c1")
+    subscription = engine.subscribe(c1, "c1", "team", quantity=2, payment_method="card", coupon="WELCOME")
+    assert subscription["discount"] is None, "its one period is used by the first invoice"
+    report = engine.tick()
+    assert [(s["step"], s["invoice_id"]) for s in report["billing"]] == [("paid", subscription["latest_invoice"])]
+    paid = engine.get_invoice(c1, subscription["latest_invoice"] or "")
+    assert (str(paid["discount_total"]), paid["state"]) == ("14.50", "paid")  # half of 2 × 12.00 + 5.00
+    with pytest.raises(ordercore.CouponRejected):
+        engine.subscribe(ordercore.customer("c2"), "c2", "team", coupon="NOPE")

@@ -341,6 +341,11 @@ pub enum Command {
         /// dunning retries); absent: invoices wait for `pay_invoice`.
         #[serde(default)]
         payment_method: Option<PaymentMethod>,
+        /// A coupon: a promotion's code, checked against the plan's price as a cart's coupon
+        /// is, one use counted, then applied to the subscription's invoices for as many periods
+        /// as the promotion's `duration_periods` (every one without it).
+        #[serde(default)]
+        coupon: Option<String>,
     },
     /// Cancel a subscription now, or at its current period's end (the customer or support).
     CancelSubscription {

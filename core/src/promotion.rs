@@ -59,6 +59,10 @@ pub struct Promotion {
     /// How many times one customer may use it.
     #[serde(default)]
     pub usage_limit_per_customer: Option<u64>,
+    /// On a subscription (a coupon given to `subscribe`): how many of its period invoices it
+    /// discounts; `None`: every one, for ever. Carts ignore it.
+    #[serde(default)]
+    pub duration_periods: Option<u32>,
 }
 
 /// What a promotion takes off.
@@ -270,6 +274,12 @@ pub(crate) struct Candidates<'a> {
 }
 
 impl PromotionSet {
+    /// The promotion with coupon `code` (case-insensitive), if any.
+    pub fn by_code(&self, code: &str) -> Option<&Promotion> {
+        let position = *self.by_code.get(&code.to_ascii_uppercase())?;
+        Some(&self.promotions.get(position as usize)?.promotion)
+    }
+
     pub fn new(mut promotions: Vec<Promotion>, currencies: &CurrencyRegistry) -> Result<Self> {
         for (i, promotion) in promotions.iter().enumerate() {
             validate(promotion, i, currencies)?;
@@ -370,6 +380,12 @@ fn validate(promotion: &Promotion, i: usize, currencies: &CurrencyRegistry) -> R
     }
     if promotion.code.as_deref().is_some_and(str::is_empty) {
         return Err(Error::invalid(field("code"), "must not be empty when set"));
+    }
+    if promotion.duration_periods == Some(0) {
+        return Err(Error::invalid(
+            field("duration_periods"),
+            "at least 1 (absent: every period)",
+        ));
     }
     let currency = match &promotion.currency {
         Some(code) => Some(currencies.resolve(code, &field("currency"))?),

@@ -128,6 +128,7 @@ fn build(s: &Scenario) -> (Pricer, Cart) {
                 conditions: Default::default(),
                 usage_limit: None,
                 usage_limit_per_customer: None,
+                duration_periods: None,
             }
         })
         .collect();

@@ -730,12 +730,15 @@ class Engine:
 
     def subscribe(self, actor: Actor, customer_id: str, plan_id: str, quantity: int = 1,
                   billing: Literal["anniversary", "calendar"] = "anniversary",
-                  address: Optional[Mapping[str, Any]] = None,
-                  idempotency_key: Optional[str] = None) -> "types.Subscription":
+                  address: Optional[Mapping[str, Any]] = None, payment_method: Optional[str] = None,
+                  coupon: Optional[str] = None, idempotency_key: Optional[str] = None) -> "types.Subscription":
         """Subscribes a customer to a plan's offered version: trialing, or incomplete with its
-        first period invoiced (``latest_invoice``, open and numbered)."""
+        first period invoiced (``latest_invoice``, open and numbered). With ``payment_method`` the
+        scheduler (:meth:`tick`) charges its invoices; ``coupon`` discounts them (a promotion's
+        code, for its ``duration_periods``)."""
         command = {"command": "subscribe", "customer_id": customer_id, "plan_id": plan_id, "quantity": quantity,
-                   "billing": billing, "address": None if address is None else dict(address)}
+                   "billing": billing, "address": None if address is None else dict(address),
+                   "payment_method": payment_method, "coupon": coupon}
         return cast(types.Subscription, self.execute(actor, {k: v for k, v in command.items() if v is not None},
                                                      idempotency_key)["value"])
 

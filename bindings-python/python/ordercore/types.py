@@ -473,6 +473,7 @@ class SubscribeCommand(_SubscribeCommandRequired, total=False):
     billing: BillingMode
     address: Optional[Address]
     payment_method: Optional[PaymentMethod]
+    coupon: Optional[str]
 
 
 class _CancelSubscriptionCommandRequired(TypedDict):
@@ -820,6 +821,15 @@ SubscriptionAction = Literal["activate", "expire", "end_trial", "renew", "fail_p
 SubscriptionTransition = TypedDict("SubscriptionTransition", {"from": "Optional[SubscriptionState]", "to": "SubscriptionState", "action": "Optional[SubscriptionAction]", "at": "Instant", "actor": "str"})
 
 
+class Discount(TypedDict):
+    """A coupon on a subscription: applied to each of its invoices' charges (by the promotion
+    engine, as a cart's coupon) for as many period invoices as its promotion says.
+    """
+    coupon: str
+    promotion_id: str
+    periods_left: Optional[int]
+
+
 # What an invoice line is for.
 LineKind = Literal["period", "setup_fee", "proration_charge", "proration_credit", "item"]
 
@@ -862,6 +872,7 @@ class Subscription(TypedDict):
     history: List[SubscriptionTransition]
     address: Optional[Address]
     latest_invoice: Optional[str]
+    discount: Optional[Discount]
     invoices: List[str]
     pending_items: List[InvoiceItem]
     event_sequence: int
@@ -1146,6 +1157,7 @@ class Promotion(_PromotionRequired, total=False):
     conditions: Conditions
     usage_limit: Optional[int]
     usage_limit_per_customer: Optional[int]
+    duration_periods: Optional[int]
 
 
 class _TaxRuleRequired(TypedDict):

@@ -31,5 +31,7 @@ pub use period_items::period_items;
 pub use plan::{Plan, PlanStatus, PricingModel};
 pub use plan_versions::PlanVersions;
 pub use proration::{Proration, prorate};
-pub use subscription::{Collection, NewSubscription, Subscription, SubscriptionTransition};
+pub use subscription::{
+    Collection, Discount, NewSubscription, Subscription, SubscriptionTransition,
+};
 pub use subscription_machine::{SubscriptionAction, SubscriptionMachine, SubscriptionState};

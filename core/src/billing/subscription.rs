@@ -78,6 +78,9 @@ pub struct Subscription {
     /// The last invoice it was billed.
     #[serde(default)]
     pub latest_invoice: Option<SmolStr>,
+    /// The coupon it was subscribed with, while it still discounts its invoices.
+    #[serde(default)]
+    pub discount: Option<Discount>,
     /// Every invoice it was billed, oldest first (`list_invoices` pages over them).
     #[serde(default)]
     pub invoices: Vec<SmolStr>,
@@ -101,6 +104,29 @@ pub struct Subscription {
     /// to index.
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+}
+
+/// A coupon on a subscription: applied to each of its invoices' charges (by the promotion
+/// engine, as a cart's coupon) for as many period invoices as its promotion says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Discount {
+    /// The coupon code.
+    pub coupon: String,
+    /// The promotion it redeems.
+    pub promotion_id: String,
+    /// Period invoices it still discounts; `None`: every one, for ever.
+    pub periods_left: Option<u32>,
+}
+
+impl Discount {
+    /// The coupon codes for the next invoice: this one while it lasts.
+    pub fn codes(discount: Option<&Discount>) -> Vec<String> {
+        match discount {
+            Some(d) if d.periods_left != Some(0) => vec![d.coupon.clone()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// An invoice the scheduler collects: the latest with something to charge. An earlier one
@@ -192,6 +218,7 @@ impl Subscription {
             address: None,
             latest_invoice: None,
             invoices: Vec::new(),
+            discount: None,
             pending_items: Vec::new(),
             event_sequence: 0,
             payment_method: new.payment_method,

@@ -76,7 +76,7 @@ impl Engine {
             let rules = &self.config.billing.dunning;
             let Some(work) = subscription.due_work(tx.now, rules) else {
                 step = None;
-                return Ok(CommandOutput::Subscription(Box::new(subscription)));
+                return Ok(());
             };
             let (name, invoice) = match work {
                 DueWork::Expire => expire(tx, subscription)?,
@@ -89,7 +89,7 @@ impl Engine {
                 step: name.to_string(),
                 invoice_id: invoice.map(|i| i.to_string()),
             });
-            Ok(CommandOutput::Subscription(Box::new(tx.subscription(id)?)))
+            Ok(())
         })?;
         Ok(step)
     }

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::billing::{
-    AfterRetries, Collection, DraftInvoice, Invoice, InvoiceItem, Numbering, Period, Plan,
-    Subscription, SubscriptionAction, SubscriptionState, period_items,
+    AfterRetries, Collection, Discount, DraftInvoice, Invoice, InvoiceItem, LineKind, Numbering,
+    Period, Plan, Subscription, SubscriptionAction, SubscriptionState, period_items,
 };
 
 /// One period to bill.
@@ -64,17 +64,19 @@ pub(super) fn bill_items(
     billed: &Billed<'_>,
 ) -> Result<()> {
     let mut customer = placing::customer_record(tx, &subscription.customer_id)?;
+    let coupons = Discount::codes(subscription.discount.as_ref());
     let draft = DraftInvoice {
         id: billed.invoice_id,
         customer_id: &subscription.customer_id,
         subscription_id: Some(&subscription.id),
         currency: billed.currency,
         items: billed.items,
-        coupon_codes: &[],
+        coupon_codes: &coupons,
         address: subscription.address.as_ref(),
         credit_balance: customer.credit_balance,
     };
     let mut invoice = Invoice::draft(&draft, &engine.pricer, tx.now)?;
+    count_discounted_period(subscription, &invoice);
     let number = tx.next_invoice_number(&engine.config.billing.invoice_prefix)?;
     invoice.finalize(number, tx.now)?;
     subscription.latest_invoice = Some(invoice.id.clone());
@@ -102,6 +104,20 @@ pub(super) fn bill_items(
     }
     tx.put_invoice(invoice);
     Ok(())
+}
+
+/// An invoice billing a period uses up one of the coupon's periods; the last one ends it.
+fn count_discounted_period(subscription: &mut Subscription, invoice: &Invoice) {
+    let bills_a_period = (invoice.lines.iter()).any(|line| line.kind == LineKind::Period);
+    let Some(discount) = subscription.discount.as_mut().filter(|_| bills_a_period) else {
+        return;
+    };
+    if let Some(left) = discount.periods_left.as_mut() {
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            subscription.discount = None;
+        }
+    }
 }
 
 /// `pay_invoice`: charges what the invoice is due through the gateway, under the invoice's

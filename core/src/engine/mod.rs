@@ -394,6 +394,7 @@ impl Engine {
                 billing,
                 address,
                 payment_method,
+                coupon,
             } => {
                 let subscribing = subscriptions::Subscribing {
                     customer_id,
@@ -402,6 +403,7 @@ impl Engine {
                     billing: *billing,
                     address: address.as_ref(),
                     payment_method: *payment_method,
+                    coupon: coupon.as_deref(),
                 };
                 subscriptions::subscribe(self, tx, &subscribing, ids)
             }

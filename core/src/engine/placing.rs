@@ -149,7 +149,7 @@ pub(super) fn customer_record(
 }
 
 /// A limited promotion's usage counters and limits.
-struct LimitedUse {
+pub(super) struct LimitedUse {
     promotion_id: String,
     /// `promotion_uses/<id>`, bounded by the promotion's usage limit.
     total: CounterKey,
@@ -162,7 +162,7 @@ struct LimitedUse {
 /// The usage counters of the promotions with limits this cart may use, read in this change set
 /// (a new use is counted within the limits, so racing checkouts cannot both take the last use)
 /// and put into `context`.
-fn promotion_usages(
+pub(super) fn promotion_usages(
     engine: &Engine,
     tx: &mut UnitOfWork<'_>,
     cart: &Cart,
@@ -194,7 +194,7 @@ fn promotion_usages(
 }
 
 /// Every coupon the customer entered applied, or `coupon_rejected` with the pricer's reason.
-fn require_coupons_applied(codes: &[SmolStr], pricing: &PriceBreakdown) -> Result<()> {
+pub(super) fn require_coupons_applied(codes: &[SmolStr], pricing: &PriceBreakdown) -> Result<()> {
     let names =
         |code: &str, named: Option<&str>| named.is_some_and(|c| c.eq_ignore_ascii_case(code));
     for code in codes {
@@ -365,6 +365,24 @@ fn new_order(
     order
 }
 
+/// A use of each limited promotion `pricing` applied, counted within its limits (a rival that
+/// took the last use makes the commit conflict, and the command decides again).
+pub(super) fn count_promotion_uses(
+    tx: &mut UnitOfWork<'_>,
+    pricing: &PriceBreakdown,
+    usages: &[LimitedUse],
+) {
+    let applied = |usage: &&LimitedUse| {
+        (pricing.promotions.iter()).any(|p| *p.promotion_id == usage.promotion_id)
+    };
+    let limit = |limit: Option<u64>| limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    for usage in usages.iter().filter(applied) {
+        tx.change_counter(&usage.total, 1, None, limit(usage.usage_limit));
+        let per_customer = limit(usage.usage_limit_per_customer);
+        tx.change_counter(&usage.by_customer, 1, None, per_customer);
+    }
+}
+
 /// The uses of the limited promotions the order applied (within their limits), and the
 /// customer's order count, counted in the order's change set.
 fn count_uses(
@@ -373,15 +391,7 @@ fn count_uses(
     usages: &[LimitedUse],
     customer: CustomerRecord,
 ) {
-    let applied = |usage: &&LimitedUse| {
-        (order.pricing.promotions.iter()).any(|p| *p.promotion_id == usage.promotion_id)
-    };
-    let limit = |limit: Option<u64>| limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-    for usage in usages.iter().filter(applied) {
-        tx.change_counter(&usage.total, 1, None, limit(usage.usage_limit));
-        let per_customer = limit(usage.usage_limit_per_customer);
-        tx.change_counter(&usage.by_customer, 1, None, per_customer);
-    }
+    count_promotion_uses(tx, &order.pricing, usages);
     tx.put(
         DocKey::new(DocKind::Customer, &*order.customer_id),
         Document::Customer(CustomerRecord {

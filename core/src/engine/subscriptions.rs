@@ -13,6 +13,7 @@ pub(super) struct Subscribing<'a> {
     pub(super) billing: crate::billing::BillingMode,
     pub(super) address: Option<&'a crate::address::Address>,
     pub(super) payment_method: Option<PaymentMethod>,
+    pub(super) coupon: Option<&'a str>,
 }
 
 /// `subscribe`: the plan's offered version, trialing or with its first period invoiced.
@@ -29,6 +30,7 @@ pub(super) fn subscribe(
         billing,
         address,
         payment_method,
+        coupon,
     } = *subscribing;
     may_act_for(tx.actor, customer_id, "subscribe")?;
     if let Some(address) = address {
@@ -45,6 +47,9 @@ pub(super) fn subscribe(
     };
     let (mut subscription, billed) = Subscription::start(new, tx.now, tx.actor)?;
     subscription.address = address.cloned();
+    if let Some(code) = coupon {
+        subscription.discount = Some(redeem_coupon(engine, tx, &subscription, &plan, code)?);
+    }
     let created = EventPayload::SubscriptionCreated {
         subscription_id: subscription.id.clone(),
         plan_id: plan.id.clone(),
@@ -62,6 +67,49 @@ pub(super) fn subscribe(
         invoices::bill_period(engine, tx, &mut subscription, &bill)?;
     }
     Ok(tx.put_subscription(subscription))
+}
+
+/// The coupon checked as the promotion engine checks a cart's — a known code, its currency,
+/// conditions and usage limits — on a cart of the plan's period at the subscription's seats and
+/// address, and one use counted within the limits. `coupon_rejected` with the reason.
+fn redeem_coupon(
+    engine: &Engine,
+    tx: &mut UnitOfWork<'_>,
+    subscription: &Subscription,
+    plan: &crate::billing::Plan,
+    code: &str,
+) -> Result<crate::billing::Discount> {
+    let seats = match plan.pricing {
+        crate::billing::PricingModel::PerSeat => subscription.quantity,
+        crate::billing::PricingModel::Flat => 1,
+    };
+    let cart = crate::pricing::Cart {
+        currency: plan.currency.to_string(),
+        lines: vec![crate::pricing::CartLine {
+            sku: "period".into(),
+            name: plan.name.as_str().into(),
+            unit_price: plan.amount,
+            quantity: i64::from(seats),
+            tax_class: plan.tax_class.clone(),
+            ..Default::default()
+        }],
+        coupon_codes: vec![code.to_string()],
+        address: subscription.address.clone(),
+        ..Default::default()
+    };
+    let mut context = crate::pricing::PricingContext::at(tx.now);
+    let customer = subscription.customer_id.as_str();
+    let usages = placing::promotion_usages(engine, tx, &cart, customer, &mut context)?;
+    let pricing = engine.pricer.price(&cart, &context)?;
+    placing::require_coupons_applied(&[SmolStr::new(code)], &pricing)?;
+    placing::count_promotion_uses(tx, &pricing, &usages);
+    let promotion =
+        (engine.pricer.coupon(code)).ok_or_else(|| Error::invalid("coupon", "unknown"))?;
+    Ok(crate::billing::Discount {
+        coupon: code.to_string(),
+        promotion_id: promotion.id.clone(),
+        periods_left: promotion.duration_periods,
+    })
 }
 
 /// What `change_subscription` names.

@@ -142,6 +142,11 @@ impl Pricer {
         &self.config
     }
 
+    /// The promotion with coupon `code` (case-insensitive), if any.
+    pub fn coupon(&self, code: &str) -> Option<&Promotion> {
+        self.promotions.by_code(code)
+    }
+
     /// The promotions with usage limits that may apply to `cart`: the engine reads their usage
     /// counters and counts a new use in the same change set, within the limits.
     pub fn limited_promotions(&self, cart: &Cart) -> Vec<&Promotion> {
