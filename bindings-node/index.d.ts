@@ -2516,6 +2516,10 @@ export interface Subscription {
    * (the first attempt, then the dunning retries); absent: nothing to collect.
    */
   collecting: Collection | null
+  /** Whether a charge of its invoice awaits the provider's webhook (an incomplete
+   * subscription does not expire meanwhile: the money may be on its way).
+   */
+  charge_pending: boolean
   /** Whether `trial_will_end` was announced. */
   trial_notice_sent: boolean
   /** When the scheduler must next look at it ([`Subscription::next_due`]), kept for stores

@@ -167,6 +167,12 @@ pub enum EventPayload {
     },
     /// A subscription ended.
     SubscriptionCanceled { subscription_id: SmolStr },
+    /// A subscription became past due: a charge of `invoice_id` was declined (after its
+    /// `subscription_updated`; the hook a dunning email hangs on).
+    SubscriptionPastDue {
+        subscription_id: SmolStr,
+        invoice_id: SmolStr,
+    },
     /// A subscription's trial ends soon (`billing.dunning.trial_notice_days` before its end).
     TrialWillEnd {
         subscription_id: SmolStr,
@@ -250,6 +256,7 @@ impl EventPayload {
             EventPayload::SubscriptionUpdated { .. } => "subscription_updated",
             EventPayload::SubscriptionCanceled { .. } => "subscription_canceled",
             EventPayload::TrialWillEnd { .. } => "trial_will_end",
+            EventPayload::SubscriptionPastDue { .. } => "subscription_past_due",
             EventPayload::SubscriptionRenewed { .. } => "subscription_renewed",
             EventPayload::SubscriptionChanged { .. } => "subscription_changed",
             EventPayload::InvoiceFinalized { .. } => "invoice_finalized",

@@ -147,6 +147,8 @@ fn a_declined_renewal_is_retried_on_the_schedule_then_the_subscription_is_cancel
         5
     );
     assert!(names.contains(&"subscription_canceled".to_string()));
+    let past_due = names.iter().filter(|n| *n == "subscription_past_due");
+    assert_eq!(past_due.count(), 1, "once, when it became past due");
 }
 
 #[test]
@@ -351,4 +353,42 @@ fn a_pending_charge_waits_for_its_webhook_and_a_failure_there_resumes_the_dunnin
         SubscriptionState::Active
     );
     assert_eq!(shop.gateway.captured_total(), d("60.00"));
+}
+
+#[test]
+fn an_incomplete_subscription_whose_charge_is_pending_waits_for_the_webhook_past_its_deadline() {
+    let shop = with_plan(config(), 0);
+    let subscription = subscribe(&shop, "c1", false);
+    let invoice_id = subscription.latest_invoice.clone().unwrap();
+    shop.gateway.script([Scripted::Pending]);
+    let pay = Command::PayInvoice {
+        invoice_id: invoice_id.clone(),
+        method: Default::default(),
+    };
+    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    shop.clock.set(t0() + Duration::hours(30));
+    let report = tick(&shop);
+    assert!(
+        steps(&report).is_empty() && report.failed.is_empty(),
+        "{report:?}"
+    );
+    let query = Query::GetInvoice {
+        invoice_id: invoice_id.clone(),
+    };
+    let Ok(QueryOutput::Invoice(invoice)) = shop.engine.query(&Actor::System, &query) else {
+        panic!("get_invoice answers the invoice");
+    };
+    let webhook: Command = serde_json::from_value(serde_json::json!({
+        "command": "payment_webhook", "provider": "fake", "event_id": "evt_1",
+        "reference": invoice.payment_reference.as_deref().unwrap(), "outcome": "failed",
+        "invoice_id": invoice_id
+    }))
+    .unwrap();
+    shop.engine.execute(&Actor::System, &webhook, None).unwrap();
+    assert_eq!(
+        steps(&tick(&shop)),
+        ["expired"],
+        "declined: the deadline has passed"
+    );
+    assert_eq!(invoice_state(&shop, &invoice_id), InvoiceState::Void);
 }

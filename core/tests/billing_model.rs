@@ -62,6 +62,12 @@ enum Op {
     Tick {
         fault: u8,
     },
+    /// The provider's webhook for the latest invoice's pending charge (event ids from a small
+    /// set, so some are redelivered).
+    Webhook {
+        succeeded: bool,
+        event: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -93,6 +99,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Void),
         (0u8..6).prop_map(|fault| Op::Tick { fault }),
         (0u8..6).prop_map(|fault| Op::Tick { fault }),
+        (any::<bool>(), 0u8..3).prop_map(|(succeeded, event)| Op::Webhook { succeeded, event }),
     ]
 }
 
@@ -134,7 +141,7 @@ impl Billing {
             return;
         };
         let actor = match op {
-            Op::Renew => Actor::System,
+            Op::Renew | Op::Webhook { .. } => Actor::System,
             Op::Void => Actor::Staff {
                 id: "s1".into(),
                 role: ordercore::actor::StaffRole::Support,
@@ -221,6 +228,7 @@ impl Billing {
             },
             Op::Pay { fault } => self.payment(*fault)?,
             Op::Tick { .. } => return None,
+            Op::Webhook { succeeded, event } => self.webhook(*succeeded, *event)?,
         })
     }
 
@@ -244,6 +252,17 @@ impl Billing {
         })
     }
 
+    /// The provider's webhook for the latest invoice's pending charge, if one is pending.
+    fn webhook(&self, succeeded: bool, event: u8) -> Option<Command> {
+        let invoice = self.latest_invoice().filter(|i| i.payment_pending)?;
+        let outcome = if succeeded { "succeeded" } else { "failed" };
+        let webhook = serde_json::json!({
+            "command": "payment_webhook", "provider": "fake", "event_id": format!("evt_{event}"),
+            "reference": invoice.payment_reference, "outcome": outcome, "invoice_id": invoice.id
+        });
+        Some(serde_json::from_value(webhook).unwrap())
+    }
+
     fn fault(fault: u8) -> Option<Scripted> {
         match fault {
             0 => Some(Scripted::Decline {
@@ -251,6 +270,7 @@ impl Billing {
             }),
             1 => Some(Scripted::TimeoutAfterSuccess),
             2 => Some(Scripted::TransientError),
+            3 => Some(Scripted::Pending),
             _ => None,
         }
     }
@@ -303,7 +323,9 @@ impl Billing {
                 captured <= invoice.amount_due,
                 "charged more than due: {invoice:?}"
             );
-            if invoice.state == InvoiceState::Paid && invoice.attempts > 0 {
+            // Paid by its charge (not by a webhook: the provider took that money out of band).
+            let charged = invoice.attempts > 0 && invoice.processed_webhooks.is_empty();
+            if invoice.state == InvoiceState::Paid && charged {
                 assert_eq!(
                     captured, invoice.amount_due,
                     "a paid invoice was charged once"

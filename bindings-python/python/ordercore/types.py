@@ -878,6 +878,7 @@ class Subscription(TypedDict):
     event_sequence: int
     payment_method: Optional[PaymentMethod]
     collecting: Optional[Collection]
+    charge_pending: bool
     trial_notice_sent: bool
     due_at: Optional[Instant]
 

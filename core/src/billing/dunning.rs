@@ -88,7 +88,7 @@ impl Dunning {
 impl Subscription {
     /// Each kind of work with the instant it falls due, in the order the scheduler takes them.
     fn due_times(&self, rules: &Dunning) -> [(DueWork, Option<DateTime<Utc>>); 4] {
-        let deadline = (self.state == SubscriptionState::Incomplete)
+        let deadline = (self.state == SubscriptionState::Incomplete && !self.charge_pending)
             .then(|| self.created_at + Duration::hours(i64::from(rules.incomplete_hours)));
         let notice = match (self.state, self.trial_end) {
             (SubscriptionState::Trialing, Some(end))

@@ -97,6 +97,10 @@ pub struct Subscription {
     /// (the first attempt, then the dunning retries); absent: nothing to collect.
     #[serde(default)]
     pub collecting: Option<Collection>,
+    /// Whether a charge of its invoice awaits the provider's webhook (an incomplete
+    /// subscription does not expire meanwhile: the money may be on its way).
+    #[serde(default)]
+    pub charge_pending: bool,
     /// Whether `trial_will_end` was announced.
     #[serde(default)]
     pub trial_notice_sent: bool,
@@ -224,6 +228,7 @@ impl Subscription {
             payment_method: new.payment_method,
             collecting: None,
             trial_notice_sent: false,
+            charge_pending: false,
             due_at: None,
         };
         let billed = match trial_end {

@@ -156,6 +156,7 @@ pub(super) fn pay_invoice(
             // The provider's webhook settles it: the scheduler does not charge it again.
             if let Some(subscription) = subscription.as_mut() {
                 subscription.collecting = None;
+                subscription.charge_pending = true;
             }
         }
         Some(GatewayOutcome::Declined { reason }) => {
@@ -192,6 +193,9 @@ pub(super) fn invoice_webhook(
         Some(id) => Some(tx.subscription(id)?),
         None => None,
     };
+    if let Some(subscription) = subscription.as_mut() {
+        subscription.charge_pending = false;
+    }
     match webhook.outcome {
         WebhookOutcome::Succeeded => {
             let reference = Some(SmolStr::from(webhook.reference));
@@ -317,6 +321,11 @@ fn settle_declined(
     if subscription.state == SubscriptionState::Active {
         subscription.apply(SubscriptionAction::FailPayment, tx.now, tx.actor)?;
         tx.announce_state(subscription);
+        let past_due = EventPayload::SubscriptionPastDue {
+            subscription_id: subscription.id.clone(),
+            invoice_id: invoice.id.clone(),
+        };
+        tx.emit_subscription(subscription, past_due);
     }
     let Some(collection) =
         (subscription.collecting.as_mut()).filter(|c| c.invoice_id == invoice.id)
