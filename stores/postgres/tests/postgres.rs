@@ -1,7 +1,7 @@
 //! The PostgreSQL store on a real PostgreSQL (`DATABASE_URL`; the test command starts a
 //! throwaway one): a lifecycle with idempotent replay, listing and the outbox; a refused commit
-//! leaving nothing; migrations racing; eight threads racing for the same stock. Each test works
-//! in a schema of its own.
+//! leaving nothing; migrations racing; eight threads racing for the same stock; eight processes'
+//! ticks billing due subscriptions at once. Each test works in a schema of its own.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -295,4 +295,96 @@ fn the_store_keeps_the_store_contract() {
         return;
     };
     ordercore::store_contract::check(&store).unwrap();
+}
+
+/// An engine on `store` at `clock` with ids of its own (`seed`: as processes have) and the
+/// shared provider.
+fn billing_engine(
+    store: PostgresStore,
+    clock: &str,
+    seed: u64,
+    gateway: &Arc<ordercore::payment::FakePaymentGateway>,
+) -> Engine {
+    let spec: EngineSpec =
+        serde_json::from_value(serde_json::json!({"clock": clock, "id_seed": seed})).unwrap();
+    let plugins = Plugins {
+        store: Some(Arc::new(store)),
+        gateway: Some(gateway.clone()),
+        ..Plugins::default()
+    };
+    Engine::from_spec(spec, plugins).unwrap()
+}
+
+#[test]
+fn eight_processes_ticking_at_once_bill_and_charge_each_due_period_once() {
+    let Some(store) = store("rs_ticks") else {
+        return;
+    };
+    let gateway = Arc::new(ordercore::payment::FakePaymentGateway::new());
+    let first = billing_engine(store, "2026-01-31T09:00:00Z", 100, &gateway);
+    let plan: Command =
+        serde_json::from_value(serde_json::json!({"command": "create_plan", "plan": {
+            "id": "pro", "name": "Pro", "currency": "USD", "amount": "12.00",
+            "interval": {"unit": "month", "count": 1}
+        }}))
+        .unwrap();
+    first.execute(&admin(), &plan, None).unwrap();
+    let subscriptions: Vec<String> = (0..30)
+        .map(|i| {
+            let customer = format!("c{i}");
+            let subscribe: Command = serde_json::from_value(serde_json::json!({
+                "command": "subscribe", "customer_id": customer, "plan_id": "pro",
+                "payment_method": "card"
+            }))
+            .unwrap();
+            match first.execute(&Actor::customer(&customer), &subscribe, None) {
+                Ok(ordercore::command::CommandOutput::Subscription(s)) => s.id.to_string(),
+                other => panic!("subscribes: {other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(first.tick(&Actor::System).unwrap().billing.len(), 30);
+    // Jan 31's anchor renews on Feb 28: eight processes tick at once, each its own connection.
+    std::thread::scope(|s| {
+        for seed in 0..8 {
+            let gateway = &gateway;
+            s.spawn(move || {
+                let store = store_in("rs_ticks");
+                let engine = billing_engine(store, "2026-02-28T09:00:00Z", seed, gateway);
+                engine.tick(&Actor::System).unwrap();
+            });
+        }
+    });
+    // A step that lost every race is the next tick's.
+    let last = billing_engine(store_in("rs_ticks"), "2026-02-28T09:00:00Z", 99, &gateway);
+    last.tick(&Actor::System).unwrap();
+    for id in &subscriptions {
+        let query: Query = serde_json::from_value(
+            serde_json::json!({"query": "list_invoices", "subscription_id": id}),
+        )
+        .unwrap();
+        let Ok(QueryOutput::Invoices(page)) = last.query(&Actor::System, &query) else {
+            panic!("list_invoices answers a page");
+        };
+        let states: Vec<_> = page.invoices.iter().map(|i| i.state).collect();
+        let paid = ordercore::billing::InvoiceState::Paid;
+        assert_eq!(
+            states,
+            [paid, paid],
+            "{id}: one invoice per period, each paid"
+        );
+    }
+    assert_eq!(
+        gateway.captured_total(),
+        rust_decimal::Decimal::from(720),
+        "60 invoices of 12.00, each charged once"
+    );
+}
+
+/// Another connection to the schema `name` (made by [`store`]).
+fn store_in(name: &str) -> PostgresStore {
+    let url = std::env::var("DATABASE_URL").unwrap();
+    let mut config: Config = url.parse().unwrap();
+    config.options(&format!("-c search_path={name}"));
+    PostgresStore::from_config(config)
 }
