@@ -20,7 +20,7 @@ use chrono::Duration;
 use common::*;
 use ordercore::Decimal;
 use ordercore::actor::Actor;
-use ordercore::billing::{Invoice, InvoiceState, LineKind, ProrationBehavior};
+use ordercore::billing::{Invoice, InvoiceState, LineKind, Period, ProrationBehavior};
 use ordercore::clock::Clock;
 use ordercore::command::{Command, CommandOutput, Query, QueryOutput};
 use ordercore::payment::Scripted;
@@ -399,6 +399,7 @@ fn check_billed_once(invoices: &[Invoice]) {
             .collect()
     };
     let (periods, credits) = (lines(LineKind::Period), lines(LineKind::ProrationCredit));
+    check_contiguous(invoices);
     for (i, a) in periods.iter().enumerate() {
         for b in periods.iter().skip(i + 1) {
             let (first, second) = if a.1 <= b.1 { (a, b) } else { (b, a) };
@@ -412,6 +413,34 @@ fn check_billed_once(invoices: &[Invoice]) {
                 "billed twice without a credit: {first:?} and {second:?}"
             );
         }
+    }
+}
+
+/// Periods follow one another: within a schedule (a resume starts a new one at index 0), the
+/// next period billed is the next index, starting where the last ended — no gap, no skipped
+/// period, no overlap.
+fn check_contiguous(invoices: &[Invoice]) {
+    let mut periods: Vec<(Option<smol_str::SmolStr>, Period)> = (invoices.iter())
+        .flat_map(|invoice| {
+            let periods = invoice.lines.iter().filter(|l| l.kind == LineKind::Period);
+            periods.filter_map(|line| Some((invoice.subscription_id.clone(), line.period?)))
+        })
+        .collect();
+    periods.sort_by_key(|(subscription, period)| (subscription.clone(), period.start));
+    for pair in periods.windows(2) {
+        let ((a_sub, a), (b_sub, b)) = (&pair[0], &pair[1]);
+        if a_sub != b_sub || b.index == 0 {
+            continue; // another subscription, or a schedule restarted (a resume)
+        }
+        assert_eq!(
+            b.index,
+            a.index + 1,
+            "a period skipped between {a:?} and {b:?}"
+        );
+        assert_eq!(
+            b.start, a.end,
+            "a gap or an overlap between {a:?} and {b:?}"
+        );
     }
 }
 

@@ -131,3 +131,94 @@ impl Subscription {
             .map(|(work, _)| work)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::Actor;
+    use crate::billing::{BillingMode, Collection, NewSubscription, Plan};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn subscription(trial_days: u32) -> Subscription {
+        let plan: Plan = serde_json::from_value(serde_json::json!({
+            "id": "pro", "name": "Pro", "currency": "USD", "amount": "30.00",
+            "interval": {"unit": "month", "count": 1}, "trial_days": trial_days
+        }))
+        .unwrap();
+        let new = NewSubscription {
+            id: "sub_1",
+            customer_id: "c1",
+            plan: &plan,
+            quantity: 1,
+            mode: BillingMode::Anniversary,
+            payment_method: None,
+        };
+        Subscription::start(new, at("2026-01-31T09:00:00Z"), &Actor::System)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn retries_follow_the_schedule_from_each_declined_attempt_then_stop() {
+        let rules = Dunning::default();
+        let declined = at("2026-03-01T00:00:00Z");
+        let days = |attempts| {
+            rules
+                .retry_at(attempts, declined)
+                .map(|next| (next - declined).num_days())
+        };
+        assert_eq!(
+            [days(1), days(2), days(3), days(4), days(5), days(0)],
+            [Some(1), Some(3), Some(5), Some(7), None, None]
+        );
+    }
+
+    #[test]
+    fn an_incomplete_subscription_expires_before_anything_else_and_not_while_its_charge_is_pending()
+    {
+        let rules = Dunning::default();
+        let mut incomplete = subscription(0);
+        incomplete.collecting = Some(Collection {
+            invoice_id: "inv_1".into(),
+            next_attempt_at: at("2026-01-31T09:00:00Z"),
+        });
+        let deadline = at("2026-02-01T08:00:00Z");
+        assert_eq!(incomplete.due_work(deadline, &rules), Some(DueWork::Expire));
+        assert_eq!(
+            incomplete.due_work(at("2026-01-31T10:00:00Z"), &rules),
+            Some(DueWork::Charge)
+        );
+        incomplete.collecting = None;
+        incomplete.charge_pending = true;
+        assert_eq!(incomplete.due_work(deadline, &rules), None);
+        assert_eq!(incomplete.next_due(&rules), None);
+    }
+
+    #[test]
+    fn a_trial_is_announced_before_it_ends_once_and_ends_at_its_end() {
+        let rules = Dunning::default();
+        let mut trialing = subscription(14);
+        let notice = at("2026-02-11T09:00:00Z");
+        assert_eq!(trialing.next_due(&rules), Some(notice));
+        assert_eq!(
+            trialing.due_work(at("2026-02-14T09:00:00Z"), &rules),
+            Some(DueWork::TrialNotice),
+            "the notice first, even when the trial is over too"
+        );
+        trialing.trial_notice_sent = true;
+        assert_eq!(trialing.due_work(notice, &rules), None);
+        assert_eq!(
+            trialing.due_work(at("2026-02-14T09:00:00Z"), &rules),
+            Some(DueWork::Renew)
+        );
+        let quiet = Dunning {
+            trial_notice_days: 0,
+            ..Dunning::default()
+        };
+        trialing.trial_notice_sent = false;
+        assert_eq!(trialing.next_due(&quiet), trialing.trial_end);
+    }
+}
