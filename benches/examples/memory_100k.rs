@@ -1,7 +1,7 @@
 //! Stores 100,000 orders (3 lines each, paid, in the memory store) and prints the process's peak
 //! resident memory (VmHWM from /proc/self/status).
 use ordercore::actor::Actor;
-use ordercore_benches::{checkout, engine};
+use ordercore_benches::{checkout, engine, peak_rss_kib};
 
 fn main() {
     let orders: usize = std::env::args()
@@ -10,7 +10,7 @@ fn main() {
         .unwrap_or(100_000);
     let engine = engine(3, i64::MAX / 4);
     let customer = Actor::customer("c1");
-    let before = peak_kib();
+    let before = peak_rss_kib();
     let start = std::time::Instant::now();
     for i in 0..orders {
         let mut order = checkout("c1", 3);
@@ -20,7 +20,7 @@ fn main() {
             .unwrap();
     }
     let _ = customer;
-    let peak = peak_kib();
+    let peak = peak_rss_kib();
     println!(
         "{orders} orders stored in {:.1} s; peak RSS {:.1} MiB ({:.1} MiB before), {:.1} KiB per order",
         start.elapsed().as_secs_f64(),
@@ -28,15 +28,4 @@ fn main() {
         before as f64 / 1024.0,
         (peak - before) as f64 / orders as f64
     );
-}
-
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }

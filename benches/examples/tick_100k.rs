@@ -3,7 +3,7 @@
 //! it (VmHWM from /proc/self/status) — what the tick adds: a new invoice and its events per
 //! subscription (the outbox is not relayed here), the tick's own working set a page at a time.
 use ordercore::actor::Actor;
-use ordercore_benches::{renewal_day, subscriptions};
+use ordercore_benches::{peak_rss_kib, renewal_day, subscriptions};
 
 fn main() {
     let count: u64 = std::env::args()
@@ -13,12 +13,12 @@ fn main() {
     let start = std::time::Instant::now();
     let (shop, clock, _) = subscriptions(count, true);
     let made = start.elapsed();
-    let before = peak_kib();
+    let before = peak_rss_kib();
     clock.set(renewal_day());
     let ticking = std::time::Instant::now();
     let report = shop.tick(&Actor::System).expect("a tick");
     let tick = ticking.elapsed();
-    let peak = peak_kib();
+    let peak = peak_rss_kib();
     assert_eq!(
         report.billing.len() as u64,
         2 * count,
@@ -36,15 +36,4 @@ fn main() {
         peak as f64 / 1024.0,
         (peak.saturating_sub(before)) as f64 / count as f64
     );
-}
-
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }

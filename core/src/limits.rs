@@ -56,6 +56,14 @@ impl Bounds<'_> {
         self.at_most(value.len(), self.limits.max_string_len, field)
     }
 
+    /// A list query's customer and cursor (a time and an id).
+    fn list(&self, customer_id: Option<&str>, after: Option<&str>) -> Result<()> {
+        self.text(customer_id.unwrap_or_default(), || "customer_id".into())?;
+        let cursor = after.unwrap_or_default();
+        let limit = self.limits.max_string_len * 2;
+        self.at_most(cursor.len(), limit, || "after".into())
+    }
+
     fn free_text(&self, value: Option<&str>, field: &str) -> Result<()> {
         let len = value.map_or(0, str::len);
         self.at_most(len, self.limits.max_text_len, || field.to_string())
@@ -281,12 +289,7 @@ pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
         | Query::ListReturns { order_id }
         | Query::AvailableActions { order_id } => bounds.text(order_id, || "order_id".into()),
         Query::ListOrders(filter) => {
-            bounds.text(filter.customer_id.as_deref().unwrap_or_default(), || {
-                "customer_id".into()
-            })?;
-            // A cursor is a time and an order id.
-            let cursor = filter.after.as_deref().unwrap_or_default();
-            bounds.at_most(cursor.len(), limits.max_string_len * 2, || "after".into())
+            bounds.list(filter.customer_id.as_deref(), filter.after.as_deref())
         }
         Query::StockLevels { sku } => bounds.text(sku, || "sku".into()),
         Query::GetPlan { plan_id } => bounds.text(plan_id, || "plan_id".into()),
@@ -298,11 +301,7 @@ pub fn check_query(query: &Query, limits: &Limits) -> Result<()> {
             bounds.text(subscription_id, || "subscription_id".into())
         }
         Query::ListSubscriptions(filter) => {
-            bounds.text(filter.customer_id.as_deref().unwrap_or_default(), || {
-                "customer_id".into()
-            })?;
-            let cursor = filter.after.as_deref().unwrap_or_default();
-            bounds.at_most(cursor.len(), limits.max_string_len * 2, || "after".into())
+            bounds.list(filter.customer_id.as_deref(), filter.after.as_deref())
         }
         Query::ListInvoices(filter) => {
             bounds.text(&filter.subscription_id, || "subscription_id".into())?;

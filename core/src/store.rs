@@ -612,7 +612,7 @@ pub struct OrderQuery {
 impl OrderQuery {
     /// The effective page size.
     pub fn page_size(&self) -> usize {
-        self.limit.unwrap_or(50).clamp(1, 500)
+        page_size(self.limit)
     }
 
     /// The orders' [`Find`] (the cursor parsed).
@@ -630,6 +630,11 @@ impl OrderQuery {
             limit: self.page_size(),
         })
     }
+}
+
+/// A list's page size: 50 unless asked, between 1 and 500.
+pub fn page_size(limit: Option<usize>) -> usize {
+    limit.unwrap_or(50).clamp(1, 500)
 }
 
 /// Documents are listed by `(created_at, id)`; the cursor encodes the last one of a page.

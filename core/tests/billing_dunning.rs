@@ -10,7 +10,7 @@ use std::thread;
 use chrono::Duration;
 use common::*;
 use ordercore::actor::Actor;
-use ordercore::billing::{AfterRetries, InvoiceState, Subscription, SubscriptionState};
+use ordercore::billing::{AfterRetries, Invoice, InvoiceState, Subscription, SubscriptionState};
 use ordercore::command::{Command, CommandOutput, Query, QueryOutput, TickReport};
 use ordercore::engine::EngineConfig;
 use ordercore::payment::Scripted;
@@ -49,14 +49,29 @@ fn get(shop: &Shop, id: &str) -> Box<Subscription> {
     }
 }
 
-fn invoice_state(shop: &Shop, id: &str) -> InvoiceState {
+fn invoice(shop: &Shop, id: &str) -> Box<Invoice> {
     let query = Query::GetInvoice {
         invoice_id: id.into(),
     };
     match shop.engine.query(&Actor::System, &query) {
-        Ok(QueryOutput::Invoice(invoice)) => invoice.state,
+        Ok(QueryOutput::Invoice(invoice)) => invoice,
         other => panic!("get_invoice answers the invoice: {other:?}"),
     }
+}
+
+fn invoice_state(shop: &Shop, id: &str) -> InvoiceState {
+    invoice(shop, id).state
+}
+
+/// The provider's failure webhook for the invoice's pending charge.
+fn failure_webhook(shop: &Shop, invoice_id: &str, event_id: &str) -> Command {
+    let reference = invoice(shop, invoice_id).payment_reference.unwrap();
+    serde_json::from_value(serde_json::json!({
+        "command": "payment_webhook", "provider": "fake", "event_id": event_id,
+        "reference": reference, "outcome": "failed", "reason": "insufficient_funds",
+        "invoice_id": invoice_id
+    }))
+    .unwrap()
 }
 
 fn tick(shop: &Shop) -> TickReport {
@@ -324,18 +339,7 @@ fn a_pending_charge_waits_for_its_webhook_and_a_failure_there_resumes_the_dunnin
     );
     assert!(steps(&tick(&shop)).is_empty());
     let invoice_id = waiting.latest_invoice.clone().unwrap();
-    let query = Query::GetInvoice {
-        invoice_id: invoice_id.clone(),
-    };
-    let Ok(QueryOutput::Invoice(invoice)) = shop.engine.query(&Actor::System, &query) else {
-        panic!("get_invoice answers the invoice");
-    };
-    let webhook: Command = serde_json::from_value(serde_json::json!({
-        "command": "payment_webhook", "provider": "fake", "event_id": "evt_9",
-        "reference": invoice.payment_reference.as_deref().unwrap(), "outcome": "failed",
-        "reason": "insufficient_funds", "invoice_id": invoice_id
-    }))
-    .unwrap();
+    let webhook = failure_webhook(&shop, &invoice_id, "evt_9");
     shop.engine.execute(&Actor::System, &webhook, None).unwrap();
     let declined = get(&shop, &subscription.id);
     assert_eq!(declined.state, SubscriptionState::PastDue);
@@ -372,18 +376,7 @@ fn an_incomplete_subscription_whose_charge_is_pending_waits_for_the_webhook_past
         steps(&report).is_empty() && report.failed.is_empty(),
         "{report:?}"
     );
-    let query = Query::GetInvoice {
-        invoice_id: invoice_id.clone(),
-    };
-    let Ok(QueryOutput::Invoice(invoice)) = shop.engine.query(&Actor::System, &query) else {
-        panic!("get_invoice answers the invoice");
-    };
-    let webhook: Command = serde_json::from_value(serde_json::json!({
-        "command": "payment_webhook", "provider": "fake", "event_id": "evt_1",
-        "reference": invoice.payment_reference.as_deref().unwrap(), "outcome": "failed",
-        "invoice_id": invoice_id
-    }))
-    .unwrap();
+    let webhook = failure_webhook(&shop, &invoice_id, "evt_1");
     shop.engine.execute(&Actor::System, &webhook, None).unwrap();
     assert_eq!(
         steps(&tick(&shop)),

@@ -6,7 +6,7 @@ use smol_str::SmolStr;
 
 use super::{Invoice, InvoiceState, Subscription, SubscriptionState};
 use crate::error::Result;
-use crate::store::{DocKind, Find, parse_cursor};
+use crate::store::{DocKind, Find, page_size, parse_cursor};
 
 /// A filter over subscriptions, with stable pagination (by creation, oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,9 +83,4 @@ pub struct InvoicePage {
     pub invoices: Vec<Invoice>,
     /// Pass as `after` for the next page; `None` on the last page.
     pub next: Option<String>,
-}
-
-/// A list's page size: 50 unless asked, between 1 and 500 (as orders').
-fn page_size(limit: Option<usize>) -> usize {
-    limit.unwrap_or(50).clamp(1, 500)
 }
