@@ -156,13 +156,13 @@ pub enum EventPayload {
         subscription_id: SmolStr,
         plan_id: SmolStr,
         plan_version: u32,
-        state: SmolStr,
+        state: crate::billing::SubscriptionState,
     },
     /// A subscription's terms changed (a cancellation scheduled for, or withdrawn from, the
     /// period's end).
     SubscriptionUpdated {
         subscription_id: SmolStr,
-        state: SmolStr,
+        state: crate::billing::SubscriptionState,
         cancel_at_period_end: bool,
     },
     /// A subscription ended.
@@ -197,7 +197,8 @@ pub enum EventPayload {
     InvoiceFinalized {
         invoice_id: SmolStr,
         number: Box<str>,
-        subscription_id: Option<SmolStr>,
+        // Boxed text, not `SmolStr`: the largest variant sets every event's size.
+        subscription_id: Option<Box<str>>,
         #[serde(serialize_with = "amount_serde::serialize")]
         amount_due: Decimal,
     },
@@ -212,7 +213,7 @@ pub enum EventPayload {
     InvoiceClosed {
         invoice_id: SmolStr,
         subscription_id: Option<SmolStr>,
-        state: SmolStr,
+        state: crate::billing::InvoiceState,
     },
     /// A charge of an invoice was declined; `attempt` counts the charges asked so far.
     InvoicePaymentFailed {
@@ -264,5 +265,23 @@ impl EventPayload {
             EventPayload::InvoiceClosed { .. } => "invoice_closed",
             EventPayload::InvoicePaymentFailed { .. } => "invoice_payment_failed",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event is as large as the largest payload variant, and the memory store keeps every
+    /// event: a new variant with one field too many made a lifecycle measurably slower
+    /// (`benches/README.md`, sessions 15–17). Box what does not fit.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_event_stays_within_208_bytes() {
+        assert!(
+            std::mem::size_of::<DomainEvent>() <= 208,
+            "DomainEvent is {} bytes",
+            std::mem::size_of::<DomainEvent>()
+        );
     }
 }

@@ -84,7 +84,7 @@ pub(super) fn bill_items(
     let finalized = EventPayload::InvoiceFinalized {
         invoice_id: invoice.id.clone(),
         number: invoice.number.as_deref().unwrap_or_default().into(),
-        subscription_id: invoice.subscription_id.clone(),
+        subscription_id: invoice.subscription_id.as_deref().map(Box::from),
         amount_due: invoice.amount_due,
     };
     tx.emit_invoice(&mut invoice, finalized);
@@ -248,7 +248,7 @@ fn announce_closed(tx: &mut UnitOfWork<'_>, invoice: &mut Invoice) {
     let closed = EventPayload::InvoiceClosed {
         invoice_id: invoice.id.clone(),
         subscription_id: invoice.subscription_id.clone(),
-        state: crate::billing::InvoiceMachine::state_name(invoice.state).into(),
+        state: invoice.state,
     };
     tx.emit_invoice(invoice, closed);
 }

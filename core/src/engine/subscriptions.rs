@@ -54,7 +54,7 @@ pub(super) fn subscribe(
         subscription_id: subscription.id.clone(),
         plan_id: plan.id.clone(),
         plan_version: plan.version,
-        state: subscription.state.name().into(),
+        state: subscription.state,
     };
     tx.emit_subscription(&mut subscription, created);
     if let Some(period) = billed {
@@ -286,7 +286,7 @@ impl UnitOfWork<'_> {
     pub(super) fn announce_state(&mut self, subscription: &mut Subscription) {
         let updated = EventPayload::SubscriptionUpdated {
             subscription_id: subscription.id.clone(),
-            state: subscription.state.name().into(),
+            state: subscription.state,
             cancel_at_period_end: subscription.cancel_at_period_end,
         };
         self.emit_subscription(subscription, updated);
