@@ -6,6 +6,7 @@ use chrono::{DateTime, Days, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Subscription, SubscriptionState};
+use crate::error::{Error, Result};
 
 /// What happens to a subscription when the last retry of its invoice is declined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -74,7 +75,34 @@ impl DueWork {
     }
 }
 
+/// The longest wait the rules may set, in days: a century (beyond, dates leave the calendar).
+const MAX_DAYS: u32 = 36_500;
+
 impl Dunning {
+    /// `invalid_input` naming the field for rules the scheduler cannot follow: a retry on the
+    /// day of the decline (it would charge again in the same tick), waits past a century, more
+    /// than 30 retries, an incomplete subscription expiring at once.
+    pub fn check(&self) -> Result<()> {
+        let field = |name: &str| format!("billing.dunning.{name}");
+        if self.retry_days.len() > 30 {
+            return Err(Error::invalid(field("retry_days"), "at most 30 retries"));
+        }
+        for (i, days) in self.retry_days.iter().enumerate() {
+            if !(1..=MAX_DAYS).contains(days) {
+                let why = "between 1 and 36,500 days after the decline";
+                return Err(Error::invalid(field(&format!("retry_days[{i}]")), why));
+            }
+        }
+        if !(1..=MAX_DAYS * 24).contains(&self.incomplete_hours) {
+            let why = "between 1 hour and a century";
+            return Err(Error::invalid(field("incomplete_hours"), why));
+        }
+        if self.trial_notice_days > MAX_DAYS {
+            return Err(Error::invalid(field("trial_notice_days"), "at most 36,500"));
+        }
+        Ok(())
+    }
+
     /// When to retry after the `attempts`-th declined charge; `None` when the retries are
     /// spent.
     pub fn retry_at(&self, attempts: u32, declined_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -89,7 +117,11 @@ impl Subscription {
     /// Each kind of work with the instant it falls due, in the order the scheduler takes them.
     fn due_times(&self, rules: &Dunning) -> [(DueWork, Option<DateTime<Utc>>); 4] {
         let deadline = (self.state == SubscriptionState::Incomplete && !self.charge_pending)
-            .then(|| self.created_at + Duration::hours(i64::from(rules.incomplete_hours)));
+            .then(|| {
+                let hours = Duration::hours(i64::from(rules.incomplete_hours));
+                self.created_at.checked_add_signed(hours)
+            })
+            .flatten();
         let notice = match (self.state, self.trial_end) {
             (SubscriptionState::Trialing, Some(end))
                 if rules.trial_notice_days > 0 && !self.trial_notice_sent =>
@@ -159,6 +191,25 @@ mod tests {
         Subscription::start(new, at("2026-01-31T09:00:00Z"), &Actor::System)
             .unwrap()
             .0
+    }
+
+    #[test]
+    fn rules_the_scheduler_cannot_follow_are_refused_naming_the_field() {
+        let field = |rules: Dunning| match rules.check() {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("refused: {other:?}"),
+        };
+        let retry_today = Dunning {
+            retry_days: vec![1, 0],
+            ..Dunning::default()
+        };
+        assert_eq!(field(retry_today), "billing.dunning.retry_days[1]");
+        let never = Dunning {
+            incomplete_hours: u32::MAX,
+            ..Dunning::default()
+        };
+        assert_eq!(field(never), "billing.dunning.incomplete_hours");
+        assert!(Dunning::default().check().is_ok());
     }
 
     #[test]

@@ -167,6 +167,7 @@ impl EngineBuilder {
         if config.billing.invoice_prefix.len() > 16 {
             return Err(Error::invalid("billing.invoice_prefix", "at most 16 bytes"));
         }
+        config.billing.dunning.check()?;
         if !config.flows.iter().any(|f| f.name == config.default_flow) {
             return Err(Error::invalid("default_flow", "names no configured flow"));
         }
