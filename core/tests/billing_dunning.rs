@@ -385,3 +385,32 @@ fn an_incomplete_subscription_whose_charge_is_pending_waits_for_the_webhook_past
     );
     assert_eq!(invoice_state(&shop, &invoice_id), InvoiceState::Void);
 }
+
+#[test]
+fn paying_an_older_invoice_leaves_a_subscription_past_due_while_the_newer_is_collected() {
+    let shop = with_plan(config(), 0);
+    let subscription = subscribe(&shop, "c1", true);
+    tick(&shop);
+    shop.clock.set(subscription.current_period_end);
+    shop.gateway.script([decline()]);
+    tick(&shop);
+    let second = get(&shop, &subscription.id).latest_invoice.unwrap();
+    // The next period renews while the second invoice is still owed: collection moves on.
+    let renewal = get(&shop, &subscription.id).current_period_end;
+    shop.clock.set(renewal);
+    shop.gateway.script([decline(), decline()]);
+    tick(&shop);
+    let past_due = get(&shop, &subscription.id);
+    assert_ne!(past_due.latest_invoice.as_deref(), Some(second.as_str()));
+    let pay = Command::PayInvoice {
+        invoice_id: second.clone(),
+        method: Default::default(),
+    };
+    shop.engine.execute(&customer("c1"), &pay, None).unwrap();
+    assert_eq!(invoice_state(&shop, &second), InvoiceState::Paid);
+    assert_eq!(
+        get(&shop, &subscription.id).state,
+        SubscriptionState::PastDue,
+        "the newest invoice is still owed"
+    );
+}

@@ -289,9 +289,13 @@ fn settle_paid(
     if (subscription.collecting.as_ref()).is_some_and(|c| c.invoice_id == invoice.id) {
         subscription.collecting = None;
     }
+    // An older invoice paid while a newer one is still being collected leaves it past due.
+    let recovered = subscription.collecting.is_none();
     let action = match subscription.state {
         SubscriptionState::Incomplete => SubscriptionAction::Activate,
-        SubscriptionState::PastDue | SubscriptionState::Unpaid => SubscriptionAction::Recover,
+        SubscriptionState::PastDue | SubscriptionState::Unpaid if recovered => {
+            SubscriptionAction::Recover
+        }
         _ => return Ok(()),
     };
     subscription.apply(action, tx.now, tx.actor)?;
