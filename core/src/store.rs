@@ -617,10 +617,7 @@ impl OrderQuery {
 
     /// The orders' [`Find`] (the cursor parsed).
     pub fn find(&self) -> Result<Find> {
-        let after = match &self.after {
-            Some(cursor) => Some(parse_cursor(cursor).map(|(at, id)| (at, SmolStr::from(id)))?),
-            None => None,
-        };
+        let after = parse_after(self.after.as_deref())?;
         Ok(Find {
             kind: DocKind::Order,
             customer_id: self.customer_id.clone(),
@@ -907,13 +904,18 @@ impl Store for MemoryStore {
 }
 
 /// Parses a cursor made by [`cursor`].
-pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, String)> {
+pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, SmolStr)> {
     let bad = || Error::invalid("after", "not a cursor returned by a previous page");
     let (at, id) = cursor.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at)
         .map_err(|_| bad())?
         .with_timezone(&Utc);
-    Ok((at, id.to_string()))
+    Ok((at, id.into()))
+}
+
+/// A list query's `after` as [`Find::after`]: where the page starts, if it continues one.
+pub fn parse_after(after: Option<&str>) -> Result<Option<(DateTime<Utc>, SmolStr)>> {
+    after.map(parse_cursor).transpose()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use smol_str::SmolStr;
 
 use super::{Invoice, InvoiceState, Subscription, SubscriptionState};
 use crate::error::Result;
-use crate::store::{DocKind, Find, page_size, parse_cursor};
+use crate::store::{DocKind, Find, page_size, parse_after};
 
 /// A filter over subscriptions, with stable pagination (by creation, oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,10 +26,7 @@ pub struct SubscriptionQuery {
 impl SubscriptionQuery {
     /// The store's [`Find`] for it (the cursor parsed).
     pub fn find(&self) -> Result<Find> {
-        let after = match &self.after {
-            Some(cursor) => Some(parse_cursor(cursor).map(|(at, id)| (at, SmolStr::from(id)))?),
-            None => None,
-        };
+        let after = parse_after(self.after.as_deref())?;
         Ok(Find {
             kind: DocKind::Subscription,
             customer_id: self.customer_id.clone(),
