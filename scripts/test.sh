@@ -179,7 +179,7 @@ service_passed=$(grep -oE '^# pass [0-9]+' "$slog" | awk '{print $3}')
 node_passed=$((node_passed + service_passed))
 
 step "API references (into target/api, not committed): broken links, warnings and undocumented public items fail"
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore -p ordercore-postgres
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore -p ordercore-postgres -p ordercore-sqlite
 echo "rust API references: target/doc/ordercore, target/doc/ordercore_postgres"
 .venv/bin/python tests/docs/python_api.py
 (cd bindings-node && npx typedoc --entryPoints index.d.ts testing.d.ts pg.d.ts stripe.d.ts --out ../target/api/node --validation.notDocumented true \

@@ -4,7 +4,8 @@
 # process) and on a throwaway PostgreSQL (WORKERS_POSTGRES, default 2); the Node service (one
 # process) on its in-memory store and on the PostgreSQL. Each run DURATION seconds (default 10):
 # checkouts of one hot sku by 1 and by 50 clients (200 shoppers), checkouts spread over 1,000
-# skus by 50 clients, get-order and a 100-order page of the order list by 50 clients. Prints a
+# skus by 50 clients, get-order and a 100-order page of the order list by 50 clients (on SQLite
+# with the store written in Rust; "fastapi-sqlalchemy" runs the same on SQLAlchemy's). Prints a
 # table of req/s, p50/p95/p99 (ms) and errors (non-2xx answers and socket errors; a real
 # stock-out would be a 409, but every sku has a billion units). ONLY picks some of the runs
 # (default: "fastapi-sqlite node-memory fastapi-postgres node-postgres routes"); ROUNDS repeats
@@ -59,9 +60,10 @@ start_node() { # database url ("" for the in-memory store)
   server=$!
 }
 
-measure() { # service database url
+measure() { # service database url [label]
   service=$1 database=$2
   "start_$service" "$database" "$3"
+  service=${4:-$service}
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
   local env_file="$work/env" identity=bearer
   [ "$service" = node ] && identity=headers
@@ -107,6 +109,10 @@ echo "| service | database | run | req/s | p50 ms | p95 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|"
 rm -f "$work/bench.db"*
 if wanted fastapi-sqlite; then measure fastapi sqlite "sqlite:///$root/$work/bench.db"; fi
+if wanted fastapi-sqlalchemy; then
+  rm -f "$work/bench.db"*
+  SQLITE_STORE=sqlalchemy measure fastapi sqlite "sqlite:///$root/$work/bench.db" "FastAPI, SqlStore"
+fi
 if wanted node-memory; then measure node memory ""; fi
 if wanted fastapi-postgres || wanted node-postgres || wanted routes; then pg_start; fi
 if wanted fastapi-postgres; then fresh_schema; measure fastapi postgres "$DATABASE_URL"; fi

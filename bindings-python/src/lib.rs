@@ -10,6 +10,7 @@ mod errors;
 pub mod fuzzing;
 mod quote;
 mod records;
+mod sqlite;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -113,8 +114,12 @@ impl Engine {
         let host = |component: &'static str, host: Py<PyAny>| -> Arc<dyn HostFunction> {
             Arc::new(PyHost { host, component })
         };
+        let store = store.map(|s| match s.bind(py).cast::<sqlite::SqliteStore>() {
+            Ok(native) => native.get().inner.clone() as Arc<dyn ordercore::store::Store>,
+            Err(_) => Arc::new(HostStore(host("store", s))) as _,
+        });
         let plugins = Plugins {
-            store: store.map(|s| Arc::new(HostStore(host("store", s))) as _),
+            store,
             gateway: gateway.map(|g| Arc::new(HostGateway(host("gateway", g))) as _),
             carrier: carrier.map(|c| Arc::new(HostCarrier(host("carrier", c))) as _),
             tax: tax.map(|t| Arc::new(HostTaxProvider(host("tax", t))) as _),
@@ -352,6 +357,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pricer>()?;
     m.add_class::<quote::Quote>()?;
     m.add_class::<document::Document>()?;
+    m.add_class::<sqlite::SqliteStore>()?;
     m.add_function(wrap_pyfunction!(price, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(amount_fields, m)?)?;

@@ -533,7 +533,8 @@ class Engine:
     table-rate carrier), configured by a dict: ``engine``, ``products``, ``promotions``,
     ``tax_rules``, ``carrier``, ``clock`` (a fixed instant), ``id_seed``.
 
-    ``store`` (a :class:`Store`) keeps the documents in the host's database instead; ``gateway``
+    ``store`` (a :class:`Store`, or :class:`ordercore.stores.sqlite.SqliteStore`) keeps the
+    documents in the host's database instead; ``gateway``
     (a :class:`PaymentGateway`), ``carrier`` (a :class:`Carrier`) and ``tax`` (a
     :class:`TaxProvider`) replace the fake gateway, the table-rate carrier and the tax table.
     Exceptions raised by any of them come back out of the engine call unchanged.
@@ -543,13 +544,16 @@ class Engine:
     the loop), or call this engine through ``await asyncio.to_thread(engine.execute, ...)``.
     """
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Optional[Store] = None, *,
+    def __init__(self, config: Optional[Mapping[str, Any]] = None,
+                 store: Union[Store, "_native.SqliteStore", None] = None, *,
                  gateway: Optional[PaymentGateway] = None, carrier: Optional[Carrier] = None,
                  tax: Optional[TaxProvider] = None):
         def adapt(plugin: Any, name: str) -> Optional[_HostAdapter]:
             return None if plugin is None else _HostAdapter(plugin, name)
 
-        self._native = _native.Engine(_dumps(config or {}, "config"), None if store is None else _StoreAdapter(store),
+        # The SQLite store written in Rust goes to the engine as it is (no Python in its calls).
+        native_store = store if store is None or isinstance(store, _native.SqliteStore) else _StoreAdapter(store)
+        self._native = _native.Engine(_dumps(config or {}, "config"), native_store,
                              adapt(gateway, "gateway"), adapt(carrier, "carrier"), adapt(tax, "tax"))
         _in_spans(self)
 

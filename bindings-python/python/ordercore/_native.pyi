@@ -1,7 +1,8 @@
 """Type stubs of the native module (checked against the built module by mypy's stubtest)."""
 import contextvars
+import os
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Mapping, Optional, Type, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Type, Union, final
 
 __all__ = [
     "CaptureExceedsAuthorized",
@@ -18,6 +19,7 @@ __all__ = [
     "OrderCoreError",
     "PaymentDeclined",
     "Pricer",
+    "SqliteStore",
     "ProviderError",
     "Quote",
     "RefundExceedsCaptured",
@@ -86,6 +88,13 @@ class Pricer:
     def __new__(cls, spec_json: str) -> "Pricer": ...
     def price(self, cart_json: str, context_json: str) -> str: ...
     def quote(self, cart: Any, context: Optional[Any], default: Callable[[Any], Any]) -> "Quote": ...
+
+@final
+class SqliteStore:
+    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> "SqliteStore": ...
+    def migrate(self) -> None: ...
+    @property
+    def path(self) -> str: ...
 
 @final
 class Document:

@@ -20,7 +20,7 @@ import inspect
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union, cast
 
-from . import SYSTEM, Actor, Carrier, Engine, Json, OrderView, PaymentGateway, Store, TaxProvider, types
+from . import _native, SYSTEM, Actor, Carrier, Engine, Json, OrderView, PaymentGateway, Store, TaxProvider, types
 
 __all__ = ["AsyncEngine", "AsyncStore"]
 
@@ -100,17 +100,20 @@ class AsyncEngine:
     """:class:`ordercore.Engine` for asyncio: the same methods, awaited. Build it inside the
     running event loop that an async store belongs to. The store may be async (its coroutines
     run on the loop while the engine's worker thread waits) or a plain :class:`ordercore.Store`
-    (called from the worker thread: a SQLite file through ``SqlStore``). Without a store it runs
+    (called from the worker thread: a SQLite file through ``SqlStore``), or the SQLite store
+    written in Rust (:class:`ordercore.stores.sqlite.SqliteStore`: the whole call without the
+    GIL). Without a store it runs
     on the memory store (the calls still leave the loop free). ``threads`` bounds how many engine
     calls run at once (default: asyncio's default executor); :meth:`close` ends those threads."""
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, store: Union[AsyncStore, Store, None] = None, *,
+    def __init__(self, config: Optional[Mapping[str, Any]] = None,
+                 store: Union[AsyncStore, Store, _native.SqliteStore, None] = None, *,
                  gateway: Optional[PaymentGateway] = None, carrier: Optional[Carrier] = None,
                  tax: Optional[TaxProvider] = None, threads: Optional[int] = None):
         loop = asyncio.get_running_loop()
         if store is not None and inspect.iscoroutinefunction(getattr(store, "load", None)):
             store = _OnLoop(cast(AsyncStore, store), loop)
-        self.engine = Engine(config, cast(Optional[Store], store), gateway=gateway, carrier=carrier, tax=tax)
+        self.engine = Engine(config, cast(Union[Store, _native.SqliteStore, None], store), gateway=gateway, carrier=carrier, tax=tax)
         self._threads = None if threads is None else ThreadPoolExecutor(threads, thread_name_prefix="ordercore")
 
     async def _run(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:

@@ -36,6 +36,8 @@ from .auth import User, actor_of, demo_users, issue_token, verify_password
 from ordercore.aio import AsyncEngine
 from ordercore.relay import Relay
 from ordercore.stores.sqlalchemy import SqlStore, connect
+from ordercore.stores.sqlite import SqliteStore
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger("orderservice")
 
@@ -66,20 +68,30 @@ class Settings:
     ``JWT_SECRET``, ``WEBHOOK_SECRET``, ``SHOP_FILE`` (the engine's configuration document as a
     JSON file — catalog, tax rules, promotions; default: the demo shop), ``TICK_SECONDS`` (how
     often the scheduler runs: unpaid orders expire, scheduled flows advance; default 30, 0: never),
-    ``THREADS`` (how many requests run the engine at once per process; default 2 on SQLite,
-    8 on PostgreSQL: SQLite takes one writer at a time, and a thread holding it while it waits
-    for the GIL stalls every other writer — more threads only switch more. Raise it when the
-    engine waits on the network, as with a real payment gateway)."""
+    ``THREADS`` (how many requests run the engine at once per process; default 4 on SQLite
+    with the native store, 2 with the SQLAlchemy one, 8 on PostgreSQL — ``benches/README.md``
+    measures them. Raise it when the engine waits on the network, as with a real payment
+    gateway), ``SQLITE_STORE``
+    (``native``, the default: the SQLite store written in Rust, whose calls never take the GIL
+    back; ``sqlalchemy``: the package's ``SqlStore`` — the same tables)."""
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///orders.db"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("JWT_SECRET", "dev-only-secret-change-me-in-production-please"))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("WEBHOOK_SECRET", "carrier-secret"))
     shop: Dict[str, Any] = field(default_factory=lambda: shop_from(os.environ.get("SHOP_FILE")))
     tick_seconds: float = field(default_factory=lambda: float(os.environ.get("TICK_SECONDS", "30")))
     threads: int = field(default_factory=lambda: int(os.environ.get("THREADS", "0")))
+    sqlite_store: Literal["native", "sqlalchemy"] = field(
+        default_factory=lambda: cast(Literal["native", "sqlalchemy"], os.environ.get("SQLITE_STORE", "native")))
 
     def __post_init__(self) -> None:
+        if self.sqlite_store not in ("native", "sqlalchemy"):
+            raise ValueError(f"SQLITE_STORE: 'native' or 'sqlalchemy', not {self.sqlite_store!r}")
         if self.threads <= 0:
-            self.threads = 2 if self.database_url.startswith("sqlite") else 8
+            self.threads = 8  # PostgreSQL: its connections write side by side
+            if self.database_url.startswith("sqlite"):
+                # One writer at a time: a store in Python needs the GIL back for each statement,
+                # and a thread holding the writer while it waits for the GIL stalls the others.
+                self.threads = 4 if self.sqlite_store == "native" else 2
 
 
 def shop_from(path: Optional[str]) -> Dict[str, Any]:
@@ -192,11 +204,21 @@ class Login(BaseModel):
 async def open_engine(settings: Settings) -> Tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
     """The engine on the configured database, its tables migrated, and how to close it. On
     PostgreSQL the store is asyncpg's (its queries run on the event loop: 1.3-1.5x the checkouts of
-    psycopg from worker threads, ``benches/README.md``); on SQLite the SQLAlchemy store."""
-    sql = SqlStore(connect(settings.database_url))
-    await asyncio.to_thread(sql.create_tables)
+    psycopg from worker threads, ``benches/README.md``); on SQLite the store written in Rust
+    (``SQLITE_STORE=native``: an engine call never takes the GIL back) or the SQLAlchemy one."""
     # Each process draws its own id seed: processes sharing the database never mint the same id.
     config = {**settings.shop, "id_seed": secrets.randbits(48)}
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and settings.sqlite_store == "native":
+        native = SqliteStore(url.database or "orders.db")
+        await asyncio.to_thread(native.migrate)
+        engine = AsyncEngine(config, store=native, threads=settings.threads)
+
+        async def close_native() -> None:
+            engine.close()
+        return engine, close_native
+    sql = SqlStore(connect(settings.database_url))
+    await asyncio.to_thread(sql.create_tables)
     if sql.engine.dialect.name != "postgresql":
         engine = AsyncEngine(config, store=sql, threads=settings.threads)
 
@@ -208,8 +230,8 @@ async def open_engine(settings: Settings) -> Tuple[AsyncEngine, Callable[[], Awa
     from ordercore.stores.asyncpg import AsyncpgStore
 
     sql.engine.dispose()
-    url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
-    pool = await asyncpg.create_pool(url, min_size=2, max_size=settings.threads + 2)
+    url_text = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    pool = await asyncpg.create_pool(url_text, min_size=2, max_size=settings.threads + 2)
     engine = AsyncEngine(config, store=AsyncpgStore(pool), threads=settings.threads)
 
     async def close_postgres() -> None:

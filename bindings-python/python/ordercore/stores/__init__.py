@@ -3,10 +3,13 @@
 - :mod:`ordercore.stores.sqlalchemy` — :class:`~ordercore.stores.sqlalchemy.SqlStore` on
   SQLAlchemy 2 (SQLite, PostgreSQL through psycopg), with Alembic migrations:
   ``pip install "ordercore[sqlalchemy]"`` (and ``"ordercore[postgresql]"`` for psycopg);
+- :mod:`ordercore.stores.sqlite` — :class:`~ordercore.stores.sqlite.SqliteStore`, a SQLite
+  file kept by the store written in Rust: the engine's calls on it never take the GIL back
+  (the fastest for a service on SQLite; no extra to install);
 - :mod:`ordercore.stores.asyncpg` — :class:`~ordercore.stores.asyncpg.AsyncpgStore` for
   :class:`ordercore.aio.AsyncEngine` on PostgreSQL: ``pip install "ordercore[asyncpg]"``.
 
-Both keep the same tables (created by the migrations), pass the store contract
+All keep the same tables (created by the migrations), pass the store contract
 (:mod:`ordercore.testing`) and may serve one database together.
 """
 
