@@ -666,14 +666,31 @@ impl OrderPage {
 
 /// A store answered a `find` with a document of another kind.
 pub fn wrong_kind(asked: DocKind, answered: DocKind) -> Error {
+    store_fault(format!(
+        "find for {} documents answered a {} document",
+        asked.name(),
+        answered.name()
+    ))
+}
+
+/// A store's own fault (its database down, its text unreadable) as the engine's error:
+/// `provider_error` from the component `store`. For stores written in Rust.
+pub fn store_fault(message: impl fmt::Display) -> Error {
     Error::Provider {
         component: "store".into(),
-        message: format!(
-            "find for {} documents answered a {} document",
-            asked.name(),
-            answered.name()
-        ),
+        message: message.to_string(),
     }
+}
+
+/// A document, event or record (`what`) from the JSON text a store kept of it; text that does
+/// not read is the store's fault.
+pub fn from_stored<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| store_fault(format!("an unreadable {what}: {e}")))
+}
+
+/// The JSON text a store keeps of a document, event or record.
+pub fn to_stored<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(store_fault)
 }
 
 /// An event in the outbox with its position.

@@ -35,7 +35,7 @@ use super::{HostFunction, ask};
 use crate::error::{Error, Result};
 use crate::store::{
     ChangeSet, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord, OutboxEntry, Store,
-    Versioned, Write,
+    Versioned, Write, store_fault, to_stored,
 };
 
 /// A [`Store`] implemented by the host through [`HostFunction`] calls.
@@ -219,17 +219,8 @@ pub struct MarkDeliveredRequest {
 
 /// Reads JSON text the store answered back; it is the engine's own, so a failure is the store's.
 fn read<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::Provider {
-        component: "store".into(),
-        message: format!("the store answered an unreadable {what}: {e}"),
-    })
-}
-
-fn text<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Provider {
-        component: "store".into(),
-        message: e.to_string(),
-    })
+    serde_json::from_str(text)
+        .map_err(|e| store_fault(format!("the store answered an unreadable {what}: {e}")))
 }
 
 impl WriteRequest {
@@ -239,7 +230,7 @@ impl WriteRequest {
             kind: write.key.kind.name().into(),
             id: write.key.id.to_string(),
             expected_version: write.expected_version,
-            document: text(&write.document)?,
+            document: to_stored(&write.document)?,
             customer_id: index.as_ref().map(|i| i.customer_id.clone()),
             state: index.as_ref().map(|i| i.state.into()),
             created_at: index.as_ref().map(|i| i.created_at.clone()),
@@ -254,7 +245,7 @@ impl CommitRequest {
         let idempotency = match &changes.idempotency {
             Some(record) => Some(RecordRequest {
                 key: record.key.clone(),
-                record: text(record)?,
+                record: to_stored(record)?,
             }),
             None => None,
         };
@@ -272,7 +263,11 @@ impl CommitRequest {
                     max: c.max,
                 })
                 .collect(),
-            events: changes.events.iter().map(text).collect::<Result<_>>()?,
+            events: changes
+                .events
+                .iter()
+                .map(to_stored)
+                .collect::<Result<_>>()?,
             idempotency,
         })
     }

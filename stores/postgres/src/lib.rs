@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use ordercore::store::{
     ChangeSet, CounterDelta, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord,
-    OutboxEntry, Store, Versioned, Write,
+    OutboxEntry, Store, Versioned, Write, from_stored, store_fault, to_stored,
 };
 use ordercore::{Error, Result};
 pub use postgres::Config;
@@ -55,19 +55,9 @@ pub struct PostgresStore {
     idle: Mutex<Vec<Client>>,
 }
 
+/// A database error as the engine's `provider_error` from the store.
 fn failed(error: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        component: "store".into(),
-        message: error.to_string(),
-    }
-}
-
-fn read<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| failed(format!("an unreadable {what}: {e}")))
-}
-
-fn text<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(failed)
+    store_fault(error)
 }
 
 impl PostgresStore {
@@ -152,7 +142,7 @@ fn apply_migrations(client: &mut Client) -> Result<()> {
 /// One version-guarded write; `false` when the stored version is not the expected one.
 fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
     let index = write.document.index();
-    let body = text(&write.document)?;
+    let body = to_stored(&write.document)?;
     let (kind, id) = (write.key.kind.name(), write.key.id.as_str());
     let customer = index.as_ref().map(|i| i.customer_id.as_str());
     let state = index.as_ref().map(|i| i.state);
@@ -225,7 +215,7 @@ impl Store for PostgresStore {
         let body: String = row.get(1);
         Ok(Some(Versioned {
             version: u64::try_from(version).map_err(failed)?,
-            value: read(&body, "document")?,
+            value: from_stored(&body, "document")?,
         }))
     }
 
@@ -249,7 +239,7 @@ impl Store for PostgresStore {
                 let stored = tx
                     .execute(
                         "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        &[&record.key, &text(record)?],
+                        &[&record.key, &to_stored(record)?],
                     )
                     .map_err(failed)?;
                 if stored != 1 {
@@ -257,7 +247,7 @@ impl Store for PostgresStore {
                 }
             }
             for event in &changes.events {
-                tx.execute("INSERT INTO outbox (event) VALUES ($1)", &[&text(event)?])
+                tx.execute("INSERT INTO outbox (event) VALUES ($1)", &[&to_stored(event)?])
                     .map_err(failed)?;
             }
             tx.commit().map_err(failed)
@@ -299,7 +289,7 @@ impl Store for PostgresStore {
         let more = rows.len() > filter.limit;
         let mut documents = Vec::with_capacity(rows.len().min(filter.limit));
         for row in rows.iter().take(filter.limit) {
-            documents.push(read(row.get::<_, &str>(0), filter.kind)?);
+            documents.push(from_stored(row.get::<_, &str>(0), filter.kind)?);
         }
         Ok(Found { documents, more })
     }
@@ -310,7 +300,7 @@ impl Store for PostgresStore {
                 .query_opt("SELECT record FROM idempotency WHERE key = $1", &[&key])
                 .map_err(failed)
         })?;
-        row.map(|row| read(row.get::<_, &str>(0), "idempotency record"))
+        row.map(|row| from_stored(row.get::<_, &str>(0), "idempotency record"))
             .transpose()
     }
 
@@ -328,7 +318,7 @@ impl Store for PostgresStore {
             .map(|row| {
                 Ok(OutboxEntry {
                     position: u64::try_from(row.get::<_, i64>(0)).map_err(failed)?,
-                    event: read(row.get::<_, &str>(1), "event")?,
+                    event: from_stored(row.get::<_, &str>(1), "event")?,
                 })
             })
             .collect()

@@ -34,7 +34,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ordercore::store::{
     ChangeSet, CounterDelta, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord,
-    OutboxEntry, Store, Versioned, Write,
+    OutboxEntry, Store, Versioned, Write, from_stored, store_fault, to_stored,
 };
 use ordercore::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -56,19 +56,9 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
 }
 
+/// A database error as the engine's `provider_error` from the store.
 fn failed(error: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        component: "store".into(),
-        message: error.to_string(),
-    }
-}
-
-fn read<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| failed(format!("an unreadable {what}: {e}")))
-}
-
-fn text<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(failed)
+    store_fault(error)
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -169,7 +159,7 @@ impl SqliteStore {
 /// One version-guarded write; `false` when the stored version is not the expected one.
 fn write(tx: &Transaction<'_>, write: &Write) -> Result<bool> {
     let index = write.document.index();
-    let body = text(&write.document)?;
+    let body = to_stored(&write.document)?;
     let (kind, id) = (write.key.kind.name(), write.key.id.as_str());
     let customer = index.as_ref().map(|i| i.customer_id.as_str());
     let state = index.as_ref().map(|i| i.state);
@@ -228,7 +218,7 @@ fn apply(tx: &Transaction<'_>, changes: &ChangeSet) -> Result<()> {
         }
     }
     if let Some(record) = &changes.idempotency {
-        let record_text = text(record)?;
+        let record_text = to_stored(record)?;
         let stored = tx
             .prepare_cached(
                 "INSERT INTO idempotency (key, record) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -245,7 +235,7 @@ fn apply(tx: &Transaction<'_>, changes: &ChangeSet) -> Result<()> {
         .prepare_cached("INSERT INTO outbox (event, delivered) VALUES (?1, 0)")
         .map_err(failed)?;
     for event in &changes.events {
-        append.execute([text(event)?]).map_err(failed)?;
+        append.execute([to_stored(event)?]).map_err(failed)?;
     }
     Ok(())
 }
@@ -318,7 +308,7 @@ impl Store for SqliteStore {
                 .map_err(failed)?;
             Ok(Some(Versioned {
                 version: u64::try_from(version).map_err(failed)?,
-                value: read(body, "document")?,
+                value: from_stored(body, "document")?,
             }))
         })
     }
@@ -362,7 +352,7 @@ impl Store for SqliteStore {
         let documents = bodies
             .iter()
             .take(limit)
-            .map(|body| read(body, kind))
+            .map(|body| from_stored(body, kind))
             .collect::<Result<Vec<Document>>>()?;
         Ok(Found { documents, more })
     }
@@ -375,7 +365,7 @@ impl Store for SqliteStore {
                 .map_err(failed)
         })?;
         record
-            .map(|record| read(&record, "idempotency record"))
+            .map(|record| from_stored(&record, "idempotency record"))
             .transpose()
     }
 
@@ -396,7 +386,7 @@ impl Store for SqliteStore {
             .map(|(position, event)| {
                 Ok(OutboxEntry {
                     position: u64::try_from(*position).map_err(failed)?,
-                    event: read(event, "event")?,
+                    event: from_stored(event, "event")?,
                 })
             })
             .collect()
