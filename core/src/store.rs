@@ -234,6 +234,32 @@ impl Document {
             due_at: fields.due_at.map(index_time),
         })
     }
+
+    /// The index columns as a SQL store writes them beside the document: all `None` (NULL)
+    /// for kinds that are not listed.
+    pub fn index_columns(&self) -> IndexColumns {
+        self.index()
+            .map(|index| IndexColumns {
+                customer_id: Some(index.customer_id),
+                state: Some(index.state),
+                created_at: Some(index.created_at),
+                due_at: index.due_at,
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// [`DocumentIndex`] as the nullable columns of a SQL table of every kind of document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexColumns {
+    /// The customer.
+    pub customer_id: Option<String>,
+    /// The state's canonical name.
+    pub state: Option<&'static str>,
+    /// Creation time ([`index_time`] text).
+    pub created_at: Option<String>,
+    /// When the scheduler must look at the document ([`index_time`] text).
+    pub due_at: Option<String>,
 }
 
 /// Whether documents of `kind` are listed (carry index columns).

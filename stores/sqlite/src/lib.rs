@@ -34,7 +34,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ordercore::store::{
     ChangeSet, CounterDelta, CounterKey, DocKey, Document, Find, Found, IdempotencyRecord,
-    OutboxEntry, Store, Versioned, Write, from_stored, store_fault, to_stored,
+    IndexColumns, OutboxEntry, Store, Versioned, Write, from_stored, store_fault, to_stored,
 };
 use ordercore::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -158,13 +158,14 @@ impl SqliteStore {
 
 /// One version-guarded write; `false` when the stored version is not the expected one.
 fn write(tx: &Transaction<'_>, write: &Write) -> Result<bool> {
-    let index = write.document.index();
     let body = to_stored(&write.document)?;
     let (kind, id) = (write.key.kind.name(), write.key.id.as_str());
-    let customer = index.as_ref().map(|i| i.customer_id.as_str());
-    let state = index.as_ref().map(|i| i.state);
-    let created = index.as_ref().map(|i| i.created_at.as_str());
-    let due = index.as_ref().and_then(|i| i.due_at.as_deref());
+    let IndexColumns {
+        customer_id: customer,
+        state,
+        created_at: created,
+        due_at: due,
+    } = write.document.index_columns();
     let rows = if write.expected_version == 0 {
         tx.prepare_cached(
             "INSERT INTO documents (kind, id, version, body, customer_id, state, created_at, due_at)
