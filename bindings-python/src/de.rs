@@ -54,6 +54,24 @@ pub(crate) fn from_python<T: DeserializeOwned>(
     }
 }
 
+/// `T` read from `object` when it is plain (JSON-like values the target takes as they are);
+/// `None` for anything else, which the caller reads the JSON way instead — so every refusal,
+/// and every value JSON would take after converting it (an `int` key), is the JSON path's.
+pub(crate) fn plain_from_python<T: DeserializeOwned>(
+    object: &Bound<'_, PyAny>,
+    default: &Bound<'_, PyAny>,
+) -> PyResult<Option<T>> {
+    let decimal = decimal_type(object.py())?;
+    let reader = PyDe {
+        object: object.clone(),
+        default,
+        decimal,
+        depth: 0,
+        may_default: true,
+    };
+    Ok(T::deserialize(reader).ok())
+}
+
 /// Why reading failed: a value the target type does not take (its message), or an exception
 /// raised by Python while reading (passed on unchanged).
 #[derive(Debug)]

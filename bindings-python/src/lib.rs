@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use convert::json_to_python;
 use errors::raise;
+use ordercore::actor::Actor;
+use ordercore::command::Command;
 use ordercore::engine::CallContext;
 use ordercore::host::{HostCarrier, HostFunction, HostGateway, HostStore, HostTaxProvider};
 use ordercore::json::{
@@ -191,6 +193,35 @@ impl Engine {
             output.into_order().ok_or_else(not_an_order)
         })?;
         Ok(document::Document::new(order))
+    }
+
+    /// `execute_order` with the actor and the command as Python objects (dicts, lists, str,
+    /// int, Decimal; anything else through `default`, the package's JSON hook), read straight
+    /// into the core's types: no JSON text is written or parsed in between. `None`, before
+    /// anything runs, when either is not plain enough to read this way: the package then takes
+    /// the JSON path, which reads what JSON can and names what is wrong.
+    #[pyo3(signature = (actor, command, idempotency_key, default))]
+    fn execute_order_objects(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        idempotency_key: Option<&str>,
+        default: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<document::Document>> {
+        let Some(actor) = de::plain_from_python::<Actor>(actor, default)? else {
+            return Ok(None);
+        };
+        let Some(command) = de::plain_from_python::<Command>(command, default)? else {
+            return Ok(None);
+        };
+        let order = self.run(py, |e, c| {
+            let output = e
+                .engine()
+                .execute_in(c, &actor, &command, idempotency_key)?;
+            output.into_order().ok_or_else(not_an_order)
+        })?;
+        Ok(Some(document::Document::new(order)))
     }
 
     /// A query's order (`get_order`) as a `Document`.

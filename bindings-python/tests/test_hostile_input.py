@@ -128,3 +128,39 @@ def test_the_unshipped_rest_of_a_partly_shipped_order_is_cancelled_and_refunded(
     # Two of three units at 10.00 + 10% tax come back; shipping stays paid.
     assert order["payments"][0]["refunded"] == Decimal("22.00")
     assert engine.stock_levels(ADMIN, "A")[0]["reserved"] == 0
+
+
+def outcome(call):
+    """What a call answered: the order's state and lines, or the error's class, code, field and message."""
+    try:
+        order = call()
+        return ("ok", order["state"], [(line["sku"], line["quantity"]) for line in order["lines"]])
+    except ordercore.OrderCoreError as error:
+        return (type(error).__name__, error.code, error.field, str(error))
+
+
+def cyclic():
+    document = {"a": 1}
+    document["self"] = document
+    return document
+
+
+@pytest.mark.parametrize("change", [
+    {},  # plain: read straight from the dicts
+    {"extra": nested(100)},  # deeper than the direct reader goes, within what JSON takes
+    {"extra": nested(10_000)},
+    {"extra": cyclic()},
+    {"shipping_address": {**ADDRESS, 1: "an int key JSON turns into a string"}},
+    {"lines": [{"sku": "A", "quantity": 2**70}]},
+    {"lines": [{"sku": "A", "quantity": 1.0}]},
+    {"lines": "A"},
+    {"coupon_codes": {"SET"}},
+    {"customer_id": "c" * 100_000},
+])
+def test_the_typed_commands_answer_what_the_json_path_answers(change):
+    # `place_order` and friends read their documents straight from Python objects, and fall
+    # back to the JSON path for anything else: the same answer and the same error either way.
+    document = {**place(1), **change}
+    typed = outcome(lambda: shop().place_order(C1, document))
+    generic = outcome(lambda: shop().execute(C1, {"command": "place_order", **document})["value"])
+    assert typed == generic
