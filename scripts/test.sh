@@ -180,14 +180,14 @@ node_passed=$((node_passed + service_passed))
 
 step "API references (into target/api, not committed): broken links, warnings and undocumented public items fail"
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p ordercore -p ordercore-postgres -p ordercore-sqlite
-echo "rust API references: target/doc/ordercore, target/doc/ordercore_postgres"
+echo "rust API references: target/doc/ordercore, target/doc/ordercore_postgres, target/doc/ordercore_sqlite"
 .venv/bin/python tests/docs/python_api.py
 (cd bindings-node && npx typedoc --entryPoints index.d.ts testing.d.ts pg.d.ts stripe.d.ts --out ../target/api/node --validation.notDocumented true \
   --treatWarningsAsErrors --disableSources --logLevel Warn)
 echo "node API reference: target/api/node"
 
 step "packages as users install them (npm tarball, wheel, fresh projects); README and docs examples run"
-for package in core bindings-python bindings-node bindings-ffi bindings-uniffi stores/postgres; do
+for package in core bindings-python bindings-node bindings-ffi bindings-uniffi stores/postgres stores/sqlite; do
   cmp -s LICENSE-MIT "$package/LICENSE-MIT" && cmp -s LICENSE-APACHE "$package/LICENSE-APACHE" ||
     { echo "$package: its license files differ from the root's"; exit 1; }
 done
