@@ -88,6 +88,16 @@ fn decline() -> Scripted {
     }
 }
 
+/// A card subscription of c1 whose first renewal was declined (its first invoice paid).
+fn renewal_declined(shop: &Shop) -> Box<Subscription> {
+    let subscription = subscribe(shop, "c1", true);
+    tick(shop);
+    shop.clock.set(subscription.current_period_end);
+    shop.gateway.script([decline()]);
+    tick(shop);
+    subscription
+}
+
 #[test]
 fn the_scheduler_charges_the_first_invoice_then_renews_and_charges_each_period() {
     let shop = with_plan(config(), 0);
@@ -201,11 +211,7 @@ fn configured_as_unpaid_the_invoice_stays_open_and_paying_it_recovers_the_subscr
 #[test]
 fn a_retry_that_is_approved_recovers_the_subscription_and_stops_the_retries() {
     let shop = with_plan(config(), 0);
-    let subscription = subscribe(&shop, "c1", true);
-    tick(&shop);
-    shop.clock.set(subscription.current_period_end);
-    shop.gateway.script([decline()]);
-    tick(&shop);
+    let subscription = renewal_declined(&shop);
     shop.clock
         .set(subscription.current_period_end + Duration::days(1));
     assert_eq!(steps(&tick(&shop)), ["paid"]);
@@ -389,11 +395,7 @@ fn an_incomplete_subscription_whose_charge_is_pending_waits_for_the_webhook_past
 #[test]
 fn paying_an_older_invoice_leaves_a_subscription_past_due_while_the_newer_is_collected() {
     let shop = with_plan(config(), 0);
-    let subscription = subscribe(&shop, "c1", true);
-    tick(&shop);
-    shop.clock.set(subscription.current_period_end);
-    shop.gateway.script([decline()]);
-    tick(&shop);
+    let subscription = renewal_declined(&shop);
     let second = get(&shop, &subscription.id).latest_invoice.unwrap();
     // The next period renews while the second invoice is still owed: collection moves on.
     let renewal = get(&shop, &subscription.id).current_period_end;
