@@ -55,11 +55,6 @@ pub struct PostgresStore {
     idle: Mutex<Vec<Client>>,
 }
 
-/// A database error as the engine's `provider_error` from the store.
-fn failed(error: impl std::fmt::Display) -> Error {
-    store_fault(error)
-}
-
 impl PostgresStore {
     /// A store on the database at `url` (`postgresql://user@host:port/db`; connects on first use).
     pub fn connect(url: &str) -> Result<Self> {
@@ -84,7 +79,7 @@ impl PostgresStore {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut client = match idle {
             Some(client) if !client.is_closed() => client,
-            _ => self.config.connect(NoTls).map_err(failed)?,
+            _ => self.config.connect(NoTls).map_err(store_fault)?,
         };
         let answer = work(&mut client);
         if !client.is_closed() {
@@ -106,11 +101,11 @@ impl PostgresStore {
                      CREATE TABLE IF NOT EXISTS ordercore_migrations (
                        version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 )
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             let applied = apply_migrations(client);
             let unlocked = client
                 .batch_execute("SELECT pg_advisory_unlock(7262)")
-                .map_err(failed);
+                .map_err(store_fault);
             applied.and(unlocked)
         })
     }
@@ -123,18 +118,18 @@ fn apply_migrations(client: &mut Client) -> Result<()> {
                 "SELECT 1 FROM ordercore_migrations WHERE version = $1",
                 &[version],
             )
-            .map_err(failed)?;
+            .map_err(store_fault)?;
         if done.is_some() {
             continue;
         }
-        let mut tx = client.transaction().map_err(failed)?;
-        tx.batch_execute(sql).map_err(failed)?;
+        let mut tx = client.transaction().map_err(store_fault)?;
+        tx.batch_execute(sql).map_err(store_fault)?;
         tx.execute(
             "INSERT INTO ordercore_migrations (version) VALUES ($1)",
             &[version],
         )
-        .map_err(failed)?;
-        tx.commit().map_err(failed)?;
+        .map_err(store_fault)?;
+        tx.commit().map_err(store_fault)?;
     }
     Ok(())
 }
@@ -157,7 +152,7 @@ fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
             &[&kind, &id, &body, &customer, &state, &created, &due],
         )
         } else {
-            let expected = i64::try_from(write.expected_version).map_err(failed)?;
+            let expected = i64::try_from(write.expected_version).map_err(store_fault)?;
             tx.execute(
             "UPDATE documents SET version = version + 1, body = $3, customer_id = $4, state = $5,
                created_at = $6, due_at = $7
@@ -165,7 +160,7 @@ fn write(tx: &mut Transaction<'_>, write: &Write) -> Result<bool> {
             &[&kind, &id, &body, &customer, &state, &created, &due, &expected],
         )
         };
-    Ok(rows.map_err(failed)? == 1)
+    Ok(rows.map_err(store_fault)? == 1)
 }
 
 /// One guarded counter change; `false` when the new value is outside its bounds (the row stays
@@ -178,7 +173,7 @@ fn count(tx: &mut Transaction<'_>, change: &CounterDelta) -> Result<bool> {
              RETURNING value",
             &[&change.key.to_string(), &change.delta],
         )
-        .map_err(failed)?
+        .map_err(store_fault)?
         .get(0);
     Ok(change.allows(value))
 }
@@ -192,7 +187,7 @@ impl Store for PostgresStore {
                     "SELECT name, value FROM counters WHERE name = ANY($1)",
                     &[&asked],
                 )
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         let values: std::collections::HashMap<&str, i64> =
             rows.iter().map(|row| (row.get(0), row.get(1))).collect();
@@ -209,20 +204,20 @@ impl Store for PostgresStore {
                     "SELECT version, body FROM documents WHERE kind = $1 AND id = $2",
                     &[&key.kind.name(), &key.id.as_str()],
                 )
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         let Some(row) = row else { return Ok(None) };
         let version: i64 = row.get(0);
         let body: String = row.get(1);
         Ok(Some(Versioned {
-            version: u64::try_from(version).map_err(failed)?,
+            version: u64::try_from(version).map_err(store_fault)?,
             value: from_stored(&body, "document")?,
         }))
     }
 
     fn commit(&self, changes: ChangeSet) -> Result<()> {
         self.with(|client| {
-            let mut tx = client.transaction().map_err(failed)?;
+            let mut tx = client.transaction().map_err(store_fault)?;
             for w in &changes.writes {
                 if !write(&mut tx, w)? {
                     // Dropping the transaction rolls it back: nothing of this change set stays.
@@ -242,23 +237,23 @@ impl Store for PostgresStore {
                         "INSERT INTO idempotency (key, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                         &[&record.key, &to_stored(record)?],
                     )
-                    .map_err(failed)?;
+                    .map_err(store_fault)?;
                 if stored != 1 {
                     return Err(Error::IdempotencyConflict { key: record.key.clone() });
                 }
             }
             for event in &changes.events {
                 tx.execute("INSERT INTO outbox (event) VALUES ($1)", &[&to_stored(event)?])
-                    .map_err(failed)?;
+                    .map_err(store_fault)?;
             }
-            tx.commit().map_err(failed)
+            tx.commit().map_err(store_fault)
         })
     }
 
     fn find(&self, query: &Find) -> Result<Found> {
         let filter = query.filter();
         let (after_at, after_id) = filter.after.clone().unzip();
-        let limit = i64::try_from(filter.limit).map_err(failed)? + 1;
+        let limit = i64::try_from(filter.limit).map_err(store_fault)? + 1;
         // The kind as written in the partial indexes (a bound parameter would keep the planner
         // from using them); it is one of the engine's own kind names.
         let sql = format!(
@@ -285,7 +280,7 @@ impl Store for PostgresStore {
                         &limit,
                     ],
                 )
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         let more = rows.len() > filter.limit;
         let mut documents = Vec::with_capacity(rows.len().min(filter.limit));
@@ -299,7 +294,7 @@ impl Store for PostgresStore {
         let row = self.with(|client| {
             client
                 .query_opt("SELECT record FROM idempotency WHERE key = $1", &[&key])
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         row.map(|row| from_stored(row.get::<_, &str>(0), "idempotency record"))
             .transpose()
@@ -313,12 +308,12 @@ impl Store for PostgresStore {
                     "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT $1",
                     &[&limit],
                 )
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxEntry {
-                    position: u64::try_from(row.get::<_, i64>(0)).map_err(failed)?,
+                    position: u64::try_from(row.get::<_, i64>(0)).map_err(store_fault)?,
                     event: from_stored(row.get::<_, &str>(1), "event")?,
                 })
             })
@@ -328,7 +323,7 @@ impl Store for PostgresStore {
     fn mark_delivered(&self, positions: &[u64]) -> Result<()> {
         let positions = positions
             .iter()
-            .map(|&p| i64::try_from(p).map_err(failed))
+            .map(|&p| i64::try_from(p).map_err(store_fault))
             .collect::<Result<Vec<i64>>>()?;
         self.with(|client| {
             client
@@ -337,7 +332,7 @@ impl Store for PostgresStore {
                     &[&positions],
                 )
                 .map(|_| ())
-                .map_err(failed)
+                .map_err(store_fault)
         })
     }
 }

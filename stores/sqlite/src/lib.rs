@@ -56,11 +56,6 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
 }
 
-/// A database error as the engine's `provider_error` from the store.
-fn failed(error: impl std::fmt::Display) -> Error {
-    store_fault(error)
-}
-
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -68,13 +63,13 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A connection to `path` as every one of the store's is set up: WAL (readers beside the
 /// writer), a 60 s wait for another process's write lock.
 fn connection(path: &Path) -> Result<Connection> {
-    let connection = Connection::open(path).map_err(failed)?;
+    let connection = Connection::open(path).map_err(store_fault)?;
     connection
         .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(failed)?;
+        .map_err(store_fault)?;
     connection
         .busy_timeout(std::time::Duration::from_secs(60))
-        .map_err(failed)?;
+        .map_err(store_fault)?;
     Ok(connection)
 }
 
@@ -103,31 +98,31 @@ impl SqliteStore {
         let mut writer = locked(&self.writer);
         let tx = writer
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
-        tx.execute_batch(SCHEMA).map_err(failed)?;
+            .map_err(store_fault)?;
+        tx.execute_batch(SCHEMA).map_err(store_fault)?;
         let revision: Option<String> = tx
             .query_row("SELECT version_num FROM alembic_version", [], |row| {
                 row.get(0)
             })
             .optional()
-            .map_err(failed)?;
+            .map_err(store_fault)?;
         match revision.as_deref() {
             None => {
                 tx.execute(
                     "INSERT INTO alembic_version (version_num) VALUES (?1)",
                     [SCHEMA_REVISION],
                 )
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             }
             Some(SCHEMA_REVISION) => {}
             Some(other) => {
-                return Err(failed(format!(
+                return Err(store_fault(format!(
                     "the database is at revision {other}, this store's tables are revision \
                      {SCHEMA_REVISION}: upgrade it with ordercore.stores.sqlalchemy.migrate"
                 )));
             }
         }
-        tx.commit().map_err(failed)
+        tx.commit().map_err(store_fault)
     }
 
     /// Runs `work` on an idle read connection (a new one when none is idle), then keeps the
@@ -149,9 +144,9 @@ impl SqliteStore {
         let mut writer = locked(&self.writer);
         let tx = writer
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
+            .map_err(store_fault)?;
         let answer = work(&tx)?;
-        tx.commit().map_err(failed)?;
+        tx.commit().map_err(store_fault)?;
         Ok(answer)
     }
 }
@@ -173,7 +168,7 @@ fn write(tx: &Transaction<'_>, write: &Write) -> Result<bool> {
         )
         .and_then(|mut s| s.execute(params![kind, id, body, customer, state, created, due]))
     } else {
-        let expected = i64::try_from(write.expected_version).map_err(failed)?;
+        let expected = i64::try_from(write.expected_version).map_err(store_fault)?;
         tx.prepare_cached(
             "UPDATE documents SET version = version + 1, body = ?3, customer_id = ?4, state = ?5,
                created_at = ?6, due_at = ?7
@@ -185,7 +180,7 @@ fn write(tx: &Transaction<'_>, write: &Write) -> Result<bool> {
             ])
         })
     };
-    Ok(rows.map_err(failed)? == 1)
+    Ok(rows.map_err(store_fault)? == 1)
 }
 
 /// One guarded counter change; `false` when the new value is outside its bounds (the caller
@@ -198,7 +193,7 @@ fn count(tx: &Transaction<'_>, change: &CounterDelta) -> Result<bool> {
              RETURNING value",
         )
         .and_then(|mut s| s.query_row(params![change.key.to_string(), change.delta], |r| r.get(0)))
-        .map_err(failed)?;
+        .map_err(store_fault)?;
     Ok(change.allows(value))
 }
 
@@ -225,7 +220,7 @@ fn apply(tx: &Transaction<'_>, changes: &ChangeSet) -> Result<()> {
                 "INSERT INTO idempotency (key, record) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             )
             .and_then(|mut s| s.execute(params![record.key, record_text]))
-            .map_err(failed)?;
+            .map_err(store_fault)?;
         if stored != 1 {
             return Err(Error::IdempotencyConflict {
                 key: record.key.clone(),
@@ -234,9 +229,9 @@ fn apply(tx: &Transaction<'_>, changes: &ChangeSet) -> Result<()> {
     }
     let mut append = tx
         .prepare_cached("INSERT INTO outbox (event, delivered) VALUES (?1, 0)")
-        .map_err(failed)?;
+        .map_err(store_fault)?;
     for event in &changes.events {
-        append.execute([to_stored(event)?]).map_err(failed)?;
+        append.execute([to_stored(event)?]).map_err(store_fault)?;
     }
     Ok(())
 }
@@ -281,7 +276,7 @@ fn list_sql(query: &Find) -> Result<(String, Vec<rusqlite::types::Value>)> {
         ]);
     }
     values.push(Value::Integer(
-        i64::try_from(filter.limit).map_err(failed)? + 1,
+        i64::try_from(filter.limit).map_err(store_fault)? + 1,
     ));
     let sql = format!(
         "SELECT body FROM documents INDEXED BY {index} WHERE {} ORDER BY created_at, id LIMIT ?",
@@ -295,20 +290,20 @@ impl Store for SqliteStore {
         self.reading(|connection| {
             let mut statement = connection
                 .prepare_cached("SELECT version, body FROM documents WHERE kind = ?1 AND id = ?2")
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             let mut rows = statement
                 .query(params![key.kind.name(), key.id.as_str()])
-                .map_err(failed)?;
-            let Some(row) = rows.next().map_err(failed)? else {
+                .map_err(store_fault)?;
+            let Some(row) = rows.next().map_err(store_fault)? else {
                 return Ok(None);
             };
-            let version: i64 = row.get(0).map_err(failed)?;
+            let version: i64 = row.get(0).map_err(store_fault)?;
             let body = row
                 .get_ref(1)
                 .and_then(|v| Ok(v.as_str()?))
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             Ok(Some(Versioned {
-                version: u64::try_from(version).map_err(failed)?,
+                version: u64::try_from(version).map_err(store_fault)?,
                 value: from_stored(body, "document")?,
             }))
         })
@@ -318,13 +313,13 @@ impl Store for SqliteStore {
         self.reading(|connection| {
             let mut statement = connection
                 .prepare_cached("SELECT value FROM counters WHERE name = ?1")
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             keys.iter()
                 .map(|key| {
                     let value = statement
                         .query_row([key.to_string()], |row| row.get(0))
                         .optional()
-                        .map_err(failed)?;
+                        .map_err(store_fault)?;
                     Ok(value.unwrap_or(0))
                 })
                 .collect()
@@ -340,14 +335,14 @@ impl Store for SqliteStore {
         let kind = query.filter().kind;
         let (sql, values) = list_sql(query)?;
         let bodies = self.reading(|connection| {
-            let mut statement = connection.prepare_cached(&sql).map_err(failed)?;
+            let mut statement = connection.prepare_cached(&sql).map_err(store_fault)?;
             let rows = statement
                 .query_map(rusqlite::params_from_iter(values), |row| {
                     row.get::<_, String>(0)
                 })
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         let more = bodies.len() > limit;
         let documents = bodies
@@ -363,7 +358,7 @@ impl Store for SqliteStore {
             connection
                 .prepare_cached("SELECT record FROM idempotency WHERE key = ?1")
                 .and_then(|mut s| s.query_row([key], |row| row.get(0)).optional())
-                .map_err(failed)
+                .map_err(store_fault)
         })?;
         record
             .map(|record| from_stored(&record, "idempotency record"))
@@ -377,16 +372,16 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "SELECT position, event FROM outbox WHERE NOT delivered ORDER BY position LIMIT ?1",
                 )
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             let rows = statement
                 .query_map([limit], |row| Ok((row.get(0)?, row.get(1)?)))
-                .map_err(failed)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(failed)
+                .map_err(store_fault)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(store_fault)
         })?;
         rows.iter()
             .map(|(position, event)| {
                 Ok(OutboxEntry {
-                    position: u64::try_from(*position).map_err(failed)?,
+                    position: u64::try_from(*position).map_err(store_fault)?,
                     event: from_stored(event, "event")?,
                 })
             })
@@ -400,10 +395,10 @@ impl Store for SqliteStore {
         self.writing(|tx| {
             let mut statement = tx
                 .prepare_cached("UPDATE outbox SET delivered = 1 WHERE position = ?1")
-                .map_err(failed)?;
+                .map_err(store_fault)?;
             for &position in positions {
-                let position = i64::try_from(position).map_err(failed)?;
-                statement.execute([position]).map_err(failed)?;
+                let position = i64::try_from(position).map_err(store_fault)?;
+                statement.execute([position]).map_err(store_fault)?;
             }
             Ok(())
         })
