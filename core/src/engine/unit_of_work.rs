@@ -68,6 +68,9 @@ pub(super) struct UnitOfWork<'e> {
     /// Every counter read or changed.
     pub(super) counters: Counters,
     pub(super) events: Vec<DomainEvent>,
+    /// `order/{id}` of the order whose events were emitted last: a checkout emits one event per
+    /// line into its order's stream, and the name is built once.
+    order_stream: Option<SmolStr>,
     /// The command's answer when it is an error that still commits its changes (a declined
     /// payment is recorded on the order).
     pub(super) refusal: Option<Error>,
@@ -92,6 +95,7 @@ impl<'e> UnitOfWork<'e> {
             index: HashMap::with_capacity_and_hasher(32, Default::default()),
             counters: Counters::default(),
             events: Vec::new(),
+            order_stream: None,
             refusal: None,
         }
     }
@@ -338,14 +342,22 @@ impl<'e> UnitOfWork<'e> {
         }
     }
 
+    /// The stream of `order_id`'s events, `order/{id}`.
+    fn order_stream(&mut self, order_id: &str) -> SmolStr {
+        if let Some(stream) = &self.order_stream
+            && stream.strip_prefix("order/") == Some(order_id)
+        {
+            return stream.clone();
+        }
+        let stream = crate::ids::join(&["order/", order_id]);
+        self.order_stream = Some(stream.clone());
+        stream
+    }
+
     pub(super) fn emit_order(&mut self, order: &mut Order, payload: EventPayload) {
         order.event_sequence += 1;
-        let event = self.event(
-            crate::ids::join(&["order/", &order.id]),
-            order.event_sequence,
-            Some(order),
-            payload,
-        );
+        let stream = self.order_stream(&order.id);
+        let event = self.event(stream, order.event_sequence, Some(order), payload);
         self.events.push(event);
     }
 
@@ -400,5 +412,23 @@ impl<'e> UnitOfWork<'e> {
             events: self.events,
             idempotency: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_order_s_events_go_to_its_own_stream() -> Result<()> {
+        let engine = Engine::builder().build()?;
+        let actor = Actor::System;
+        let mut tx = UnitOfWork::new(&engine, &actor, None, DateTime::UNIX_EPOCH, None);
+        let streams = ["ord_a", "ord_a", "ord_b", "ord_a"].map(|id| tx.order_stream(id));
+        assert_eq!(
+            streams,
+            ["order/ord_a", "order/ord_a", "order/ord_b", "order/ord_a"]
+        );
+        Ok(())
     }
 }
