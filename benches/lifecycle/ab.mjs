@@ -7,30 +7,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
+import { lifecycle } from './lifecycle.mjs'
 
 const require = createRequire(import.meta.url)
-const BATCH = 200
 const [fixturePath, dirA, dirB, roundsArg] = process.argv.slice(2)
 const fixture = JSON.parse(fs.readFileSync(fixturePath, 'utf8'))
 const rounds = Number(roundsArg || 200)
-const admin = { type: 'staff', id: 'p', role: 'admin' }
-const customer = { type: 'customer', id: 'c1' }
-
-async function lifecycleOf (dir) {
-  const ordercore = require(path.resolve(dir))
-  const engine = new ordercore.Engine(fixture.config)
-  for (const sku of fixture.skus) await engine.execute(admin, { command: 'set_stock', sku, on_hand: 2 ** 52 })
-  const place = fixture.place
-  return async function batch () {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < BATCH; i++) {
-      const order = await engine.placeOrder(customer, place)
-      await engine.shipOrder(admin, { order_id: order.id })
-      await engine.deliverOrder(admin, { order_id: order.id })
-    }
-    return Number(process.hrtime.bigint() - start) / 1e3 / BATCH
-  }
-}
+const lifecycleOf = (dir) => lifecycle(require(path.resolve(dir)), fixture)
 
 const median = (values) => {
   const sorted = [...values].sort((x, y) => x - y)
