@@ -35,8 +35,8 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn main() {
     let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let mut base = lifecycle!(base, ordercore_base);
-    let mut now = lifecycle!(now, ordercore_now);
+    let base = lifecycle!(base, ordercore_base);
+    let now = lifecycle!(now, ordercore_now);
     for _ in 0..5 {
         base();
         now();

@@ -14,7 +14,10 @@ rev="$(git rev-parse --short=12 "${1:?usage: ab.sh REV [ROUNDS]}")"
 rounds="${2:-1000}"
 work="$root/target/ab"
 base="$work/$rev"
-export CARGO_TARGET_DIR="$work/target"
+rust="$work/rust-$rev"
+# Each build has its own target directory: cargo does not copy an artifact out again when it
+# is fresh, so two builds of one crate in one directory would hand each other their addon.
+unset CARGO_TARGET_DIR
 
 # The revision's sources; two `ordercore 0.1.0` cannot share one lockfile, so its version is
 # renamed (the code is untouched).
@@ -24,17 +27,16 @@ if [ ! -d "$base" ]; then
   sed -i '0,/^version = ".*"/s//version = "0.0.0-base"/' "$base/Cargo.toml"
 fi
 
-node_package() { # $1: a checkout; builds its Node package's release addon in place
+node_package() { # $1: a checkout, $2: its target directory; builds its Node addon in place
   (cd "$1/bindings-node" && { [ -d node_modules ] || npm ci --silent --ignore-scripts >/dev/null 2>&1 ||
-    npm install --silent >/dev/null; } && npx napi build --platform --release >/dev/null)
+    npm install --silent >/dev/null; } && CARGO_TARGET_DIR="$2" npx napi build --platform --release >/dev/null)
 }
-node_package "$root"
-node_package "$base"
+node_package "$root" "$root/target"
+node_package "$base" "$base/target"
 
-rust="$work/rust-$rev"
 mkdir -p "$rust/src"
 cp benches/lifecycle/ab.rs "$rust/src/main.rs"
-[ -f "$rust/Cargo.lock" ] || cp Cargo.lock "$rust/Cargo.lock"
+cp Cargo.lock "$rust/Cargo.lock" # the dependencies this checkout builds with, for both
 cat >"$rust/Cargo.toml" <<EOF
 [package]
 name = "ab-lifecycle"
@@ -53,10 +55,10 @@ debug = false
 
 [workspace]
 EOF
-cargo build -q --release --manifest-path "$rust/Cargo.toml"
+cargo build -q --release --manifest-path "$rust/Cargo.toml" --target-dir "$rust/target"
 cargo build -q --release -p ordercore-benches --example time_lifecycle
 fixture="$work/fixture.json"
-"$CARGO_TARGET_DIR/release/examples/time_lifecycle" fixture >"$fixture"
+target/release/examples/time_lifecycle fixture >"$fixture"
 
 # Each line: {"rounds", "a_us": REV's median, "b_us": now's, "ratio": median of now/REV, …}.
 first=$(node benches/lifecycle/ab.mjs "$fixture" "$base/bindings-node" bindings-node "$rounds")
@@ -66,4 +68,4 @@ echo "node, now loaded first (a is now): $second"
 ratio() { sed -E 's/.*"ratio":([0-9.]+).*/\1/' <<<"$1"; }
 awk -v a="$(ratio "$first")" -v b="$(ratio "$second")" \
   'BEGIN { printf "node, now / %s: %.4f (both runs)\n", "'"$rev"'", sqrt(a / b) }'
-echo "rust: $("$CARGO_TARGET_DIR/release/ab-lifecycle" "$rounds")"
+echo "rust: $("$rust/target/release/ab-lifecycle" "$rounds")"
