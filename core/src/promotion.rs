@@ -418,13 +418,13 @@ fn validate(promotion: &Promotion, i: usize, currencies: &CurrencyRegistry) -> R
             check_buy_x_get_y(promotion, (*buy, *get, *max_applications), field)?;
         }
     }
-    if let Target::Lines(selector) = &promotion.target {
-        if selector.is_empty() {
-            return Err(Error::invalid(
-                field("target"),
-                "a lines target needs at least one sku, category or tag",
-            ));
-        }
+    if let Target::Lines(selector) = &promotion.target
+        && selector.is_empty()
+    {
+        return Err(Error::invalid(
+            field("target"),
+            "a lines target needs at least one sku, category or tag",
+        ));
     }
     check_conditions_set(&promotion.conditions, currency, field)
 }
@@ -477,11 +477,11 @@ fn check_conditions_set(
         }
         currency.exact(min, &field("conditions.min_subtotal"))?;
     }
-    if let (Some(start), Some(end)) = (conditions.starts_at, conditions.ends_at) {
-        if end <= start {
-            let message = "must be after starts_at";
-            return Err(Error::invalid(field("conditions.ends_at"), message));
-        }
+    if let (Some(start), Some(end)) = (conditions.starts_at, conditions.ends_at)
+        && end <= start
+    {
+        let message = "must be after starts_at";
+        return Err(Error::invalid(field("conditions.ends_at"), message));
     }
     Ok(())
 }

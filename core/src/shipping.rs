@@ -423,13 +423,13 @@ pub fn validate_address(address: &Address, field: &str) -> Result<()> {
         "AU" => Some(|p| p.len() == 4 && p.iter().all(u8::is_ascii_digit)),
         _ => None,
     };
-    if let Some(shape) = shape {
-        if !shape(postal.as_bytes()) {
-            return Err(Error::invalid(
-                f("postal_code"),
-                format!("{postal:?} is not a valid {country} postal code"),
-            ));
-        }
+    if let Some(shape) = shape
+        && !shape(postal.as_bytes())
+    {
+        return Err(Error::invalid(
+            f("postal_code"),
+            format!("{postal:?} is not a valid {country} postal code"),
+        ));
     }
     Ok(())
 }
@@ -501,7 +501,7 @@ pub fn sign_webhook(secret: &[u8], payload: &[u8], timestamp: i64) -> String {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

@@ -842,12 +842,12 @@ impl Store for MemoryStore {
                 })?;
             counted.push(value);
         }
-        if let Some(record) = &changes.idempotency {
-            if inner.idempotency.contains_key(&record.key) {
-                return Err(Error::IdempotencyConflict {
-                    key: record.key.clone(),
-                });
-            }
+        if let Some(record) = &changes.idempotency
+            && inner.idempotency.contains_key(&record.key)
+        {
+            return Err(Error::IdempotencyConflict {
+                key: record.key.clone(),
+            });
         }
         for write in changes.writes {
             // A document's place in the list (creation time, id) never changes: only new ones

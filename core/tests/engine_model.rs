@@ -601,34 +601,34 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 );
             }
             Ok(output) => {
-                if let Command::PlaceOrder(_) = &command {
-                    if let Some(order) = output.clone().into_order() {
-                        model.orders.push(order.id.clone());
-                    }
+                if let Command::PlaceOrder(_) = &command
+                    && let Some(order) = output.clone().into_order()
+                {
+                    model.orders.push(order.id.clone());
                 }
-                if let (Some((v0, o0)), Some((v1, _))) = (&before.0, &after.0) {
-                    if let Some(action) = order_action(&command) {
-                        let flow = shop
-                            .engine
-                            .config()
-                            .flows
-                            .iter()
-                            .find(|f| f.name == o0.flow)
-                            .unwrap();
-                        prop_assert!(
-                            flow.allows(o0.state, action),
-                            "{} accepted in {:?}",
-                            command.name(),
-                            o0.state
-                        );
-                        // Paying commits twice: the payment secured, then the provider's answer.
-                        let commits = if matches!(command, Command::PayOrder { .. }) {
-                            2
-                        } else {
-                            1
-                        };
-                        prop_assert_eq!(*v1, v0 + commits, "one version per accepted commit");
-                    }
+                if let (Some((v0, o0)), Some((v1, _))) = (&before.0, &after.0)
+                    && let Some(action) = order_action(&command)
+                {
+                    let flow = shop
+                        .engine
+                        .config()
+                        .flows
+                        .iter()
+                        .find(|f| f.name == o0.flow)
+                        .unwrap();
+                    prop_assert!(
+                        flow.allows(o0.state, action),
+                        "{} accepted in {:?}",
+                        command.name(),
+                        o0.state
+                    );
+                    // Paying commits twice: the payment secured, then the provider's answer.
+                    let commits = if matches!(command, Command::PayOrder { .. }) {
+                        2
+                    } else {
+                        1
+                    };
+                    prop_assert_eq!(*v1, v0 + commits, "one version per accepted commit");
                 }
             }
         }

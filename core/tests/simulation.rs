@@ -364,10 +364,10 @@ impl Sim {
     /// The reference count of on hand: shipped units leave, processed sellable units return
     /// where they shipped from (read from the order, whose allocations say which location).
     fn account(&mut self, command: &Command, output: &ordercore::command::CommandOutput) {
-        if let Command::PlaceOrder(_) = command {
-            if let Some(order) = output.clone().into_order() {
-                self.orders.push(order.id.to_string());
-            }
+        if let Command::PlaceOrder(_) = command
+            && let Some(order) = output.clone().into_order()
+        {
+            self.orders.push(order.id.to_string());
         }
     }
 

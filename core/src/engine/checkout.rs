@@ -23,17 +23,17 @@ impl Engine {
         let attempt_key = key.map(|(key, _)| DocKey::new(DocKind::Checkout, key));
         let fingerprint = key.map_or("", |(_, fingerprint)| fingerprint);
         let attempt = self.run(call, actor, key, Record::Errors, |tx| {
-            if let Some(attempt_key) = &attempt_key {
-                if let Some(Document::Checkout(attempt)) = tx.load(attempt_key.clone())? {
-                    // Secured by an earlier try of this command; the key with another command
-                    // is a conflict (`execute` names the host's key).
-                    if attempt.fingerprint != fingerprint {
-                        return Err(Error::IdempotencyConflict {
-                            key: attempt_key.id.to_string(),
-                        });
-                    }
-                    return Ok(attempt.clone());
+            if let Some(attempt_key) = &attempt_key
+                && let Some(Document::Checkout(attempt)) = tx.load(attempt_key.clone())?
+            {
+                // Secured by an earlier try of this command; the key with another command
+                // is a conflict (`execute` names the host's key).
+                if attempt.fingerprint != fingerprint {
+                    return Err(Error::IdempotencyConflict {
+                        key: attempt_key.id.to_string(),
+                    });
                 }
+                return Ok(attempt.clone());
             }
             let order = secure(tx)?;
             let attempt = CheckoutAttempt {

@@ -156,10 +156,10 @@ fn expire(
     tx.announce_state(&mut subscription);
     let invoice_id = subscription.latest_invoice.clone();
     tx.put_subscription(subscription);
-    if let Some(id) = &invoice_id {
-        if tx.invoice(id)?.state == InvoiceState::Open {
-            invoices::close_invoice(tx, id, InvoiceAction::Void)?;
-        }
+    if let Some(id) = &invoice_id
+        && tx.invoice(id)?.state == InvoiceState::Open
+    {
+        invoices::close_invoice(tx, id, InvoiceAction::Void)?;
     }
     Ok(("expired", invoice_id))
 }

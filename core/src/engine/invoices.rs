@@ -204,13 +204,14 @@ pub(super) fn invoice_webhook(
         WebhookOutcome::Failed => {
             // Collection stopped while the charge was pending: the decline resumes it, on the
             // dunning schedule.
-            if let Some(subscription) = subscription.as_mut() {
-                if subscription.payment_method.is_some() && subscription.collecting.is_none() {
-                    subscription.collecting = Some(Collection {
-                        invoice_id: invoice.id.clone(),
-                        next_attempt_at: tx.now,
-                    });
-                }
+            if let Some(subscription) = subscription.as_mut()
+                && subscription.payment_method.is_some()
+                && subscription.collecting.is_none()
+            {
+                subscription.collecting = Some(Collection {
+                    invoice_id: invoice.id.clone(),
+                    next_attempt_at: tx.now,
+                });
             }
             let reason = webhook.reason.unwrap_or("failed");
             settle_declined(tx, &mut invoice, subscription.as_mut(), reason)?;

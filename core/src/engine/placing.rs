@@ -67,13 +67,13 @@ fn check_placement<'e>(
     if place.customer_id.trim().is_empty() {
         return Err(Error::invalid("customer_id", "must not be empty"));
     }
-    if let Actor::Customer { id } = tx.actor {
-        if *id != place.customer_id {
-            return Err(Error::Forbidden {
-                action: "place_order for another customer".into(),
-                actor: tx.actor.label().to_string(),
-            });
-        }
+    if let Actor::Customer { id } = tx.actor
+        && *id != place.customer_id
+    {
+        return Err(Error::Forbidden {
+            action: "place_order for another customer".into(),
+            actor: tx.actor.label().to_string(),
+        });
     }
     if place.lines.is_empty() {
         return Err(Error::invalid("lines", "an order needs at least one line"));

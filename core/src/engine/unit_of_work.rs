@@ -297,18 +297,18 @@ impl<'e> UnitOfWork<'e> {
         }
         (self.counters).change(available_at, -fall, available_min, available_max);
         (self.counters).change(reserved_at, reserved_change, reserved_min, None);
-        if let (Some(band), Some(threshold)) = (band, threshold) {
-            if band.crossed {
-                let available = stocked.item.available();
-                self.emit_stock(&mut stocked, order, |sku, location| {
-                    EventPayload::LowStock {
-                        sku,
-                        location,
-                        available,
-                        threshold,
-                    }
-                });
-            }
+        if let (Some(band), Some(threshold)) = (band, threshold)
+            && band.crossed
+        {
+            let available = stocked.item.available();
+            self.emit_stock(&mut stocked, order, |sku, location| {
+                EventPayload::LowStock {
+                    sku,
+                    location,
+                    available,
+                    threshold,
+                }
+            });
         }
         let settings = stocked.item.settings();
         let cached = &mut self.docs[stocked.at].1;
